@@ -1,0 +1,1 @@
+"""pressbot's Scrapy commands (COMMANDS_MODULE)."""

@@ -1,0 +1,55 @@
+"""Publication dates: the profile's strptime formats first (fast), dateparser second, cached."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import dateparser
+
+#: Dates before this are a misread, not a press release.
+EARLIEST = dt.date(1990, 1, 1)
+
+
+class DateProblem(ValueError):
+    """A date that cannot be trusted; the message says why."""
+
+
+def parse_date(text: str | None, formats: tuple[str, ...] = (), languages: tuple[str, ...] = ("en",),
+               order: str | None = None, today: dt.date | None = None) -> str:
+    """The ISO date (YYYY-MM-DD) printed in ``text``; raises DateProblem rather than guess."""
+    if not text or not text.strip():
+        raise DateProblem("no date text")
+    day = _parse(" ".join(text.split()), formats, languages, order)
+    if day is None:
+        raise DateProblem(f"unparseable date {text.strip()!r}")
+    today = today or dt.datetime.now(dt.UTC).date()
+    if day < EARLIEST:
+        raise DateProblem(f"date {day.isoformat()} is before {EARLIEST.year}")
+    if day > today + dt.timedelta(days=1):  # a day of slack for time zones ahead of UTC
+        raise DateProblem(f"date {day.isoformat()} is in the future")
+    return day.isoformat()
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str, formats: tuple[str, ...], languages: tuple[str, ...],
+           order: str | None) -> dt.date | None:
+    # strptime costs microseconds, dateparser about a millisecond: try the profile's formats first.
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    try:
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    settings = {
+        "STRICT_PARSING": True,  # day, month and year must all be printed: never guess
+        "PREFER_DAY_OF_MONTH": "first",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    if order:
+        settings["DATE_ORDER"] = order
+    parsed = dateparser.parse(text, languages=list(languages), settings=settings)
+    return parsed.date() if parsed else None

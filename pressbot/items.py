@@ -1,0 +1,59 @@
+"""The Release item: one press release, one documented field each (see pressbot/schema)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from w3lib.url import canonicalize_url
+
+#: The fields whose change makes a known release a new revision.
+CONTENT_FIELDS = ("title", "published", "summary", "subtitle")
+
+
+@dataclass
+class Release:
+    #: Stable id: a hash of the source name and the canonical URL relative to the source's
+    #: base_url, so the same release has the same id on every run, machine and scheme.
+    id: str | None = None
+    #: Name of the source profile that found it.
+    source: str | None = None
+    #: Absolute canonical URL of the release page.
+    url: str | None = None
+    #: Headline, whitespace-normalised.
+    title: str | None = None
+    #: Publication date, ISO 8601 (YYYY-MM-DD); null when the page's date could not be read.
+    published: str | None = None
+    #: The date exactly as printed on the page.
+    published_raw: str | None = None
+    #: Teaser text: paragraphs separated by a blank line, whitespace normalised within each.
+    summary: str | None = None
+    #: The subtitle or deck line under the date, where the listing has one.
+    subtitle: str | None = None
+    #: The listing page the entry was found on.
+    listing_url: str | None = None
+    #: When this record was written, UTC, ISO 8601 with a Z suffix.
+    crawled_at: str | None = None
+    #: 1 for the first version of a release; n+1 each time its content is seen changed.
+    revision: int = 1
+    #: Why published is null (unparseable, out of range), else null.
+    date_problem: str | None = None
+
+
+def canonical_url(url: str) -> str:
+    """The URL used for identity: canonicalised (sorted query, no fragment)."""
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def release_id(source: str, base_url: str, url: str) -> str:
+    """A release's stable id: blake2b of its source and its URL relative to the source's base."""
+    canon = canonical_url(url)
+    base = canonical_url(base_url)
+    key = canon[len(base):] if canon.startswith(base) else canon
+    return hashlib.blake2b(f"{source}\n{key}".encode(), digest_size=10).hexdigest()
+
+
+def content_hash(record: dict) -> str:
+    """A digest of the fields whose change is a revision."""
+    text = "\x1f".join(str(record.get(k) or "") for k in CONTENT_FIELDS)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -1,0 +1,136 @@
+"""The ledger: the one place where a record is written to the output and then recorded as seen.
+
+Order is what makes runs exactly-once. A record is appended and fsync'd before its id enters
+the state, so a crash can lose nothing; and the state remembers how many bytes of the output
+it has recorded, so at the next start any complete lines past that point (written, then the
+process died before recording them) are recorded without being written again, and a torn last
+line is set aside. Nothing is ever duplicated either.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+
+from pressbot.items import content_hash
+from pressbot.state import Seen, State, open_state
+
+logger = logging.getLogger(__name__)
+
+_BY_CRAWLER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class Ledger:
+    """Output file plus state, written in that order, in batches."""
+
+    def __init__(self, state: State, output: str | os.PathLike, batch_size: int = 100) -> None:
+        self.state = state
+        self.output = Path(output).resolve()
+        self.batch_size = max(1, batch_size)
+        self._lines: list[bytes] = []
+        self._pending: dict[str, Seen] = {}
+        self.written = 0
+        self.repaired: list[str] = []
+        self.state.acquire_lock()
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self._offset = self._reconcile()
+        self._file = open(self.output, "ab")  # noqa: SIM115 - held for the whole run
+
+    @classmethod
+    def for_crawler(cls, crawler) -> Ledger:
+        """The crawler's one ledger, opened (and locked) by whichever component asks first."""
+        ledger = _BY_CRAWLER.get(crawler)
+        if ledger is None:
+            s = crawler.settings
+            ledger = cls(open_state(s.get("PRESSBOT_STATE")), s.get("PRESSBOT_OUTPUT"),
+                         s.getint("PRESSBOT_FLUSH_ITEMS"))
+            _BY_CRAWLER[crawler] = ledger
+        return ledger
+
+    def known(self, ids: Iterable[str]) -> dict[str, Seen]:
+        """Known releases among ``ids``, including those written but not yet committed."""
+        ids = list(ids)
+        found = {i: self._pending[i] for i in ids if i in self._pending}
+        rest = [i for i in ids if i not in found]
+        if rest:
+            found.update(self.state.lookup(rest))
+        return found
+
+    def write(self, record: dict) -> None:
+        """Queue one record; it reaches the file, then the state, at the next flush."""
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self._lines.append(line.encode("utf-8"))
+        self._pending[record["id"]] = Seen(record["id"], record["source"], content_hash(record),
+                                           record["revision"])
+        if len(self._lines) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write queued lines and fsync them, then record them and the new offset in the state."""
+        if not self._lines:
+            return
+        data = b"".join(self._lines)
+        self._file.write(data)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._offset += len(data)
+        self.state.record(self._pending.values(), str(self.output), self._offset)
+        self.written += len(self._lines)
+        self._lines.clear()
+        self._pending.clear()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self._file.close()
+            self.state.close()
+
+    def _reconcile(self) -> int:
+        """Bring the state level with the output after an earlier run died between the two."""
+        out = str(self.output)
+        committed = self.state.output_offset(out)
+        size = self.output.stat().st_size if self.output.exists() else 0
+        if size < committed:
+            # Someone rotated or truncated the output: the state still knows every id, so
+            # nothing is written twice; we just start counting this file afresh.
+            logger.warning("Output %s is shorter than recorded (%d < %d bytes): rotated? "
+                           "Recording it from its current end.", out, size, committed)
+            self.state.record([], out, size)
+            return size
+        if size == committed:
+            return size
+        with open(self.output, "rb") as f:
+            f.seek(committed)
+            tail = f.read()
+        good_end = tail.rfind(b"\n") + 1
+        seen = []
+        for raw in tail[:good_end].splitlines():
+            try:
+                rec = json.loads(raw)
+                seen.append(Seen(rec["id"], rec["source"], content_hash(rec), rec["revision"]))
+            except (ValueError, KeyError, TypeError):
+                logger.error("Output %s holds an unreadable line past byte %d: %.80r", out,
+                             committed, raw)
+        if good_end < len(tail):
+            aside = self.output.with_name(self.output.name + ".partial")
+            with open(aside, "ab") as f:
+                f.write(tail[good_end:] + b"\n")
+            with open(self.output, "r+b") as f:
+                f.truncate(committed + good_end)
+                os.fsync(f.fileno())
+            msg = (f"Output {out} ended in a torn line ({len(tail) - good_end} bytes) left by an "
+                   f"interrupted run: moved it to {aside}")
+            logger.warning(msg)
+            self.repaired.append(msg)
+        if seen:
+            msg = (f"Recorded {len(seen)} releases that an interrupted run wrote to {out} but "
+                   f"had not yet recorded as seen")
+            logger.warning(msg)
+            self.repaired.append(msg)
+        self.state.record(seen, out, committed + good_end)
+        return committed + good_end

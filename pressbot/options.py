@@ -1,0 +1,65 @@
+"""Per-run options (spider arguments), validated into a typed model before any request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+class ArgumentError(ValueError):
+    """A spider argument that cannot be used; the message names it and says what is accepted."""
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    #: Bundled profile names, or None for the default.
+    sources: tuple[str, ...] | None = None
+    #: A user's own profile file, instead of bundled ones.
+    profile: str | None = None
+    #: Listing pages to walk per source at most (the profile's max_pages also applies).
+    max_pages: int | None = None
+    #: Ignore entries published before this date, and stop walking past them.
+    since: dt.date | None = None
+    #: Walk every listing page even where releases are already known.
+    full: bool = False
+
+    @classmethod
+    def parse(cls, source: str | None = None, profile: str | None = None,
+              max_pages: str | int | None = None, since: str | None = None,
+              full: str | bool | None = None, **unknown: object) -> RunOptions:
+        if unknown:
+            raise ArgumentError(f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
+                                "source, profile, max_pages, since, full")
+        sources = None
+        if source is not None:
+            sources = tuple(s.strip() for s in str(source).split(",") if s.strip())
+            if not sources:
+                raise ArgumentError("source: give one or more profile names, comma-separated")
+        if source is not None and profile is not None:
+            raise ArgumentError("give either source or profile, not both")
+        if profile is not None and not str(profile).strip():
+            raise ArgumentError("profile: give the path of a profile file")
+        pages = None
+        if max_pages is not None:
+            try:
+                pages = int(str(max_pages))
+            except ValueError:
+                raise ArgumentError(f"max_pages: {max_pages!r} is not a whole number") from None
+            if pages < 1:
+                raise ArgumentError(f"max_pages: {pages} must be at least 1")
+        day = None
+        if since is not None:
+            try:
+                day = dt.date.fromisoformat(str(since).strip())
+            except ValueError:
+                raise ArgumentError(f"since: {since!r} is not a date like 2020-07-15") from None
+        flag = full
+        if not isinstance(full, bool):
+            text = "" if full is None else str(full).strip().lower()
+            if text not in _TRUE | _FALSE:
+                raise ArgumentError(f"full: {full!r} must be 1 or 0")
+            flag = text in _TRUE
+        return cls(sources=sources, profile=profile, max_pages=pages, since=day, full=flag)

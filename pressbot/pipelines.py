@@ -1,0 +1,126 @@
+"""Item pipelines, one job each: normalise, validate, deduplicate, write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from pressbot.dates import DateProblem, parse_date
+from pressbot.items import canonical_url, content_hash, release_id
+from pressbot.ledger import Ledger
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_FIELDS = ("id", "source", "url", "title", "published_raw")
+
+
+def clean_text(value: str | None, paragraphs: bool = False) -> str | None:
+    """Collapse whitespace; with ``paragraphs``, keep blank-line paragraph breaks."""
+    if value is None:
+        return None
+    if paragraphs:
+        parts = (" ".join(p.split()) for p in value.replace("\r", "").split("\n\n"))
+        text = "\n\n".join(p for p in parts if p)
+    else:
+        text = " ".join(value.split())
+    return text or None
+
+
+class _Base:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def count(self, item: ItemAdapter, key: str) -> None:
+        self.stats.inc_value(f"pressbot/{key}")
+        self.stats.inc_value(f"pressbot/source/{item.get('source')}/{key}")
+
+
+class NormalisePipeline(_Base):
+    """Clean text, canonical URL and stable id, ISO date (or null with the reason), crawl time."""
+
+    def process_item(self, item):
+        a = ItemAdapter(item)
+        for name in ("title", "subtitle", "published_raw"):
+            a[name] = clean_text(a.get(name))
+        a["summary"] = clean_text(a.get("summary"), paragraphs=True)
+        profile = self.crawler.spider.profiles[a["source"]]
+        if a.get("url"):
+            a["url"] = canonical_url(a["url"])
+            a["id"] = release_id(profile.name, profile.base_url, a["url"])
+        if a.get("published_raw"):
+            try:
+                a["published"] = parse_date(a["published_raw"], profile.date_formats,
+                                            profile.date_languages, profile.date_order)
+            except DateProblem as exc:
+                # Never guess: keep the raw text, leave the date null, and say so.
+                a["published"], a["date_problem"] = None, str(exc)
+                self.count(a, "date_problems")
+                logger.warning("%s: %s on %s (entry %s)", a["source"], exc, a.get("listing_url"),
+                               a.get("url"))
+        a["crawled_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00",
+                                                                                         "Z")
+        return item
+
+
+class ValidatePipeline(_Base):
+    """Drop, with a logged reason and a stat, any entry missing a required field."""
+
+    def process_item(self, item):
+        a = ItemAdapter(item)
+        missing = [f for f in REQUIRED_FIELDS if not a.get(f)]
+        if missing:
+            for f in missing:
+                self.count(a, f"dropped/missing_{f}")
+            self.count(a, "dropped")
+            raise DropItem(f"{a.get('source')}: entry on {a.get('listing_url')} dropped: missing "
+                           f"{', '.join(missing)} (title={a.get('title')!r}, url={a.get('url')!r})")
+        return item
+
+
+class DeduplicatePipeline(_Base):
+    """Drop releases already written (this run or an earlier one); number changed ones."""
+
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        self.ledger = Ledger.for_crawler(crawler)
+
+    def process_item(self, item):
+        a = ItemAdapter(item)
+        known = self.ledger.known([a["id"]]).get(a["id"])
+        if known is None:
+            a["revision"] = 1
+            self.count(a, "new")
+            return item
+        if known.hash == content_hash(a):
+            self.count(a, "duplicates")
+            raise DropItem(f"{a['source']}: duplicate {a['url']}", log_level="DEBUG")
+        a["revision"] = known.revision + 1
+        self.count(a, "revised")
+        logger.info("%s: %s changed: revision %d", a["source"], a["url"], a["revision"])
+        return item
+
+
+class WritePipeline(_Base):
+    """Append each release to the JSON Lines output, then record it as seen (the ledger)."""
+
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        self.ledger = Ledger.for_crawler(crawler)
+
+    def process_item(self, item):
+        self.ledger.write(ItemAdapter(item).asdict())
+        return item
+
+    def close_spider(self) -> None:
+        self.ledger.close()
+        self.stats.set_value("pressbot/written", self.ledger.written)
+        logger.info("pressbot wrote %d new or revised releases to %s", self.ledger.written,
+                    self.ledger.output)

@@ -1,0 +1,270 @@
+"""Source profiles: load a press room's declarative TOML file and validate it into a typed Profile."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from cssselect import SelectorError
+from lxml import etree
+from parsel.csstranslator import css2xpath
+
+SOURCES_DIR = Path(__file__).parent / "sources"
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+
+#: Listing fields a profile may select, and whether a field keeps every match (as paragraphs).
+LISTING_FIELDS = {"title": False, "url": False, "published": False, "subtitle": False, "summary": True}
+REQUIRED_LISTING_FIELDS = ("title", "url", "published")
+DETAIL_FIELDS = {"title": False, "published": False, "subtitle": False, "body": True, "author": False}
+
+_TOP_KEYS = {"name", "title", "base_url", "start_urls", "allowed_domains", "listing", "dates",
+             "detail", "checks"}
+_LISTING_KEYS = {"entry", "fields", "next_page", "max_pages"}
+_DATES_KEYS = {"formats", "languages", "order"}
+_DETAIL_KEYS = {"fields"}
+_CHECKS_KEYS = {"min_entries", "max_missing_share"}
+_DATE_ORDERS = {"DMY", "MDY", "YMD", "YDM", "DYM", "MYD"}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the file, the key and the problem."""
+
+    def __init__(self, path: str | Path, key: str, problem: str) -> None:
+        self.path, self.key, self.problem = str(path), key, problem
+        super().__init__(f"{path}: [{key}] {problem}")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One compiled selector: CSS or XPath as the user wrote it, and the XPath it runs as."""
+
+    kind: str  # "css" or "xpath"
+    query: str
+    xpath: str
+    all: bool = False  # keep every match (joined as paragraphs) instead of the first
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.query}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated press-room profile. Everything site-specific lives here."""
+
+    name: str
+    path: str
+    title: str
+    base_url: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    entry: Selector
+    fields: dict[str, Selector]
+    next_page: Selector | None
+    max_pages: int
+    date_formats: tuple[str, ...] = ()
+    date_languages: tuple[str, ...] = ("en",)
+    date_order: str | None = None
+    detail_fields: dict[str, Selector] = field(default_factory=dict)
+    min_entries: int = 1
+    max_missing_share: float = 0.5
+
+
+def available_sources(directory: Path = SOURCES_DIR) -> dict[str, Path]:
+    """Profile name -> file, for every bundled profile."""
+    return {p.stem: p for p in sorted(directory.glob("*.toml"))}
+
+
+def load_sources(names: str, fixtures_url: str | None = None,
+                 directory: Path = SOURCES_DIR) -> list[Profile]:
+    """Load bundled profiles by comma-separated name; unknown names are an error listing the known."""
+    known = available_sources(directory)
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    if not wanted:
+        raise ProfileError(directory, "source", "no source name given")
+    missing = [n for n in wanted if n not in known]
+    if missing:
+        raise ProfileError(directory, "source",
+                           f"unknown source {', '.join(missing)!s}; known: {', '.join(known)}")
+    return [load_profile(known[n], fixtures_url) for n in dict.fromkeys(wanted)]
+
+
+def fixtures_file_url() -> str:
+    """The file:// URL of the bundled fixtures folder (the default offline press rooms)."""
+    return FIXTURES_DIR.as_uri()
+
+
+def load_profile(path: str | Path, fixtures_url: str | None = None) -> Profile:
+    """Read and validate one profile file. ``{fixtures}`` in URLs becomes ``fixtures_url``."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(path, "file", "no such profile file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(path, "file", f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(path, "file", f"not valid TOML: {exc}") from None
+    return parse_profile(raw, path, fixtures_url or fixtures_file_url())
+
+
+def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> Profile:
+    """Validate a profile's parsed TOML. Every error names the offending key."""
+    _no_unknown(raw, _TOP_KEYS, path, "")
+    name = _string(raw, "name", path)
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise ProfileError(path, "name", f"{name!r} must be letters, digits, '-' or '_'")
+    base_url = _url(_string(raw, "base_url", path).replace("{fixtures}", fixtures_url.rstrip("/")),
+                    path, "base_url")
+    if not base_url.endswith("/"):
+        base_url += "/"
+    starts = raw.get("start_urls")
+    if not isinstance(starts, list) or not starts or not all(isinstance(s, str) for s in starts):
+        raise ProfileError(path, "start_urls", "must be a non-empty list of URLs")
+    start_urls = tuple(
+        _url(urljoin(base_url, s.replace("{fixtures}", fixtures_url.rstrip("/"))), path,
+             f"start_urls[{i}]")
+        for i, s in enumerate(starts)
+    )
+    domains = raw.get("allowed_domains")
+    if domains is None:
+        domains = sorted({h for u in start_urls if (h := urlsplit(u).hostname)})
+    elif not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
+        raise ProfileError(path, "allowed_domains", "must be a list of host names")
+
+    listing = _table(raw, "listing", path, required=True)
+    _no_unknown(listing, _LISTING_KEYS, path, "listing.")
+    entry = _selector(listing.get("entry"), path, "listing.entry", required=True)
+    field_specs = _table(listing, "fields", path, required=True, prefix="listing.")
+    _no_unknown(field_specs, set(LISTING_FIELDS), path, "listing.fields.")
+    fields = {
+        k: _selector(v, path, f"listing.fields.{k}", default_all=LISTING_FIELDS[k])
+        for k, v in field_specs.items()
+    }
+    for k in REQUIRED_LISTING_FIELDS:
+        if k not in fields:
+            raise ProfileError(path, f"listing.fields.{k}", "missing: this field is required")
+    next_page = _selector(listing.get("next_page"), path, "listing.next_page", default_all=True)
+    max_pages = listing.get("max_pages", 1000)
+    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
+        raise ProfileError(path, "listing.max_pages", "must be a whole number of at least 1")
+
+    dates = _table(raw, "dates", path)
+    _no_unknown(dates, _DATES_KEYS, path, "dates.")
+    formats = _strings(dates, "formats", path, "dates.")
+    for f in formats:
+        if "%" not in f:
+            raise ProfileError(path, "dates.formats", f"{f!r} is not a strptime format")
+    languages = _strings(dates, "languages", path, "dates.") or ["en"]
+    order = dates.get("order")
+    if order is not None and order not in _DATE_ORDERS:
+        raise ProfileError(path, "dates.order", f"{order!r} must be one of {sorted(_DATE_ORDERS)}")
+
+    detail = _table(raw, "detail", path)
+    _no_unknown(detail, _DETAIL_KEYS, path, "detail.")
+    detail_specs = _table(detail, "fields", path, prefix="detail.")
+    _no_unknown(detail_specs, set(DETAIL_FIELDS), path, "detail.fields.")
+    detail_fields = {
+        k: _selector(v, path, f"detail.fields.{k}", default_all=DETAIL_FIELDS[k])
+        for k, v in detail_specs.items()
+    }
+
+    checks = _table(raw, "checks", path)
+    _no_unknown(checks, _CHECKS_KEYS, path, "checks.")
+    min_entries = checks.get("min_entries", 1)
+    if not isinstance(min_entries, int) or isinstance(min_entries, bool) or min_entries < 0:
+        raise ProfileError(path, "checks.min_entries", "must be a whole number of at least 0")
+    share = checks.get("max_missing_share", 0.5)
+    if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+        raise ProfileError(path, "checks.max_missing_share", "must be a number from 0 to 1")
+
+    return Profile(
+        name=name, path=str(path), title=str(raw.get("title", name)), base_url=base_url,
+        start_urls=start_urls, allowed_domains=tuple(domains), entry=entry, fields=fields,
+        next_page=next_page, max_pages=max_pages, date_formats=tuple(formats),
+        date_languages=tuple(languages), date_order=order, detail_fields=detail_fields,
+        min_entries=min_entries, max_missing_share=float(share),
+    )
+
+
+def _no_unknown(table: dict[str, Any], allowed: set[str], path: str | Path, prefix: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ProfileError(path, prefix + key,
+                               f"unknown key; expected one of: {', '.join(sorted(allowed))}")
+
+
+def _table(raw: dict[str, Any], key: str, path: str | Path, *, required: bool = False,
+           prefix: str = "") -> dict[str, Any]:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            raise ProfileError(path, prefix + key, "missing: this table is required")
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(path, prefix + key, "must be a table")
+    return value
+
+
+def _string(raw: dict[str, Any], key: str, path: str | Path) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(path, key, "missing or empty: a non-empty string is required")
+    return value.strip()
+
+
+def _strings(raw: dict[str, Any], key: str, path: str | Path, prefix: str) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ProfileError(path, prefix + key, "must be a list of non-empty strings")
+    return value
+
+
+def _url(url: str, path: str | Path, key: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https", "file"} or (parts.scheme != "file" and not parts.hostname):
+        raise ProfileError(path, key, f"{url!r} is not an absolute http(s) or file URL")
+    return url
+
+
+def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,
+              default_all: bool = False) -> Selector | None:
+    """A selector is a CSS string, or a table {css = "..."} / {xpath = "..."} with optional all."""
+    if spec is None:
+        if required:
+            raise ProfileError(path, key, "missing: a CSS string or {xpath = \"...\"} is required")
+        return None
+    keep_all = default_all
+    if isinstance(spec, str):
+        kind, query = "css", spec
+    elif isinstance(spec, dict):
+        unknown = set(spec) - {"css", "xpath", "all"}
+        if unknown:
+            raise ProfileError(path, f"{key}.{sorted(unknown)[0]}",
+                               "unknown key; expected css, xpath or all")
+        kinds = [k for k in ("css", "xpath") if k in spec]
+        if len(kinds) != 1:
+            raise ProfileError(path, key, "give exactly one of css or xpath")
+        kind, query = kinds[0], spec[kinds[0]]
+        keep_all = spec.get("all", default_all)
+        if not isinstance(keep_all, bool):
+            raise ProfileError(path, f"{key}.all", "must be true or false")
+    else:
+        raise ProfileError(path, key, "must be a CSS string or a table {css = ...} / {xpath = ...}")
+    if not isinstance(query, str) or not query.strip():
+        raise ProfileError(path, key, "empty selector")
+    if kind == "css":
+        try:
+            xpath = css2xpath(query)
+        except (SelectorError, ValueError) as exc:
+            raise ProfileError(path, key, f"CSS selector {query!r} does not compile: {exc}") from None
+    else:
+        xpath = query
+    try:
+        etree.XPath(xpath)
+    except etree.XPathSyntaxError as exc:
+        raise ProfileError(path, key, f"{kind.upper()} selector {query!r} does not compile: {exc}") \
+            from None
+    return Selector(kind=kind, query=query, xpath=xpath, all=keep_all)

@@ -1,0 +1,35 @@
+"""Scrapy settings for pressbot; every pressbot default lives here, prefixed PRESSBOT_."""
+
+BOT_NAME = "pressbot"
+SPIDER_MODULES = ["pressbot.spiders"]
+NEWSPIDER_MODULE = "pressbot.spiders"
+COMMANDS_MODULE = "pressbot.commands"
+
+# --- pressbot's own settings -------------------------------------------------------------
+#: Comma-separated profile names crawled when no -a source= / -a profile= is given.
+PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
+#: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
+PRESSBOT_FIXTURES_URL = None
+#: JSON Lines output, appended to across runs.
+PRESSBOT_OUTPUT = "data/releases.jsonl"
+#: State file: what has been seen (SQLite path).
+PRESSBOT_STATE = "data/state.sqlite3"
+#: Records written per fsync + state commit; a crash in between loses nothing (see ledger.py).
+PRESSBOT_FLUSH_ITEMS = 100
+
+# --- Scrapy ------------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+USER_AGENT = "pressbot/0.1 (+https://github.com/pressbot/pressbot)"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+ITEM_PIPELINES = {
+    "pressbot.pipelines.NormalisePipeline": 100,
+    "pressbot.pipelines.ValidatePipeline": 200,
+    "pressbot.pipelines.DeduplicatePipeline": 300,
+    "pressbot.pipelines.WritePipeline": 400,
+}
+FEED_EXPORT_ENCODING = "utf-8"
+# Scrapy 2.19's remote-control extension opens a port and writes under $HOME: a cron job
+# needs neither.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False

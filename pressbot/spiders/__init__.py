@@ -1,0 +1,1 @@
+"""The spiders of pressbot: one generic spider, driven by source profiles."""

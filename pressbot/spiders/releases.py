@@ -1,0 +1,82 @@
+"""The one generic spider: requests, pagination and stopping. All selectors live in profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scrapy
+
+from pressbot.dates import DateProblem, parse_date
+from pressbot.items import Release
+from pressbot.options import RunOptions
+from pressbot.parsing import parse_listing
+from pressbot.profiles import Profile, load_profile, load_sources
+
+
+class ReleasesSpider(scrapy.Spider):
+    name = "releases"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Validate before anything else runs: a typo in -a must not cost a crawl.
+        self.options = RunOptions.parse(*args, **kwargs)
+        super().__init__()
+        self.profiles: dict[str, Profile] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        fixtures = settings.get("PRESSBOT_FIXTURES_URL")
+        opts = spider.options
+        if opts.profile:
+            profiles = [load_profile(opts.profile, fixtures)]
+        else:
+            names = ",".join(opts.sources) if opts.sources else settings.get(
+                "PRESSBOT_DEFAULT_SOURCE")
+            profiles = load_sources(names, fixtures)
+        spider.profiles = {p.name: p for p in profiles}
+        domains = {d for p in profiles for d in p.allowed_domains}
+        if all(p.allowed_domains for p in profiles):
+            spider.allowed_domains = sorted(domains)
+        return spider
+
+    async def start(self):
+        for profile in self.profiles.values():
+            for url in profile.start_urls:
+                yield scrapy.Request(url, callback=self.parse_listing,
+                                     cb_kwargs={"source": profile.name, "page_no": 1})
+
+    def parse_listing(self, response, source: str, page_no: int):
+        profile = self.profiles[source]
+        listing = parse_listing(response.selector, response.url, profile)
+        self.crawler.stats.inc_value("pressbot/pages")
+        self.crawler.stats.inc_value(f"pressbot/source/{source}/pages")
+        self.crawler.stats.inc_value(f"pressbot/source/{source}/entries", len(listing.entries))
+        past_since = 0
+        for entry in listing.entries:
+            if self.options.since and self._before_since(profile, entry.get("published_raw")):
+                past_since += 1
+                continue
+            yield Release(source=source, listing_url=response.url, **entry)
+        limit = min(profile.max_pages, self.options.max_pages or profile.max_pages)
+        if listing.entries and past_since == len(listing.entries):
+            self._stop(source, "date limit")
+        elif page_no >= limit:
+            self._stop(source, "page limit")
+        elif not listing.next_urls:
+            self._stop(source, "end of archive")
+        else:
+            for url in listing.next_urls[:1]:
+                yield response.follow(url, callback=self.parse_listing,
+                                      cb_kwargs={"source": source, "page_no": page_no + 1})
+
+    def _before_since(self, profile: Profile, raw: str | None) -> bool:
+        try:
+            day = parse_date(raw, profile.date_formats, profile.date_languages, profile.date_order)
+        except DateProblem:
+            return False  # let the pipelines report it; never drop on a guess
+        return day < self.options.since.isoformat()
+
+    def _stop(self, source: str, reason: str) -> None:
+        self.crawler.stats.set_value(f"pressbot/source/{source}/stop_reason", reason)
+        self.logger.info("%s: stopped walking the listing: %s", source, reason)
