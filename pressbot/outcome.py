@@ -1,0 +1,44 @@
+"""How a run ended, as the exit status cron sees: one table of codes, decided from crawl stats."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+OK = 0
+#: Bad spider arguments or a broken profile (sysexits EX_USAGE): fix the command or the file.
+BAD_CONFIG = 64
+#: Drift: a listing page's selectors stopped matching (EX_DATAERR): the site changed.
+DRIFT = 65
+#: Pages that still failed after retries (EX_UNAVAILABLE): the next run picks their entries up.
+PAGES_FAILED = 69
+#: An unexpected error in pressbot's own code (EX_SOFTWARE): see the log.
+INTERNAL_ERROR = 70
+#: Another run holds the lock on the state (EX_TEMPFAIL): nothing was done, try later.
+LOCKED = 75
+#: The run was interrupted (SIGINT/SIGTERM) before it finished; what it wrote is kept.
+INTERRUPTED = 130
+
+DESCRIPTIONS = {
+    OK: "clean run",
+    BAD_CONFIG: "bad arguments or profile",
+    DRIFT: "drift: selectors stopped matching",
+    PAGES_FAILED: "pages failed after retries",
+    INTERNAL_ERROR: "internal error",
+    LOCKED: "another run holds the lock",
+    INTERRUPTED: "interrupted",
+}
+
+
+def exit_code(stats: Mapping[str, Any]) -> int:
+    """The exit status of a crawl that started, from its final stats. Worst problem wins."""
+    if stats.get("pressbot/drift"):
+        return DRIFT
+    if stats.get("pressbot/failed_pages"):
+        return PAGES_FAILED
+    if stats.get("spider_exceptions") or any(k.startswith("spider_exceptions/") for k in stats) \
+            or stats.get("pressbot/internal_errors"):
+        return INTERNAL_ERROR
+    if stats.get("finish_reason") == "shutdown":
+        return INTERRUPTED
+    return OK
