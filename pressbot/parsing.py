@@ -78,13 +78,45 @@ def _matches(node: etree._Element, sel: Selector) -> list[str]:
     """Whitespace-normalised, non-empty texts of a selector's matches, in document order."""
     out = []
     for match in _compiled(sel.xpath)(node):
-        text = match.xpath("string()") if isinstance(match, etree._Element) else str(match)
+        text = element_text(match) if isinstance(match, etree._Element) else str(match)
         text = " ".join(text.split())
         if text:
             out.append(text)
             if not sel.all:
                 break
     return out
+
+
+#: Elements whose edges separate words even when the markup has no space there (<li>a</li><li>b).
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table tbody td th thead tr ul".split())
+_SKIP_TAGS = frozenset(("script", "style", "template"))
+
+
+def element_text(el: etree._Element) -> str:
+    """An element's text, with block boundaries as spaces and scripts left out."""
+    if not any(d.tag in BLOCK_TAGS or d.tag in _SKIP_TAGS for d in el.iterdescendants()):
+        return el.xpath("string()")  # the common case, done in C
+    parts: list[str] = []
+    _walk(el, parts)
+    return "".join(parts)
+
+
+def _walk(el: etree._Element, parts: list[str]) -> None:
+    if el.tag in _SKIP_TAGS or not isinstance(el.tag, str):
+        return  # scripts, comments, processing instructions
+    block = el.tag in BLOCK_TAGS
+    if block:
+        parts.append(" ")
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        _walk(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    if block:
+        parts.append(" ")
 
 
 def _base_url(root: etree._Element, url: str) -> str:

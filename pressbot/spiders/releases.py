@@ -52,14 +52,14 @@ class ReleasesSpider(scrapy.Spider):
         self.crawler.stats.inc_value("pressbot/pages")
         self.crawler.stats.inc_value(f"pressbot/source/{source}/pages")
         self.crawler.stats.inc_value(f"pressbot/source/{source}/entries", len(listing.entries))
-        past_since = 0
-        for entry in listing.entries:
-            if self.options.since and self._before_since(profile, entry.get("published_raw")):
-                past_since += 1
-                continue
-            yield Release(source=source, listing_url=response.url, **entry)
+        older = [self._before_since(profile, e.get("published_raw")) for e in listing.entries]
+        for entry, old in zip(listing.entries, older, strict=True):
+            if not old:
+                yield Release(source=source, listing_url=response.url, **entry)
         limit = min(profile.max_pages, self.options.max_pages or profile.max_pages)
-        if listing.entries and past_since == len(listing.entries):
+        # Listings run newest first: once the page's last entry predates `since`, so does every
+        # later page. (The last, not the first: a sticky post at the top may be old.)
+        if older and older[-1]:
             self._stop(source, "date limit")
         elif page_no >= limit:
             self._stop(source, "page limit")
@@ -71,6 +71,8 @@ class ReleasesSpider(scrapy.Spider):
                                       cb_kwargs={"source": source, "page_no": page_no + 1})
 
     def _before_since(self, profile: Profile, raw: str | None) -> bool:
+        if self.options.since is None:
+            return False
         try:
             day = parse_date(raw, profile.date_formats, profile.date_languages, profile.date_order)
         except DateProblem:

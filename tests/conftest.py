@@ -1,0 +1,70 @@
+"""Shared test fixtures: the project's paths, a loopback fixture server, and a real crawl runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pressbot.devserver import FixtureServer
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture
+def server():
+    """The fixtures/ folder served over HTTP on 127.0.0.1 (a free port)."""
+    srv = FixtureServer(FIXTURES).start()
+    yield srv
+    srv.stop()
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    stderr: str
+    output: Path
+    feed: Path | None
+
+    def records(self) -> list[dict]:
+        return read_jsonl(self.output)
+
+    def feed_records(self) -> list[dict]:
+        return read_jsonl(self.feed) if self.feed else []
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def crawl_command(workdir: Path, fixtures_url: str, *args: str, feed: Path | None = None,
+                  settings: dict[str, str] | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "releases",
+           "-s", f"PRESSBOT_FIXTURES_URL={fixtures_url}",
+           "-s", f"PRESSBOT_OUTPUT={workdir / 'releases.jsonl'}",
+           "-s", f"PRESSBOT_STATE={workdir / 'state.sqlite3'}",
+           "-s", "LOG_LEVEL=INFO", *args]
+    for key, value in (settings or {}).items():
+        cmd += ["-s", f"{key}={value}"]
+    if feed is not None:
+        cmd += ["-O", str(feed)]
+    return cmd
+
+
+def run_crawl(workdir: Path, fixtures_url: str, *args: str, feed: Path | None = None,
+              settings: dict[str, str] | None = None, timeout: float = 120) -> CrawlResult:
+    """Run a real `scrapy crawl releases` process from the project folder."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(crawl_command(workdir, fixtures_url, *args, feed=feed, settings=settings),
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return CrawlResult(proc.returncode, proc.stderr, workdir / "releases.jsonl", feed)
