@@ -1,0 +1,40 @@
+"""Dates: (languages, formats, text) -> ISO date, or the reason it was refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pressbot.dates import DateProblem, parse_date
+
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.mark.parametrize("text, formats, languages, order, expected", [
+    ("July 08, 2020", ("%B %d, %Y",), ("en",), None, "2020-07-08"),
+    ("July 8, 2020", ("%B %d, %Y",), ("en",), None, "2020-07-08"),
+    ("  August\n 20,  2020 ", ("%B %d, %Y",), ("en",), None, "2020-08-20"),
+    ("20 August 2020", ("%B %d, %Y",), ("en",), None, "2020-08-20"),  # dateparser fallback
+    ("20 août 2020", (), ("fr",), None, "2020-08-20"),
+    ("1er mars 2021", (), ("fr",), None, "2021-03-01"),
+    ("3. März 2021", (), ("de",), None, "2021-03-03"),
+    ("5 de mayo de 2021", (), ("es",), None, "2021-05-05"),
+    ("03/04/2021", (), ("en",), "DMY", "2021-04-03"),
+    ("03/04/2021", (), ("en",), "MDY", "2021-03-04"),
+    ("2020-08-20T12:00:00-04:00", (), ("en",), None, "2020-08-20"),
+])
+def test_parse(text, formats, languages, order, expected):
+    assert parse_date(text, formats, languages, order, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", "no date text"),
+    ("soon", "unparseable date 'soon'"),
+    ("July 2020", "unparseable date"),  # no day: never guess one
+    ("January 5, 1989", "before 1990"),
+    ("January 5, 2031", "in the future"),
+])
+def test_refused(text, problem):
+    with pytest.raises(DateProblem, match=problem):
+        parse_date(text, ("%B %d, %Y",), ("en",), today=TODAY)

@@ -1,0 +1,109 @@
+"""The ledger and SQLite state: write-then-record, recovery after a crash, the run lock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pressbot.items import content_hash
+from pressbot.ledger import Ledger
+from pressbot.state import LockHeld, SQLiteState
+
+
+def record(n: int, revision: int = 1, title: str | None = None) -> dict:
+    return {"id": f"{n:020x}", "source": "s", "url": f"https://x.invalid/{n}",
+            "title": title or f"Release {n}", "published": "2020-07-08", "summary": "é “quoted”",
+            "subtitle": None, "revision": revision}
+
+
+def lines(path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+
+
+def open_ledger(tmp_path, batch=3) -> Ledger:
+    return Ledger(SQLiteState(tmp_path / "state.sqlite3"), tmp_path / "out.jsonl", batch)
+
+
+def test_write_then_record_in_batches(tmp_path):
+    ledger = open_ledger(tmp_path)
+    for n in range(4):
+        ledger.write(record(n))
+    # Three flushed (file + state), one pending: still known, to deduplicate within the run.
+    assert len(lines(tmp_path / "out.jsonl")) == 3
+    assert set(ledger.known([f"{n:020x}" for n in range(5)])) == {f"{n:020x}" for n in range(4)}
+    assert ledger.state.count() == 3
+    ledger.close()
+    out = tmp_path / "out.jsonl"
+    assert [r["id"] for r in lines(out)] == [f"{n:020x}" for n in range(4)]
+    assert "“quoted”" in out.read_text(encoding="utf-8")  # UTF-8, not \\u escapes
+    state = SQLiteState(tmp_path / "state.sqlite3")
+    assert state.output_offset(str(out.resolve())) == out.stat().st_size
+    seen = state.lookup([f"{0:020x}"])[f"{0:020x}"]
+    assert seen.hash == content_hash(record(0)) and seen.revision == 1
+
+
+def test_lines_written_but_not_recorded_are_recorded_at_next_start(tmp_path):
+    out = tmp_path / "out.jsonl"
+    ledger = open_ledger(tmp_path, batch=100)
+    ledger.write(record(1))
+    ledger.close()
+    # A run that died after its write and before its commit: lines past the recorded offset.
+    with open(out, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record(2)) + "\n" + json.dumps(record(3)) + "\n")
+    ledger = open_ledger(tmp_path)
+    assert set(ledger.known([f"{n:020x}" for n in (1, 2, 3)])) == {f"{n:020x}" for n in (1, 2, 3)}
+    assert any("Recorded 2 releases" in m for m in ledger.repaired)
+    ledger.close()
+    assert len(lines(out)) == 3
+
+
+def test_torn_last_line_is_set_aside(tmp_path):
+    out = tmp_path / "out.jsonl"
+    ledger = open_ledger(tmp_path)
+    ledger.write(record(1))
+    ledger.close()
+    good = out.read_bytes()
+    torn = json.dumps(record(2)).encode()[:25]
+    with open(out, "ab") as f:
+        f.write(torn)
+    ledger = open_ledger(tmp_path)
+    assert out.read_bytes() == good
+    assert (tmp_path / "out.jsonl.partial").read_bytes() == torn + b"\n"
+    assert ledger.known([f"{2:020x}"]) == {}  # not recorded: the next crawl collects it again
+    ledger.write(record(2))
+    ledger.close()
+    assert [r["id"] for r in lines(out)] == [f"{1:020x}", f"{2:020x}"]
+
+
+def test_rotated_output_starts_afresh_without_rewriting(tmp_path):
+    out = tmp_path / "out.jsonl"
+    ledger = open_ledger(tmp_path)
+    ledger.write(record(1))
+    ledger.close()
+    out.rename(tmp_path / "old.jsonl")
+    ledger = open_ledger(tmp_path)
+    assert f"{1:020x}" in ledger.known([f"{1:020x}"])
+    ledger.write(record(2))
+    ledger.close()
+    assert [r["id"] for r in lines(out)] == [f"{2:020x}"]
+
+
+def test_revision_only_moves_forward(tmp_path):
+    state = SQLiteState(tmp_path / "s.sqlite3")
+    from pressbot.state import Seen
+    state.record([Seen("a", "s", "h2", 2)], "out", 10)
+    state.record([Seen("a", "s", "h1", 1)], "out", 20)
+    assert state.lookup(["a"])["a"] == Seen("a", "s", "h2", 2)
+    assert state.output_offset("out") == 20
+
+
+def test_lock_is_exclusive_and_released(tmp_path):
+    first = SQLiteState(tmp_path / "s.sqlite3")
+    first.acquire_lock()
+    second = SQLiteState(tmp_path / "s.sqlite3")
+    with pytest.raises(LockHeld, match="holds the lock"):
+        second.acquire_lock()
+    first.close()
+    second.acquire_lock()
+    second.close()

@@ -1,0 +1,82 @@
+"""Listing parsing on saved pages, with no crawl: every field of every entry, against files a
+person wrote from the seed (fixtures/cases/<case>/expected.json)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pressbot.dates import parse_date
+from pressbot.parsing import element_text, page_from_bytes, parse_listing
+from pressbot.profiles import available_sources, load_profile
+from tests.conftest import FIXTURES
+
+CASES = sorted(p.name for p in (FIXTURES / "cases").iterdir() if (p / "case.json").exists())
+
+
+def load_case(name: str):
+    case = json.loads((FIXTURES / "cases" / name / "case.json").read_text(encoding="utf-8"))
+    expected = json.loads((FIXTURES / "cases" / name / "expected.json").read_text(encoding="utf-8"))
+    base = case["url"].split("/" + case["page"].split("/", 1)[0] + "/", 1)[0]
+    profile = load_profile(available_sources()[case["source"]], fixtures_url=base)
+    body = (FIXTURES / case["page"]).read_bytes()
+    return case, expected, profile, page_from_bytes(body, case["url"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_listing_page_matches_expected(name):
+    case, expected, profile, page = load_case(name)
+    listing = parse_listing(page, case["url"], profile)
+    assert listing.next_urls == case["next"]
+    assert len(listing.entries) == len(expected)
+    for got, want in zip(listing.entries, expected, strict=True):
+        published = parse_date(got["published_raw"], profile.date_formats, profile.date_languages)
+        assert {**got, "published": published} == want
+    assert listing.missing == {}
+
+
+def test_page_chrome_is_not_an_entry():
+    _, _, profile, page = load_case("amnesty-ca-page-1")
+    listing = parse_listing(page, "https://fixtures.invalid/amnesty-ca/news/index.html", profile)
+    texts = json.dumps(listing.entries, ensure_ascii=False)
+    for chrome in ("Main menu", "Facebook Share", "Subscribe to news", "search form"):
+        assert chrome not in texts
+
+
+def test_teaser_dates_are_not_taken_for_the_entry_date():
+    """The July 29 teaser says "(30 July)"; the entry date stays the printed one."""
+    case, _, profile, page = load_case("amnesty-ca-page-1")
+    entry = parse_listing(page, case["url"], profile).entries[2]
+    assert "(30 July)" in entry["summary"]
+    assert entry["published_raw"] == "July 29, 2020"
+
+
+def test_markup_breakage_is_counted_not_fatal():
+    html = b"""<div class="view-news"><div class="views-row">
+      <article class="node--view-mode-teaser"><div class="node__date">July 1, 2020</div>
+      <div class="node__teaser"><p>No title here</p></div></article></div>
+      <div class="views-row"><article class="node--view-mode-teaser">
+      <h3 class="node__title"><a href="/ok">Fine <em>title</em></a></h3>
+      <div class="node__date">July 2, 2020</div></article></div></div><p>unclosed <b>markup"""
+    profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
+    listing = parse_listing(page_from_bytes(html, "https://x.invalid/news/"), "https://x.invalid/news/",
+                            profile)
+    assert len(listing.entries) == 2
+    assert listing.entries[0]["title"] is None and listing.entries[0]["url"] is None
+    assert listing.entries[1] == {"title": "Fine title", "url": "https://x.invalid/ok",
+                                  "published_raw": "July 2, 2020", "subtitle": None,
+                                  "summary": None}
+    assert listing.missing == {"title": 1, "url": 1}
+
+
+@pytest.mark.parametrize("html, text", [
+    ("<div><ul><li>One</li><li>Two</li></ul></div>", "One Two"),
+    ("<p>Amnesty<em>’s</em> report</p>", "Amnesty’s report"),
+    ("<div>a<br>b<script>var x = 1;</script></div>", "a b"),
+    ("<div>a<!-- note -->b</div>", "ab"),
+])
+def test_element_text(html, text):
+    page = page_from_bytes(f"<html><body>{html}</body></html>".encode(), "https://x.invalid/")
+    node = page.root.xpath("//body/*")[0]
+    assert " ".join(element_text(node).split()) == text

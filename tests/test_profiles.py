@@ -1,0 +1,98 @@
+"""Profile validation: every bundled profile loads; each broken one names file, key and problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from pressbot.profiles import ProfileError, available_sources, load_profile, load_sources
+
+GOOD = """
+name = "demo"
+base_url = "https://press.example.org/"
+start_urls = ["news"]
+[listing]
+entry = "article.teaser"
+next_page = "a[rel=next]::attr(href)"
+[listing.fields]
+title = "h2 a"
+url = "h2 a::attr(href)"
+published = { xpath = ".//time/@datetime" }
+summary = "p"
+[dates]
+formats = ["%d %B %Y"]
+languages = ["en"]
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "demo.toml"
+    path.write_text(text)
+    return path
+
+
+def test_bundled_profiles_load():
+    sources = available_sources()
+    assert "amnesty-ca" in sources
+    for profile in load_sources(",".join(sources)):
+        assert profile.start_urls and profile.entry
+
+
+def test_good_profile(tmp_path):
+    p = load_profile(write(tmp_path, GOOD))
+    assert p.start_urls == ("https://press.example.org/news",)
+    assert p.allowed_domains == ("press.example.org",)
+    assert p.fields["published"].kind == "xpath"
+    assert p.fields["summary"].all and not p.fields["title"].all
+    assert p.max_pages == 1000
+
+
+def test_fixtures_placeholder(tmp_path):
+    text = GOOD.replace("https://press.example.org/", "{fixtures}/demo/")
+    p = load_profile(write(tmp_path, text), fixtures_url="http://127.0.0.1:8123")
+    assert p.start_urls == ("http://127.0.0.1:8123/demo/news",)
+
+
+@pytest.mark.parametrize("change, key, problem", [
+    (("[listing]", "[listing]\ncolour = 'red'"), "listing.colour", "unknown key"),
+    (('name = "demo"', 'name = "demo"\nspeed = 3'), "speed", "unknown key"),
+    (('entry = "article.teaser"', ""), "listing.entry", "missing"),
+    (('entry = "article.teaser"', 'entry = "article..teaser"'), "listing.entry", "does not compile"),
+    (('entry = "article.teaser"', 'entry = { xpath = "//article[" }'), "listing.entry",
+     "does not compile"),
+    (('entry = "article.teaser"', 'entry = { css = "a", xpath = "//a" }'), "listing.entry",
+     "exactly one of css or xpath"),
+    (('title = "h2 a"', 'title = "h2 a:nth-child("'), "listing.fields.title", "does not compile"),
+    (('title = "h2 a"', 'headline = "h2 a"'), "listing.fields.headline", "unknown key"),
+    (('title = "h2 a"', ""), "listing.fields.title", "required"),
+    (('base_url = "https://press.example.org/"', 'base_url = "press.example.org"'), "base_url",
+     "not an absolute"),
+    (('base_url = "https://press.example.org/"', 'base_url = "ftp://press.example.org/"'),
+     "base_url", "not an absolute"),
+    (('start_urls = ["news"]', "start_urls = []"), "start_urls", "non-empty list"),
+    (('name = "demo"', 'name = "de mo"'), "name", "letters, digits"),
+    (('name = "demo"', ""), "name", "missing"),
+    (('formats = ["%d %B %Y"]', 'formats = ["dd MM yyyy"]'), "dates.formats", "not a strptime"),
+    (('languages = ["en"]', 'languages = ["en"]\norder = "XYZ"'), "dates.order", "one of"),
+    (("[listing]", "[listing]\nmax_pages = 0"), "listing.max_pages", "at least 1"),
+    (("[dates]", "[checks]\nmax_missing_share = 2\n[dates]"), "checks.max_missing_share",
+     "from 0 to 1"),
+    (("[dates]", "[detail]\nfields = 3\n[dates]"), "detail.fields", "must be a table"),
+    (('start_urls = ["news"]', 'start_urls = ["news"'), "file", "not valid TOML"),
+])
+def test_broken_profiles(tmp_path, change, key, problem):
+    path = write(tmp_path, GOOD.replace(*change, 1))
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert err.value.key == key
+    assert problem in err.value.problem
+    assert str(err.value).startswith(f"{path}: [{key}] ")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ProfileError, match=r"no such profile file"):
+        load_profile(tmp_path / "nope.toml")
+
+
+def test_unknown_source_lists_known():
+    with pytest.raises(ProfileError, match=r"unknown source nope; known: .*amnesty-ca"):
+        load_sources("amnesty-ca,nope")
