@@ -83,9 +83,13 @@ class Ledger:
         self._lines.clear()
         self._pending.clear()
 
-    def close(self) -> None:
+    def close(self, finished_walks: dict[str, str] | None = None) -> None:
+        """Flush, then record the sources whose walk ended cleanly: in that order, so a walk is
+        never marked complete while any of its releases is unrecorded."""
         try:
             self.flush()
+            for source, reason in (finished_walks or {}).items():
+                self.state.set_walk(source, complete=True, reason=reason)
         finally:
             self._file.close()
             self.state.close()

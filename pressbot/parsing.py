@@ -61,6 +61,21 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
     return listing
 
 
+def check_listing(listing: Listing, profile: Profile) -> list[str]:
+    """Drift: what on this page says the profile's selectors no longer fit the site."""
+    problems = []
+    found = len(listing.entries)
+    if found < profile.min_entries:
+        problems.append(f"entry selector {profile.entry} matched {found} entries "
+                        f"(at least {profile.min_entries} expected)")
+    for name, missing in listing.missing.items():
+        if found and missing / found > profile.max_missing_share:
+            problems.append(f"field {name!r} selector {profile.fields[name]} found nothing in "
+                            f"{missing} of {found} entries (more than "
+                            f"{profile.max_missing_share:.0%})")
+    return problems
+
+
 def parse_detail(page: Page, url: str, profile: Profile) -> dict[str, str | None]:
     """Extract the detail-page fields a profile asks for; absent fields are None."""
     return {name: extract(page.root, sel) for name, sel in profile.detail_fields.items()}

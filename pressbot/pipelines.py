@@ -120,7 +120,8 @@ class WritePipeline(_Base):
         return item
 
     def close_spider(self) -> None:
-        self.ledger.close()
+        spider = self.crawler.spider
+        self.ledger.close(spider.finished_walks() if hasattr(spider, "finished_walks") else None)
         self.stats.set_value("pressbot/written", self.ledger.written)
         logger.info("pressbot wrote %d new or revised releases to %s", self.ledger.written,
                     self.ledger.output)

@@ -14,6 +14,11 @@ PRESSBOT_FIXTURES_URL = None
 PRESSBOT_OUTPUT = "data/releases.jsonl"
 #: State file: what has been seen (SQLite path).
 PRESSBOT_STATE = "data/state.sqlite3"
+#: Incremental runs stop walking a listing after this many known releases in a row (0: off),
+#: or after a whole page of known releases, whichever comes first.
+PRESSBOT_KNOWN_IN_A_ROW = 10
+#: Run summaries: <dir>/<UTC timestamp>.json for every run, and <dir>/latest.json.
+PRESSBOT_RUNS_DIR = "data/runs"
 #: Records written per fsync + state commit; a crash in between loses nothing (see ledger.py).
 PRESSBOT_FLUSH_ITEMS = 100
 
@@ -28,7 +33,10 @@ ITEM_PIPELINES = {
     "pressbot.pipelines.DeduplicatePipeline": 300,
     "pressbot.pipelines.WritePipeline": 400,
 }
+EXTENSIONS = {"pressbot.summary.RunSummary": 500}
 FEED_EXPORT_ENCODING = "utf-8"
+# Item reprs at DEBUG would swamp a cron log; -s LOG_LEVEL=DEBUG brings them back.
+LOG_LEVEL = "INFO"
 # Scrapy 2.19's remote-control extension opens a port and writes under $HOME: a cron job
 # needs neither.
 REMOTE_CONTROL_ENABLED = False

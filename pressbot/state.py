@@ -43,6 +43,12 @@ class State(Protocol):
     def output_offset(self, output: str) -> int:
         """How many bytes of ``output`` are recorded (0 for an output never written)."""
 
+    def walk_complete(self, source: str) -> bool:
+        """Whether the source's last walk of its listing ended cleanly (so incremental stops apply)."""
+
+    def set_walk(self, source: str, complete: bool, reason: str | None = None) -> None:
+        """Record that a walk of ``source`` began (False) or ended cleanly (True)."""
+
     def close(self) -> None:
         """Release the lock and resources."""
 
@@ -75,6 +81,10 @@ class SQLiteState:
                 revision INTEGER NOT NULL
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, offset INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS walks (
+                source TEXT PRIMARY KEY, complete INTEGER NOT NULL, reason TEXT,
+                updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+            );
             """
         )
 
@@ -117,6 +127,16 @@ class SQLiteState:
     def output_offset(self, output: str) -> int:
         row = self.db.execute("SELECT offset FROM outputs WHERE path = ?", (output,)).fetchone()
         return row[0] if row else 0
+
+    def walk_complete(self, source: str) -> bool:
+        row = self.db.execute("SELECT complete FROM walks WHERE source = ?", (source,)).fetchone()
+        return bool(row and row[0])
+
+    def set_walk(self, source: str, complete: bool, reason: str | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO walks (source, complete, reason) VALUES (?, ?, ?) ON CONFLICT(source) DO "
+            "UPDATE SET complete = excluded.complete, reason = excluded.reason, "
+            "updated = excluded.updated", (source, int(complete), reason))
 
     def count(self, source: str | None = None) -> int:
         if source is None:
