@@ -16,7 +16,7 @@ PRESSBOT_OUTPUT = "data/releases.jsonl"
 PRESSBOT_STATE = "data/state.sqlite3"
 #: Incremental runs stop walking a listing after this many known releases in a row (0: off),
 #: or after a whole page of known releases, whichever comes first.
-PRESSBOT_KNOWN_IN_A_ROW = 10
+PRESSBOT_KNOWN_IN_A_ROW = 5
 #: Run summaries: <dir>/<UTC timestamp>.json for every run, and <dir>/latest.json.
 PRESSBOT_RUNS_DIR = "data/runs"
 #: Records written per fsync + state commit; a crash in between loses nothing (see ledger.py).

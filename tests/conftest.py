@@ -68,3 +68,25 @@ def run_crawl(workdir: Path, fixtures_url: str, *args: str, feed: Path | None = 
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
     return CrawlResult(proc.returncode, proc.stderr, workdir / "releases.jsonl", feed)
+
+
+@pytest.fixture
+def serve():
+    """Start a fixture server with a hook (synthetic site, faults); stopped after the test."""
+    started = []
+
+    def start(hook=None, root: Path = FIXTURES) -> FixtureServer:
+        srv = FixtureServer(root, hook=hook).start()
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+SYNTHETIC_PROFILE = str(FIXTURES / "synthetic" / "synthetic.toml")
+
+
+def listing_hits(srv: FixtureServer) -> list[str]:
+    return [p for p in srv.hits if "/news/" in p and "/r/" not in p]

@@ -1,0 +1,209 @@
+"""Cron-grade runs, end to end: incremental stops, revisions, exit codes, drift, the lock."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+from pressbot import outcome
+from pressbot.state import SQLiteState
+from pressbot.synthetic import SyntheticSite
+from tests.conftest import ROOT, SYNTHETIC_PROFILE, crawl_command, listing_hits, run_crawl
+
+
+def summary(workdir) -> dict:
+    return json.loads((workdir / "runs" / "latest.json").read_text())
+
+
+
+
+def crawl(workdir, url, *args, **kw):
+    settings = {"PRESSBOT_RUNS_DIR": str(workdir / "runs"), **kw.pop("settings", {})}
+    return run_crawl(workdir, url, "-a", f"profile={SYNTHETIC_PROFILE}", *args,
+                     settings=settings, **kw)
+
+
+def test_incremental_runs_fetch_what_is_new(tmp_path, serve):
+    site = SyntheticSite(releases=95, per_page=10)
+    srv = serve(site.hook)
+
+    first = crawl(tmp_path, srv.url)
+    assert first.returncode == 0, first.stderr
+    assert len(first.records()) == 95
+    assert len(listing_hits(srv)) == 10
+    s = summary(tmp_path)["sources"]["synthetic"]
+    assert (s["mode"], s["stop_reason"], s["pages"], s["new"]) == ("full", "end of archive", 10, 95)
+
+    # Nothing changed: one listing page, nothing written.
+    srv.hits.clear()
+    second = crawl(tmp_path, srv.url)
+    assert second.returncode == 0, second.stderr
+    assert listing_hits(srv) == ["/synthetic/news/index.html"]
+    assert len(second.records()) == 95
+    s = summary(tmp_path)["sources"]["synthetic"]
+    assert (s["mode"], s["stop_reason"], s["new"], s["duplicates"]) == (
+        "incremental", "caught up", 0, 10)
+
+    # One release published: still one page, exactly that release written.
+    site.publish(1)
+    srv.hits.clear()
+    third = crawl(tmp_path, srv.url)
+    assert listing_hits(srv) == ["/synthetic/news/index.html"]
+    new = third.records()[95:]
+    assert [r["url"].rsplit("/", 1)[1] for r in new] == ["95.html"]
+
+    # Fifteen more, and a correction to a known release that is now on page 2: two pages,
+    # 15 new, 1 revision.
+    site.publish(15)
+    site.edit(93, "Release 93: corrected headline")
+    srv.hits.clear()
+    fourth = crawl(tmp_path, srv.url)
+    assert fourth.returncode == 0, fourth.stderr
+    assert listing_hits(srv) == ["/synthetic/news/index.html", "/synthetic/news/page-2.html"]
+    new = fourth.records()[96:]
+    revised = [r for r in new if r["revision"] > 1]
+    assert len(new) == 16 and len(revised) == 1
+    assert revised[0]["title"] == "Release 93: corrected headline"
+    assert revised[0]["revision"] == 2
+    original = next(r for r in fourth.records() if r["id"] == revised[0]["id"]
+                    and r["revision"] == 1)
+    assert original["title"] != revised[0]["title"]
+    assert len({r["id"] for r in fourth.records()}) == 111
+
+    # full=1 walks every page again and still writes nothing that is not new.
+    srv.hits.clear()
+    full = crawl(tmp_path, srv.url, "-a", "full=1")
+    assert full.returncode == 0, full.stderr
+    assert len(listing_hits(srv)) == 12
+    assert len(full.records()) == 112
+
+
+def test_an_interrupted_walk_is_finished_by_the_next_run(tmp_path, serve):
+    """A first run stopped early (page limit aside) leaves the walk incomplete: no early stop."""
+    site = SyntheticSite(releases=50, per_page=10)
+    srv = serve(site.hook)
+    # A page that fails makes the walk incomplete...
+    broken = {"/synthetic/news/page-3.html"}
+
+    def hook(handler, path):
+        if path in broken:
+            handler.send_whole(503, b"busy", "text/plain")
+            return True
+        return site.hook(handler, path)
+
+    srv.hook = hook
+    first = crawl(tmp_path, srv.url, settings={"RETRY_TIMES": "1"})
+    assert first.returncode == outcome.PAGES_FAILED
+    assert len(first.records()) == 20
+    s = summary(tmp_path)["sources"]["synthetic"]
+    assert s["stop_reason"] == "error" and s["failed_pages"] == 1
+    assert s["errors"][0]["url"].endswith("/synthetic/news/page-3.html")
+    assert s["errors"][0]["error"] == "HTTP 503"
+    # ...so the next run walks past the known first pages and collects the rest.
+    broken.clear()
+    second = crawl(tmp_path, srv.url)
+    assert second.returncode == 0, second.stderr
+    assert summary(tmp_path)["sources"]["synthetic"]["mode"] == "full"
+    assert len(second.records()) == 50
+    assert len({r["id"] for r in second.records()}) == 50
+
+
+def test_drift_names_the_selector_and_fails(tmp_path, serve):
+    srv = serve()
+    result = run_crawl(tmp_path, f"{srv.url}/redesign",
+                       settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    assert result.returncode == outcome.DRIFT, result.stderr
+    message = ("entry selector css:.view-news .views-row article.node--view-mode-teaser matched "
+               "0 entries")
+    assert message in result.stderr
+    assert f"{srv.url}/redesign/amnesty-ca/news/index.html" in result.stderr
+    s = summary(tmp_path)
+    assert s["exit_code"] == outcome.DRIFT
+    assert s["sources"]["amnesty-ca"]["drift"][0]["problem"].startswith(message)
+    assert s["sources"]["amnesty-ca"]["stop_reason"] == "drift"
+
+
+def test_drift_in_a_required_field(tmp_path, serve):
+    site = SyntheticSite(releases=20, per_page=10)
+
+    def hook(handler, path):
+        if path == "/synthetic/news/index.html":  # the title markup changed on the first page
+            body = site.listing(1).replace(b'class="title"', b'class="heading"')
+            handler.send_whole(200, body)
+            return True
+        return site.hook(handler, path)
+
+    srv = serve(hook)
+    result = crawl(tmp_path, srv.url)
+    assert result.returncode == outcome.DRIFT
+    assert "field 'title' selector css:h2.title a found nothing in 10 of 10 entries" in result.stderr
+    assert "field 'url' selector" in result.stderr
+    # Entries without a title are dropped and counted, never written half-empty.
+    s = summary(tmp_path)["sources"]["synthetic"]
+    assert s["dropped"] == {"missing_title": 10, "missing_id": 10, "missing_url": 10}
+    assert len(result.records()) == 10  # the second page was still fine
+
+
+def test_lock_held_exits_at_once(tmp_path, serve):
+    srv = serve(SyntheticSite(releases=10).hook)
+    holder = SQLiteState(tmp_path / "state.sqlite3")
+    holder.acquire_lock()
+    try:
+        result = crawl(tmp_path, srv.url)
+    finally:
+        holder.close()
+    assert result.returncode == outcome.LOCKED
+    assert "pressbot: error: another run (pid" in result.stderr
+    assert srv.hits == [] and result.records() == []
+
+
+def test_overlapping_run_is_refused_and_corrupts_nothing(tmp_path, serve):
+    site = SyntheticSite(releases=60, per_page=10, delay=0.15)
+    srv = serve(site.hook)
+    cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}")
+    first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not listing_hits(srv) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = time.monotonic()
+        second = crawl(tmp_path, srv.url)
+        assert second.returncode == outcome.LOCKED
+        assert time.monotonic() - started < 10
+        assert first.poll() is None, "the first run should still be going"
+    finally:
+        _, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    records = second.records()
+    assert len(records) == 60 and len({r["id"] for r in records}) == 60
+
+
+def test_internal_error_status(tmp_path, serve):
+    srv = serve(SyntheticSite(releases=10).hook)
+    result = crawl(tmp_path, srv.url, settings={"PRESSBOT_FLUSH_ITEMS": "lots"})
+    assert result.returncode == outcome.INTERNAL_ERROR
+
+
+def test_sigint_is_interrupted_and_keeps_what_was_written(tmp_path, serve):
+    site = SyntheticSite(releases=200, per_page=10, delay=0.2)
+    srv = serve(site.hook)
+    cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}",
+                        settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 20
+    while len(listing_hits(srv)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == outcome.INTERRUPTED, err
+    written = [json.loads(x) for x in (tmp_path / "releases.jsonl").read_text().splitlines()]
+    assert len(written) >= 20
+    assert summary(tmp_path)["finish_reason"] == "shutdown"
+    # The walk was not finished, so the next run is a full walk and completes the set.
+    done = crawl(tmp_path, srv.url, settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    assert done.returncode == 0
+    assert len({r["id"] for r in done.records()}) == 200 == len(done.records())
