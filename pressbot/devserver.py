@@ -27,18 +27,28 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        path = unquote(urlsplit(self.path).path)
-        self.server.hits.append(path)
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        self.server.hits.append(path + (f"?{parts.query}" if parts.query else ""))
         if self.server.hook is not None and self.server.hook(self, path):
             return
-        self.send_file(path)
+        self.send_file(path, parts.query)
 
-    def send_file(self, path: str) -> None:
+    def send_file(self, path: str, query: str = "") -> None:
+        """Serve a file; ``name?query`` is answered by a file ``name@query.<ext>``, and a path
+        without an extension by ``path.html``/``path.json``/``path.xml`` if it exists."""
         root = self.server.root
         target = (root / path.lstrip("/")).resolve()
-        if target.is_dir():
-            target = target / "index.html"
-        if not target.is_relative_to(root) or not target.is_file():
+        if not target.is_relative_to(root):
+            self.send_whole(404, b"not found", "text/plain")
+            return
+        if path.endswith("/") or target.is_dir():
+            target = target / "index"
+        stem = f"{target.name}@{unquote(query)}" if query else target.name
+        candidates = [target.with_name(stem)] if not query and target.suffix else []
+        candidates += [target.with_name(stem + ext) for ext in ("", ".html", ".json", ".xml")]
+        target = next((c for c in candidates if c.is_file()), None)
+        if target is None:
             self.send_whole(404, b"not found", "text/plain")
             return
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
