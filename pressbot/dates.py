@@ -53,3 +53,20 @@ def _parse(text: str, formats: tuple[str, ...], languages: tuple[str, ...],
         settings["DATE_ORDER"] = order
     parsed = dateparser.parse(text, languages=list(languages), settings=settings)
     return parsed.date() if parsed else None
+
+
+def parse_datetime(text: str | None) -> str | None:
+    """An ISO 8601 timestamp with a time of day (``<time datetime>``, JSON-LD, feeds), kept in
+    its own offset and normalised to ``YYYY-MM-DDTHH:MM:SS±HH:MM``; None for anything else."""
+    if not text:
+        return None
+    text = text.strip()
+    if "T" not in text and " " not in text[10:11]:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="seconds")
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

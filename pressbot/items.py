@@ -30,6 +30,14 @@ class Release:
     summary: str | None = None
     #: The subtitle or deck line under the date, where the listing has one.
     subtitle: str | None = None
+    #: Publication time, ISO 8601 with its offset, where the source gives one (a detail page's
+    #: <time datetime>, article:published_time or JSON-LD datePublished; a feed; a JSON API).
+    published_at: str | None = None
+    #: Full text of the release, paragraphs separated by a blank line (profiles that follow
+    #: detail pages), else null.
+    body: str | None = None
+    #: Author or dateline from the detail page, else null.
+    author: str | None = None
     #: The listing page the entry was found on.
     listing_url: str | None = None
     #: When this record was written, UTC, ISO 8601 with a Z suffix.

@@ -5,18 +5,26 @@ Nothing here knows about Scrapy's engine: tests feed saved pages straight in.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
+from lxml import html as lxml_html
 from parsel import Selector as Page
 
+from pressbot.dates import parse_datetime
 from pressbot.profiles import REQUIRED_LISTING_FIELDS, Profile, Selector
 
 #: Listing field -> item field.
 _ITEM_FIELD = {"published": "published_raw"}
 _BASE_HREF = etree.XPath("//base/@href", smart_strings=False)
+_META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content",
+                             smart_strings=False)
+_JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
+_TIME_DATETIME = etree.XPath("//time/@datetime", smart_strings=False)
+_LINK_NEXT = etree.XPath("//head/link[@rel='next']/@href", smart_strings=False)
 
 
 @dataclass
@@ -30,19 +38,30 @@ class Listing:
     missing: dict[str, int] = field(default_factory=dict)
 
 
-def page_from_bytes(body: bytes, url: str, encoding: str = "utf-8") -> Page:
-    """A parsel page from saved bytes, as Scrapy would build it from a response."""
-    return Page(body=body, base_url=url, encoding=encoding, type="html")
+def page_from_bytes(body: bytes, url: str, encoding: str = "utf-8", fmt: str = "html") -> Page:
+    """A parsel page from saved bytes, as Scrapy would build it from a response.
+
+    ``fmt`` is the profile's listing format: html, xml (RSS/Atom, namespaces removed) or json.
+    """
+    if fmt == "json":
+        return Page(text=body.decode(encoding or "utf-8", errors="replace"), type="json")
+    page = Page(body=body or b"<html/>", base_url=url, encoding=encoding, type=fmt)
+    if fmt == "xml":
+        page.remove_namespaces()  # Atom's default namespace would hide every element
+    return page
 
 
 def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
     """Extract every entry on a listing page and the URLs of the pages after it."""
-    root = page.root
-    base = _base_url(root, url)
     listing = Listing(url=url)
-    for node in _compiled(profile.entry.xpath)(root):
-        if not isinstance(node, etree._Element):
-            continue
+    if profile.format == "json":
+        base = url
+        nodes = page.jmespath(profile.entry.query)
+    else:
+        base = _base_url(page.root, url)
+        nodes = [n for n in _compiled(profile.entry.xpath)(page.root)
+                 if isinstance(n, etree._Element)]
+    for node in nodes:
         entry: dict[str, str | None] = {}
         for name, sel in profile.fields.items():
             value = extract(node, sel)
@@ -53,11 +72,15 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
             if not entry.get(_ITEM_FIELD.get(name, name)):
                 listing.missing[name] = listing.missing.get(name, 0) + 1
         listing.entries.append(entry)
-    if profile.next_page is not None:
-        for href in _matches(root, profile.next_page):
-            nxt = urljoin(base, href)
-            if nxt != url and nxt not in listing.next_urls:
-                listing.next_urls.append(nxt)
+    root = page if profile.format == "json" else page.root
+    links = profile.pager if profile.pagination == "pager" else profile.next_page
+    hrefs = _matches(root, links) if links is not None else []
+    if not hrefs and profile.pagination == "next" and profile.format == "html":
+        hrefs = [str(h) for h in _LINK_NEXT(page.root)]  # <link rel="next"> in the head
+    for href in hrefs:
+        nxt = urljoin(base, href.strip())
+        if nxt != url and nxt not in listing.next_urls:
+            listing.next_urls.append(nxt)
     return listing
 
 
@@ -77,11 +100,44 @@ def check_listing(listing: Listing, profile: Profile) -> list[str]:
 
 
 def parse_detail(page: Page, url: str, profile: Profile) -> dict[str, str | None]:
-    """Extract the detail-page fields a profile asks for; absent fields are None."""
-    return {name: extract(page.root, sel) for name, sel in profile.detail_fields.items()}
+    """A release page's fields: what the profile selects, then the page's standard metadata.
+
+    The publication time comes from the profile's ``published`` selector, else
+    ``article:published_time``, else JSON-LD ``datePublished``, else the first
+    ``<time datetime>``; the author from the profile, else JSON-LD.
+    """
+    root = page.root
+    out = {name: extract(root, sel) for name, sel in profile.detail_fields.items()}
+    ld = _json_ld(root)
+    candidates = [out.pop("published", None), *_META_PUBLISHED(root), ld.get("datePublished"),
+                  *_TIME_DATETIME(root)[:1]]
+    out["published_at"] = next((t for c in candidates if (t := parse_datetime(_str(c)))), None)
+    if not out.get("author"):
+        author = ld.get("author")
+        if isinstance(author, list) and author:
+            author = author[0]
+        out["author"] = _str(author.get("name") if isinstance(author, dict) else author)
+    return out
 
 
-def extract(node: etree._Element, sel: Selector) -> str | None:
+def _json_ld(root: etree._Element) -> dict:
+    """The first JSON-LD object on the page that looks like an article."""
+    for text in _JSONLD(root):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        for obj in data if isinstance(data, list) else data.get("@graph", [data]):
+            if isinstance(obj, dict) and ("datePublished" in obj or "headline" in obj):
+                return obj
+    return {}
+
+
+def _str(value) -> str | None:
+    return " ".join(str(value).split()) or None if value not in (None, "") else None
+
+
+def extract(node, sel: Selector) -> str | None:
     """One field's text: the first match, or every match joined as paragraphs (``all``)."""
     values = _matches(node, sel)
     if not values:
@@ -89,17 +145,31 @@ def extract(node: etree._Element, sel: Selector) -> str | None:
     return "\n\n".join(values) if sel.all else values[0]
 
 
-def _matches(node: etree._Element, sel: Selector) -> list[str]:
+def _matches(node, sel: Selector) -> list[str]:
     """Whitespace-normalised, non-empty texts of a selector's matches, in document order."""
     out = []
-    for match in _compiled(sel.xpath)(node):
+    if sel.kind == "jmes":
+        found = node.jmespath(sel.query).getall()
+        matches = [m for m in found if m is not None and not isinstance(m, dict | list)]
+    else:
+        matches = _compiled(sel.xpath)(node)
+    for match in matches:
         text = element_text(match) if isinstance(match, etree._Element) else str(match)
+        if sel.html:
+            text = html_text(text)
         text = " ".join(text.split())
         if text:
             out.append(text)
             if not sel.all:
                 break
     return out
+
+
+def html_text(markup: str) -> str:
+    """The text of an HTML fragment held as a string (an RSS description, a JSON teaser)."""
+    if "<" not in markup and "&" not in markup:
+        return markup
+    return element_text(lxml_html.fragment_fromstring(markup, create_parent="div"))
 
 
 #: Elements whose edges separate words even when the markup has no space there (<li>a</li><li>b).

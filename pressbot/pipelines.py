@@ -8,25 +8,13 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from pressbot.dates import DateProblem, parse_date
-from pressbot.items import canonical_url, content_hash, release_id
+from pressbot.items import content_hash
 from pressbot.ledger import Ledger
+from pressbot.normalise import normalise
 
 logger = logging.getLogger(__name__)
 
 REQUIRED_FIELDS = ("id", "source", "url", "title", "published_raw")
-
-
-def clean_text(value: str | None, paragraphs: bool = False) -> str | None:
-    """Collapse whitespace; with ``paragraphs``, keep blank-line paragraph breaks."""
-    if value is None:
-        return None
-    if paragraphs:
-        parts = (" ".join(p.split()) for p in value.replace("\r", "").split("\n\n"))
-        text = "\n\n".join(p for p in parts if p)
-    else:
-        text = " ".join(value.split())
-    return text or None
 
 
 class _Base:
@@ -48,25 +36,16 @@ class NormalisePipeline(_Base):
 
     def process_item(self, item):
         a = ItemAdapter(item)
-        for name in ("title", "subtitle", "published_raw"):
-            a[name] = clean_text(a.get(name))
-        a["summary"] = clean_text(a.get("summary"), paragraphs=True)
         profile = self.crawler.spider.profiles[a["source"]]
-        if a.get("url"):
-            a["url"] = canonical_url(a["url"])
-            a["id"] = release_id(profile.name, profile.base_url, a["url"])
-        if a.get("published_raw"):
-            try:
-                a["published"] = parse_date(a["published_raw"], profile.date_formats,
-                                            profile.date_languages, profile.date_order)
-            except DateProblem as exc:
-                # Never guess: keep the raw text, leave the date null, and say so.
-                a["published"], a["date_problem"] = None, str(exc)
-                self.count(a, "date_problems")
-                logger.warning("%s: %s on %s (entry %s)", a["source"], exc, a.get("listing_url"),
-                               a.get("url"))
-        a["crawled_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00",
-                                                                                         "Z")
+        for key, value in normalise(a.asdict(), profile).items():
+            a[key] = value
+        if a.get("date_problem"):
+            # Never guess: keep the raw text, leave the date null, and say so.
+            self.count(a, "date_problems")
+            logger.warning("%s: %s on %s (entry %s)", a["source"], a["date_problem"],
+                           a.get("listing_url"), a.get("url"))
+        a["crawled_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace(
+            "+00:00", "Z")
         return item
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import jmespath
 from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
@@ -19,12 +20,15 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 LISTING_FIELDS = {"title": False, "url": False, "published": False, "subtitle": False, "summary": True}
 REQUIRED_LISTING_FIELDS = ("title", "url", "published")
 DETAIL_FIELDS = {"title": False, "published": False, "subtitle": False, "body": True, "author": False}
+FORMATS = ("html", "xml", "json")
+PAGINATIONS = ("next", "pager", "template")
 
 _TOP_KEYS = {"name", "title", "base_url", "start_urls", "allowed_domains", "listing", "dates",
              "detail", "checks"}
-_LISTING_KEYS = {"entry", "fields", "next_page", "max_pages"}
+_LISTING_KEYS = {"format", "entry", "fields", "next_page", "pagination", "pager", "template",
+                 "first", "step", "max_pages"}
 _DATES_KEYS = {"formats", "languages", "order"}
-_DETAIL_KEYS = {"fields"}
+_DETAIL_KEYS = {"follow", "fields"}
 _CHECKS_KEYS = {"min_entries", "max_missing_share"}
 _DATE_ORDERS = {"DMY", "MDY", "YMD", "YDM", "DYM", "MYD"}
 
@@ -41,10 +45,11 @@ class ProfileError(ValueError):
 class Selector:
     """One compiled selector: CSS or XPath as the user wrote it, and the XPath it runs as."""
 
-    kind: str  # "css" or "xpath"
+    kind: str  # "css", "xpath" or "jmes" (JMESPath, for JSON listings)
     query: str
-    xpath: str
+    xpath: str  # the XPath it runs as; for jmes, the JMESPath expression
     all: bool = False  # keep every match (joined as paragraphs) instead of the first
+    html: bool = False  # the matched text is itself HTML (RSS descriptions): take its text
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.query}"
@@ -64,10 +69,17 @@ class Profile:
     fields: dict[str, Selector]
     next_page: Selector | None
     max_pages: int
+    format: str = "html"
+    pagination: str = "next"
+    pager: Selector | None = None
+    template: str | None = None
+    first: int = 1
+    step: int = 1
     date_formats: tuple[str, ...] = ()
     date_languages: tuple[str, ...] = ("en",)
     date_order: str | None = None
     detail_fields: dict[str, Selector] = field(default_factory=dict)
+    follow_detail: bool = False
     min_entries: int = 1
     max_missing_share: float = 0.5
 
@@ -136,20 +148,40 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
 
     listing = _table(raw, "listing", path, required=True)
     _no_unknown(listing, _LISTING_KEYS, path, "listing.")
-    entry = _selector(listing.get("entry"), path, "listing.entry", required=True)
+    fmt = listing.get("format", "html")
+    if fmt not in FORMATS:
+        raise ProfileError(path, "listing.format", f"{fmt!r} must be one of {', '.join(FORMATS)}")
+    sel_kinds = ("jmes",) if fmt == "json" else ("css", "xpath")
+    entry = _selector(listing.get("entry"), path, "listing.entry", required=True, kinds=sel_kinds)
     field_specs = _table(listing, "fields", path, required=True, prefix="listing.")
     _no_unknown(field_specs, set(LISTING_FIELDS), path, "listing.fields.")
     fields = {
-        k: _selector(v, path, f"listing.fields.{k}", default_all=LISTING_FIELDS[k])
+        k: _selector(v, path, f"listing.fields.{k}", default_all=LISTING_FIELDS[k], kinds=sel_kinds)
         for k, v in field_specs.items()
     }
     for k in REQUIRED_LISTING_FIELDS:
         if k not in fields:
             raise ProfileError(path, f"listing.fields.{k}", "missing: this field is required")
-    next_page = _selector(listing.get("next_page"), path, "listing.next_page", default_all=True)
-    max_pages = listing.get("max_pages", 1000)
-    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
-        raise ProfileError(path, "listing.max_pages", "must be a whole number of at least 1")
+    next_page = _selector(listing.get("next_page"), path, "listing.next_page", default_all=True,
+                          kinds=sel_kinds)
+    max_pages = _int(listing, "max_pages", 1000, 1, path, "listing.")
+    pagination = listing.get("pagination", "next")
+    if pagination not in PAGINATIONS:
+        raise ProfileError(path, "listing.pagination",
+                           f"{pagination!r} must be one of {', '.join(PAGINATIONS)}")
+    pager = _selector(listing.get("pager"), path, "listing.pager", default_all=True,
+                      required=pagination == "pager", kinds=sel_kinds)
+    template = listing.get("template")
+    if pagination == "template":
+        if not isinstance(template, str) or "{n}" not in template:
+            raise ProfileError(path, "listing.template",
+                               'required for pagination = "template": a URL with {n}, '
+                               'e.g. "news?page={n}"')
+        _url(urljoin(base_url, template.replace("{n}", "1")), path, "listing.template")
+    elif template is not None:
+        raise ProfileError(path, "listing.template", 'only used with pagination = "template"')
+    first = _int(listing, "first", 1, 0, path, "listing.")
+    step = _int(listing, "step", 1, 1, path, "listing.")
 
     dates = _table(raw, "dates", path)
     _no_unknown(dates, _DATES_KEYS, path, "dates.")
@@ -170,6 +202,9 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         k: _selector(v, path, f"detail.fields.{k}", default_all=DETAIL_FIELDS[k])
         for k, v in detail_specs.items()
     }
+    follow = detail.get("follow", False)
+    if not isinstance(follow, bool):
+        raise ProfileError(path, "detail.follow", "must be true or false")
 
     checks = _table(raw, "checks", path)
     _no_unknown(checks, _CHECKS_KEYS, path, "checks.")
@@ -185,8 +220,18 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         start_urls=start_urls, allowed_domains=tuple(domains), entry=entry, fields=fields,
         next_page=next_page, max_pages=max_pages, date_formats=tuple(formats),
         date_languages=tuple(languages), date_order=order, detail_fields=detail_fields,
-        min_entries=min_entries, max_missing_share=float(share),
+        min_entries=min_entries, max_missing_share=float(share), format=fmt,
+        pagination=pagination, pager=pager, template=template, first=first, step=step,
+        follow_detail=follow,
     )
+
+
+def _int(raw: dict[str, Any], key: str, default: int, minimum: int, path: str | Path,
+         prefix: str) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ProfileError(path, prefix + key, f"must be a whole number of at least {minimum}")
+    return value
 
 
 def _no_unknown(table: dict[str, Any], allowed: set[str], path: str | Path, prefix: str) -> None:
@@ -230,31 +275,42 @@ def _url(url: str, path: str | Path, key: str) -> str:
 
 
 def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,
-              default_all: bool = False) -> Selector | None:
-    """A selector is a CSS string, or a table {css = "..."} / {xpath = "..."} with optional all."""
+              default_all: bool = False, kinds: tuple[str, ...] = ("css", "xpath")
+              ) -> Selector | None:
+    """A selector is a CSS string, or a table {css|xpath|jmes = "..."} with optional all/html."""
     if spec is None:
         if required:
-            raise ProfileError(path, key, "missing: a CSS string or {xpath = \"...\"} is required")
+            raise ProfileError(path, key, "missing: a CSS string or {xpath = \"...\"} is required"
+                               if "css" in kinds else "missing: {jmes = \"...\"} is required")
         return None
-    keep_all = default_all
-    if isinstance(spec, str):
+    keep_all, is_html = default_all, False
+    if isinstance(spec, str) and "css" in kinds:
         kind, query = "css", spec
     elif isinstance(spec, dict):
-        unknown = set(spec) - {"css", "xpath", "all"}
+        unknown = set(spec) - {"css", "xpath", "jmes", "all", "html"}
         if unknown:
             raise ProfileError(path, f"{key}.{sorted(unknown)[0]}",
-                               "unknown key; expected css, xpath or all")
-        kinds = [k for k in ("css", "xpath") if k in spec]
-        if len(kinds) != 1:
-            raise ProfileError(path, key, "give exactly one of css or xpath")
-        kind, query = kinds[0], spec[kinds[0]]
-        keep_all = spec.get("all", default_all)
-        if not isinstance(keep_all, bool):
-            raise ProfileError(path, f"{key}.all", "must be true or false")
-    else:
+                               "unknown key; expected css, xpath, jmes, all or html")
+        given = [k for k in ("css", "xpath", "jmes") if k in spec]
+        if len(given) != 1 or given[0] not in kinds:
+            raise ProfileError(path, key, f"give exactly one of {' or '.join(kinds)}")
+        kind, query = given[0], spec[given[0]]
+        keep_all, is_html = spec.get("all", default_all), spec.get("html", False)
+        for flag, value in (("all", keep_all), ("html", is_html)):
+            if not isinstance(value, bool):
+                raise ProfileError(path, f"{key}.{flag}", "must be true or false")
+    elif "css" in kinds:
         raise ProfileError(path, key, "must be a CSS string or a table {css = ...} / {xpath = ...}")
+    else:
+        raise ProfileError(path, key, 'must be a table {jmes = "..."} (a JSON listing)')
     if not isinstance(query, str) or not query.strip():
         raise ProfileError(path, key, "empty selector")
+    if kind == "jmes":
+        try:
+            jmespath.compile(query)
+        except jmespath.exceptions.JMESPathError as exc:
+            raise ProfileError(path, key, f"JMESPath {query!r} does not compile: {exc}") from None
+        return Selector(kind=kind, query=query, xpath=query, all=keep_all, html=is_html)
     if kind == "css":
         try:
             xpath = css2xpath(query)
@@ -267,4 +323,4 @@ def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,
     except etree.XPathSyntaxError as exc:
         raise ProfileError(path, key, f"{kind.upper()} selector {query!r} does not compile: {exc}") \
             from None
-    return Selector(kind=kind, query=query, xpath=xpath, all=keep_all)
+    return Selector(kind=kind, query=query, xpath=xpath, all=keep_all, html=is_html)

@@ -19,6 +19,12 @@ PRESSBOT_STATE = "data/state.sqlite3"
 PRESSBOT_KNOWN_IN_A_ROW = 5
 #: Run summaries: <dir>/<UTC timestamp>.json for every run, and <dir>/latest.json.
 PRESSBOT_RUNS_DIR = "data/runs"
+#: Retries back off exponentially from this many seconds (a Retry-After header can ask more)...
+PRESSBOT_RETRY_BACKOFF = 1.0
+#: ...up to this many seconds per wait.
+PRESSBOT_RETRY_MAX_DELAY = 60.0
+#: A URL where site owners can reach you; when set, it goes into the User-Agent.
+PRESSBOT_CONTACT_URL = None
 #: Records written per fsync + state commit; a crash in between loses nothing (see ledger.py).
 PRESSBOT_FLUSH_ITEMS = 100
 
@@ -26,7 +32,24 @@ PRESSBOT_FLUSH_ITEMS = 100
 ROBOTSTXT_OBEY = True
 USER_AGENT = "pressbot/0.1 (+https://github.com/pressbot/pressbot)"
 CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Real press rooms get AutoThrottle; the spider turns it off when every start URL is local.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+# A listing page is tens of kilobytes: cap what we accept, compressed or not (gzip bombs).
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOADER_MIDDLEWARES = {
+    "pressbot.middlewares.SafeDestinationMiddleware": 60,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "pressbot.middlewares.BackoffRetryMiddleware": 550,
+}
+# For profile development: -s HTTPCACHE_ENABLED=1 keeps every page under .scrapy/httpcache.
+HTTPCACHE_EXPIRATION_SECS = 0
 ITEM_PIPELINES = {
     "pressbot.pipelines.NormalisePipeline": 100,
     "pressbot.pipelines.ValidatePipeline": 200,

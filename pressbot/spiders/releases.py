@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 
+from pressbot import __version__
 from pressbot.dates import DateProblem, parse_date
-from pressbot.items import Release, release_id
+from pressbot.items import Release, canonical_url, content_hash, release_id
 from pressbot.ledger import Ledger
+from pressbot.middlewares import is_local_url
+from pressbot.normalise import normalise
 from pressbot.options import RunOptions
-from pressbot.parsing import check_listing, parse_listing
+from pressbot.parsing import check_listing, page_from_bytes, parse_detail, parse_listing
 from pressbot.profiles import Profile, load_profile, load_sources
 
 #: Why a source's walk stopped; the first four are clean ends of a walk.
@@ -25,8 +30,9 @@ class ReleasesSpider(scrapy.Spider):
         self.options = RunOptions.parse(*args, **kwargs)
         super().__init__()
         self.profiles: dict[str, Profile] = {}
-        #: Per source: mode, stop reason, failed pages and drift, for the run summary.
+        #: Per source: mode, stop reason, failed pages, drift and traps, for the run summary.
         self.report: dict[str, dict[str, Any]] = {}
+        self._visited: dict[str, set[str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -44,6 +50,7 @@ class ReleasesSpider(scrapy.Spider):
         if all(p.allowed_domains for p in profiles):
             spider.allowed_domains = sorted({d for p in profiles for d in p.allowed_domains})
         spider.known_in_a_row = settings.getint("PRESSBOT_KNOWN_IN_A_ROW")
+        _polite_settings(settings, profiles)
         # Opening the ledger takes the run lock: a second run stops here, before any request.
         spider.ledger = Ledger.for_crawler(crawler)
         for name in spider.profiles:
@@ -52,8 +59,9 @@ class ReleasesSpider(scrapy.Spider):
             incremental = not opts.full and spider.ledger.state.walk_complete(name)
             spider.ledger.state.set_walk(name, complete=False)
             spider.report[name] = {"mode": "incremental" if incremental else "full",
-                                   "stop_reason": None, "errors": [], "drift": [],
+                                   "stop_reason": None, "errors": [], "drift": [], "traps": [],
                                    "known_streak": 0}
+            spider._visited[name] = set()
         return spider
 
     async def start(self):
@@ -61,21 +69,31 @@ class ReleasesSpider(scrapy.Spider):
             for url in profile.start_urls:
                 yield self._listing_request(url, profile.name, 1)
 
+    # --- listing pages ---------------------------------------------------------------------
     def _listing_request(self, url: str, source: str, page_no: int) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.listing_failed,
-                              cb_kwargs={"source": source, "page_no": page_no})
+        self._visited[source].add(canonical_url(url))
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.page_failed,
+                              cb_kwargs={"source": source, "page_no": page_no},
+                              meta={"pressbot_source": source, "pressbot_page": "listing"})
 
     def parse_listing(self, response, source: str, page_no: int):
         profile = self.profiles[source]
         report = self.report[source]
-        listing = parse_listing(response.selector, response.url, profile)
+        page = page_from_bytes(response.body, response.url,
+                               getattr(response, "encoding", "utf-8"), profile.format)
+        listing = parse_listing(page, response.url, profile)
         self._count(source, "pages")
         self._count(source, "entries", len(listing.entries))
 
-        for problem in check_listing(listing, profile):
-            self._count(source, "drift")
-            report["drift"].append({"url": response.url, "problem": problem})
-            self.logger.error("%s: drift on %s: %s", source, response.url, problem)
+        # An empty page after the first ends a template walk (that is how such archives end);
+        # anywhere else, too few entries means the selectors no longer fit the site.
+        end_of_template = (profile.pagination == "template" and page_no > 1
+                           and not listing.entries)
+        if not end_of_template:
+            for problem in check_listing(listing, profile):
+                self._count(source, "drift")
+                report["drift"].append({"url": response.url, "problem": problem})
+                self.logger.error("%s: drift on %s: %s", source, response.url, problem)
 
         # Look the page's releases up before yielding them: once yielded they become known.
         ids = [release_id(profile.name, profile.base_url, e["url"]) if e.get("url") else None
@@ -92,13 +110,24 @@ class ReleasesSpider(scrapy.Spider):
             caught_up = caught_up or all(i in known for i in ids)
 
         older = [self._before_since(profile, e.get("published_raw")) for e in listing.entries]
-        for entry, old in zip(listing.entries, older, strict=True):
-            if not old:
+        for entry, old, rid in zip(listing.entries, older, ids, strict=True):
+            if old:
+                continue
+            if profile.follow_detail and rid and self._needs_detail(entry, profile, known.get(rid)):
+                yield scrapy.Request(entry["url"], callback=self.parse_detail,
+                                     errback=self.page_failed,
+                                     cb_kwargs={"source": source, "entry": entry,
+                                                "listing_url": response.url},
+                                     meta={"pressbot_source": source, "pressbot_page": "detail"})
+            else:
                 yield Release(source=source, listing_url=response.url, **entry)
 
+        next_url = self._next_url(listing, profile, page_no)
         limit = min(profile.max_pages, self.options.max_pages or profile.max_pages)
         if report["drift"] and not listing.entries:
             self._stop(source, "drift")
+        elif end_of_template:
+            self._stop(source, "end of archive")
         elif caught_up:
             self._stop(source, "caught up")
         # Listings run newest first: once the page's last entry predates `since`, so does every
@@ -107,29 +136,84 @@ class ReleasesSpider(scrapy.Spider):
             self._stop(source, "date limit")
         elif page_no >= limit:
             self._stop(source, "page limit")
-        elif not listing.next_urls:
+        elif next_url is None:
+            self._stop(source, "end of archive")
+        elif canonical_url(next_url) in self._visited[source]:
+            self._trap(source, next_url, "pagination loops back to a page already read")
+            self._stop(source, "end of archive")
+        elif not self._on_site(next_url, profile):
+            self._trap(source, next_url, "next page is on another site")
             self._stop(source, "end of archive")
         else:
-            yield self._listing_request(listing.next_urls[0], source, page_no + 1)
+            yield self._listing_request(next_url, source, page_no + 1)
 
-    def listing_failed(self, failure):
+    def _next_url(self, listing, profile: Profile, page_no: int) -> str | None:
+        if profile.pagination == "template":
+            n = profile.first + page_no * profile.step
+            return urljoin(profile.base_url, profile.template.replace("{n}", str(n)))
+        if profile.pagination == "pager":
+            # A numbered pager: the first page link not read yet (pagers list pages in order).
+            visited = self._visited[profile.name]
+            return next((u for u in listing.next_urls if canonical_url(u) not in visited), None)
+        return listing.next_urls[0] if listing.next_urls else None
+
+    def _on_site(self, url: str, profile: Profile) -> bool:
+        if not profile.allowed_domains:
+            return urlsplit(url).scheme == urlsplit(profile.start_urls[0]).scheme
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in profile.allowed_domains)
+
+    # --- detail pages ----------------------------------------------------------------------
+    def _needs_detail(self, entry: dict, profile: Profile, seen) -> bool:
+        """Fetch a release page only for releases that are new or changed on the listing."""
+        if seen is None:
+            return True
+        return seen.hash != content_hash(normalise(entry, profile))
+
+    def parse_detail(self, response, source: str, entry: dict, listing_url: str):
+        profile = self.profiles[source]
+        page = page_from_bytes(response.body, response.url, getattr(response, "encoding", "utf-8"))
+        found = parse_detail(page, response.url, profile)
+        self._count(source, "detail_pages")
+        merged = dict(entry)
+        for key, value in found.items():
+            # The listing's values stand; the page adds what the listing lacks.
+            if value and not merged.get(key):
+                merged[key] = value
+        yield Release(source=source, listing_url=listing_url, **merged)
+
+    # --- failures --------------------------------------------------------------------------
+    def page_failed(self, failure):
         request = failure.request
-        source = request.cb_kwargs["source"]
-        self._count(source, "failed_pages")
-        error = failure.getErrorMessage() or failure.type.__name__
+        source = request.meta["pressbot_source"]
+        kind = request.meta.get("pressbot_page", "listing")
         response = getattr(failure.value, "response", None)
-        if response is not None:
-            error = f"HTTP {response.status}"
-        self.report[source]["errors"].append({"url": request.url, "error": error})
-        self.logger.error("%s: listing page %s failed after retries: %s; its entries will be "
-                          "collected by the next run", source, request.url, error)
-        self._stop(source, "error")
+        profile = self.profiles[source]
+        if (kind == "listing" and response is not None and response.status == 404
+                and profile.pagination == "template" and request.cb_kwargs.get("page_no", 1) > 1):
+            self._stop(source, "end of archive")  # e.g. WordPress answers /page/N+1/ with 404
+            return
+        if failure.check(IgnoreRequest) and response is None:
+            # Refused by a guard (off-site, unsafe address, robots.txt, size cap): a trap.
+            self._trap(source, request.url, failure.getErrorMessage() or "request refused")
+            if kind == "listing":
+                self._stop(source, "end of archive")
+            return
+        error = f"HTTP {response.status}" if response is not None else (
+            failure.getErrorMessage() or failure.type.__name__)
+        self._count(source, "failed_pages")
+        self.report[source]["errors"].append({"url": request.url, "page": kind, "error": error})
+        self.logger.error("%s: %s page %s failed after retries: %s; its entries are not recorded "
+                          "and the next run collects them", source, kind, request.url, error)
+        if kind == "listing":
+            self._stop(source, "error")
 
     def finished_walks(self) -> dict[str, str]:
         """Sources whose walk ended cleanly this run, and why; the ledger records them last."""
         return {s: r["stop_reason"] for s, r in self.report.items()
                 if r["stop_reason"] in CLEAN_STOPS and not r["errors"] and not r["drift"]}
 
+    # --- helpers ---------------------------------------------------------------------------
     def _before_since(self, profile: Profile, raw: str | None) -> bool:
         if self.options.since is None:
             return False
@@ -143,7 +227,23 @@ class ReleasesSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"pressbot/{key}", n)
         self.crawler.stats.inc_value(f"pressbot/source/{source}/{key}", n)
 
+    def _trap(self, source: str, url: str, problem: str) -> None:
+        self._count(source, "traps")
+        self.report[source]["traps"].append({"url": url, "problem": problem})
+        self.logger.warning("%s: not following %s: %s", source, url, problem)
+
     def _stop(self, source: str, reason: str) -> None:
-        self.report[source]["stop_reason"] = reason
-        self.crawler.stats.set_value(f"pressbot/source/{source}/stop_reason", reason)
+        if self.report[source]["stop_reason"] in (None, "end of archive") or reason == "error":
+            self.report[source]["stop_reason"] = reason
+        self.crawler.stats.set_value(f"pressbot/source/{source}/stop_reason",
+                                     self.report[source]["stop_reason"])
         self.logger.info("%s: stopped walking the listing: %s", source, reason)
+
+
+def _polite_settings(settings, profiles: list[Profile]) -> None:
+    """Identity and throttling: AutoThrottle for real sites, full speed for local fixtures."""
+    contact = settings.get("PRESSBOT_CONTACT_URL")
+    if contact and settings.getpriority("USER_AGENT") <= settings.getpriority("BOT_NAME"):
+        settings.set("USER_AGENT", f"pressbot/{__version__} (+{contact})", priority="spider")
+    if all(is_local_url(u) for p in profiles for u in p.start_urls):
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
