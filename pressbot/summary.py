@@ -16,7 +16,8 @@ from pressbot import outcome
 
 logger = logging.getLogger(__name__)
 
-_COUNTERS = ("pages", "entries", "new", "revised", "duplicates", "date_problems", "failed_pages")
+_COUNTERS = ("pages", "detail_pages", "entries", "new", "revised", "duplicates", "date_problems",
+             "failed_pages", "traps")
 
 
 def build_summary(stats: Mapping[str, Any], report: Mapping[str, Mapping[str, Any]],
@@ -33,6 +34,7 @@ def build_summary(stats: Mapping[str, Any], report: Mapping[str, Mapping[str, An
         entry["stop_reason"] = rep.get("stop_reason")
         entry["errors"] = list(rep.get("errors", []))
         entry["drift"] = list(rep.get("drift", []))
+        entry["traps"] = list(rep.get("traps", []))
         sources[name] = entry
     return {
         "started_at": _iso(stats.get("start_time")),

@@ -6,7 +6,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from pressbot import __version__
 from pressbot.dates import DateProblem, parse_date
@@ -62,6 +63,7 @@ class ReleasesSpider(scrapy.Spider):
                                    "stop_reason": None, "errors": [], "drift": [], "traps": [],
                                    "known_streak": 0}
             spider._visited[name] = set()
+        crawler.signals.connect(spider._request_scheduled, signal=signals.request_scheduled)
         return spider
 
     async def start(self):
@@ -193,7 +195,7 @@ class ReleasesSpider(scrapy.Spider):
                 and profile.pagination == "template" and request.cb_kwargs.get("page_no", 1) > 1):
             self._stop(source, "end of archive")  # e.g. WordPress answers /page/N+1/ with 404
             return
-        if failure.check(IgnoreRequest) and response is None:
+        if failure.check(IgnoreRequest, DownloadCancelledError) and response is None:
             # Refused by a guard (off-site, unsafe address, robots.txt, size cap): a trap.
             self._trap(source, request.url, failure.getErrorMessage() or "request refused")
             if kind == "listing":
@@ -207,6 +209,15 @@ class ReleasesSpider(scrapy.Spider):
                           "and the next run collects them", source, kind, request.url, error)
         if kind == "listing":
             self._stop(source, "error")
+
+    def _request_scheduled(self, request, spider) -> None:
+        # Scrapy's offsite filter drops a redirect off the site when it is scheduled, without
+        # calling the errback: note it here so that it reaches the run summary.
+        source = request.meta.get("pressbot_source")
+        if source and request.meta.get("redirect_urls") and not self._on_site(
+                request.url, self.profiles[source]):
+            self._trap(source, request.url,
+                       f"redirected off the site from {request.meta['redirect_urls'][0]}")
 
     def finished_walks(self) -> dict[str, str]:
         """Sources whose walk ended cleanly this run, and why; the ledger records them last."""

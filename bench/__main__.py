@@ -1,0 +1,45 @@
+"""python -m bench [--sizes 200,2000] [--repeats 3] [--json bench/results/latest.json] [--quick]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench import BENCH, format_table, run_benchmark
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=(
+        "pressbot beside a plain Scrapy spider on a synthetic press room served on 127.0.0.1"))
+    parser.add_argument("--sizes", default="200,2000",
+                        help="listing page counts N, comma-separated (20 releases a page)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
+    parser.add_argument("--json", default=str(BENCH / "results" / "latest.json"),
+                        help="where to write the figures (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: N = 20, 50, one run each, short loops")
+    parser.add_argument("--workdir", help="keep the crawls' outputs, logs and state here")
+    args = parser.parse_args(argv)
+
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    repeats, server_s, parse_s = args.repeats, 3.0, 1.0
+    if args.quick:
+        sizes, repeats, server_s, parse_s = [20, 50], 1, 1.0, 0.3
+    if not sizes or min(sizes) < 1 or repeats < 1:
+        parser.error("--sizes and --repeats must be positive")
+
+    results = run_benchmark(sizes, repeats, server_seconds=server_s, parse_seconds=parse_s,
+                            workdir=Path(args.workdir).resolve() if args.workdir else None,
+                            log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    print(format_table(results))
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nFigures written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
