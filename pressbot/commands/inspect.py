@@ -1,0 +1,47 @@
+"""`scrapy inspect PROFILE PAGE`: what each selector of a profile extracts from one page."""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from pressbot import outcome
+from pressbot.inspect import inspect_page, read_page, resolve_profile
+from pressbot.profiles import ProfileError
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "[--url URL] [--detail] PROFILE PAGE"
+
+    def short_desc(self) -> str:
+        return "Show what a source profile's selectors extract from a saved or live page"
+
+    def add_options(self, parser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--url", help="the URL the saved page was fetched from (for links)")
+        parser.add_argument("--detail", action="store_true",
+                            help="the page is a release page: show the detail fields")
+
+    def run(self, args, opts) -> None:
+        if len(args) != 2:
+            raise UsageError("give a profile (name or file) and a page (file or URL)")
+        try:
+            profile = resolve_profile(args[0], self.settings.get("PRESSBOT_FIXTURES_URL"))
+            body, url = read_page(args[1], self.settings.get("USER_AGENT"))
+        except ProfileError as exc:
+            print(f"pressbot: error: {exc}", file=sys.stderr)
+            self.exitcode = outcome.BAD_CONFIG
+            return
+        except OSError as exc:
+            print(f"pressbot: error: cannot read {args[1]}: {exc}", file=sys.stderr)
+            self.exitcode = outcome.BAD_CONFIG
+            return
+        drift = inspect_page(profile, body, opts.url or url, sys.stdout, detail=opts.detail)
+        self.exitcode = outcome.DRIFT if drift else outcome.OK

@@ -1,0 +1,101 @@
+"""Profile development: show what each selector of a profile extracts from one page.
+
+    scrapy inspect PROFILE PAGE [--url URL] [--detail]
+
+PROFILE is a bundled source name or a profile file; PAGE a saved file or an http(s) URL.
+No crawl, no state, no output: just the entries, field by field, and why a field is empty.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+from typing import TextIO
+
+from pressbot.dates import DateProblem, parse_date
+from pressbot.normalise import clean_text
+from pressbot.parsing import (
+    _compiled,
+    check_listing,
+    extract,
+    page_from_bytes,
+    parse_detail,
+    parse_listing,
+)
+from pressbot.profiles import Profile, Selector, available_sources, load_profile
+
+MAX_BYTES = 8 * 1024 * 1024
+
+
+def read_page(page: str, user_agent: str) -> tuple[bytes, str]:
+    """The bytes of a saved page or a live URL, and the URL to resolve its links against."""
+    if page.startswith(("http://", "https://")):
+        request = urllib.request.Request(page, headers={"User-Agent": user_agent})
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http(s) only
+            return response.read(MAX_BYTES), response.geturl()
+    path = Path(page)
+    return path.read_bytes(), path.resolve().as_uri()
+
+
+def resolve_profile(name_or_path: str, fixtures_url: str | None = None) -> Profile:
+    sources = available_sources()
+    path = sources.get(name_or_path, Path(name_or_path))
+    return load_profile(path, fixtures_url)
+
+
+def why_empty(node, sel: Selector) -> str:
+    if sel.kind == "jmes":
+        return f"{sel} matched nothing"
+    matches = _compiled(sel.xpath)(node)
+    if not matches:
+        return f"{sel} matched nothing"
+    return f"{sel} matched {len(matches)} node(s) with no text"
+
+
+def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: bool = False) -> int:
+    """Print the page's entries field by field; returns the number of drift problems."""
+    page = page_from_bytes(body, url, "utf-8", "html" if detail else profile.format)
+    print(f"profile {profile.name} ({profile.path})", file=out)
+    print(f"page    {url} ({len(body):,} bytes)", file=out)
+    if detail:
+        for name, value in parse_detail(page, url, profile).items():
+            print(f"  {name:<12} {_show(value)}", file=out)
+        return 0
+    listing = parse_listing(page, url, profile)
+    print(f"entry   {profile.entry} matched {len(listing.entries)} entries\n", file=out)
+    nodes = (page.jmespath(profile.entry.query) if profile.format == "json"
+             else _compiled(profile.entry.xpath)(page.root))
+    for i, (entry, node) in enumerate(zip(listing.entries, nodes, strict=False), 1):
+        print(f"#{i}", file=out)
+        for name, sel in profile.fields.items():
+            value = extract(node, sel)
+            if value is None:
+                print(f"  {name:<10} (empty: {why_empty(node, sel)})", file=out)
+            elif name == "published":
+                try:
+                    day = parse_date(value, profile.date_formats, profile.date_languages,
+                                     profile.date_order)
+                except DateProblem as exc:
+                    day = f"NOT A DATE: {exc}"
+                print(f"  {name:<10} {value!r} -> {day}", file=out)
+            elif name == "url":
+                print(f"  {name:<10} {entry['url']}", file=out)
+            else:
+                print(f"  {name:<10} {_show(value)}", file=out)
+    print(f"\nnext    {listing.next_urls or 'none'}", file=out)
+    problems = check_listing(listing, profile)
+    for problem in problems:
+        print(f"DRIFT   {problem}", file=out)
+    if not problems:
+        print("checks  ok", file=out)
+    return len(problems)
+
+
+def _show(value: str | None, width: int = 100) -> str:
+    if value is None:
+        return "(empty)"
+    text = clean_text(value, paragraphs=True) or ""
+    paras = text.count("\n\n") + 1
+    flat = text.replace("\n\n", " ¶ ")
+    flat = flat if len(flat) <= width else flat[: width - 1] + "…"
+    return flat + (f"  ({paras} paragraphs)" if paras > 1 else "")

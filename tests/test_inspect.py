@@ -1,0 +1,44 @@
+"""The profile development tool: entries field by field, why a field is empty, drift."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+from pressbot import outcome
+from pressbot.inspect import inspect_page, resolve_profile
+from tests.conftest import FIXTURES, ROOT
+
+
+def test_inspect_shows_every_field_and_why_empty():
+    profile = resolve_profile("amnesty-ca")
+    body = (FIXTURES / "amnesty-ca" / "news" / "page-3.html").read_bytes()
+    out = io.StringIO()
+    drift = inspect_page(profile, body, "https://www.amnesty.ca/news/page-3.html", out)
+    text = out.getvalue()
+    assert drift == 0
+    assert "matched 4 entries" in text
+    assert "'July 08, 2020' -> 2020-07-08" in text
+    assert "subtitle   (empty: css:.field--name-field-subtitle matched nothing)" in text
+    assert "subtitle   Airstrikes kill civilians, including children Arbitrary" in text
+    assert "https://www.amnesty.ca/news/myanmar-rakhine-chin-airstrikes.html" in text
+    assert text.rstrip().endswith("checks  ok")
+
+
+def test_inspect_command_reports_drift():
+    page = FIXTURES / "redesign" / "amnesty-ca" / "news" / "index.html"
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", "amnesty-ca", str(page)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == outcome.DRIFT
+    assert "DRIFT   entry selector css:.view-news .views-row" in proc.stdout
+
+
+def test_inspect_command_bad_profile(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n')
+    page = FIXTURES / "amnesty-ca" / "news" / "index.html"
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", str(bad), str(page)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == outcome.BAD_CONFIG
+    assert f"pressbot: error: {bad}: [base_url]" in proc.stderr
