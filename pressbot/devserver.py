@@ -30,6 +30,7 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         self.server.hits.append(path + (f"?{parts.query}" if parts.query else ""))
+        self.server.agents.add(self.headers.get("User-Agent", ""))
         if self.server.hook is not None and self.server.hook(self, path):
             return
         self.send_file(path, parts.query)
@@ -81,6 +82,7 @@ class FixtureServer(ThreadingHTTPServer):
         self.hook = hook
         self.verbose = verbose
         self.hits: list[str] = []
+        self.agents: set[str] = set()
         self._thread: threading.Thread | None = None
 
     def handle_error(self, request, client_address) -> None:

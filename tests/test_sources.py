@@ -1,0 +1,57 @@
+"""Every shipped profile crawls its fixture site over HTTP to exactly its expected releases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pressbot.profiles import available_sources
+from tests.conftest import FIXTURES, run_crawl
+
+SITES = sorted(n for n in available_sources() if (FIXTURES / n / "expected.json").exists())
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_source_crawls_its_fixture_exactly(tmp_path, server, name):
+    expected = json.loads((FIXTURES / name / "expected.json").read_text(encoding="utf-8"))
+    result = run_crawl(tmp_path, server.url, "-a", f"source={name}",
+                       settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = result.records()
+
+    def key(r):
+        return r["url"].replace(server.url, "")
+
+    got = [{"path": key(r), "title": r["title"], "published": r["published"],
+            "published_raw": r["published_raw"]} for r in records]
+    assert sorted(got, key=lambda r: r["path"]) == sorted(expected, key=lambda r: r["path"])
+    assert len({r["id"] for r in records}) == len(expected)
+    summary = json.loads((tmp_path / "runs" / "latest.json").read_text())["sources"][name]
+    assert summary["stop_reason"] == "end of archive"
+    assert summary["traps"] == [] and summary["drift"] == [] and summary["errors"] == []
+    # A second run over the unchanged site reads one listing page and writes nothing.
+    again = run_crawl(tmp_path, server.url, "-a", f"source={name}",
+                      settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    assert again.returncode == 0 and len(again.records()) == len(records)
+    summary = json.loads((tmp_path / "runs" / "latest.json").read_text())["sources"][name]
+    assert (summary["pages"], summary["stop_reason"]) == (1, "caught up")
+
+
+def test_detail_pages_add_time_author_and_body(tmp_path, server):
+    result = run_crawl(tmp_path, server.url, "-a", "source=wp-news")
+    by_path = {r["url"].replace(server.url, ""): r for r in result.records()}
+    report = by_path["/wp-news/2023/05/04/river-quality-report-2022/"]
+    assert report["published_at"] == "2023-05-04T09:30:00Z"
+    assert report["author"] and report["body"].count("\n\n") >= 1
+    assert report["summary"] and report["summary"] != report["body"]
+    assert all(r["published_at"] for r in by_path.values())
+
+
+def test_identity_and_robots(tmp_path, server):
+    result = run_crawl(tmp_path, server.url, "-a", "source=drupal-views", "-a", "max_pages=1",
+                       settings={"PRESSBOT_CONTACT_URL": "https://data.example.org/pressbot"})
+    assert result.returncode == 0
+    assert server.agents == {"pressbot/0.1.0 (+https://data.example.org/pressbot)"}
+    assert server.hits[0] == "/robots.txt"  # robots.txt is asked for first
+    assert "AutoThrottle" not in result.stderr  # local fixtures: no throttling
