@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 import dateparser
@@ -16,11 +17,22 @@ class DateProblem(ValueError):
 
 
 def parse_date(text: str | None, formats: tuple[str, ...] = (), languages: tuple[str, ...] = ("en",),
-               order: str | None = None, today: dt.date | None = None) -> str:
-    """The ISO date (YYYY-MM-DD) printed in ``text``; raises DateProblem rather than guess."""
+               order: str | None = None, today: dt.date | None = None,
+               pattern: str | None = None) -> str:
+    """The ISO date (YYYY-MM-DD) printed in ``text``; raises DateProblem rather than guess.
+
+    ``pattern`` is a regular expression whose first group (or whole match) is the date within
+    the text, for labels such as "Publié le 1er mars 2022" or "Posted on May 4, 2023".
+    """
     if not text or not text.strip():
         raise DateProblem("no date text")
-    day = _parse(" ".join(text.split()), formats, languages, order)
+    text = " ".join(text.split())
+    if pattern:
+        found = re.search(pattern, text)
+        if found is None:
+            raise DateProblem(f"date pattern {pattern!r} not found in {text!r}")
+        text = found.group(1) if found.groups() else found.group(0)
+    day = _parse(text, formats, languages, order)
     if day is None:
         raise DateProblem(f"unparseable date {text.strip()!r}")
     today = today or dt.datetime.now(dt.UTC).date()

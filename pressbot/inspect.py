@@ -74,7 +74,7 @@ def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: b
             elif name == "published":
                 try:
                     day = parse_date(value, profile.date_formats, profile.date_languages,
-                                     profile.date_order)
+                                     profile.date_order, pattern=profile.date_pattern)
                 except DateProblem as exc:
                     day = f"NOT A DATE: {exc}"
                 print(f"  {name:<10} {value!r} -> {day}", file=out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ _TOP_KEYS = {"name", "title", "base_url", "start_urls", "allowed_domains", "list
              "detail", "checks"}
 _LISTING_KEYS = {"format", "entry", "fields", "next_page", "pagination", "pager", "template",
                  "first", "step", "max_pages"}
-_DATES_KEYS = {"formats", "languages", "order"}
+_DATES_KEYS = {"formats", "languages", "order", "pattern"}
 _DETAIL_KEYS = {"follow", "fields"}
 _CHECKS_KEYS = {"min_entries", "max_missing_share"}
 _DATE_ORDERS = {"DMY", "MDY", "YMD", "YDM", "DYM", "MYD"}
@@ -78,6 +79,7 @@ class Profile:
     date_formats: tuple[str, ...] = ()
     date_languages: tuple[str, ...] = ("en",)
     date_order: str | None = None
+    date_pattern: str | None = None
     detail_fields: dict[str, Selector] = field(default_factory=dict)
     follow_detail: bool = False
     min_entries: int = 1
@@ -194,6 +196,15 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     if order is not None and order not in _DATE_ORDERS:
         raise ProfileError(path, "dates.order", f"{order!r} must be one of {sorted(_DATE_ORDERS)}")
 
+    pattern = dates.get("pattern")
+    if pattern is not None:
+        try:
+            if not isinstance(pattern, str) or not pattern:
+                raise re.error("must be a non-empty string")
+            re.compile(pattern)
+        except re.error as exc:
+            raise ProfileError(path, "dates.pattern", f"not a regular expression: {exc}") from None
+
     detail = _table(raw, "detail", path)
     _no_unknown(detail, _DETAIL_KEYS, path, "detail.")
     detail_specs = _table(detail, "fields", path, prefix="detail.")
@@ -219,7 +230,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         name=name, path=str(path), title=str(raw.get("title", name)), base_url=base_url,
         start_urls=start_urls, allowed_domains=tuple(domains), entry=entry, fields=fields,
         next_page=next_page, max_pages=max_pages, date_formats=tuple(formats),
-        date_languages=tuple(languages), date_order=order, detail_fields=detail_fields,
+        date_languages=tuple(languages), date_order=order, date_pattern=pattern, detail_fields=detail_fields,
         min_entries=min_entries, max_missing_share=float(share), format=fmt,
         pagination=pagination, pager=pager, template=template, first=first, step=step,
         follow_detail=follow,

@@ -28,6 +28,33 @@ def test_parse(text, formats, languages, order, expected):
     assert parse_date(text, formats, languages, order, today=TODAY) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Publié le 1er mars 2022", "2022-03-01"),
+    ("Publié le 20 août 2021", "2021-08-20"),
+    ("Publié le 3 décembre 2021", "2021-12-03"),
+    ("Publié le 14 juillet 2021", "2021-07-14"),
+    ("Publié le 2 février 2022", "2022-02-02"),
+])
+def test_pattern_picks_the_date_out_of_a_label(text, expected):
+    pattern = r"(\d{1,2}(?:er)?\s+\w+\s+\d{4})$"
+    assert parse_date(text, (), ("fr",), "DMY", today=TODAY, pattern=pattern) == expected
+
+
+def test_pattern_not_found():
+    with pytest.raises(DateProblem, match="date pattern"):
+        parse_date("Publié récemment", (), ("fr",), pattern=r"(\d{4})$", today=TODAY)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Tue, 04 Jun 2024 10:00:00 +0000", "2024-06-04"),
+    ("Tue, 04 Jun 2024 10:00:00 GMT", "2024-06-04"),
+    ("2024-02-01T00:01:00+01:00", "2024-02-01"),  # the printed local date, not UTC's
+])
+def test_feed_and_api_dates(text, expected):
+    formats = ("%a, %d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M:%S %Z")
+    assert parse_date(text, formats, ("en",), today=TODAY) == expected
+
+
 @pytest.mark.parametrize("text, problem", [
     ("", "no date text"),
     ("soon", "unparseable date 'soon'"),

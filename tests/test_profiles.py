@@ -78,6 +78,22 @@ def test_fixtures_placeholder(tmp_path):
      "from 0 to 1"),
     (("[dates]", "[detail]\nfields = 3\n[dates]"), "detail.fields", "must be a table"),
     (('start_urls = ["news"]', 'start_urls = ["news"'), "file", "not valid TOML"),
+    (("[listing]", '[listing]\nformat = "yaml"'), "listing.format", "must be one of html, xml, json"),
+    (("[listing]", '[listing]\npagination = "scroll"'), "listing.pagination", "must be one of"),
+    (("[listing]", '[listing]\npagination = "template"'), "listing.template", "required"),
+    (("[listing]", '[listing]\npagination = "template"\ntemplate = "news?page=2"'),
+     "listing.template", "with {n}"),
+    (("[listing]", '[listing]\ntemplate = "news?page={n}"'), "listing.template", "only used"),
+    (("[listing]", '[listing]\npagination = "pager"'), "listing.pager", "missing"),
+    (("[listing]", "[listing]\nstep = 0"), "listing.step", "at least 1"),
+    (('entry = "article.teaser"', 'entry = { jmes = "items" }'), "listing.entry",
+     "exactly one of css or xpath"),
+    (("[listing]", '[listing]\nformat = "json"'), "listing.entry", "must be a table {jmes"),
+    (('languages = ["en"]', 'languages = ["en"]\npattern = "(unclosed"'), "dates.pattern",
+     "not a regular expression"),
+    (("[dates]", "[detail]\nfollow = 1\n[dates]"), "detail.follow", "true or false"),
+    (('title = "h2 a"', 'title = { css = "h2 a", html = "yes" }'), "listing.fields.title.html",
+     "true or false"),
 ])
 def test_broken_profiles(tmp_path, change, key, problem):
     path = write(tmp_path, GOOD.replace(*change, 1))
@@ -86,6 +102,14 @@ def test_broken_profiles(tmp_path, change, key, problem):
     assert err.value.key == key
     assert problem in err.value.problem
     assert str(err.value).startswith(f"{path}: [{key}] ")
+
+
+def test_json_profile_needs_jmespath(tmp_path):
+    text = GOOD.replace("[listing]", '[listing]\nformat = "json"')
+    for old, new in [('entry = "article.teaser"', 'entry = { jmes = "items[" }')]:
+        text = text.replace(old, new)
+    with pytest.raises(ProfileError, match=r"\[listing.entry\] JMESPath 'items\[' does not compile"):
+        load_profile(write(tmp_path, text))
 
 
 def test_missing_file(tmp_path):

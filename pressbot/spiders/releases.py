@@ -229,7 +229,8 @@ class ReleasesSpider(scrapy.Spider):
         if self.options.since is None:
             return False
         try:
-            day = parse_date(raw, profile.date_formats, profile.date_languages, profile.date_order)
+            day = parse_date(raw, profile.date_formats, profile.date_languages, profile.date_order,
+                             pattern=profile.date_pattern)
         except DateProblem:
             return False  # let the pipelines report it; never drop on a guess
         return day < self.options.since.isoformat()

@@ -1,0 +1,59 @@
+"""Smoke test of the benchmark (bench/): every measurement at a tiny size, end to end.
+
+Structure and counts only: no timing is asserted (timings belong to `python -m bench`).
+"""
+
+from __future__ import annotations
+
+import json
+
+from bench import PER_PAGE, PUBLISH, format_table
+from bench.__main__ import main
+
+N = 3
+
+
+def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
+    out = tmp_path / "results" / "latest.json"
+    assert main(["--sizes", str(N), "--repeats", "1", "--json", str(out),
+                 "--workdir", str(tmp_path / "work"), "--server-seconds", "0.2",
+                 "--parse-seconds", "0.05"]) == 0
+    printed = capsys.readouterr().out
+    results = json.loads(out.read_text(encoding="utf-8"))
+
+    assert set(results) >= {"machine", "settings", "server", "sizes", "parse", "targets",
+                            "duration_s"}
+    assert results["settings"]["REMOTE_CONTROL_ENABLED"] == "False"
+    assert results["server"]["requests"] > 0
+    fig = results["sizes"][str(N)]
+    assert fig["listing_pages"] == N and fig["releases"] == N * PER_PAGE
+    for who in ("baseline", "pressbot"):
+        for key in ("wall_s", "pages_per_s", "items_per_s", "peak_rss_mb"):
+            stat = fig[who][key]
+            assert set(stat) == {"median", "min", "max", "runs"}
+            assert len(stat["runs"]) == 1 and stat["median"] > 0
+        assert fig[who]["items"]["runs"] == [N * PER_PAGE]
+        assert fig[who]["pages"]["runs"] == [N]
+    for key in ("ratio_pages_per_s", "ratio_peak_rss", "ratio_incremental_one_page"):
+        assert len(fig[key]["runs"]) == 1
+
+    unchanged = fig["incremental_unchanged"]
+    assert unchanged["written"]["runs"] == [0]
+    assert unchanged["pages"]["runs"] == unchanged["summary_pages"]["runs"]
+    assert fig["one_page_scrapy"]["pages"]["runs"] == [1]
+    assert fig["one_page_scrapy"]["items"]["runs"] == [PER_PAGE]
+    published = fig["incremental_after_publish"]
+    assert published["written"]["runs"] == [PUBLISH]
+    assert published["items"]["runs"] == [PUBLISH]
+
+    parse = results["parse"]
+    for key in ("pressbot_entries_per_s", "lxml_entries_per_s", "baseline_parsel_entries_per_s",
+                "ratio_pressbot_lxml"):
+        assert len(parse[key]["runs"]) >= 3
+    for target in results["targets"]:
+        assert set(target) == {"target", "value", "limit", "holds"}
+    assert len(results["targets"]) == 5  # one size: no memory-growth target
+
+    table = format_table(results)
+    assert table in printed
+    assert "pressbot: full crawl wall time" in table and "Targets" in table
