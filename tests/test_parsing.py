@@ -80,3 +80,14 @@ def test_element_text(html, text):
     page = page_from_bytes(f"<html><body>{html}</body></html>".encode(), "https://x.invalid/")
     node = page.root.xpath("//body/*")[0]
     assert " ".join(element_text(node).split()) == text
+
+
+def test_link_rel_next_is_the_fallback_of_next_pagination():
+    html = b"""<html><head><link rel="next" href="/news?page=2"></head><body>
+      <div class="view-news"><div class="views-row"><article class="node--view-mode-teaser">
+      <h3 class="node__title"><a href="/a">A</a></h3><div class="node__date">July 2, 2020</div>
+      </article></div></div></body></html>"""
+    profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
+    url = "https://x.invalid/news"
+    assert parse_listing(page_from_bytes(html, url), url, profile).next_urls == [
+        "https://x.invalid/news?page=2"]
