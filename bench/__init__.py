@@ -20,6 +20,7 @@ What it does, all on 127.0.0.1 (see README.md, "Benchmark"):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -197,6 +198,7 @@ class Proc:
     returncode: int
     wall_s: float
     maxrss_mb: float
+    cpu_s: float
     log: str
 
 
@@ -216,7 +218,7 @@ def run_process(cmd: Sequence[str], cwd: Path, log_path: Path, timeout: float,
             timer.cancel()
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return Proc(proc.returncode, wall, usage.ru_maxrss / 1024,
+    return Proc(proc.returncode, wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime,
                 log_path.read_text(encoding="utf-8", errors="replace"))
 
 
@@ -296,12 +298,15 @@ def run_pressbot(server: SiteServer, workdir: Path, *args: str,
     hits = server.control("stats")
     if proc.returncode != 0:
         raise RuntimeError(f"pressbot crawl exited {proc.returncode}:\n{proc.log[-3000:]}")
+    pipelines = pipelines_enabled(proc.log) or []
+    if not any(p.startswith("pressbot.") for p in pipelines):
+        raise RuntimeError(f"pressbot crawl ran without pressbot's pipelines ({pipelines!r})")
     summary = json.loads((runs / "latest.json").read_text(encoding="utf-8"))
     source = summary["sources"]["synthetic"]
     figures = _crawl_figures(proc, hits, count_lines(output) - before)
     figures.update(summary_pages=source["pages"], written=summary["written"],
                    mode=source["mode"], stop_reason=source["stop_reason"],
-                   pipelines=pipelines_enabled(proc.log))
+                   pipelines=pipelines)
     return figures
 
 
@@ -315,6 +320,7 @@ def _crawl_figures(proc: Proc, hits: dict[str, Any], items: int, **extra: Any) -
         "pages_per_s": pages / proc.wall_s,
         "items_per_s": items / proc.wall_s,
         "peak_rss_mb": proc.maxrss_mb,
+        "cpu_s": proc.cpu_s,
         "crawl_elapsed_s": elapsed,
         "crawl_pages_per_s": pages / elapsed if elapsed else None,
         "requests": sum(hits["hits"].values()),
@@ -398,8 +404,8 @@ def _summarize_runs(runs: list[dict[str, Any]], keys: Iterable[str]) -> dict[str
 
 
 _CRAWL_KEYS = ("wall_s", "pages", "items", "pages_per_s", "items_per_s", "peak_rss_mb",
-               "crawl_elapsed_s", "crawl_pages_per_s")
-_INCR_KEYS = ("wall_s", "pages", "summary_pages", "written", "items", "peak_rss_mb")
+               "cpu_s", "crawl_elapsed_s", "crawl_pages_per_s")
+_INCR_KEYS = ("wall_s", "pages", "summary_pages", "written", "items", "peak_rss_mb", "cpu_s")
 
 
 def bench_size(server: SiteServer, n: int, repeats: int, workroot: Path,
@@ -456,6 +462,7 @@ def bench_size(server: SiteServer, n: int, repeats: int, workroot: Path,
             p["crawl_pages_per_s"] / b["crawl_pages_per_s"] for p, b in pairs
             if p["crawl_pages_per_s"] and b["crawl_pages_per_s"]),
         "ratio_peak_rss": summarize(p["peak_rss_mb"] / b["peak_rss_mb"] for p, b in pairs),
+        "ratio_cpu_s": summarize(p["cpu_s"] / b["cpu_s"] for p, b in pairs),
         "incremental_unchanged": _summarize_runs(runs["incremental"], _INCR_KEYS),
         "one_page_scrapy": _summarize_runs(runs["one_page"], ("wall_s", "pages", "items",
                                                               "peak_rss_mb")),
@@ -518,6 +525,7 @@ def run_benchmark(sizes: Sequence[int] = (200, 2000), repeats: int = 3,
     s["times_fastest_crawl"] = s["requests_per_s"] / fastest if fastest else None
     results["targets"] = targets(results)
     results["duration_s"] = time.perf_counter() - started
+    results["machine"]["load_average_end"] = list(os.getloadavg())
     return results
 
 
@@ -536,11 +544,10 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     mem = None
-    try:
+    with contextlib.suppress(OSError, ValueError, IndexError):
         mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
-    except (OSError, ValueError, IndexError):
-        pass
     return {
+        "load_average_start": list(os.getloadavg()),
         "platform": platform.platform(), "cpu": cpu, "cpus": os.cpu_count(), "memory_mb": mem,
         "python": platform.python_version(), "scrapy": scrapy.__version__,
         "twisted": twisted.__version__, "parsel": parsel.__version__,
@@ -572,8 +579,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                               f"{TARGET_INCREMENTAL_PAGES} listing pages",
                     "value": pages, "limit": TARGET_INCREMENTAL_PAGES,
                     "holds": pages <= TARGET_INCREMENTAL_PAGES})
-        ratio = (fig["incremental_unchanged"]["wall_s"]["median"]
-                 / fig["one_page_scrapy"]["wall_s"]["median"])
+        ratio = fig["ratio_incremental_one_page"]["median"]
         out.append({"target": f"N={n}: incremental run <= {TARGET_INCREMENTAL_VS_ONE_PAGE}x "
                               f"Scrapy start + one page",
                     "value": ratio, "limit": TARGET_INCREMENTAL_VS_ONE_PAGE,
@@ -622,10 +628,12 @@ def format_table(results: dict[str, Any]) -> str:
             row(f"  {who}: pages/s (Scrapy elapsed, no start-up)", f["crawl_pages_per_s"],
                 "pages/s", 1)
             row(f"  {who}: peak RSS", f["peak_rss_mb"], "MB", 1)
+            row(f"  {who}: CPU time (user+sys)", f["cpu_s"], "s")
             row(f"  {who}: items written", f["items"], "", 0)
         row("  ratio pressbot/baseline: pages/s (wall)", fig["ratio_pages_per_s"], "x", 3)
         row("  ratio pressbot/baseline: pages/s (elapsed)", fig["ratio_crawl_pages_per_s"], "x", 3)
         row("  ratio pressbot/baseline: peak RSS", fig["ratio_peak_rss"], "x", 3)
+        row("  ratio pressbot/baseline: CPU time", fig["ratio_cpu_s"], "x", 3)
         inc = fig["incremental_unchanged"]
         row("  incremental, unchanged site: listing pages (server)", inc["pages"], "", 0)
         row("  incremental, unchanged site: pages (runs/latest.json)", inc["summary_pages"], "",
@@ -672,6 +680,10 @@ def format_table(results: dict[str, Any]) -> str:
     lines += ["", f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_mb']} MB, {m['platform']}; "
                   f"Python {m['python']}, Scrapy {m['scrapy']}, Twisted {m['twisted']}, "
                   f"parsel {m['parsel']}, lxml {m['lxml']}"]
+    if "load_average_end" in m:
+        lines.append(f"Load average (1, 5, 15 min) at start "
+                     f"{', '.join(f'{x:.2f}' for x in m['load_average_start'])}, at end "
+                     f"{', '.join(f'{x:.2f}' for x in m['load_average_end'])}")
     if "duration_s" in results:
         lines.append(f"Benchmark took {results['duration_s']:.0f} s")
     return "\n".join(lines).lstrip("\n")

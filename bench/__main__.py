@@ -20,13 +20,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the figures (default: %(default)s)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: N = 20, 50, one run each, short loops")
-    parser.add_argument("--workdir", help="keep the crawls' outputs, logs and state here")
+    parser.add_argument("--workdir", help="keep the crawls' logs and state here")
+    parser.add_argument("--server-seconds", type=float, default=None,
+                        help="how long the server check runs (default 3, --quick 1)")
+    parser.add_argument("--parse-seconds", type=float, default=None,
+                        help="length of each parser timing loop (default 1, --quick 0.3)")
     args = parser.parse_args(argv)
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     repeats, server_s, parse_s = args.repeats, 3.0, 1.0
     if args.quick:
         sizes, repeats, server_s, parse_s = [20, 50], 1, 1.0, 0.3
+    server_s = args.server_seconds if args.server_seconds is not None else server_s
+    parse_s = args.parse_seconds if args.parse_seconds is not None else parse_s
     if not sizes or min(sizes) < 1 or repeats < 1:
         parser.error("--sizes and --repeats must be positive")
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -216,10 +217,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--releases", type=int, default=4000)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.releases, args.port))
-    except KeyboardInterrupt:
-        pass
     sys.stdout.flush()
 
 

@@ -27,7 +27,8 @@ _BY_CRAWLER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 class Ledger:
     """Output file plus state, written in that order, in batches."""
 
-    def __init__(self, state: State, output: str | os.PathLike, batch_size: int = 100) -> None:
+    def __init__(self, state: State, output: str | os.PathLike, batch_size: int = 100,
+                 lock: bool = True) -> None:
         self.state = state
         self.output = Path(output).resolve()
         self.batch_size = max(1, batch_size)
@@ -35,7 +36,11 @@ class Ledger:
         self._pending: dict[str, Seen] = {}
         self.written = 0
         self.repaired: list[str] = []
-        self.state.acquire_lock()
+        # One run holds the lock and is the only writer; distributed workers share a run
+        # instead (see pressbot.distributed) and claim each release before writing it.
+        self.shared = not lock
+        if lock:
+            self.state.acquire_lock()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self._offset = self._reconcile()
         self._file = open(self.output, "ab")  # noqa: SIM115 - held for the whole run
@@ -46,8 +51,10 @@ class Ledger:
         ledger = _BY_CRAWLER.get(crawler)
         if ledger is None:
             s = crawler.settings
-            ledger = cls(open_state(s.get("PRESSBOT_STATE")), s.get("PRESSBOT_OUTPUT"),
-                         s.getint("PRESSBOT_FLUSH_ITEMS"))
+            distributed = s.getbool("PRESSBOT_DISTRIBUTED")
+            output = s.get("PRESSBOT_OUTPUT").replace("{worker}", s.get("PRESSBOT_WORKER_ID"))
+            ledger = cls(open_state(s.get("PRESSBOT_STATE")), output,
+                         s.getint("PRESSBOT_FLUSH_ITEMS"), lock=not distributed)
             _BY_CRAWLER[crawler] = ledger
         return ledger
 
@@ -59,6 +66,10 @@ class Ledger:
         if rest:
             found.update(self.state.lookup(rest))
         return found
+
+    def claim(self, record: dict) -> bool:
+        """Take the right to write this version of a release (other workers may race for it)."""
+        return not self.shared or self.state.claim(record["id"], content_hash(record))
 
     def write(self, record: dict) -> None:
         """Queue one record; it reaches the file, then the state, at the next flush."""
@@ -89,7 +100,7 @@ class Ledger:
         try:
             self.flush()
             for source, reason in (finished_walks or {}).items():
-                self.state.set_walk(source, complete=True, reason=reason)
+                self.state.end_walk(source, reason)
         finally:
             self._file.close()
             self.state.close()

@@ -74,13 +74,18 @@ class DeduplicatePipeline(_Base):
     def process_item(self, item):
         a = ItemAdapter(item)
         known = self.ledger.known([a["id"]]).get(a["id"])
+        if known is not None and known.hash == content_hash(a):
+            self.count(a, "duplicates")
+            raise DropItem(f"{a['source']}: duplicate {a['url']}", log_level="DEBUG")
+        if not self.ledger.claim(a.asdict()):
+            # Distributed: another worker is writing this very release right now.
+            self.count(a, "duplicates")
+            raise DropItem(f"{a['source']}: {a['url']} is being written by another worker",
+                           log_level="DEBUG")
         if known is None:
             a["revision"] = 1
             self.count(a, "new")
             return item
-        if known.hash == content_hash(a):
-            self.count(a, "duplicates")
-            raise DropItem(f"{a['source']}: duplicate {a['url']}", log_level="DEBUG")
         a["revision"] = known.revision + 1
         self.count(a, "revised")
         logger.info("%s: %s changed: revision %d", a["source"], a["url"], a["revision"])

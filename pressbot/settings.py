@@ -12,8 +12,18 @@ PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
 PRESSBOT_FIXTURES_URL = None
 #: JSON Lines output, appended to across runs.
 PRESSBOT_OUTPUT = "data/releases.jsonl"
-#: State file: what has been seen (SQLite path).
+#: State: a SQLite file path, or redis://host:port/db (shared by distributed workers).
 PRESSBOT_STATE = "data/state.sqlite3"
+#: Distributed mode (see pressbot/distributed.py): a scrapy-redis frontier shared by workers.
+PRESSBOT_DISTRIBUTED = False
+#: Redis for the shared frontier; defaults to PRESSBOT_STATE when that is a redis:// URL.
+PRESSBOT_REDIS_URL = None
+#: Names one distributed run: workers with the same id share its frontier (e.g. the cron hour).
+PRESSBOT_RUN_ID = None
+#: This worker's name; "{worker}" in PRESSBOT_OUTPUT becomes it (default: host-pid).
+PRESSBOT_WORKER_ID = None
+#: A distributed worker closes after its frontier has been empty this many seconds.
+PRESSBOT_IDLE_CLOSE = 5
 #: Incremental runs stop walking a listing after this many known releases in a row (0: off),
 #: or after a whole page of known releases, whichever comes first.
 PRESSBOT_KNOWN_IN_A_ROW = 5

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,13 +54,26 @@ def crawl_command(workdir: Path, fixtures_url: str, *args: str, feed: Path | Non
     cmd = [sys.executable, "-m", "scrapy", "crawl", "releases",
            "-s", f"PRESSBOT_FIXTURES_URL={fixtures_url}",
            "-s", f"PRESSBOT_OUTPUT={workdir / 'releases.jsonl'}",
-           "-s", f"PRESSBOT_STATE={workdir / 'state.sqlite3'}",
+           "-s", f"PRESSBOT_STATE={STATE.get(workdir, workdir / 'state.sqlite3')}",
            "-s", "LOG_LEVEL=INFO", *args]
     for key, value in (settings or {}).items():
         cmd += ["-s", f"{key}={value}"]
     if feed is not None:
         cmd += ["-O", str(feed)]
     return cmd
+
+
+#: Work folders whose crawls use another state location (a Redis URL), see `state_backend`.
+STATE: dict[Path, str] = {}
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def state_backend(request, tmp_path):
+    """Run a test's crawls in tmp_path against SQLite, then against Redis."""
+    if request.param == "redis":
+        STATE[tmp_path] = request.getfixturevalue("redis_url")
+    yield request.param
+    STATE.pop(tmp_path, None)
 
 
 def run_crawl(workdir: Path, fixtures_url: str, *args: str, feed: Path | None = None,
@@ -90,3 +106,51 @@ SYNTHETIC_PROFILE = str(FIXTURES / "synthetic" / "synthetic.toml")
 
 def listing_hits(srv: FixtureServer) -> list[str]:
     return [p for p in srv.hits if "/news/" in p and "/r/" not in p]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server on a free loopback port, for this test session."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run must install it (Debian redis-server)")
+        pytest.skip("redis-server not installed: apt-get install redis-server")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """A clean database of the session's Redis for one test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server + "/0")
+    client.flushdb()
+    client.close()
+    return redis_server + "/0"

@@ -15,7 +15,14 @@ import time
 import pytest
 
 from pressbot.synthetic import SyntheticSite
-from tests.conftest import ROOT, SYNTHETIC_PROFILE, crawl_command, listing_hits, run_crawl
+from tests.conftest import (
+    ROOT,
+    STATE,
+    SYNTHETIC_PROFILE,
+    crawl_command,
+    listing_hits,
+    run_crawl,
+)
 
 BASE_SEED = int(os.environ.get("PRESSBOT_CRASH_SEED", "20200708"))
 RELEASES = 150
@@ -39,8 +46,14 @@ def killed_run(workdir, srv, pages: int, offset: float) -> bool:
     return alive
 
 
-@pytest.mark.parametrize("n", range(12))
-def test_killed_runs_lose_and_duplicate_nothing(tmp_path, serve, n):
+CASES = [(n, "sqlite") for n in range(12)] + [(n, "redis") for n in range(12, 18)]
+
+
+@pytest.mark.parametrize("n, backend", CASES)
+def test_killed_runs_lose_and_duplicate_nothing(request, tmp_path, serve, n, backend):
+    if backend == "redis":
+        STATE[tmp_path] = request.getfixturevalue("redis_url")
+        request.addfinalizer(lambda: STATE.pop(tmp_path, None))
     seed = BASE_SEED + n
     rnd = random.Random(seed)
     site = SyntheticSite(releases=RELEASES, per_page=10, delay=0.04)
@@ -55,7 +68,7 @@ def test_killed_runs_lose_and_duplicate_nothing(tmp_path, serve, n):
             site.publish(rnd.randint(1, 5))  # the site moves on between runs, too
     final = run_crawl(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}",
                       settings={"PRESSBOT_FLUSH_ITEMS": "3"})
-    context = f"seed {seed}, kills after (pages, seconds) {moments}"
+    context = f"{backend}, seed {seed}, kills after (pages, seconds) {moments}"
     assert final.returncode == 0, (context, final.stderr[-2000:])
     raw = (tmp_path / "releases.jsonl").read_bytes()
     assert raw.endswith(b"\n"), context

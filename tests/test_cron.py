@@ -8,9 +8,16 @@ import subprocess
 import time
 
 from pressbot import outcome
-from pressbot.state import SQLiteState
+from pressbot.state import open_state
 from pressbot.synthetic import SyntheticSite
-from tests.conftest import ROOT, SYNTHETIC_PROFILE, crawl_command, listing_hits, run_crawl
+from tests.conftest import (
+    ROOT,
+    STATE,
+    SYNTHETIC_PROFILE,
+    crawl_command,
+    listing_hits,
+    run_crawl,
+)
 
 
 def summary(workdir) -> dict:
@@ -25,7 +32,7 @@ def crawl(workdir, url, *args, **kw):
                      settings=settings, **kw)
 
 
-def test_incremental_runs_fetch_what_is_new(tmp_path, serve):
+def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     site = SyntheticSite(releases=95, per_page=10)
     srv = serve(site.hook)
 
@@ -80,7 +87,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve):
     assert len(full.records()) == 112
 
 
-def test_an_interrupted_walk_is_finished_by_the_next_run(tmp_path, serve):
+def test_an_interrupted_walk_is_finished_by_the_next_run(tmp_path, serve, state_backend):
     """A first run stopped early (page limit aside) leaves the walk incomplete: no early stop."""
     site = SyntheticSite(releases=50, per_page=10)
     srv = serve(site.hook)
@@ -146,20 +153,20 @@ def test_drift_in_a_required_field(tmp_path, serve):
     assert len(result.records()) == 10  # the second page was still fine
 
 
-def test_lock_held_exits_at_once(tmp_path, serve):
+def test_lock_held_exits_at_once(tmp_path, serve, state_backend):
     srv = serve(SyntheticSite(releases=10).hook)
-    holder = SQLiteState(tmp_path / "state.sqlite3")
+    holder = open_state(STATE.get(tmp_path, str(tmp_path / "state.sqlite3")))
     holder.acquire_lock()
     try:
         result = crawl(tmp_path, srv.url)
     finally:
         holder.close()
     assert result.returncode == outcome.LOCKED
-    assert "pressbot: error: another run (pid" in result.stderr
+    assert "pressbot: error: another run (" in result.stderr and "holds the lock" in result.stderr
     assert srv.hits == [] and result.records() == []
 
 
-def test_overlapping_run_is_refused_and_corrupts_nothing(tmp_path, serve):
+def test_overlapping_run_is_refused_and_corrupts_nothing(tmp_path, serve, state_backend):
     site = SyntheticSite(releases=60, per_page=10, delay=0.15)
     srv = serve(site.hook)
     cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}")

@@ -9,7 +9,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
-from pressbot import __version__
+from pressbot import __version__, distributed
 from pressbot.dates import DateProblem, parse_date
 from pressbot.items import Release, canonical_url, content_hash, release_id
 from pressbot.ledger import Ledger
@@ -52,13 +52,14 @@ class ReleasesSpider(scrapy.Spider):
             spider.allowed_domains = sorted({d for p in profiles for d in p.allowed_domains})
         spider.known_in_a_row = settings.getint("PRESSBOT_KNOWN_IN_A_ROW")
         _polite_settings(settings, profiles)
+        distributed.configure(settings)
         # Opening the ledger takes the run lock: a second run stops here, before any request.
         spider.ledger = Ledger.for_crawler(crawler)
         for name in spider.profiles:
             # Incremental stops are safe only once a walk of the whole listing has ended
             # cleanly: after a first run, a crash or a failed page, walk everything again.
-            incremental = not opts.full and spider.ledger.state.walk_complete(name)
-            spider.ledger.state.set_walk(name, complete=False)
+            clean = spider.ledger.state.begin_walk(name, settings.get("PRESSBOT_RUN_ID"))
+            incremental = clean and not opts.full
             spider.report[name] = {"mode": "incremental" if incremental else "full",
                                    "stop_reason": None, "errors": [], "drift": [], "traps": [],
                                    "known_streak": 0}

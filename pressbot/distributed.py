@@ -1,0 +1,117 @@
+"""Distributed mode: workers share one frontier on scrapy-redis, one state on Redis.
+
+Switched on by ``PRESSBOT_DISTRIBUTED=1`` with ``PRESSBOT_STATE=redis://…`` and a
+``PRESSBOT_RUN_ID`` naming the run. Every worker started with the same run id shares its
+request queue and duplicate filter, so each listing and detail page is fetched once across
+workers in that run, while the next run (a new id) fetches the listings afresh. Each worker
+writes its own output (``{worker}`` in ``PRESSBOT_OUTPUT``) through its own ledger; a claim in
+Redis makes each release written by one worker only. ``scrapy merge`` joins the outputs.
+
+Of scrapy-redis 0.9.1 we use the maintained core, its Scheduler and RFPDupeFilter. Not its
+RedisSpider (it relies on ``start_requests()``, which Scrapy 2.16+ no longer calls) nor its
+RedisStatsCollector (it crashes at close); the idle close below replaces RedisSpider's.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import warnings
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
+from twisted.internet import task
+
+from pressbot.options import ArgumentError
+
+
+def configure(settings) -> None:
+    """Fill in the worker id, and in distributed mode point the scheduler at scrapy-redis."""
+    worker = settings.get("PRESSBOT_WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}"
+    settings.set("PRESSBOT_WORKER_ID", worker, priority="spider")
+    if not settings.getbool("PRESSBOT_DISTRIBUTED"):
+        return
+    run = settings.get("PRESSBOT_RUN_ID")
+    if not run:
+        raise ArgumentError("PRESSBOT_DISTRIBUTED needs PRESSBOT_RUN_ID: the workers of one run "
+                            "share it (for example the cron hour, 2026-11-25T10)")
+    state = settings.get("PRESSBOT_STATE")
+    redis_url = settings.get("PRESSBOT_REDIS_URL") or (
+        state if state.startswith(("redis://", "rediss://", "unix://")) else None)
+    if not redis_url or not state.startswith(("redis://", "rediss://", "unix://")):
+        raise ArgumentError("PRESSBOT_DISTRIBUTED needs PRESSBOT_STATE=redis://host:port/db: "
+                            "workers must share what has been seen")
+    output = settings.get("PRESSBOT_OUTPUT")
+    if "{worker}" not in output:
+        stem, dot, suffix = output.rpartition(".")
+        output = f"{stem}.{{worker}}.{suffix}" if dot else f"{output}.{{worker}}"
+        settings.set("PRESSBOT_OUTPUT", output, priority="spider")
+    prefix = f"pressbot:run:{run}"
+    for key, value in {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        # Several workers share the queue: none may flush it when it closes.
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+        "REDIS_URL": redis_url,
+    }.items():
+        settings.set(key, value, priority="spider")
+    extensions = dict(settings.getdict("EXTENSIONS"))
+    extensions["pressbot.distributed.IdleClose"] = 100
+    settings.set("EXTENSIONS", extensions, priority="spider")
+    # scrapy-redis 0.9.1 still passes spider= to the stats collector, which Scrapy 2.14+
+    # deprecates; that is its business, not a problem of this crawl: keep our log clean.
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis\.")
+
+
+class IdleClose:
+    """Keep a distributed worker alive while the shared frontier may still get work, pick that
+    work up quickly, and close once the frontier has been empty for PRESSBOT_IDLE_CLOSE s."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.wait = crawler.settings.getfloat("PRESSBOT_IDLE_CLOSE")
+        self.idle_since: float | None = None
+        self.poll = task.LoopingCall(self._poke)
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.busy, signal=signals.response_received)
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("PRESSBOT_DISTRIBUTED"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def opened(self, spider) -> None:
+        self.poll.start(0.2, now=False)
+
+    def closed(self, spider) -> None:
+        if self.poll.running:
+            self.poll.stop()
+
+    def busy(self, **kwargs) -> None:
+        self.idle_since = None
+
+    def _queue_size(self) -> int:
+        scheduler = getattr(getattr(self.crawler.engine, "_slot", None), "scheduler", None)
+        return len(scheduler) if scheduler is not None else 0
+
+    def _poke(self) -> None:
+        # Scrapy looks for new requests of an idle spider only on its 5-second heartbeat; other
+        # workers fill the shared queue at any moment, so ask for the next request at once.
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None and self._queue_size():
+            slot.nextcall.schedule()
+
+    def spider_idle(self, spider) -> None:
+        if self._queue_size():
+            self.idle_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        self.idle_since = self.idle_since or now
+        if now - self.idle_since < self.wait:
+            raise DontCloseSpider
