@@ -22,8 +22,8 @@ def extract_entries(sel, urljoin):
         yield {
             "title": entry.css("h2.title a::text").get(),
             "url": urljoin(entry.css("h2.title a::attr(href)").get()),
-            "published_raw": entry.css(".meta .date::text").get(),
-            "summary": "\n\n".join(entry.css(".teaser-body p::text").getall()),
+            "published_raw": entry.css("span.date::text").get(),
+            "summary": "\n\n".join(entry.css("div.teaser-body p::text").getall()),
         }
 
 

@@ -37,8 +37,7 @@ class NormalisePipeline(_Base):
     def process_item(self, item):
         a = ItemAdapter(item)
         profile = self.crawler.spider.profiles[a["source"]]
-        for key, value in normalise(a.asdict(), profile).items():
-            a[key] = value
+        a.update(normalise(dict(a.items()), profile))
         if a.get("date_problem"):
             # Never guess: keep the raw text, leave the date null, and say so.
             self.count(a, "date_problems")
@@ -77,7 +76,7 @@ class DeduplicatePipeline(_Base):
         if known is not None and known.hash == content_hash(a):
             self.count(a, "duplicates")
             raise DropItem(f"{a['source']}: duplicate {a['url']}", log_level="DEBUG")
-        if not self.ledger.claim(a.asdict()):
+        if not self.ledger.claim(a):
             # Distributed: another worker is writing this very release right now.
             self.count(a, "duplicates")
             raise DropItem(f"{a['source']}: {a['url']} is being written by another worker",
@@ -100,7 +99,8 @@ class WritePipeline(_Base):
         self.ledger = Ledger.for_crawler(crawler)
 
     def process_item(self, item):
-        self.ledger.write(ItemAdapter(item).asdict())
+        # A shallow dict: every field is a plain value (asdict() would walk each one).
+        self.ledger.write(dict(ItemAdapter(item).items()))
         return item
 
     def close_spider(self) -> None:

@@ -34,6 +34,11 @@ class ReleasesSpider(scrapy.Spider):
         #: Per source: mode, stop reason, failed pages, drift and traps, for the run summary.
         self.report: dict[str, dict[str, Any]] = {}
         self._visited: dict[str, set[str]] = {}
+        # One bound method per callback for the whole crawl: Scrapy inspects a callback's source
+        # once per callable object (a weak cache), and a fresh bound method each request would
+        # cost a source parse per page.
+        self._on_listing, self._on_detail, self._on_error = (
+            self.parse_listing, self.parse_detail, self.page_failed)
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -75,7 +80,7 @@ class ReleasesSpider(scrapy.Spider):
     # --- listing pages ---------------------------------------------------------------------
     def _listing_request(self, url: str, source: str, page_no: int) -> scrapy.Request:
         self._visited[source].add(canonical_url(url))
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.page_failed,
+        return scrapy.Request(url, callback=self._on_listing, errback=self._on_error,
                               cb_kwargs={"source": source, "page_no": page_no},
                               meta={"pressbot_source": source, "pressbot_page": "listing"})
 
@@ -117,8 +122,8 @@ class ReleasesSpider(scrapy.Spider):
             if old:
                 continue
             if profile.follow_detail and rid and self._needs_detail(entry, profile, known.get(rid)):
-                yield scrapy.Request(entry["url"], callback=self.parse_detail,
-                                     errback=self.page_failed,
+                yield scrapy.Request(entry["url"], callback=self._on_detail,
+                                     errback=self._on_error,
                                      cb_kwargs={"source": source, "entry": entry,
                                                 "listing_url": response.url},
                                      meta={"pressbot_source": source, "pressbot_page": "detail"})
