@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import mimetypes
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +31,7 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         self.server.hits.append(path + (f"?{parts.query}" if parts.query else ""))
+        self.server.times.append((path, time.monotonic()))
         self.server.agents.add(self.headers.get("User-Agent", ""))
         if self.server.hook is not None and self.server.hook(self, path):
             return
@@ -74,6 +76,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class FixtureServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when a crawl opens 16 at once,
+    # and a dropped SYN costs a second before it is retried.
+    request_queue_size = 128
 
     def __init__(self, root: str | Path, port: int = 0, hook: Hook | None = None,
                  verbose: bool = False) -> None:
@@ -82,6 +87,7 @@ class FixtureServer(ThreadingHTTPServer):
         self.hook = hook
         self.verbose = verbose
         self.hits: list[str] = []
+        self.times: list[tuple[str, float]] = []
         self.agents: set[str] = set()
         self._thread: threading.Thread | None = None
 

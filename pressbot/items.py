@@ -49,13 +49,13 @@ class Release:
     date_problem: str | None = None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=2048)
 def canonical_url(url: str) -> str:
     """The URL used for identity: canonicalised (sorted query, no fragment)."""
     return canonicalize_url(url, keep_fragments=False)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=2048)
 def release_id(source: str, base_url: str, url: str) -> str:
     """A release's stable id: blake2b of its source and its URL relative to the source's base."""
     canon = canonical_url(url)

@@ -9,10 +9,13 @@ line is set aside. Nothing is ever duplicated either.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import weakref
+
+from scrapy import signals
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +37,10 @@ class Ledger:
         self.batch_size = max(1, batch_size)
         self._lines: list[bytes] = []
         self._pending: dict[str, Seen] = {}
+        # What recent look-ups found (None: unknown). The spider looks a page's ids up in one
+        # query; the deduplicate pipeline then asks about each item again. Bounded, and kept
+        # true by flush(): this ledger is the state's only writer (claims cover workers).
+        self._recent: dict[str, Seen | None] = {}
         self.written = 0
         self.repaired: list[str] = []
         # One run holds the lock and is the only writer; distributed workers share a run
@@ -56,15 +63,26 @@ class Ledger:
             ledger = cls(open_state(s.get("PRESSBOT_STATE")), output,
                          s.getint("PRESSBOT_FLUSH_ITEMS"), lock=not distributed)
             _BY_CRAWLER[crawler] = ledger
+            crawler.signals.connect(ledger._spider_closed, signal=signals.spider_closed)
         return ledger
 
     def known(self, ids: Iterable[str]) -> dict[str, Seen]:
         """Known releases among ``ids``, including those written but not yet committed."""
-        ids = list(ids)
-        found = {i: self._pending[i] for i in ids if i in self._pending}
-        rest = [i for i in ids if i not in found]
+        found: dict[str, Seen] = {}
+        rest = []
+        for i in ids:
+            seen = self._pending.get(i) or self._recent.get(i, False)
+            if seen is False:
+                rest.append(i)
+            elif seen is not None:
+                found[i] = seen
         if rest:
-            found.update(self.state.lookup(rest))
+            looked = self.state.lookup(rest)
+            found.update(looked)
+            if len(self._recent) > 2_000:
+                self._recent.clear()
+            for i in rest:
+                self._recent[i] = looked.get(i)
         return found
 
     def claim(self, record: dict) -> bool:
@@ -85,18 +103,32 @@ class Ledger:
         if not self._lines:
             return
         data = b"".join(self._lines)
-        self._file.write(data)
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        try:
+            self._file.write(data)
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError:
+            # A full disk, say: take back whatever part reached the file, so that no torn line
+            # is left mid-file, and let the error surface. Nothing of the batch is recorded.
+            with contextlib.suppress(OSError):
+                self._file.truncate(self._offset)
+            raise
         self._offset += len(data)
         self.state.record(self._pending.values(), str(self.output), self._offset)
+        self._recent.update(self._pending)
         self.written += len(self._lines)
         self._lines.clear()
         self._pending.clear()
 
+    def _spider_closed(self, spider, reason: str) -> None:
+        walks = spider.finished_walks(reason) if hasattr(spider, "finished_walks") else {}
+        self.close(walks)
+
     def close(self, finished_walks: dict[str, str] | None = None) -> None:
         """Flush, then record the sources whose walk ended cleanly: in that order, so a walk is
         never marked complete while any of its releases is unrecorded."""
+        if self._file.closed:
+            return
         try:
             self.flush()
             for source, reason in (finished_walks or {}).items():

@@ -39,6 +39,13 @@ def is_local_url(url: str) -> bool:
     return host == "localhost" or host.endswith(".localhost") or _unsafe_ip(host)
 
 
+def _port(parts) -> int | None:
+    try:
+        return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+
+
 class UnsafeDestination(IgnoreRequest):
     """A request to a non-HTTP scheme or an internal address that no profile asked for."""
 
@@ -56,27 +63,30 @@ class SafeDestinationMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def _trusted(self) -> tuple[set[str], set[str]]:
-        """Schemes and local hosts the profiles' start URLs vouch for."""
-        schemes, hosts = {"http", "https"}, set()
-        for profile in getattr(self.crawler.spider, "profiles", {}).values():
+    def _trusted(self, source: str | None) -> tuple[set[str], set[tuple[str, int | None]]]:
+        """Schemes and local (host, port) pairs that the start URLs of the request's own
+        profile vouch for (of every profile, for requests of no profile such as robots.txt)."""
+        profiles = getattr(self.crawler.spider, "profiles", {})
+        chosen = [profiles[source]] if source in profiles else list(profiles.values())
+        schemes, places = {"http", "https"}, set()
+        for profile in chosen:
             for url in profile.start_urls:
                 parts = urlsplit(url)
                 if parts.scheme == "file":
                     schemes.add("file")
                 elif is_local_url(url):
-                    hosts.add((parts.hostname or "").lower())
-        return schemes, hosts
+                    places.add(((parts.hostname or "").lower(), _port(parts)))
+        return schemes, places
 
     async def process_request(self, request):
         parts = urlsplit(request.url)
-        schemes, hosts = self._trusted()
+        schemes, places = self._trusted(request.meta.get("pressbot_source"))
         if parts.scheme not in schemes:
             self._refuse(request, f"scheme {parts.scheme!r} is not crawled")
         if parts.scheme == "file":
             return None
         host = (parts.hostname or "").lower()
-        if host in hosts:
+        if (host, _port(parts)) in places:
             return None
         if is_local_url(request.url) or await self._resolves_inside(host, parts.port):
             self._refuse(request, f"{host} is a loopback, private or link-local address")

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+import time
+from collections.abc import MutableMapping
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from pressbot.items import content_hash
+from pressbot.items import Release, content_hash
 from pressbot.ledger import Ledger
 from pressbot.normalise import normalise
 
 logger = logging.getLogger(__name__)
 
 REQUIRED_FIELDS = ("id", "source", "url", "title", "published_raw")
+
+
+def fields(item) -> MutableMapping:
+    """An item's fields as a mutable mapping. Our own Release is a plain dataclass whose
+    ``__dict__`` is exactly its fields: using it directly spares an ItemAdapter lookup per field
+    (about half the pipelines' cost); any other item type goes through ItemAdapter."""
+    if type(item) is Release:
+        return item.__dict__
+    return ItemAdapter(item)
 
 
 class _Base:
@@ -26,7 +36,7 @@ class _Base:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def count(self, item: ItemAdapter, key: str) -> None:
+    def count(self, item: MutableMapping, key: str) -> None:
         self.stats.inc_value(f"pressbot/{key}")
         self.stats.inc_value(f"pressbot/source/{item.get('source')}/{key}")
 
@@ -35,16 +45,15 @@ class NormalisePipeline(_Base):
     """Clean text, canonical URL and stable id, ISO date (or null with the reason), crawl time."""
 
     def process_item(self, item):
-        a = ItemAdapter(item)
+        a = fields(item)
         profile = self.crawler.spider.profiles[a["source"]]
-        a.update(normalise(dict(a.items()), profile))
+        a.update(normalise(dict(a), profile))
         if a.get("date_problem"):
             # Never guess: keep the raw text, leave the date null, and say so.
             self.count(a, "date_problems")
             logger.warning("%s: %s on %s (entry %s)", a["source"], a["date_problem"],
                            a.get("listing_url"), a.get("url"))
-        a["crawled_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace(
-            "+00:00", "Z")
+        a["crawled_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return item
 
 
@@ -52,7 +61,7 @@ class ValidatePipeline(_Base):
     """Drop, with a logged reason and a stat, any entry missing a required field."""
 
     def process_item(self, item):
-        a = ItemAdapter(item)
+        a = fields(item)
         missing = [f for f in REQUIRED_FIELDS if not a.get(f)]
         if missing:
             for f in missing:
@@ -71,7 +80,7 @@ class DeduplicatePipeline(_Base):
         self.ledger = Ledger.for_crawler(crawler)
 
     def process_item(self, item):
-        a = ItemAdapter(item)
+        a = fields(item)
         known = self.ledger.known([a["id"]]).get(a["id"])
         if known is not None and known.hash == content_hash(a):
             self.count(a, "duplicates")
@@ -100,12 +109,13 @@ class WritePipeline(_Base):
 
     def process_item(self, item):
         # A shallow dict: every field is a plain value (asdict() would walk each one).
-        self.ledger.write(dict(ItemAdapter(item).items()))
+        self.ledger.write(dict(fields(item)))
         return item
 
     def close_spider(self) -> None:
-        spider = self.crawler.spider
-        self.ledger.close(spider.finished_walks() if hasattr(spider, "finished_walks") else None)
+        # Flush only: the ledger closes, and records finished walks, once the crawl's finish
+        # reason is known (spider_closed).
+        self.ledger.flush()
         self.stats.set_value("pressbot/written", self.ledger.written)
         logger.info("pressbot wrote %d new or revised releases to %s", self.ledger.written,
                     self.ledger.output)

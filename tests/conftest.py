@@ -55,6 +55,7 @@ def crawl_command(workdir: Path, fixtures_url: str, *args: str, feed: Path | Non
            "-s", f"PRESSBOT_FIXTURES_URL={fixtures_url}",
            "-s", f"PRESSBOT_OUTPUT={workdir / 'releases.jsonl'}",
            "-s", f"PRESSBOT_STATE={STATE.get(workdir, workdir / 'state.sqlite3')}",
+           "-s", f"PRESSBOT_RUNS_DIR={workdir / 'runs'}",
            "-s", "LOG_LEVEL=INFO", *args]
     for key, value in (settings or {}).items():
         cmd += ["-s", f"{key}={value}"]

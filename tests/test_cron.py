@@ -213,4 +213,5 @@ def test_sigint_is_interrupted_and_keeps_what_was_written(tmp_path, serve):
     # The walk was not finished, so the next run is a full walk and completes the set.
     done = crawl(tmp_path, srv.url, settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
     assert done.returncode == 0
+    assert summary(tmp_path)["sources"]["synthetic"]["mode"] == "full"
     assert len({r["id"] for r in done.records()}) == 200 == len(done.records())

@@ -202,3 +202,69 @@ def test_non_http_links_are_refused(tmp_path, serve, site):
     assert len(result.records()) == 10
     [trap] = result.source["traps"]
     assert trap["url"] == "file:///etc/passwd"
+
+
+def test_retry_after_is_honoured(tmp_path, serve, site):
+    faults = Faults(site.hook).on(PAGE2, ("status", 503, {"Retry-After": "2"}), "ok")
+    srv = serve(faults.hook)
+    result = crawl(tmp_path, srv)
+    assert result.returncode == 0
+    first, second = [t for path, t in srv.times if path == PAGE2]
+    assert second - first >= 2.0  # the server asked for two seconds; back-off alone is 0.05
+
+
+@pytest.mark.parametrize("header, seconds", [("3", 3.0), ("0", 0.0), ("soon", 0.0),
+                                             ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+def test_retry_after_values(header, seconds):
+    from pressbot.middlewares import _retry_after_seconds
+
+    assert _retry_after_seconds(header) == seconds
+
+
+DETAIL = """
+name = "detail-elsewhere"
+base_url = "{fixtures}/synthetic/"
+start_urls = ["news/index.html"]
+[listing]
+entry = "div.news-list article.teaser"
+next_page = "nav.pager a[rel=next]::attr(href)"
+[listing.fields]
+title = "h2.title a"
+url = "h2.title a::attr(href)"
+published = "span.date"
+[dates]
+formats = ["%d %B %Y"]
+[detail]
+follow = true
+"""
+
+
+def test_detail_links_to_another_local_port_are_refused_but_releases_kept(tmp_path, serve, site):
+    page = site.listing(1).replace(b'href="r/', b'href="http://127.0.0.1:9/r/')
+    srv = serve(Faults(site.hook).on(PAGE1, ("body", page)).hook)
+    profile = tmp_path / "detail.toml"
+    profile.write_text(DETAIL)
+    result = crawl(tmp_path, srv, profile=profile, settings={"RETRY_TIMES": "0"})
+    source = result.summary["sources"]["detail-elsewhere"]
+    # Only the fixture server's own host and port are trusted, not every port of 127.0.0.1.
+    assert len(source["traps"]) == 10
+    assert all(t["url"].startswith("http://127.0.0.1:9/") and GUARD in t["problem"]
+               for t in source["traps"])
+    records = result.records()
+    assert result.returncode == 0 and len(records) == 30
+    refused = [r for r in records if r["url"].startswith("http://127.0.0.1:9/")]
+    assert len(refused) == 10 and all(r["published_at"] is None for r in refused)
+    assert all(r["published_at"] for r in records if r not in refused)  # from detail pages
+
+
+def test_a_failing_write_is_an_internal_error_and_leaves_the_walk_open(tmp_path, serve, site):
+    srv = serve(site.hook)
+    result = crawl(tmp_path, srv, settings={"PRESSBOT_OUTPUT": "/dev/full",
+                                            "PRESSBOT_FLUSH_ITEMS": "1"})
+    assert result.returncode == outcome.INTERNAL_ERROR
+    assert "No space left on device" in result.stderr
+    from pressbot.state import open_state
+
+    state = open_state(str(tmp_path / "state.sqlite3"))
+    assert state.count() == 0 and not state.walk_complete("synthetic")
+    state.close()

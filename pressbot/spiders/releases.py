@@ -70,6 +70,7 @@ class ReleasesSpider(scrapy.Spider):
                                    "known_streak": 0}
             spider._visited[name] = set()
         crawler.signals.connect(spider._request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._item_error, signal=signals.item_error)
         return spider
 
     async def start(self):
@@ -122,11 +123,15 @@ class ReleasesSpider(scrapy.Spider):
             if old:
                 continue
             if profile.follow_detail and rid and self._needs_detail(entry, profile, known.get(rid)):
+                # Release pages may live on another host than the listing (a feed's links):
+                # Scrapy's offsite filter would drop them silently; the safety guard still
+                # checks every one.
                 yield scrapy.Request(entry["url"], callback=self._on_detail,
                                      errback=self._on_error,
                                      cb_kwargs={"source": source, "entry": entry,
                                                 "listing_url": response.url},
-                                     meta={"pressbot_source": source, "pressbot_page": "detail"})
+                                     meta={"pressbot_source": source, "pressbot_page": "detail",
+                                           "allow_offsite": True})
             else:
                 yield Release(source=source, listing_url=response.url, **entry)
 
@@ -206,7 +211,11 @@ class ReleasesSpider(scrapy.Spider):
             self._trap(source, request.url, failure.getErrorMessage() or "request refused")
             if kind == "listing":
                 self._stop(source, "end of archive")
-            return
+            else:  # the release itself is good: keep what its listing entry says
+                entry = request.cb_kwargs["entry"]
+                return [Release(source=source, listing_url=request.cb_kwargs["listing_url"],
+                                **entry)]
+            return None
         error = f"HTTP {response.status}" if response is not None else (
             failure.getErrorMessage() or failure.type.__name__)
         self._count(source, "failed_pages")
@@ -225,8 +234,20 @@ class ReleasesSpider(scrapy.Spider):
             self._trap(source, request.url,
                        f"redirected off the site from {request.meta['redirect_urls'][0]}")
 
-    def finished_walks(self) -> dict[str, str]:
-        """Sources whose walk ended cleanly this run, and why; the ledger records them last."""
+    def _item_error(self, item, response, spider, failure) -> None:
+        source = getattr(item, "source", None) or (item.get("source") if isinstance(item, dict)
+                                                   else None)
+        self.crawler.stats.inc_value("pressbot/internal_errors")
+        if source in self.report:
+            self.report[source]["errors"].append(
+                {"url": getattr(item, "url", None), "page": "item",
+                 "error": f"{failure.type.__name__}: {failure.getErrorMessage()}"})
+
+    def finished_walks(self, reason: str) -> dict[str, str]:
+        """Sources whose walk ended cleanly, in a run that finished (so every request it made,
+        detail pages included, is done); the ledger records them after its last flush."""
+        if reason != "finished":
+            return {}
         return {s: r["stop_reason"] for s, r in self.report.items()
                 if r["stop_reason"] in CLEAN_STOPS and not r["errors"] and not r["drift"]}
 
