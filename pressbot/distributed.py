@@ -46,7 +46,7 @@ def configure(settings) -> None:
     if "{worker}" not in output:
         stem, dot, suffix = output.rpartition(".")
         output = f"{stem}.{{worker}}.{suffix}" if dot else f"{output}.{{worker}}"
-        settings.set("PRESSBOT_OUTPUT", output, priority="spider")
+        settings.set("PRESSBOT_OUTPUT", output, priority="cmdline")
     prefix = f"pressbot:run:{run}"
     for key, value in {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
@@ -64,6 +64,48 @@ def configure(settings) -> None:
     # scrapy-redis 0.9.1 still passes spider= to the stats collector, which Scrapy 2.14+
     # deprecates; that is its business, not a problem of this crawl: keep our log clean.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis\.")
+
+
+class RunTracker:
+    """What the workers of one run have left to do, per source, kept in Redis.
+
+    Every request a worker makes for a source adds one, and its callback, errback or drop
+    takes one away: a worker killed with requests in hand leaves the count above zero, so no
+    worker of that run marks the walk complete, and the next run walks the whole listing again.
+    How a walk stopped and whether any worker saw errors or drift are shared the same way.
+    """
+
+    CLEAN = ("caught up", "page limit", "date limit", "end of archive")
+
+    def __init__(self, redis, run: str, prefix: str = "pressbot") -> None:
+        self.redis = redis
+        self.key = f"{prefix}:run:{run}"
+        self.redis.expire(self.key + ":pending", 86400)
+
+    def add(self, source: str, n: int = 1) -> None:
+        self.redis.hincrby(self.key + ":pending", source, n)
+
+    def done(self, source: str) -> None:
+        self.redis.hincrby(self.key + ":pending", source, -1)
+
+    def stopped(self, source: str, reason: str) -> None:
+        if reason in self.CLEAN:
+            self.redis.hsetnx(self.key + ":stops", source, reason)
+        else:
+            self.redis.hset(self.key + ":stops", source, reason)
+
+    def dirty(self, source: str) -> None:
+        self.redis.sadd(self.key + ":dirty", source)
+
+    def finished(self, sources) -> dict[str, str]:
+        out = {}
+        for source in sources:
+            pending = int(self.redis.hget(self.key + ":pending", source) or 0)
+            reason = self.redis.hget(self.key + ":stops", source)
+            if (pending <= 0 and reason in self.CLEAN
+                    and not self.redis.sismember(self.key + ":dirty", source)):
+                out[source] = reason
+        return out
 
 
 class IdleClose:

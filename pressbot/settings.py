@@ -22,6 +22,8 @@ PRESSBOT_REDIS_URL = None
 PRESSBOT_RUN_ID = None
 #: This worker's name; "{worker}" in PRESSBOT_OUTPUT becomes it (default: host-pid).
 PRESSBOT_WORKER_ID = None
+#: Where `scrapy merge` writes the workers' outputs joined.
+PRESSBOT_MERGED = "data/merged/releases.jsonl"
 #: A distributed worker closes after its frontier has been empty this many seconds.
 PRESSBOT_IDLE_CLOSE = 5
 #: Incremental runs stop walking a listing after this many known releases in a row (0: off),

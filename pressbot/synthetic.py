@@ -32,11 +32,12 @@ class SyntheticSite:
     """A newest-first listing of ``releases`` entries, ``per_page`` a page, under ``prefix``."""
 
     def __init__(self, releases: int, per_page: int = 20, prefix: str = "/synthetic",
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, detail_delay: float = 0.0) -> None:
         self.total = releases
         self.per_page = per_page
         self.prefix = prefix.rstrip("/")
         self.delay = delay
+        self.detail_delay = detail_delay
         self.titles: dict[int, str] = {}
 
     # --- content -------------------------------------------------------------------------
@@ -118,8 +119,9 @@ class SyntheticSite:
         if body is None:
             handler.send_whole(404, b"not found", "text/plain")
             return True
-        if self.delay and "/r/" not in rest:
-            time.sleep(self.delay)
+        pause = self.detail_delay if "/r/" in rest else self.delay
+        if pause:
+            time.sleep(pause)
         handler.send_whole(200, body)
         return True
 

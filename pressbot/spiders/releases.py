@@ -34,6 +34,7 @@ class ReleasesSpider(scrapy.Spider):
         #: Per source: mode, stop reason, failed pages, drift and traps, for the run summary.
         self.report: dict[str, dict[str, Any]] = {}
         self._visited: dict[str, set[str]] = {}
+        self.tracker: distributed.RunTracker | None = None
         # One bound method per callback for the whole crawl: Scrapy inspects a callback's source
         # once per callable object (a weak cache), and a fresh bound method each request would
         # cost a source parse per page.
@@ -69,7 +70,12 @@ class ReleasesSpider(scrapy.Spider):
                                    "stop_reason": None, "errors": [], "drift": [], "traps": [],
                                    "known_streak": 0}
             spider._visited[name] = set()
+        spider.tracker = None
+        if settings.getbool("PRESSBOT_DISTRIBUTED"):
+            spider.tracker = distributed.RunTracker(spider.ledger.state.redis,
+                                                    settings.get("PRESSBOT_RUN_ID"))
         crawler.signals.connect(spider._request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
         return spider
 
@@ -81,11 +87,13 @@ class ReleasesSpider(scrapy.Spider):
     # --- listing pages ---------------------------------------------------------------------
     def _listing_request(self, url: str, source: str, page_no: int) -> scrapy.Request:
         self._visited[source].add(canonical_url(url))
+        self._track(source, 1)
         return scrapy.Request(url, callback=self._on_listing, errback=self._on_error,
                               cb_kwargs={"source": source, "page_no": page_no},
                               meta={"pressbot_source": source, "pressbot_page": "listing"})
 
     def parse_listing(self, response, source: str, page_no: int):
+        self._track(source, -1)
         profile = self.profiles[source]
         report = self.report[source]
         page = page_from_bytes(response.body, response.url,
@@ -102,6 +110,7 @@ class ReleasesSpider(scrapy.Spider):
             for problem in check_listing(listing, profile):
                 self._count(source, "drift")
                 report["drift"].append({"url": response.url, "problem": problem})
+                self._track(source, 0, dirty=True)
                 self.logger.error("%s: drift on %s: %s", source, response.url, problem)
 
         # Look the page's releases up before yielding them: once yielded they become known.
@@ -123,6 +132,7 @@ class ReleasesSpider(scrapy.Spider):
             if old:
                 continue
             if profile.follow_detail and rid and self._needs_detail(entry, profile, known.get(rid)):
+                self._track(source, 1)
                 # Release pages may live on another host than the listing (a feed's links):
                 # Scrapy's offsite filter would drop them silently; the safety guard still
                 # checks every one.
@@ -184,6 +194,7 @@ class ReleasesSpider(scrapy.Spider):
         return seen.hash != content_hash(normalise(entry, profile))
 
     def parse_detail(self, response, source: str, entry: dict, listing_url: str):
+        self._track(source, -1)
         profile = self.profiles[source]
         page = page_from_bytes(response.body, response.url, getattr(response, "encoding", "utf-8"))
         found = parse_detail(page, response.url, profile)
@@ -200,6 +211,7 @@ class ReleasesSpider(scrapy.Spider):
         request = failure.request
         source = request.meta["pressbot_source"]
         kind = request.meta.get("pressbot_page", "listing")
+        self._track(source, -1)
         response = getattr(failure.value, "response", None)
         profile = self.profiles[source]
         if (kind == "listing" and response is not None and response.status == 404
@@ -220,6 +232,7 @@ class ReleasesSpider(scrapy.Spider):
             failure.getErrorMessage() or failure.type.__name__)
         self._count(source, "failed_pages")
         self.report[source]["errors"].append({"url": request.url, "page": kind, "error": error})
+        self._track(source, 0, dirty=True)
         self.logger.error("%s: %s page %s failed after retries: %s; its entries are not recorded "
                           "and the next run collects them", source, kind, request.url, error)
         if kind == "listing":
@@ -239,15 +252,35 @@ class ReleasesSpider(scrapy.Spider):
                                                    else None)
         self.crawler.stats.inc_value("pressbot/internal_errors")
         if source in self.report:
+            self._track(source, 0, dirty=True)
             self.report[source]["errors"].append(
                 {"url": getattr(item, "url", None), "page": "item",
                  "error": f"{failure.type.__name__}: {failure.getErrorMessage()}"})
 
+    def _request_dropped(self, request, spider) -> None:
+        # A page asked for twice in a run (by two workers, or the same release on two listing
+        # pages) is fetched once: the second request is done as it is dropped.
+        source = request.meta.get("pressbot_source")
+        if source in self.report:
+            self._track(source, -1)
+
+    def _track(self, source: str, n: int, dirty: bool = False) -> None:
+        """Distributed runs: count this worker's requests in and out, in Redis (RunTracker)."""
+        if self.tracker is None:
+            return
+        if n:
+            self.tracker.add(source, n)
+        if dirty:
+            self.tracker.dirty(source)
+
     def finished_walks(self, reason: str) -> dict[str, str]:
         """Sources whose walk ended cleanly, in a run that finished (so every request it made,
-        detail pages included, is done); the ledger records them after its last flush."""
+        detail pages included, is done); the ledger records them after its last flush. In a
+        distributed run, the run's shared tracker answers for all workers."""
         if reason != "finished":
             return {}
+        if self.tracker is not None:
+            return self.tracker.finished(self.profiles)
         return {s: r["stop_reason"] for s, r in self.report.items()
                 if r["stop_reason"] in CLEAN_STOPS and not r["errors"] and not r["drift"]}
 
@@ -272,6 +305,8 @@ class ReleasesSpider(scrapy.Spider):
         self.logger.warning("%s: not following %s: %s", source, url, problem)
 
     def _stop(self, source: str, reason: str) -> None:
+        if self.tracker is not None:
+            self.tracker.stopped(source, reason)
         if self.report[source]["stop_reason"] in (None, "end of archive") or reason == "error":
             self.report[source]["stop_reason"] = reason
         self.crawler.stats.set_value(f"pressbot/source/{source}/stop_reason",
