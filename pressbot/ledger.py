@@ -37,11 +37,14 @@ class Ledger:
         self.batch_size = max(1, batch_size)
         self._lines: list[bytes] = []
         self._pending: dict[str, Seen] = {}
+        self._batch_sources: dict[str, int] = {}  # lines of this batch per source
         # What recent look-ups found (None: unknown). The spider looks a page's ids up in one
         # query; the deduplicate pipeline then asks about each item again. Bounded, and kept
         # true by flush(): this ledger is the state's only writer (claims cover workers).
         self._recent: dict[str, Seen | None] = {}
         self.written = 0
+        #: Called after each flush with {source: records made durable} (distributed runs).
+        self.on_durable = None
         self.repaired: list[str] = []
         # One run holds the lock and is the only writer; distributed workers share a run
         # instead (see pressbot.distributed) and claim each release before writing it.
@@ -93,6 +96,7 @@ class Ledger:
         """Queue one record; it reaches the file, then the state, at the next flush."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         self._lines.append(line.encode("utf-8"))
+        self._batch_sources[record["source"]] = self._batch_sources.get(record["source"], 0) + 1
         self._pending[record["id"]] = Seen(record["id"], record["source"], content_hash(record),
                                            record["revision"])
         if len(self._lines) >= self.batch_size:
@@ -116,9 +120,12 @@ class Ledger:
         self._offset += len(data)
         self.state.record(self._pending.values(), str(self.output), self._offset)
         self._recent.update(self._pending)
+        if self.on_durable is not None:
+            self.on_durable(dict(self._batch_sources))
         self.written += len(self._lines)
         self._lines.clear()
         self._pending.clear()
+        self._batch_sources.clear()
 
     def _spider_closed(self, spider, reason: str) -> None:
         walks = spider.finished_walks(reason) if hasattr(spider, "finished_walks") else {}

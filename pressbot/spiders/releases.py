@@ -76,24 +76,35 @@ class ReleasesSpider(scrapy.Spider):
                                                     settings.get("PRESSBOT_RUN_ID"))
         crawler.signals.connect(spider._request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider._request_dropped, signal=signals.request_dropped)
+        if spider.tracker is not None:
+            # An item is owed until it is durable (the ledger's flush) or dropped.
+            crawler.signals.connect(spider._item_dropped, signal=signals.item_dropped)
+            spider.ledger.on_durable = lambda counts: [spider.tracker.add(s, -n)
+                                                       for s, n in counts.items()]
         crawler.signals.connect(spider._item_error, signal=signals.item_error)
         return spider
 
     async def start(self):
         for profile in self.profiles.values():
             for url in profile.start_urls:
+                self._track(profile.name, 1)
                 yield self._listing_request(url, profile.name, 1)
 
     # --- listing pages ---------------------------------------------------------------------
     def _listing_request(self, url: str, source: str, page_no: int) -> scrapy.Request:
         self._visited[source].add(canonical_url(url))
-        self._track(source, 1)
         return scrapy.Request(url, callback=self._on_listing, errback=self._on_error,
                               cb_kwargs={"source": source, "page_no": page_no},
                               meta={"pressbot_source": source, "pressbot_page": "listing"})
 
-    def parse_listing(self, response, source: str, page_no: int):
-        self._track(source, -1)
+    def parse_listing(self, response, source: str, page_no: int) -> list:
+        outputs = list(self._listing_outputs(response, source, page_no))
+        # Distributed: what this page produced is owed from now on, and the page is done, in
+        # one count, so that a worker killed at any point leaves the run visibly unfinished.
+        self._track(source, len(outputs) - 1)
+        return outputs
+
+    def _listing_outputs(self, response, source: str, page_no: int):
         profile = self.profiles[source]
         report = self.report[source]
         page = page_from_bytes(response.body, response.url,
@@ -132,7 +143,6 @@ class ReleasesSpider(scrapy.Spider):
             if old:
                 continue
             if profile.follow_detail and rid and self._needs_detail(entry, profile, known.get(rid)):
-                self._track(source, 1)
                 # Release pages may live on another host than the listing (a feed's links):
                 # Scrapy's offsite filter would drop them silently; the safety guard still
                 # checks every one.
@@ -194,7 +204,6 @@ class ReleasesSpider(scrapy.Spider):
         return seen.hash != content_hash(normalise(entry, profile))
 
     def parse_detail(self, response, source: str, entry: dict, listing_url: str):
-        self._track(source, -1)
         profile = self.profiles[source]
         page = page_from_bytes(response.body, response.url, getattr(response, "encoding", "utf-8"))
         found = parse_detail(page, response.url, profile)
@@ -210,24 +219,28 @@ class ReleasesSpider(scrapy.Spider):
     def page_failed(self, failure):
         request = failure.request
         source = request.meta["pressbot_source"]
+        outputs = self._failure_outputs(failure, request, source)
+        self._track(source, len(outputs) - 1)
+        return outputs
+
+    def _failure_outputs(self, failure, request, source: str) -> list:
         kind = request.meta.get("pressbot_page", "listing")
-        self._track(source, -1)
         response = getattr(failure.value, "response", None)
         profile = self.profiles[source]
         if (kind == "listing" and response is not None and response.status == 404
                 and profile.pagination == "template" and request.cb_kwargs.get("page_no", 1) > 1):
             self._stop(source, "end of archive")  # e.g. WordPress answers /page/N+1/ with 404
-            return
+            return []
         if failure.check(IgnoreRequest, DownloadCancelledError) and response is None:
             # Refused by a guard (off-site, unsafe address, robots.txt, size cap): a trap.
             self._trap(source, request.url, failure.getErrorMessage() or "request refused")
             if kind == "listing":
                 self._stop(source, "end of archive")
-            else:  # the release itself is good: keep what its listing entry says
-                entry = request.cb_kwargs["entry"]
-                return [Release(source=source, listing_url=request.cb_kwargs["listing_url"],
-                                **entry)]
-            return None
+                return []
+            # The release itself is good: keep what its listing entry says.
+            entry = request.cb_kwargs["entry"]
+            return [Release(source=source, listing_url=request.cb_kwargs["listing_url"],
+                            **entry)]
         error = f"HTTP {response.status}" if response is not None else (
             failure.getErrorMessage() or failure.type.__name__)
         self._count(source, "failed_pages")
@@ -237,6 +250,7 @@ class ReleasesSpider(scrapy.Spider):
                           "and the next run collects them", source, kind, request.url, error)
         if kind == "listing":
             self._stop(source, "error")
+        return []
 
     def _request_scheduled(self, request, spider) -> None:
         # Scrapy's offsite filter drops a redirect off the site when it is scheduled, without
@@ -252,7 +266,7 @@ class ReleasesSpider(scrapy.Spider):
                                                    else None)
         self.crawler.stats.inc_value("pressbot/internal_errors")
         if source in self.report:
-            self._track(source, 0, dirty=True)
+            self._track(source, -1, dirty=True)
             self.report[source]["errors"].append(
                 {"url": getattr(item, "url", None), "page": "item",
                  "error": f"{failure.type.__name__}: {failure.getErrorMessage()}"})
@@ -261,6 +275,11 @@ class ReleasesSpider(scrapy.Spider):
         # A page asked for twice in a run (by two workers, or the same release on two listing
         # pages) is fetched once: the second request is done as it is dropped.
         source = request.meta.get("pressbot_source")
+        if source in self.report:
+            self._track(source, -1)
+
+    def _item_dropped(self, item, response, exception, spider) -> None:
+        source = getattr(item, "source", None)
         if source in self.report:
             self._track(source, -1)
 
