@@ -29,7 +29,9 @@ class RunOptions:
     @classmethod
     def parse(cls, source: str | None = None, profile: str | None = None,
               max_pages: str | int | None = None, since: str | None = None,
-              full: str | bool | None = None, **unknown: object) -> RunOptions:
+              full: str | bool | None = None, _job: str | None = None,
+              **unknown: object) -> RunOptions:
+        # scrapyd passes its job id as the argument _job; it needs no handling here.
         if unknown:
             raise ArgumentError(f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
                                 "source, profile, max_pages, since, full")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
-SOURCES_DIR = Path(__file__).parent / "sources"
+#: The bundled profiles, read through importlib.resources so that they load from an egg too
+#: (scrapyd runs zipped eggs).
+SOURCES_DIR = resources.files("pressbot") / "sources"
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
 #: Listing fields a profile may select, and whether a field keeps every match (as paragraphs).
@@ -86,13 +89,15 @@ class Profile:
     max_missing_share: float = 0.5
 
 
-def available_sources(directory: Path = SOURCES_DIR) -> dict[str, Path]:
+def available_sources(directory=SOURCES_DIR) -> dict[str, Path]:
     """Profile name -> file, for every bundled profile."""
-    return {p.stem: p for p in sorted(directory.glob("*.toml"))}
+    files = sorted((p for p in directory.iterdir() if p.name.endswith(".toml")),
+                   key=lambda p: p.name)
+    return {p.name[: -len(".toml")]: p for p in files}
 
 
 def load_sources(names: str, fixtures_url: str | None = None,
-                 directory: Path = SOURCES_DIR) -> list[Profile]:
+                 directory=SOURCES_DIR) -> list[Profile]:
     """Load bundled profiles by comma-separated name; unknown names are an error listing the known."""
     known = available_sources(directory)
     wanted = [n.strip() for n in names.split(",") if n.strip()]
@@ -110,9 +115,9 @@ def fixtures_file_url() -> str:
     return FIXTURES_DIR.as_uri()
 
 
-def load_profile(path: str | Path, fixtures_url: str | None = None) -> Profile:
+def load_profile(path, fixtures_url: str | None = None) -> Profile:
     """Read and validate one profile file. ``{fixtures}`` in URLs becomes ``fixtures_url``."""
-    path = Path(path)
+    path = Path(path) if isinstance(path, str) else path
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
