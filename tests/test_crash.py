@@ -62,10 +62,12 @@ def test_killed_runs_lose_and_duplicate_nothing(request, tmp_path, serve, n, bac
     # fraction of a page's time, so kills land before, between and during writes and commits.
     moments = [(rnd.randint(0, 12), round(rnd.uniform(0, 0.05), 3))
                for _ in range(rnd.randint(1, 3))]
+    alive = []
     for pages, offset in moments:
-        killed_run(tmp_path, srv, pages, offset)
+        alive.append(killed_run(tmp_path, srv, pages, offset))
         if rnd.random() < 0.5:
             site.publish(rnd.randint(1, 5))  # the site moves on between runs, too
+    assert any(alive), "no kill landed on a running crawl: the test proved nothing"
     final = run_crawl(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}",
                       settings={"PRESSBOT_FLUSH_ITEMS": "3"})
     context = f"{backend}, seed {seed}, kills after (pages, seconds) {moments}"
