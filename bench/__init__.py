@@ -2,6 +2,7 @@
 
     python -m bench [--sizes 200,2000] [--repeats 3] [--json bench/results/latest.json]
     python -m bench --quick          # N = 20, 50 listing pages, one run each (a smoke run)
+    python -m bench --no-distributed # without the distributed section (no redis-server)
 
 What it does, all on 127.0.0.1 (see README.md, "Benchmark"):
 
@@ -15,6 +16,10 @@ What it does, all on 127.0.0.1 (see README.md, "Benchmark"):
 * 20 new releases published, then another incremental run: pages fetched, releases written;
 * pressbot's listing parser alone over one page in a loop, beside ``lxml.html.fromstring`` on
   the same bytes (the floor) and the baseline's parsel extraction;
+* distributed (bench/distributed.py): 1, 2 and 4 concurrent workers on a redis-server of its
+  own, over the site with every release followed to its page: wall time, pages/s, items/s,
+  each worker's share and peak RSS, every release exactly once in the union, and what Redis
+  holds per release;
 * the median, min and max of ``repeats`` runs of each, printed and written as JSON.
 """
 
@@ -489,8 +494,12 @@ def warm_up(server: SiteServer, workroot: Path) -> None:
 def run_benchmark(sizes: Sequence[int] = (200, 2000), repeats: int = 3,
                   server_seconds: float = 3.0, parse_seconds: float = 1.0,
                   workdir: Path | None = None,
-                  log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run everything; return the figures (see README.md, "Benchmark", for the fields)."""
+                  log: Callable[[str], None] = print,
+                  distributed: int | None = 100,
+                  distributed_workers: Sequence[int] = (1, 2, 4),
+                  redis_fill: int = 1_000_000) -> dict[str, Any]:
+    """Run everything; return the figures (see README.md, "Benchmark", for the fields).
+    ``distributed``: N of the distributed section (listing pages), None to leave it out."""
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     own_dir = workdir is None
@@ -513,6 +522,14 @@ def run_benchmark(sizes: Sequence[int] = (200, 2000), repeats: int = 3,
             for n in sizes:
                 log(f"N = {n} listing pages ({n * PER_PAGE} releases), {repeats} run(s) each")
                 results["sizes"][str(n)] = bench_size(server, n, repeats, workroot, log=log)
+            if distributed:
+                from bench.distributed import bench_distributed
+
+                results["distributed"] = bench_distributed(
+                    server, distributed, repeats, workroot, workers=distributed_workers,
+                    fill=redis_fill, log=log)
+            else:
+                results["distributed"] = {"skipped": "left out (--no-distributed)"}
         log("parser throughput")
         results["parse"] = parse_throughput(parse_seconds, rounds=max(3, repeats))
     finally:
@@ -647,6 +664,11 @@ def format_table(results: dict[str, Any]) -> str:
             0)
         row(f"  incremental after +{fig['published']} releases: written", pub["written"], "", 0)
         row(f"  incremental after +{fig['published']} releases: wall time", pub["wall_s"], "s")
+    dist = results.get("distributed")
+    if dist and "workers" in dist:
+        from bench.distributed import table_rows
+
+        table_rows(dist, row, lambda label: rows.append((label, "median", "min", "max", "")))
     if "parse" in results:
         p = results["parse"]
         rows.append((f"Parser, one {p['page_bytes'] // 1024} KB page, {p['entries_per_page']} "
@@ -671,6 +693,10 @@ def format_table(results: dict[str, Any]) -> str:
                       f"{_fmt(s.get('times_fastest_crawl'), 1)}x the fastest crawl; "
                       f"{s['latency_ms_median']:.2f} ms median round trip; "
                       f"{s['server_cpu_ms_per_request']:.3f} ms server CPU a page"]
+    if dist:
+        from bench.distributed import text_lines
+
+        lines += ["", *text_lines(dist)]
     if results.get("targets"):
         lines += ["", "Targets (issue 5)"]
         for t in results["targets"]:

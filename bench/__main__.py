@@ -1,4 +1,5 @@
-"""python -m bench [--sizes 200,2000] [--repeats 3] [--json bench/results/latest.json] [--quick]"""
+"""python -m bench [--sizes 200,2000] [--repeats 3] [--json bench/results/latest.json] [--quick]
+[--no-distributed] [--distributed-size 100] [--distributed-workers 1,2,4] [--redis-fill 1000000]"""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the figures (default: %(default)s)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: N = 20, 50, one run each, short loops")
+    parser.add_argument("--no-distributed", action="store_true",
+                        help="leave out the distributed section (1, 2, 4 workers on Redis)")
+    parser.add_argument("--distributed-size", type=int, default=None,
+                        help="listing pages N of the distributed section (default 100, "
+                             "--quick 20)")
+    parser.add_argument("--distributed-workers", default="1,2,4",
+                        help="worker counts of the distributed section (default %(default)s)")
+    parser.add_argument("--redis-fill", type=int, default=None,
+                        help="entries written to Redis to measure memory per million releases "
+                             "(default 1000000, --quick 100000, 0: none)")
     parser.add_argument("--workdir", help="keep the crawls' logs and state here")
     parser.add_argument("--server-seconds", type=float, default=None,
                         help="how long the server check runs (default 3, --quick 1)")
@@ -28,9 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    repeats, server_s, parse_s = args.repeats, 3.0, 1.0
+    repeats, server_s, parse_s, dist_n, fill = args.repeats, 3.0, 1.0, 100, 1_000_000
     if args.quick:
-        sizes, repeats, server_s, parse_s = [20, 50], 1, 1.0, 0.3
+        sizes, repeats, server_s, parse_s, dist_n, fill = [20, 50], 1, 1.0, 0.3, 20, 100_000
+    dist_n = args.distributed_size if args.distributed_size is not None else dist_n
+    fill = args.redis_fill if args.redis_fill is not None else fill
+    workers = [int(s) for s in args.distributed_workers.split(",") if s.strip()]
+    if dist_n < 1 or not workers or min(workers) < 1 or fill < 0:
+        parser.error("--distributed-size, --distributed-workers must be positive, "
+                     "--redis-fill >= 0")
     server_s = args.server_seconds if args.server_seconds is not None else server_s
     parse_s = args.parse_seconds if args.parse_seconds is not None else parse_s
     if not sizes or min(sizes) < 1 or repeats < 1:
@@ -38,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
     results = run_benchmark(sizes, repeats, server_seconds=server_s, parse_seconds=parse_s,
                             workdir=Path(args.workdir).resolve() if args.workdir else None,
-                            log=lambda msg: print(msg, file=sys.stderr, flush=True))
+                            log=lambda msg: print(msg, file=sys.stderr, flush=True),
+                            distributed=None if args.no_distributed else dist_n,
+                            distributed_workers=workers, redis_fill=fill)
     print(format_table(results))
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ Control endpoints (not counted as hits), each answering JSON:
     /__control/total?n=4000      set the site's number of releases (a fresh full site)
     /__control/publish?n=20      publish n new releases at the top (everything shifts down)
     /__control/prerender         render every listing page of the current site into the cache
+    /__control/prerender?details=1   ...and every release page too (the distributed section)
     /__control/quit              stop the server
 
 On start the server prints one line, ``PORT <n>``, on stdout.
@@ -72,6 +73,13 @@ class Site:
         self.cache: dict[int, dict[str, bytes]] = {}
         self.hits: Counter[str] = Counter()
         self.listing_paths: Counter[str] = Counter()
+        self.detail_paths: Counter[str] = Counter()
+        #: time.monotonic() of the first and the last page request since the last reset (the
+        #: same clock as the benchmark's: CLOCK_MONOTONIC, system-wide on Linux).
+        self.first_hit: float | None = None
+        self.last_hit: float | None = None
+        #: When each listing page was asked for: the listing walk's pace.
+        self.listing_times: list[float] = []
 
     def kind(self, path: str) -> str:
         if path == "/robots.txt":
@@ -93,8 +101,14 @@ class Site:
         self.hits[kind] += 1
         if kind == "listing":
             self.listing_paths[path] += 1
-        if kind == "detail":
-            return self._render(path)  # cheap, and never fetched by the benchmark's crawls
+        elif kind == "detail":
+            self.detail_paths[path] += 1
+        if kind in ("listing", "detail"):
+            now = time.monotonic()
+            self.first_hit = self.first_hit or now
+            self.last_hit = now
+            if kind == "listing":
+                self.listing_times.append(now)
         pages = self.cache.setdefault(self.site.total, {})
         data = pages.get(path)
         if data is None:
@@ -109,10 +123,13 @@ class Site:
         self.site.publish(n)
         self._trim()
 
-    def prerender(self) -> int:
+    def prerender(self, details: bool = False) -> int:
         pages = self.cache.setdefault(self.site.total, {})
-        for n in range(1, self.site.pages + 1):
-            path = f"{PREFIX}/news/index.html" if n == 1 else f"{PREFIX}/news/page-{n}.html"
+        paths = [f"{PREFIX}/news/index.html" if n == 1 else f"{PREFIX}/news/page-{n}.html"
+                 for n in range(1, self.site.pages + 1)]
+        if details:  # release pages (~4 KB each), for crawls that follow every release
+            paths += [f"{PREFIX}/news/r/{k}.html" for k in range(self.site.total)]
+        for path in paths:
             if path not in pages:
                 pages[path] = self._render(path)
         return self.site.pages
@@ -131,12 +148,15 @@ class Site:
         if action == "reset":
             self.hits.clear()
             self.listing_paths.clear()
+            self.detail_paths.clear()
+            self.first_hit = self.last_hit = None
+            self.listing_times.clear()
         elif action == "total":
             self.set_total(int(args["n"]))
         elif action == "publish":
             self.publish(int(args.get("n", "20")))
         elif action == "prerender":
-            self.prerender()
+            self.prerender(details=args.get("details") == "1")
         elif action == "quit":
             stop = True
         elif action != "stats":
@@ -145,9 +165,18 @@ class Site:
             "total": self.site.total, "pages": self.site.pages, "hits": dict(self.hits),
             "listing_pages": sum(self.listing_paths.values()),
             "distinct_listing_pages": len(self.listing_paths),
+            "detail_pages": sum(self.detail_paths.values()),
+            "distinct_detail_pages": len(self.detail_paths),
+            "first_hit": self.first_hit, "last_hit": self.last_hit,
+            "listing_interval_ms_median": _median_gap_ms(self.listing_times),
             "cached_pages": {str(t): len(p) for t, p in self.cache.items()},
             "cpu_seconds": time.process_time(), "pid": os.getpid(),
         }, stop
+
+
+def _median_gap_ms(times: list[float]) -> float | None:
+    gaps = sorted(b - a for a, b in zip(times, times[1:]))
+    return 1000 * gaps[len(gaps) // 2] if gaps else None
 
 
 class _Protocol(asyncio.Protocol):

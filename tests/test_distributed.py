@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 
@@ -20,6 +21,7 @@ PROFILE = str(FIXTURES / "synthetic" / "synthetic-detail.toml")
 
 
 def worker(tmp_path, srv, redis_url, run: str, name: str) -> subprocess.Popen:
+    """Start a worker; its log goes to <tmp_path>/<run>-<name>.log."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", "releases", "-a", f"profile={PROFILE}",
            "-s", f"PRESSBOT_FIXTURES_URL={srv.url}",
            "-s", f"PRESSBOT_OUTPUT={tmp_path / 'out' / 'releases.jsonl'}",
@@ -30,8 +32,34 @@ def worker(tmp_path, srv, redis_url, run: str, name: str) -> subprocess.Popen:
            # pages at once and leave the others nothing to show for this small site.
            "-s", "CONCURRENT_REQUESTS=2",
            "-s", "LOG_LEVEL=INFO"]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    log = open(tmp_path / f"{run}-{name}.log", "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
+    return proc
+
+
+def log_of(tmp_path, run: str, name: str) -> str:
+    return (tmp_path / f"{run}-{name}.log").read_text()
+
+
+def gated(site: SyntheticSite, gate: threading.Event):
+    """The site's hook, holding the first listing page until ``gate`` is set."""
+
+    def hook(handler, path):
+        if path == "/synthetic/news/index.html":
+            gate.wait(60)
+        return site.hook(handler, path)
+
+    return hook
+
+
+def start_together(tmp_path, gate, run: str, names: list[str]) -> None:
+    """Let the crawl begin once every worker has opened (all share the work from the start)."""
+    deadline = time.monotonic() + 60
+    while not all("Spider opened" in log_of(tmp_path, run, n) for n in names):
+        assert time.monotonic() < deadline, "workers did not start"
+        time.sleep(0.05)
+    gate.set()
 
 
 def outputs(tmp_path) -> dict[str, list[dict]]:
@@ -47,9 +75,14 @@ def page_hits(srv) -> Counter:
 def test_workers_share_the_frontier_and_write_each_release_once(tmp_path, serve, redis_url,
                                                                  workers):
     site = SyntheticSite(releases=60, per_page=10, delay=0.05, detail_delay=0.02)
-    srv = serve(site.hook)
-    procs = [worker(tmp_path, srv, redis_url, "run-1", f"w{i}") for i in range(workers)]
-    errors = [p.communicate(timeout=120)[1] for p in procs]
+    gate = threading.Event()
+    srv = serve(gated(site, gate))
+    names = [f"w{i}" for i in range(workers)]
+    procs = [worker(tmp_path, srv, redis_url, "run-1", n) for n in names]
+    start_together(tmp_path, gate, "run-1", names)
+    for p in procs:
+        p.wait(timeout=120)
+    errors = [log_of(tmp_path, "run-1", n) for n in names]
     assert [p.returncode for p in procs] == [0] * workers, errors[0][-2000:]
     for err in errors:  # scrapy-redis's deprecation warnings are kept out of our log
         assert "Warning" not in err and "Traceback" not in err
@@ -66,9 +99,9 @@ def test_workers_share_the_frontier_and_write_each_release_once(tmp_path, serve,
 
     # The next scheduled run (a new run id) reads the listing again, writes nothing new.
     srv.hits.clear()
-    again = [worker(tmp_path, srv, redis_url, "run-2", f"w{i}") for i in range(workers)]
+    again = [worker(tmp_path, srv, redis_url, "run-2", n) for n in names]
     for p in again:
-        p.communicate(timeout=120)
+        p.wait(timeout=120)
     assert page_hits(srv)["/synthetic/news/index.html"] == 1
     assert sum(len(v) for v in outputs(tmp_path).values()) == 60
 
@@ -83,14 +116,14 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path, serve, redis_url
         time.sleep(0.01)
     assert doomed.poll() is None, "the worker to kill finished too soon"
     doomed.send_signal(signal.SIGKILL)
-    doomed.communicate()
-    assert survivor.communicate(timeout=120) and survivor.returncode == 0
+    doomed.wait()
+    assert survivor.wait(timeout=120) == 0
     first = Counter(r["id"] for recs in outputs(tmp_path).values() for r in recs)
     assert set(first.values()) <= {1}  # nothing twice
     # The killed worker's in-flight pages died with it; the next run (its walk was left
     # incomplete, so a full one) collects whatever they held. Then: all, each once.
     nxt = worker(tmp_path, srv, redis_url, "run-2", "w0")
-    assert nxt.communicate(timeout=120) and nxt.returncode == 0
+    assert nxt.wait(timeout=120) == 0
     merged = merge(sorted((tmp_path / "out").glob("releases.*.jsonl")), tmp_path / "all.jsonl")
     records = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text().splitlines()]
     assert len(records) == 80 == len({r["id"] for r in records})
