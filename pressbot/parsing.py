@@ -179,7 +179,7 @@ def _first_elements(root, nodes: list, entry: Selector, xpath: str) -> list:
     batch = _batched(entry.xpath, xpath)
     index = {node: i for i, node in enumerate(nodes)}
     first: list = [None] * len(nodes)
-    matches = batch(root) if batch is not None else [
+    matches = batch(root, entries=nodes) if batch is not None else [
         m for n in nodes for m in _compiled(xpath)(n)[:1]]
     for match in matches:
         owner = match
@@ -203,7 +203,7 @@ def _extract_all(root, nodes: list, entry: Selector, sel: Selector) -> list[str 
     index = {node: i for i, node in enumerate(nodes)}
     found: list[list[str]] = [[] for _ in nodes]
     first: list = [None] * len(nodes)
-    for match in batch(root):
+    for match in batch(root, entries=nodes):
         owner = match if isinstance(match, etree._Element) else match.getparent()
         while owner is not None and owner not in index:
             owner = owner.getparent()
@@ -229,8 +229,9 @@ def _batched(entry_xpath: str, field_xpath: str) -> etree.XPath | None:
     if "|" in head or head.startswith(("(", "/", "string(", "normalize-space(", "concat(",
                                         "substring", "translate(", "count(", "name(")):
         return None
-    try:  # smart strings: a text or attribute result knows its parent element
-        return etree.XPath(f"({entry_xpath})/{field_xpath}")
+    try:  # the page's entries come in as a node-set variable: no second entry search
+        # (smart strings: a text or attribute result knows its parent element)
+        return etree.XPath(f"$entries/{field_xpath}")
     except etree.XPathSyntaxError:
         return None
 
