@@ -8,10 +8,12 @@ has parallel work (the listing is walked one page after another; the release pag
 are not). Before each measurement Redis is flushed and the run gets a fresh id.
 
 Measured: wall time from the first spawn to the last exit; pages/s (listing and release pages
-counted by the server) and items/s over it; the server's span from its first page request to
-its last (start-up and idle close excluded); each worker's share of the items, peak RSS and
-CPU time (``os.wait4``); whether every page was fetched once and every release written once in
-the union of the workers' outputs; and after one worker's run, what Redis holds per release.
+counted by the server) and items/s over it; the same from the first spawn to the last page
+served (idle close excluded) and over the server's span from its first page request to its
+last (start-up excluded too); the listing walk's pace; each worker's share of the items, peak
+RSS and CPU time (``os.wait4``); whether every page was fetched once and every release written
+once in the union of the workers' outputs; and after one worker's run, what Redis holds per
+release. Beside them, the same crawl by one pressbot process, not distributed.
 
 A real ``redis-server`` (Debian package ``redis-server``) is started on a free loopback port,
 ``--save "" --appendonly no`` in a temporary folder, and stopped at the end; when it is not
@@ -206,6 +208,7 @@ def run_workers(server: SiteServer, redis: RedisServer, workers: int, releases: 
     listing, detail = hits["listing_pages"], hits["detail_pages"]
     pages = listing + detail
     span = (hits["last_hit"] - hits["first_hit"]) if hits["first_hit"] else None
+    to_last = (hits["last_hit"] - t0) if hits["last_hit"] else None
     twice = sorted(i for i, c in ids.items() if c > 1)
     exactly_once = len(ids) == releases and not twice and items == releases
     pages_once = (hits["distinct_listing_pages"] == listing == releases // PER_PAGE
@@ -215,6 +218,8 @@ def run_workers(server: SiteServer, redis: RedisServer, workers: int, releases: 
         "listing_pages": listing, "detail_pages": detail, "pages": pages, "items": items,
         "pages_per_s": pages / wall, "items_per_s": items / wall,
         "fetch_span_s": span, "pages_per_s_fetch_span": pages / span if span else None,
+        "to_last_page_s": to_last, "pages_per_s_to_last_page": pages / to_last if to_last
+        else None,
         "listing_interval_ms": hits["listing_interval_ms_median"],
         "first_page_after_s": hits["first_hit"] - t0 if hits["first_hit"] else None,
         "last_exit_after_last_page_s": (t0 + wall - hits["last_hit"]) if hits["last_hit"]
@@ -291,6 +296,7 @@ def run_reference(server: SiteServer, releases: int, workdir: Path,
            "-s", f"PRESSBOT_STATE={workdir / 'state.sqlite3'}",
            "-s", f"PRESSBOT_RUNS_DIR={workdir / 'runs'}", *_settings_args(COMMON_SETTINGS)]
     server.control("reset")
+    t0 = time.monotonic()
     proc = run_process(cmd, ROOT, workdir / "crawl.log", timeout)
     hits = server.control("stats")
     if proc.returncode != 0:
@@ -304,6 +310,9 @@ def run_reference(server: SiteServer, releases: int, workdir: Path,
         "wall_s": proc.wall_s, "pages": pages, "items": items,
         "pages_per_s": pages / proc.wall_s, "items_per_s": items / proc.wall_s,
         "fetch_span_s": span, "pages_per_s_fetch_span": pages / span if span else None,
+        "to_last_page_s": hits["last_hit"] - t0 if hits["last_hit"] else None,
+        "pages_per_s_to_last_page": pages / (hits["last_hit"] - t0) if hits["last_hit"]
+        else None,
         "listing_interval_ms": hits["listing_interval_ms_median"],
         "peak_rss_mb": proc.maxrss_mb, "cpu_s": proc.cpu_s,
         "complete": items == releases and pages == releases + releases // PER_PAGE,
@@ -348,11 +357,13 @@ def redis_fill(redis: RedisServer, entries: int, id_chars: int, value_chars: int
 
 # --- the section -------------------------------------------------------------------------------
 _KEYS = ("wall_s", "pages", "items", "pages_per_s", "items_per_s", "fetch_span_s",
-         "pages_per_s_fetch_span", "listing_interval_ms", "first_page_after_s",
+         "pages_per_s_fetch_span", "to_last_page_s", "pages_per_s_to_last_page",
+         "listing_interval_ms", "first_page_after_s",
          "last_exit_after_last_page_s", "share_min", "share_max", "peak_rss_mb_max",
          "cpu_s_total", "distinct_ids", "ids_twice")
 _REF_KEYS = ("wall_s", "pages", "items", "pages_per_s", "items_per_s", "fetch_span_s",
-             "pages_per_s_fetch_span", "listing_interval_ms", "peak_rss_mb", "cpu_s")
+             "pages_per_s_fetch_span", "to_last_page_s", "pages_per_s_to_last_page",
+             "listing_interval_ms", "peak_rss_mb", "cpu_s")
 _REDIS_KEYS = ("hash_bytes_per_release", "run_keys_bytes_per_release",
                "used_memory_delta_per_release")
 
@@ -437,10 +448,10 @@ def bench_distributed(server: SiteServer, n: int, repeats: int, workroot: Path,
             base = fig
         fig["speedup_pages_per_s"] = summarize(
             r["pages_per_s"] / base["pages_per_s"]["median"] for r in runs[w])
-        fig["speedup_fetch_span"] = summarize(
-            r["pages_per_s_fetch_span"] / base["pages_per_s_fetch_span"]["median"]
-            for r in runs[w]
-            if r["pages_per_s_fetch_span"] and base["pages_per_s_fetch_span"]["median"])
+        for key, name in (("pages_per_s_to_last_page", "speedup_to_last_page"),
+                          ("pages_per_s_fetch_span", "speedup_fetch_span")):
+            fig[name] = summarize(r[key] / base[key]["median"] for r in runs[w]
+                                  if r[key] and base[key]["median"])
         out["workers"][str(w)] = fig
     if 1 in runs and runs[1]:
         mem = [r["redis"] for r in runs[1]]
@@ -449,13 +460,12 @@ def bench_distributed(server: SiteServer, n: int, repeats: int, workroot: Path,
         red["last_run"] = mem[-1]
         red["fill"] = filled
         per = red["hash_bytes_per_release"]["median"]
+        # Bytes a release x 10^6 releases / 10^6 bytes a MB: the same number, in MB.
         red["per_million_mb"] = {
-            "releases_hash": per * 1e6 / 2**20 if per is not None else None,
-            "run_keys": (red["run_keys_bytes_per_release"]["median"] or 0) * 1e6 / 2**20,
-            "filled_hash": (filled["hash_bytes_per_entry"] * 1e6 / 2**20
-                            if filled and filled["hash_bytes_per_entry"] else None),
-            "filled_used_memory": (filled["used_memory_per_entry"] * 1e6 / 2**20
-                                   if filled and filled["used_memory_per_entry"] else None),
+            "releases_hash": per,
+            "run_keys": red["run_keys_bytes_per_release"]["median"],
+            "filled_hash": filled["hash_bytes_per_entry"] if filled else None,
+            "filled_used_memory": filled["used_memory_per_entry"] if filled else None,
         }
         out["redis_memory"] = red
     out["checks"] = distributed_checks(out)
@@ -492,16 +502,22 @@ def table_rows(fig: dict[str, Any], row: Callable[..., None],
         ref, who = fig["reference"], "1 process, not distributed"
         row(f"  {who}: wall time", ref["wall_s"], "s")
         row(f"  {who}: pages/s (wall)", ref["pages_per_s"], "pages/s", 1)
+        row(f"  {who}: pages/s (start to last page)", ref["pages_per_s_to_last_page"],
+            "pages/s", 1)
         row(f"  {who}: pages/s (1st to last page)", ref["pages_per_s_fetch_span"], "pages/s",
             1)
         row(f"  {who}: ms a listing page", ref["listing_interval_ms"], "ms", 1)
         row(f"  {who}: peak RSS", ref["peak_rss_mb"], "MB", 1)
+        row(f"  {who}: CPU time", ref["cpu_s"], "s")
     first = next(iter(fig["workers"]), None)
     for w, f in fig["workers"].items():
         who = f"{w} worker{'s' if w != '1' else ''}"
         row(f"  {who}: wall time, first start to last exit", f["wall_s"], "s")
+        row(f"  {who}: time, first start to last page served", f["to_last_page_s"], "s")
         row(f"  {who}: pages/s (wall)", f["pages_per_s"], "pages/s", 1)
         row(f"  {who}: items/s (wall)", f["items_per_s"], "items/s", 1)
+        row(f"  {who}: pages/s (start to last page)", f["pages_per_s_to_last_page"], "pages/s",
+            1)
         row(f"  {who}: pages/s (1st to last page served)", f["pages_per_s_fetch_span"],
             "pages/s", 1)
         row(f"  {who}: ms a listing page (the walk's pace)", f["listing_interval_ms"], "ms", 1)
@@ -511,8 +527,10 @@ def table_rows(fig: dict[str, Any], row: Callable[..., None],
         if w != first:
             row(f"  {who}: speed-up vs {first}, pages/s (wall)", f["speedup_pages_per_s"], "x",
                 2)
-            row(f"  {who}: speed-up vs {first}, pages/s (1st to last)", f["speedup_fetch_span"],
+            row(f"  {who}: speed-up vs {first}, start to last page", f["speedup_to_last_page"],
                 "x", 2)
+            row(f"  {who}: speed-up vs {first}, 1st to last page", f["speedup_fetch_span"], "x",
+                2)
         for name, v in f["per_worker"].items():
             row(f"  {who}: {name} share of items", _pct(v["share"]), "%", 1)
         for name, v in f["per_worker"].items():
@@ -542,7 +560,7 @@ def text_lines(fig: dict[str, Any]) -> list[str]:
     red = fig.get("redis_memory")
     if red:
         mb = red["per_million_mb"]
-        line = (f"Redis per million releases: pressbot:releases "
+        line = (f"Redis per million releases (MB = 10^6 bytes): pressbot:releases "
                 f"{_fmt1(mb['releases_hash'])} MB (from {fig['releases']} releases, "
                 f"{red['hash_encoding']})")
         if red.get("fill"):
@@ -561,6 +579,12 @@ def text_lines(fig: dict[str, Any]) -> list[str]:
         lines.append(f"One source's listing walk is sequential: {ms:.0f} ms a listing page here "
                      f"caps one source at about {1000 * (PER_PAGE + 1) / ms:,.0f} pages/s "
                      f"({1000 * PER_PAGE / ms:,.0f} releases/s), whatever the number of workers")
+    lag = [v for f in fig["workers"].values()
+           for v in f["last_exit_after_last_page_s"]["runs"]]
+    if lag:
+        lines.append(f"Idle close: the last worker exited {min(lag):.1f} to {max(lag):.1f} s after "
+                     f"the last page (PRESSBOT_IDLE_CLOSE={IDLE_CLOSE}; an idle spider is looked "
+                     f"at again on Scrapy's 5 s heartbeat), which the wall times include")
     lines += ["", "Checks (issue 6)"]
     for c in fig["checks"]:
         lines.append(f"  [{'PASS' if c['passed'] else 'FAIL'}] {c['check']}")

@@ -77,13 +77,23 @@ class RunTracker:
 
     CLEAN = ("caught up", "page limit", "date limit", "end of archive")
 
+    #: A run's keys (these and scrapy-redis's queue and duplicate filter) outlive it by a day.
+    TTL = 86400
+
     def __init__(self, redis, run: str, prefix: str = "pressbot") -> None:
         self.redis = redis
         self.key = f"{prefix}:run:{run}"
-        self.redis.expire(self.key + ":pending", 86400)
 
     def add(self, source: str, n: int = 1) -> None:
-        self.redis.hincrby(self.key + ":pending", source, n)
+        with self.redis.pipeline() as pipe:
+            pipe.hincrby(self.key + ":pending", source, n)
+            pipe.expire(self.key + ":pending", self.TTL)
+            pipe.execute()
+
+    def expire_run(self) -> None:
+        """Let the run's keys go a day after its last worker stopped."""
+        for suffix in ("pending", "stops", "dirty", "requests", "dupefilter"):
+            self.redis.expire(f"{self.key}:{suffix}", self.TTL)
 
     def done(self, source: str) -> None:
         self.redis.hincrby(self.key + ":pending", source, -1)
@@ -134,6 +144,8 @@ class IdleClose:
     def closed(self, spider) -> None:
         if self.poll.running:
             self.poll.stop()
+        if getattr(spider, "tracker", None) is not None:
+            spider.tracker.expire_run()
 
     def busy(self, **kwargs) -> None:
         self.idle_since = None
@@ -143,10 +155,11 @@ class IdleClose:
         return len(scheduler) if scheduler is not None else 0
 
     def _poke(self) -> None:
-        # Scrapy looks for new requests of an idle spider only on its 5-second heartbeat; other
-        # workers fill the shared queue at any moment, so ask for the next request at once.
+        # Scrapy looks at an idle spider again only on its 5-second heartbeat; other workers
+        # fill the shared queue at any moment, and the idle time-out should end on time: ask
+        # the engine for its next step now (it takes a request, or finds the spider idle).
         slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None and self._queue_size():
+        if slot is not None:
             slot.nextcall.schedule()
 
     def spider_idle(self, spider) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from bench import PER_PAGE, PUBLISH, format_table
+from bench.distributed import redis_binary
 from bench.__main__ import main
 
 N = 3
@@ -17,12 +18,13 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     out = tmp_path / "results" / "latest.json"
     assert main(["--sizes", str(N), "--repeats", "1", "--json", str(out),
                  "--workdir", str(tmp_path / "work"), "--server-seconds", "0.2",
-                 "--parse-seconds", "0.05"]) == 0
+                 "--parse-seconds", "0.05", "--distributed-size", str(N),
+                 "--redis-fill", "1000"]) == 0
     printed = capsys.readouterr().out
     results = json.loads(out.read_text(encoding="utf-8"))
 
     assert set(results) >= {"machine", "settings", "server", "sizes", "parse", "targets",
-                            "duration_s"}
+                            "distributed", "duration_s"}
     assert results["settings"]["REMOTE_CONTROL_ENABLED"] == "False"
     assert results["server"]["requests"] > 0
     fig = results["sizes"][str(N)]
@@ -54,6 +56,38 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
         assert set(target) == {"target", "value", "limit", "holds"}
     assert len(results["targets"]) == 5  # one size: no memory-growth target
 
+    dist = results["distributed"]
+    if redis_binary() is None:  # the section says why it was skipped, and the rest still runs
+        assert "redis-server" in dist["skipped"]
+    else:
+        assert dist["listing_pages"] == N and dist["releases"] == N * PER_PAGE
+        assert list(dist["workers"]) == ["1", "2", "4"]
+        for w, fig in dist["workers"].items():
+            assert fig["exactly_once"] and fig["pages_fetched_once"], w
+            assert fig["distinct_ids"]["runs"] == [N * PER_PAGE]
+            assert fig["ids_twice"]["runs"] == [0]
+            assert fig["pages"]["runs"] == [N + N * PER_PAGE]
+            assert len(fig["per_worker"]) == int(w)
+            assert sum(v["items"]["median"] for v in fig["per_worker"].values()) == N * PER_PAGE
+            assert all(v["peak_rss_mb"]["median"] > 0 for v in fig["per_worker"].values())
+        assert dist["reference"]["complete"]
+        redis = dist["redis_memory"]
+        assert redis["last_run"]["hash_entries"] == N * PER_PAGE
+        assert redis["hash_bytes_per_release"]["median"] > 0
+        assert redis["fill"]["entries"] == 1000
+        assert all(set(c) == {"check", "passed"} for c in dist["checks"])
+
     table = format_table(results)
     assert table in printed
     assert "pressbot: full crawl wall time" in table and "Targets" in table
+    if "workers" in dist:
+        assert "Checks (issue 6)" in table and "[PASS] 4 worker(s): union" in table
+
+
+def test_distributed_section_is_skipped_without_redis_server(tmp_path, monkeypatch):
+    import bench.distributed as dist
+
+    monkeypatch.setattr(dist, "redis_binary", lambda: None)
+    fig = dist.bench_distributed(None, N, 1, tmp_path, log=lambda msg: None)
+    assert "redis-server" in fig["skipped"] and "apt-get install redis-server" in fig["skipped"]
+    assert dist.text_lines(fig) == [f"Distributed section skipped: {fig['skipped']}"]

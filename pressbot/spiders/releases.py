@@ -93,7 +93,8 @@ class ReleasesSpider(scrapy.Spider):
     # --- listing pages ---------------------------------------------------------------------
     def _listing_request(self, url: str, source: str, page_no: int) -> scrapy.Request:
         self._visited[source].add(canonical_url(url))
-        return scrapy.Request(url, callback=self._on_listing, errback=self._on_error,
+        # Listing pages go first: the walk is sequential, release pages are not.
+        return scrapy.Request(url, callback=self._on_listing, errback=self._on_error, priority=10,
                               cb_kwargs={"source": source, "page_no": page_no},
                               meta={"pressbot_source": source, "pressbot_page": "listing"})
 
