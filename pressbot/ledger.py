@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import time
 import weakref
 
 from scrapy import signals
@@ -30,11 +31,13 @@ _BY_CRAWLER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 class Ledger:
     """Output file plus state, written in that order, in batches."""
 
-    def __init__(self, state: State, output: str | os.PathLike, batch_size: int = 100,
-                 lock: bool = True) -> None:
+    def __init__(self, state: State, output: str | os.PathLike, batch_size: int = 1000,
+                 lock: bool = True, batch_seconds: float = 1.0) -> None:
         self.state = state
         self.output = Path(output).resolve()
         self.batch_size = max(1, batch_size)
+        self.batch_seconds = batch_seconds
+        self._last_flush = time.monotonic()
         self._lines: list[bytes] = []
         self._pending: dict[str, Seen] = {}
         self._batch_sources: dict[str, int] = {}  # lines of this batch per source
@@ -64,7 +67,8 @@ class Ledger:
             distributed = s.getbool("PRESSBOT_DISTRIBUTED")
             output = s.get("PRESSBOT_OUTPUT").replace("{worker}", s.get("PRESSBOT_WORKER_ID"))
             ledger = cls(open_state(s.get("PRESSBOT_STATE")), output,
-                         s.getint("PRESSBOT_FLUSH_ITEMS"), lock=not distributed)
+                         s.getint("PRESSBOT_FLUSH_ITEMS"), lock=not distributed,
+                         batch_seconds=s.getfloat("PRESSBOT_FLUSH_SECONDS"))
             _BY_CRAWLER[crawler] = ledger
             crawler.signals.connect(ledger._spider_closed, signal=signals.spider_closed)
         return ledger
@@ -99,11 +103,13 @@ class Ledger:
         self._batch_sources[record["source"]] = self._batch_sources.get(record["source"], 0) + 1
         self._pending[record["id"]] = Seen(record["id"], record["source"], content_hash(record),
                                            record["revision"])
-        if len(self._lines) >= self.batch_size:
+        if (len(self._lines) >= self.batch_size
+                or time.monotonic() - self._last_flush >= self.batch_seconds):
             self.flush()
 
     def flush(self) -> None:
         """Write queued lines and fsync them, then record them and the new offset in the state."""
+        self._last_flush = time.monotonic()
         if not self._lines:
             return
         data = b"".join(self._lines)

@@ -37,8 +37,11 @@ PRESSBOT_RETRY_BACKOFF = 1.0
 PRESSBOT_RETRY_MAX_DELAY = 60.0
 #: A URL where site owners can reach you; when set, it goes into the User-Agent.
 PRESSBOT_CONTACT_URL = None
-#: Records written per fsync + state commit; a crash in between loses nothing (see ledger.py).
-PRESSBOT_FLUSH_ITEMS = 100
+#: Records are fsync'd and committed to the state in batches: at most this many...
+#: (a crash in between loses nothing and duplicates nothing, see ledger.py)
+PRESSBOT_FLUSH_ITEMS = 1000
+#: ...and at least every this many seconds while records come in.
+PRESSBOT_FLUSH_SECONDS = 1.0
 
 # --- Scrapy ------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
