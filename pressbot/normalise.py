@@ -36,8 +36,9 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
         if name in out:
             out[name] = clean_text(out[name], paragraphs=True)
     if out.get("url"):
-        out["url"] = canonical_url(out["url"])
+        # The id canonicalises the URL itself: give it the URL as the spider did (a cache hit).
         out["id"] = release_id(profile.name, profile.base_url, out["url"])
+        out["url"] = canonical_url(out["url"])
     out["published"], out["date_problem"] = None, None
     raw = out.get("published_raw")
     if raw:
