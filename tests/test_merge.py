@@ -1,0 +1,35 @@
+"""`scrapy merge`: workers' outputs into one ordered, duplicate-free dataset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def rec(i: int, rev: int, at: str) -> str:
+    return json.dumps({"id": f"{i:020x}", "source": "s", "revision": rev, "crawled_at": at,
+                       "title": f"t{i}.{rev}"}) + "\n"
+
+
+def test_merge_command(tmp_path):
+    a, b = tmp_path / "releases.w0.jsonl", tmp_path / "releases.w1.jsonl"
+    a.write_text(rec(1, 1, "2026-01-01T00:00:02Z") + rec(2, 1, "2026-01-01T00:00:01Z")
+                 + rec(2, 2, "2026-01-01T00:00:05Z") + '{"id": "torn')
+    b.write_text(rec(3, 1, "2026-01-01T00:00:03Z") + rec(1, 1, "2026-01-01T00:00:04Z"))
+    out = tmp_path / "merged" / "all.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "merge", "-o", str(out), str(a), str(b)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 records" in proc.stdout and "1 duplicates, 1 torn lines" in proc.stdout
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(int(r["id"], 16), r["revision"]) for r in got] == [(2, 1), (1, 1), (3, 1), (2, 2)]
+
+
+def test_merge_without_inputs_is_an_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "merge", "-s",
+                           f"PRESSBOT_OUTPUT={tmp_path}/none.jsonl"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 64 and "no worker outputs match" in proc.stderr
