@@ -174,7 +174,7 @@ def run_workers(server: SiteServer, redis: RedisServer, workers: int, releases: 
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
     finally:
-        for name, proc in zip(names, procs):
+        for name, proc in zip(names, procs, strict=True):
             if name not in ends:  # timed out (or the benchmark was interrupted)
                 proc.kill()
         for thread in threads:
@@ -552,7 +552,7 @@ def text_lines(fig: dict[str, Any]) -> list[str]:
     """The section's checks and its Redis projection, as lines under the table."""
     if "skipped" in fig:
         return [f"Distributed section skipped: {fig['skipped']}"]
-    lines = [f"Distributed settings (every worker, on the command line): "
+    lines = ["Distributed settings (every worker, on the command line): "
              + ", ".join(f"{k}={v}" for k, v in fig["settings"].items())
              + f"; PRESSBOT_DISTRIBUTED=1, PRESSBOT_STATE=redis://127.0.0.1:<port>/0, a fresh "
                f"PRESSBOT_RUN_ID and FLUSHDB per run; profile {fig['profile']}; "

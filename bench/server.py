@@ -175,7 +175,7 @@ class Site:
 
 
 def _median_gap_ms(times: list[float]) -> float | None:
-    gaps = sorted(b - a for a, b in zip(times, times[1:]))
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
     return 1000 * gaps[len(gaps) // 2] if gaps else None
 
 

@@ -11,6 +11,7 @@ Nagle's algorithm and delayed ACKs stall every response by about 40 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import mimetypes
 import threading
 import time
@@ -116,10 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     server = FixtureServer(args.root, args.port, verbose=True)
     print(f"Serving {server.root} at {server.url} (Ctrl-C to stop)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ import logging
 import os
 import time
 import weakref
-
-from scrapy import signals
 from collections.abc import Iterable
 from pathlib import Path
+
+from scrapy import signals
 
 from pressbot.items import content_hash
 from pressbot.state import Seen, State, open_state

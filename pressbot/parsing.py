@@ -82,7 +82,8 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
         join = _joiner(base)
         columns["url"] = [join(u) if u else u for u in columns["url"]]
     keys = [_ITEM_FIELD.get(name, name) for name in columns]
-    listing.entries = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values())]
+    listing.entries = [dict(zip(keys, row, strict=True))
+                       for row in zip(*columns.values(), strict=True)]
     for name in REQUIRED_LISTING_FIELDS:
         lacking = sum(1 for v in columns.get(name, ()) if not v) if name in columns \
             else len(nodes)

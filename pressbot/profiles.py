@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from importlib import resources
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit

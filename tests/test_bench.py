@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 from bench import PER_PAGE, PUBLISH, format_table
-from bench.distributed import redis_binary
 from bench.__main__ import main
+from bench.distributed import redis_binary
 
 N = 3
 
