@@ -161,68 +161,64 @@ def _extract_columns(root, nodes: list, profile: Profile) -> dict[str, list[str 
     """Every field for every entry. Fields that only differ by a final ``/@attr`` (the title
     link and its href) share one evaluation of their common path."""
     columns: dict[str, list[str | None]] = {}
+    firsts: dict[str, list] = {}  # field XPath -> first element it matched in each entry
     by_xpath = {sel.xpath: name for name, sel in profile.fields.items() if sel.kind != "jmes"}
     for name, sel in profile.fields.items():
         tail = _TAIL.match(sel.xpath)
         owner = by_xpath.get(tail.group(1)) if tail else None
         if owner is not None and owner != name and not sel.all and not sel.html:
             continue  # filled from its owner's elements below
-        columns[name] = _extract_all(root, nodes, profile.entry, sel)
+        columns[name], firsts[sel.xpath] = _extract_all(root, nodes, sel)
     for name, sel in profile.fields.items():
         if name in columns:
             continue
         path, attr = _TAIL.match(sel.xpath).groups()
-        elements = _FIRST_CACHE.pop(path, None) or _first_elements(root, nodes, profile.entry,
-                                                                    path)
+        elements = firsts.get(path) or _first_elements(root, nodes, path)
         columns[name] = [_clean(el.get(attr[1:])) if el is not None else None for el in elements]
-    _FIRST_CACHE.clear()
     return columns
 
 
-#: First element matched per entry by the last _extract_all of a page (for /@attr siblings).
-_FIRST_CACHE: dict[str, list] = {}
-
-
 def _clean(value: str | None) -> str | None:
-    return " ".join(value.split()) or None if value else None
+    return (" ".join(value.split()) or None) if value else None
 
 
-def _first_elements(root, nodes: list, entry: Selector, xpath: str) -> list:
-    """For each entry, the first element the path matches in it, or None."""
-    batch = _batched(entry.xpath, xpath)
+def _owned(matches, nodes: list):
+    """(entry index, match) for each match, traced up to the entry that holds it."""
     index = {node: i for i, node in enumerate(nodes)}
-    first: list = [None] * len(nodes)
-    matches = batch(root, entries=nodes) if batch is not None else [
-        m for n in nodes for m in _compiled(xpath)(n)[:1]]
     for match in matches:
-        owner = match
-        while owner is not None and owner not in index:
-            owner = owner.getparent()
-        if owner is not None and first[index[owner]] is None:
-            first[index[owner]] = match
-    return first
-
-
-def _extract_all(root, nodes: list, entry: Selector, sel: Selector) -> list[str | None]:
-    """One field for every entry of a page with a single XPath evaluation over the page.
-
-    Evaluating 4 fields x 20 entries separately costs 80 XPath calls, each with its fixed
-    overhead; here each match is traced back to its entry instead. Expressions that cannot be
-    chained after the entry's (functions, unions) fall back to one evaluation per entry.
-    """
-    batch = _batched(entry.xpath, sel.xpath)
-    if batch is None or not nodes:
-        return [extract(n, sel) for n in nodes]
-    index = {node: i for i, node in enumerate(nodes)}
-    found: list[list[str]] = [[] for _ in nodes]
-    first: list = [None] * len(nodes)
-    for match in batch(root, entries=nodes):
         owner = match if isinstance(match, etree._Element) else match.getparent()
         while owner is not None and owner not in index:
             owner = owner.getparent()
-        if owner is None:
-            continue
-        i = index[owner]
+        if owner is not None:
+            yield index[owner], match
+
+
+def _first_elements(root, nodes: list, xpath: str) -> list:
+    """For each entry, the first element the path matches in it, or None."""
+    batch = _batched(xpath)
+    matches = batch(root, entries=nodes) if batch is not None else [
+        m for n in nodes for m in _compiled(xpath)(n)[:1]]
+    first: list = [None] * len(nodes)
+    for i, match in _owned(matches, nodes):
+        if first[i] is None:
+            first[i] = match
+    return first
+
+
+def _extract_all(root, nodes: list, sel: Selector) -> tuple[list[str | None], list | None]:
+    """One field for every entry of a page with a single XPath evaluation over the page, and
+    the first element matched in each entry (None when the matches are not elements).
+
+    Evaluating 4 fields x 20 entries separately costs 80 XPath calls, each with its fixed
+    overhead; here each match is traced back to its entry instead. Expressions that cannot be
+    chained after the entries (functions, unions) fall back to one evaluation per entry.
+    """
+    batch = _batched(sel.xpath)
+    if batch is None or not nodes:
+        return [extract(n, sel) for n in nodes], None
+    found: list[list[str]] = [[] for _ in nodes]
+    first: list = [None] * len(nodes)
+    for i, match in _owned(batch(root, entries=nodes), nodes):
         if first[i] is None:
             first[i] = match
         values = found[i]
@@ -231,13 +227,13 @@ def _extract_all(root, nodes: list, entry: Selector, sel: Selector) -> list[str 
         text = _text_of(match, sel)
         if text:
             values.append(text)
-    if first and isinstance(next((m for m in first if m is not None), None), etree._Element):
-        _FIRST_CACHE[sel.xpath] = first
-    return [("\n\n".join(v) if sel.all else v[0]) if v else None for v in found]
+    if not isinstance(next((m for m in first if m is not None), None), etree._Element):
+        first = None
+    return [("\n\n".join(v) if sel.all else v[0]) if v else None for v in found], first
 
 
 @lru_cache(maxsize=1024)
-def _batched(entry_xpath: str, field_xpath: str) -> etree.XPath | None:
+def _batched(field_xpath: str) -> etree.XPath | None:
     head = field_xpath.lstrip()
     if "|" in head or head.startswith(("(", "/", "string(", "normalize-space(", "concat(",
                                         "substring", "translate(", "count(", "name(")):

@@ -12,9 +12,6 @@ import datetime as dt
 import html
 import random
 import time
-from pathlib import Path
-
-PROFILE = Path(__file__).resolve().parent.parent / "fixtures" / "synthetic" / "synthetic.toml"
 
 _WORDS = ("government minister council report rights health workers court ruling agency "
           "community investment climate security privacy data review statement public budget "

@@ -201,7 +201,7 @@ def test_non_http_links_are_refused(tmp_path, serve, site):
     result = crawl(tmp_path, srv)
     assert len(result.records()) == 10
     [trap] = result.source["traps"]
-    assert trap["url"] == "file:///etc/passwd"
+    assert trap == {"url": "file:///etc/passwd", "problem": "next page is on another site"}
 
 
 def test_retry_after_is_honoured(tmp_path, serve, site):
