@@ -16,16 +16,19 @@ from lxml import html as lxml_html
 from parsel import Selector as Page
 
 from pressbot.dates import parse_datetime
+from pressbot.normalise import squash
 from pressbot.profiles import REQUIRED_LISTING_FIELDS, Profile, Selector
 
 #: Listing field -> item field.
 _ITEM_FIELD = {"published": "published_raw"}
-_BASE_HREF = etree.XPath("//base/@href", smart_strings=False)
+# <base> and <link rel=next> belong in the head (libxml2 puts them there even when the page
+# has no <head> tag): looking only there spares a walk over the whole page.
+_BASE_HREF = etree.XPath("/html/head/base/@href", smart_strings=False)
 _META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content",
                              smart_strings=False)
 _JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 _TIME_DATETIME = etree.XPath("//time/@datetime", smart_strings=False)
-_LINK_NEXT = etree.XPath("//head/link[@rel='next']/@href", smart_strings=False)
+_LINK_NEXT = etree.XPath("/html/head/link[@rel='next']/@href", smart_strings=False)
 
 
 @dataclass
@@ -62,8 +65,9 @@ def page_from_bytes(body: bytes, url: str, encoding: str = "utf-8", fmt: str = "
 @lru_cache(maxsize=32)
 def _html_parser(encoding: str) -> etree.HTMLParser:
     # The options parsel uses for HTML: recover from broken markup, keep the document whole.
+    # No table of id attributes either: nothing here looks elements up by id().
     return etree.HTMLParser(recover=True, encoding=encoding, huge_tree=False,
-                            remove_comments=False)
+                            remove_comments=False, collect_ids=False)
 
 
 def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
@@ -151,7 +155,7 @@ def _json_ld(root: etree._Element) -> dict:
 
 
 def _str(value) -> str | None:
-    return " ".join(str(value).split()) or None if value not in (None, "") else None
+    return squash(str(value)) or None if value not in (None, "") else None
 
 
 _TAIL = re.compile(r"^(.+)/(@[A-Za-z_][\w.:-]*)$")
@@ -179,7 +183,7 @@ def _extract_columns(root, nodes: list, profile: Profile) -> dict[str, list[str 
 
 
 def _clean(value: str | None) -> str | None:
-    return (" ".join(value.split()) or None) if value else None
+    return (squash(value) or None) if value else None
 
 
 def _owned(matches, nodes: list):
@@ -216,20 +220,40 @@ def _extract_all(root, nodes: list, sel: Selector) -> tuple[list[str | None], li
     batch = _batched(sel.xpath)
     if batch is None or not nodes:
         return [extract(n, sel) for n in nodes], None
-    found: list[list[str]] = [[] for _ in nodes]
+    # The loop of _owned and _text_of, written out: it runs for every field of every entry.
+    index = {node: i for i, node in enumerate(nodes)}
+    found: list = [None] * len(nodes)  # first text, or (all) the list of texts
     first: list = [None] * len(nodes)
-    for i, match in _owned(batch(root, entries=nodes), nodes):
+    every, markup, element = sel.all, sel.html, etree._Element
+    for match in batch(root, entries=nodes):
+        is_element = isinstance(match, element)
+        owner, i = (match if is_element else match.getparent()), None
+        while owner is not None and (i := index.get(owner)) is None:
+            owner = owner.getparent()
+        if i is None:
+            continue
         if first[i] is None:
             first[i] = match
-        values = found[i]
-        if values and not sel.all:
+        elif not every and found[i] is not None:
             continue
-        text = _text_of(match, sel)
-        if text:
-            values.append(text)
-    if not isinstance(next((m for m in first if m is not None), None), etree._Element):
+        if is_element and not markup and not len(match):  # a leaf: its text is all there is
+            text = match.text
+            text = squash(text) if text else ""
+        else:
+            text = _text_of(match, sel)
+        if not text:
+            continue
+        if not every:
+            found[i] = text
+        elif found[i] is None:
+            found[i] = [text]
+        else:
+            found[i].append(text)
+    if not isinstance(next((m for m in first if m is not None), None), element):
         first = None
-    return [("\n\n".join(v) if sel.all else v[0]) if v else None for v in found], first
+    if every:
+        found = [None if v is None else "\n\n".join(v) for v in found]
+    return found, first
 
 
 @lru_cache(maxsize=1024)
@@ -295,13 +319,13 @@ def _text_of(match, sel: Selector) -> str:
     """A match's text, whitespace-normalised (Unicode spaces too)."""
     if isinstance(match, etree._Element):
         if not len(match) and not sel.html:  # a leaf: its text is all there is
-            return " ".join((match.text or "").split())
+            return squash(match.text or "")
         text = element_text(match)
     else:
         text = str(match)
     if sel.html:
         text = html_text(text)
-    return " ".join(text.split())
+    return squash(text)
 
 
 def html_text(markup: str) -> str:

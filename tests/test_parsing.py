@@ -8,6 +8,7 @@ import json
 import pytest
 
 from pressbot.dates import parse_date
+from pressbot.normalise import squash
 from pressbot.parsing import element_text, page_from_bytes, parse_listing
 from pressbot.profiles import available_sources, load_profile
 from tests.conftest import FIXTURES
@@ -91,3 +92,27 @@ def test_link_rel_next_is_the_fallback_of_next_pagination():
     url = "https://x.invalid/news"
     assert parse_listing(page_from_bytes(html, url), url, profile).next_urls == [
         "https://x.invalid/news?page=2"]
+
+
+_LONG = "Ministers publish the report on housing and climate measures today " * 3
+
+
+@pytest.mark.parametrize("text", [
+    _LONG.strip(), _LONG, " " + _LONG.strip(), _LONG.replace("the", "the  "),
+    *(_LONG.strip().replace(" on ", f" on{ws}") for ws in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"),
+    _LONG.strip().replace(" on ", " on\xa0"), _LONG.strip().replace(" on ", "\u2003on "),
+    "", " ", "short  one", "05 September 2010",
+])
+def test_squash_is_split_and_join(text):
+    # The fast path for clean long ASCII text must agree with str.split on every whitespace.
+    assert squash(text) == " ".join(text.split())
+
+
+def test_base_href_outside_a_head_tag_is_still_found():
+    html = b"""<base href="https://cdn.invalid/news/"><div class="view-news"><div class="views-row">
+      <article class="node--view-mode-teaser"><h3 class="node__title"><a href="item-1">A</a></h3>
+      <div class="node__date">July 2, 2020</div></article></div></div>"""
+    profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
+    url = "https://x.invalid/news"
+    listing = parse_listing(page_from_bytes(html, url), url, profile)
+    assert listing.entries[0]["url"] == "https://cdn.invalid/news/item-1"
