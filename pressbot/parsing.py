@@ -88,9 +88,8 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
     keys = [_ITEM_FIELD.get(name, name) for name in columns]
     listing.entries = [dict(zip(keys, row, strict=True))
                        for row in zip(*columns.values(), strict=True)]
-    for name in REQUIRED_LISTING_FIELDS:
-        lacking = sum(1 for v in columns.get(name, ()) if not v) if name in columns \
-            else len(nodes)
+    for name in REQUIRED_LISTING_FIELDS:  # (a value is a non-empty string or None)
+        lacking = columns[name].count(None) if name in columns else len(nodes)
         if lacking:
             listing.missing[name] = lacking
     root = page if profile.format == "json" else page.root
