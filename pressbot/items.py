@@ -79,4 +79,5 @@ def release_id(source: str, base_url: str, url: str) -> str:
 def content_hash(record: dict) -> str:
     """A digest of the fields whose change is a revision."""
     text = "\x1f".join(str(record.get(k) or "") for k in CONTENT_FIELDS)
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    # surrogatepass: a lone surrogate (a JSON feed's "\\ud800") hashes instead of failing.
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()

@@ -107,3 +107,21 @@ def test_lock_is_exclusive_and_released(tmp_path):
     first.close()
     second.acquire_lock()
     second.close()
+
+
+def test_a_line_is_json_lines_exactly_as_the_standard_library_writes_it(tmp_path):
+    ledger = open_ledger(tmp_path, batch=1)
+    rec = record(1, title="Déclaration\u2028 “quoted”\t\x01 </script> 🙂")
+    ledger.write(rec)
+    ledger.close()
+    raw = (tmp_path / "out.jsonl").read_bytes()
+    assert raw == (json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def test_text_utf8_cannot_hold_is_escaped_not_lost(tmp_path):
+    ledger = open_ledger(tmp_path, batch=1)
+    ledger.write(record(1, title="half a pair \ud800 here"))
+    ledger.write(record(2))
+    ledger.close()
+    assert [r["title"] for r in lines(tmp_path / "out.jsonl")] == [
+        "half a pair \ud800 here", "Release 2"]
