@@ -30,3 +30,18 @@ def test_bad_arguments(kwargs, message):
     with pytest.raises(ArgumentError) as err:
         RunOptions.parse(**kwargs)
     assert message in str(err.value)
+
+
+def test_project_settings_keep_scrapys_extensions_but_the_remote_control():
+    from scrapy.settings import Settings, default_settings
+    from scrapy.utils.conf import build_component_list
+
+    from pressbot import settings as project
+
+    settings = Settings()
+    settings.setmodule(project, priority="project")
+    enabled = build_component_list(settings.getwithbase("EXTENSIONS"))
+    scrapys = build_component_list(default_settings.EXTENSIONS_BASE)
+    assert "scrapy.extensions.remote_control.RemoteControl" in scrapys
+    assert set(enabled) == (set(scrapys) - {"scrapy.extensions.remote_control.RemoteControl"}
+                            | {"pressbot.summary.RunSummary"})
