@@ -82,8 +82,8 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
         nodes = [n for n in _compiled(profile.entry.xpath)(page.root)
                  if isinstance(n, etree._Element)]
         columns = _extract_columns(page.root, nodes, profile)
+    join = _joiner(base)
     if "url" in columns:
-        join = _joiner(base)
         columns["url"] = [join(u) if u else u for u in columns["url"]]
     keys = [_ITEM_FIELD.get(name, name) for name in columns]
     listing.entries = [dict(zip(keys, row, strict=True))
@@ -98,7 +98,7 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
     if not hrefs and profile.pagination == "next" and profile.format == "html":
         hrefs = [str(h) for h in _LINK_NEXT(page.root)]  # <link rel="next"> in the head
     for href in hrefs:
-        nxt = urljoin(base, href.strip())
+        nxt = join(href)
         if nxt != url and nxt not in listing.next_urls:
             listing.next_urls.append(nxt)
     return listing
@@ -163,22 +163,31 @@ _TAIL = re.compile(r"^(.+)/(@[A-Za-z_][\w.:-]*)$")
 def _extract_columns(root, nodes: list, profile: Profile) -> dict[str, list[str | None]]:
     """Every field for every entry. Fields that only differ by a final ``/@attr`` (the title
     link and its href) share one evaluation of their common path."""
+    evaluated, derived = _field_plan(tuple(profile.fields.items()))
     columns: dict[str, list[str | None]] = {}
     firsts: dict[str, list] = {}  # field XPath -> first element it matched in each entry
-    by_xpath = {sel.xpath: name for name, sel in profile.fields.items() if sel.kind != "jmes"}
-    for name, sel in profile.fields.items():
-        tail = _TAIL.match(sel.xpath)
+    for name, sel in evaluated:
+        columns[name], firsts[sel.xpath] = _extract_all(root, nodes, sel)
+    for name, path, attr in derived:
+        elements = firsts.get(path) or _first_elements(root, nodes, path)
+        columns[name] = [_clean(el.get(attr)) if el is not None else None for el in elements]
+    return columns
+
+
+@lru_cache(maxsize=256)
+def _field_plan(fields: tuple) -> tuple[list, list]:
+    """A profile's fields split into those evaluated, (name, selector), and those read off
+    another field's elements, (name, that field's XPath, attribute name)."""
+    by_xpath = {sel.xpath: name for name, sel in fields if sel.kind != "jmes"}
+    evaluated, derived = [], []
+    for name, sel in fields:
+        tail = _TAIL.match(sel.xpath) if sel.kind != "jmes" else None
         owner = by_xpath.get(tail.group(1)) if tail else None
         if owner is not None and owner != name and not sel.all and not sel.html:
-            continue  # filled from its owner's elements below
-        columns[name], firsts[sel.xpath] = _extract_all(root, nodes, sel)
-    for name, sel in profile.fields.items():
-        if name in columns:
-            continue
-        path, attr = _TAIL.match(sel.xpath).groups()
-        elements = firsts.get(path) or _first_elements(root, nodes, path)
-        columns[name] = [_clean(el.get(attr[1:])) if el is not None else None for el in elements]
-    return columns
+            derived.append((name, tail.group(1), tail.group(2)[1:]))
+        else:
+            evaluated.append((name, sel))
+    return evaluated, derived
 
 
 def _clean(value: str | None) -> str | None:
