@@ -18,10 +18,9 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-import orjson
 from scrapy import signals
 
-from pressbot.items import content_hash
+from pressbot.items import content_hash, record_line
 from pressbot.state import Seen, State, open_state
 
 logger = logging.getLogger(__name__)
@@ -99,15 +98,7 @@ class Ledger:
 
     def write(self, record: dict) -> None:
         """Queue one record; it reaches the file, then the state, at the next flush."""
-        # orjson writes the same bytes as json.dumps(ensure_ascii=False, separators=(",", ":"))
-        # encoded as UTF-8, fifteen times faster (0.5 µs a release, not 8).
-        try:
-            line = orjson.dumps(record)
-        except orjson.JSONEncodeError:
-            # Text UTF-8 cannot hold (a lone surrogate from a JSON feed's "\\ud800"): escaped,
-            # so that the line is valid JSON and reads back as the very same string.
-            line = json.dumps(record, separators=(",", ":")).encode("ascii")
-        self._lines.append(line + b"\n")
+        self._lines.append(record_line(record))
         self._batch_sources[record["source"]] = self._batch_sources.get(record["source"], 0) + 1
         self._pending[record["id"]] = Seen(record["id"], record["source"], content_hash(record),
                                            record["revision"])

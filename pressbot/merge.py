@@ -9,6 +9,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from pressbot.items import record_line
+
 logger = logging.getLogger(__name__)
 
 
@@ -46,11 +48,14 @@ def merge(files: Iterable[str | os.PathLike], out: str | os.PathLike) -> dict[st
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for rec in ordered:
-            f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, out)
+    try:
+        with open(tmp, "wb") as f:
+            for rec in ordered:
+                f.write(record_line(rec))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     counts["written"] = len(ordered)
     return counts

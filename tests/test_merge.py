@@ -33,3 +33,16 @@ def test_merge_without_inputs_is_an_error(tmp_path):
                            f"PRESSBOT_OUTPUT={tmp_path}/none.jsonl"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 64 and "no worker outputs match" in proc.stderr
+
+
+def test_merge_keeps_text_utf8_cannot_hold_and_leaves_no_temporary_file(tmp_path):
+    from pressbot.merge import merge
+
+    a = tmp_path / "releases.w0.jsonl"
+    a.write_text(json.dumps({"id": "a", "revision": 1, "title": "half \ud800 pair é"}) + "\n"
+                 + rec(2, 1, "2026-01-01T00:00:01Z"))
+    out = tmp_path / "merged.jsonl"
+    assert merge([a], out)["written"] == 2
+    assert [json.loads(line)["title"] for line in out.read_text("utf-8").splitlines()] == [
+        "half \ud800 pair é", "t2.1"]
+    assert {p.name for p in tmp_path.iterdir()} == {"releases.w0.jsonl", "merged.jsonl"}
