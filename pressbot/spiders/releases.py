@@ -109,7 +109,8 @@ class ReleasesSpider(scrapy.Spider):
         profile = self.profiles[source]
         report = self.report[source]
         page = page_from_bytes(response.body, response.url,
-                               getattr(response, "encoding", "utf-8"), profile.format)
+                               getattr(response, "encoding", "utf-8"), profile.format,
+                               ids=profile.uses_xpath_id)
         listing = parse_listing(page, response.url, profile)
         self._count(source, "pages")
         self._count(source, "entries", len(listing.entries))
@@ -206,7 +207,8 @@ class ReleasesSpider(scrapy.Spider):
 
     def parse_detail(self, response, source: str, entry: dict, listing_url: str):
         profile = self.profiles[source]
-        page = page_from_bytes(response.body, response.url, getattr(response, "encoding", "utf-8"))
+        page = page_from_bytes(response.body, response.url, getattr(response, "encoding", "utf-8"),
+                               ids=profile.uses_xpath_id)
         found = parse_detail(page, response.url, profile)
         self._count(source, "detail_pages")
         merged = dict(entry)
