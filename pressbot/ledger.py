@@ -9,7 +9,6 @@ line is set aside. Nothing is ever duplicated either.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -56,7 +55,9 @@ class Ledger:
             self.state.acquire_lock()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self._offset = self._reconcile()
-        self._file = open(self.output, "ab")  # noqa: SIM115 - held for the whole run
+        # Unbuffered: what a failed write left behind can be cut back exactly (ftruncate).
+        self._fd: int | None = os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._broken: str | None = None  # why no more lines may be written this run
 
     @classmethod
     def for_crawler(cls, crawler) -> Ledger:
@@ -107,46 +108,67 @@ class Ledger:
             self.flush()
 
     def flush(self) -> None:
-        """Write queued lines and fsync them, then record them and the new offset in the state."""
+        """Write queued lines and fsync them, then record them and the new offset in the state.
+
+        Lines that reached the disk are never queued again: if the state then fails (a full
+        disk, Redis gone) their records stay pending for the next flush, or the next run's
+        reconciliation, to record.
+        """
         self._last_flush = time.monotonic()
-        if not self._lines:
-            return
-        data = b"".join(self._lines)
+        if self._lines:
+            self._write(b"".join(self._lines))
+            self.written += len(self._lines)
+            self._lines.clear()
+            self._recent.update(self._pending)  # on disk: known from now on
+        if self._pending:
+            self.state.record(self._pending.values(), str(self.output), self._offset)
+            if self.on_durable is not None:
+                self.on_durable(dict(self._batch_sources))
+            self._pending.clear()
+            self._batch_sources.clear()
+
+    def _write(self, data: bytes) -> None:
+        if self._broken:
+            raise OSError(f"{self.output}: no more writes this run: {self._broken}")
         try:
-            self._file.write(data)
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        except OSError:
-            # A full disk, say: take back whatever part reached the file, so that no torn line
-            # is left mid-file, and let the error surface. Nothing of the batch is recorded.
-            with contextlib.suppress(OSError):
-                self._file.truncate(self._offset)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+            os.fsync(self._fd)
+        except OSError as exc:
+            # A full disk, say: cut the file back to its last whole batch, so that no torn line
+            # is left mid-file, and let the error surface. The batch stays queued: a later
+            # flush may still write it, once.
+            try:
+                os.ftruncate(self._fd, self._offset)
+            except OSError:
+                # Not even that: leave the file to the next start's reconciliation (torn line
+                # aside, whole lines recorded), and write nothing more.
+                self._broken = f"could not cut back a failed write ({exc})"
             raise
         self._offset += len(data)
-        self.state.record(self._pending.values(), str(self.output), self._offset)
-        self._recent.update(self._pending)
-        if self.on_durable is not None:
-            self.on_durable(dict(self._batch_sources))
-        self.written += len(self._lines)
-        self._lines.clear()
-        self._pending.clear()
-        self._batch_sources.clear()
 
     def _spider_closed(self, spider, reason: str) -> None:
         walks = spider.finished_walks(reason) if hasattr(spider, "finished_walks") else {}
-        self.close(walks)
+        try:
+            self.close(walks)
+        except Exception:
+            # Walks stay open (close() records them last): the next run walks them again.
+            spider.crawler.stats.inc_value("pressbot/internal_errors")
+            logger.exception("pressbot could not close its output %s and state", self.output)
 
     def close(self, finished_walks: dict[str, str] | None = None) -> None:
         """Flush, then record the sources whose walk ended cleanly: in that order, so a walk is
         never marked complete while any of its releases is unrecorded."""
-        if self._file.closed:
+        if self._fd is None:
             return
         try:
             self.flush()
             for source, reason in (finished_walks or {}).items():
                 self.state.end_walk(source, reason)
         finally:
-            self._file.close()
+            os.close(self._fd)
+            self._fd = None
             self.state.close()
 
     def _reconcile(self) -> int:

@@ -125,7 +125,14 @@ class WritePipeline(_Base):
         super().close_spider()
         # Flush only: the ledger closes, and records finished walks, once the crawl's finish
         # reason is known (spider_closed).
-        self.ledger.flush()
+        try:
+            self.ledger.flush()
+        except Exception:
+            # The last batch did not reach the disk (or the state): an internal error for the
+            # exit status, and the walk stays open, so the next run collects those releases.
+            self.stats.inc_value("pressbot/internal_errors")
+            logger.exception("pressbot could not write its last releases to %s; the next run "
+                             "collects them again", self.ledger.output)
         self.stats.set_value("pressbot/written", self.ledger.written)
         logger.info("pressbot wrote %d new or revised releases to %s", self.ledger.written,
                     self.ledger.output)

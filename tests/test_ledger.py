@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -125,3 +126,47 @@ def test_text_utf8_cannot_hold_is_escaped_not_lost(tmp_path):
     ledger.close()
     assert [r["title"] for r in lines(tmp_path / "out.jsonl")] == [
         "half a pair \ud800 here", "Release 2"]
+
+
+def test_a_full_disk_mid_batch_leaves_no_torn_line_and_writes_nothing_twice(tmp_path):
+    """The disk fills in the middle of a batch (a file-size limit, the kernel's EFBIG), then
+    frees up: the file is cut back to whole lines, and the batch is written once, later."""
+    import resource
+    import signal
+
+    ledger = open_ledger(tmp_path, batch=3)
+    for n in range(3):
+        ledger.write(record(n, title="long " * 40))
+    out = tmp_path / "out.jsonl"
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (out.stat().st_size + 200, hard))
+        with pytest.raises(OSError):
+            for n in range(3, 6):
+                ledger.write(record(n, title="long " * 40))
+        assert len(lines(out)) == 3  # cut back: every line whole
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    ledger.write(record(6))
+    ledger.close()
+    assert [int(r["id"], 16) for r in lines(out)] == list(range(7))
+    assert SQLiteState(tmp_path / "state.sqlite3").count() == 7
+
+
+def test_a_state_that_fails_after_the_lines_are_on_disk_gets_them_recorded_not_rewritten(
+        tmp_path):
+    ledger = open_ledger(tmp_path, batch=2)
+    ledger.write(record(1))
+    ledger.state.db.execute("PRAGMA query_only=ON")  # SQLite refuses every write from now on
+    with pytest.raises(sqlite3.OperationalError):
+        ledger.write(record(2))
+    ledger.state.db.execute("PRAGMA query_only=OFF")
+    ledger.write(record(3))
+    ledger.write(record(4))
+    ledger.close()
+    out = tmp_path / "out.jsonl"
+    assert [int(r["id"], 16) for r in lines(out)] == [1, 2, 3, 4]
+    state = SQLiteState(tmp_path / "state.sqlite3")
+    assert state.count() == 4 and state.output_offset(str(out.resolve())) == out.stat().st_size
