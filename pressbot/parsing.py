@@ -263,11 +263,16 @@ def _extract_all(root, nodes: list, sel: Selector) -> tuple[list[str | None], li
     return found, first
 
 
+_LEAVES_ENTRY = re.compile(r"(?:following|preceding|ancestor|parent)(?:-sibling|-or-self)?::"
+                           r"|\.\.|\bid\s*\(|^\s*/")
+
+
 @lru_cache(maxsize=1024)
 def _batched(field_xpath: str) -> etree.XPath | None:
-    head = field_xpath.lstrip()
-    if "|" in head or head.startswith(("(", "/", "string(", "normalize-space(", "concat(",
-                                        "substring", "translate(", "count(", "name(")):
+    # Only paths that stay inside the entry can be batched: a match found through a sibling,
+    # parent or ancestor axis (or an absolute path, a union) cannot be traced back to its entry.
+    # Function calls do not compile after "$entries/"; they are evaluated entry by entry too.
+    if "|" in field_xpath or _LEAVES_ENTRY.search(field_xpath):
         return None
     try:  # the page's entries come in as a node-set variable: no second entry search
         # (smart strings: a text or attribute result knows its parent element)
@@ -326,6 +331,9 @@ def _matches(node, sel: Selector) -> list[str]:
         matches = [m for m in found if m is not None and not isinstance(m, dict | list)]
     else:
         matches = _compiled(sel.xpath)(node)
+        if not isinstance(matches, list):  # string(), normalize-space(), count(): one value
+            matches = [] if isinstance(matches, bool) else [
+                matches if isinstance(matches, str) else format(matches, "g")]
     for match in matches:
         text = _text_of(match, sel)
         if text:

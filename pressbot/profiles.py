@@ -27,6 +27,8 @@ REQUIRED_LISTING_FIELDS = ("title", "url", "published")
 DETAIL_FIELDS = {"title": False, "published": False, "subtitle": False, "body": True, "author": False}
 FORMATS = ("html", "xml", "json")
 PAGINATIONS = ("next", "pager", "template")
+#: Where selectors are tried once at load: an XPath that cannot run fails there, not mid-crawl.
+_EMPTY_PAGE = etree.fromstring("<html><head/><body/></html>")
 #: A call of XPath's id() function (not an attribute such as @data-id or a name ending in id).
 _XPATH_ID = re.compile(r"(?<![\w.:@$-])id\s*\(")
 
@@ -171,7 +173,8 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     if fmt not in FORMATS:
         raise ProfileError(path, "listing.format", f"{fmt!r} must be one of {', '.join(FORMATS)}")
     sel_kinds = ("jmes",) if fmt == "json" else ("css", "xpath")
-    entry = _selector(listing.get("entry"), path, "listing.entry", required=True, kinds=sel_kinds)
+    entry = _selector(listing.get("entry"), path, "listing.entry", required=True, kinds=sel_kinds,
+                      nodes=True)
     field_specs = _table(listing, "fields", path, required=True, prefix="listing.")
     _no_unknown(field_specs, set(LISTING_FIELDS), path, "listing.fields.")
     fields = {
@@ -303,8 +306,8 @@ def _url(url: str, path: str | Path, key: str) -> str:
 
 
 def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,
-              default_all: bool = False, kinds: tuple[str, ...] = ("css", "xpath")
-              ) -> Selector | None:
+              default_all: bool = False, kinds: tuple[str, ...] = ("css", "xpath"),
+              nodes: bool = False) -> Selector | None:
     """A selector is a CSS string, or a table {css|xpath|jmes = "..."} with optional all/html."""
     if spec is None:
         if required:
@@ -347,8 +350,16 @@ def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,
     else:
         xpath = query
     try:
-        etree.XPath(xpath)
+        found = etree.XPath(xpath)(_EMPTY_PAGE)  # an unknown function or prefix fails here
     except etree.XPathSyntaxError as exc:
         raise ProfileError(path, key, f"{kind.upper()} selector {query!r} does not compile: {exc}") \
             from None
+    except etree.XPathEvalError as exc:
+        raise ProfileError(path, key, f"{kind.upper()} selector {query!r} does not run: {exc}") \
+            from None
+    if nodes and not isinstance(found, list):
+        what = ("a true/false value" if isinstance(found, bool) else "a string"
+                if isinstance(found, str) else "a number")
+        raise ProfileError(path, key, f"{kind.upper()} selector {query!r} must select elements, "
+                                      f"not compute {what}")
     return Selector(kind=kind, query=query, xpath=xpath, all=keep_all, html=is_html)

@@ -193,3 +193,29 @@ def test_links_against_a_base_without_a_path_and_a_link_urljoin_cannot_read():
     assert [e["url"] for e in listing.entries] == ["https://x.invalid/a.html", None]
     assert listing.missing == {"url": 1}
     assert listing.next_urls == ["https://x.invalid/page2.html"]
+
+
+def _profile_file(tmp_path, entry: str, fields: str):
+    path = tmp_path / "p.toml"
+    path.write_text(f'name = "p"\nbase_url = "https://p.invalid/"\nstart_urls = ["news"]\n'
+                    f'[listing]\nentry = {entry}\nnext_page = "a[rel=next]::attr(href)"\n'
+                    f"[listing.fields]\n{fields}\n")
+    return load_profile(path)
+
+
+def test_fields_found_outside_the_entry_and_computed_fields(tmp_path):
+    """A definition list: the entry is the <dt>, its date the <dd> after it (a sibling axis,
+    which the one-XPath-per-page batching cannot follow); the title computed by XPath."""
+    profile = _profile_file(tmp_path, '{ xpath = "//dl/dt" }', """
+title = { xpath = "normalize-space(a)" }
+url = "a::attr(href)"
+published = { xpath = "following-sibling::dd[1]" }
+summary = { xpath = "../@data-kind" }""")
+    html = b"""<dl data-kind="Release"><dt><a href="/a">  First
+      one </a></dt><dd>2 July 2020</dd><dt><a href="/b">Second</a></dt><dd>1 July 2020</dd></dl>"""
+    url = "https://p.invalid/news"
+    listing = parse_listing(page_from_bytes(html, url), url, profile)
+    assert [(e["title"], e["url"], e["published_raw"], e["summary"]) for e in listing.entries] == [
+        ("First one", "https://p.invalid/a", "2 July 2020", "Release"),
+        ("Second", "https://p.invalid/b", "1 July 2020", "Release")]
+    assert listing.missing == {}

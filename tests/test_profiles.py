@@ -120,3 +120,16 @@ def test_missing_file(tmp_path):
 def test_unknown_source_lists_known():
     with pytest.raises(ProfileError, match=r"unknown source nope; known: .*amnesty-ca"):
         load_sources("amnesty-ca,nope")
+
+
+@pytest.mark.parametrize("entry, message", [
+    ('{ xpath = "count(//li)" }', "must select elements, not compute a number"),
+    ('{ xpath = "string(//li)" }', "must select elements, not compute a string"),
+    ('{ xpath = "//x:li" }', "does not run: Undefined namespace prefix"),
+    ('{ xpath = "nosuch(//li)" }', "does not run: Unregistered function"),
+])
+def test_selectors_that_cannot_run_are_refused_at_load(tmp_path, entry, message):
+    path = write(tmp_path, GOOD.replace('entry = "article.teaser"', f"entry = {entry}"))
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert "listing.entry" in str(err.value) and message in str(err.value)
