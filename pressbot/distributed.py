@@ -23,6 +23,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from twisted.internet import task
 
+from pressbot import outcome
 from pressbot.options import ArgumentError
 
 
@@ -75,7 +76,6 @@ class RunTracker:
     How a walk stopped and whether any worker saw errors or drift are shared the same way.
     """
 
-    CLEAN = ("caught up", "page limit", "date limit", "end of archive")
 
     #: A run's keys (these and scrapy-redis's queue and duplicate filter) outlive it by a day.
     TTL = 86400
@@ -99,7 +99,7 @@ class RunTracker:
         self.redis.hincrby(self.key + ":pending", source, -1)
 
     def stopped(self, source: str, reason: str) -> None:
-        if reason in self.CLEAN:
+        if reason in outcome.CLEAN_STOPS:
             self.redis.hsetnx(self.key + ":stops", source, reason)
         else:
             self.redis.hset(self.key + ":stops", source, reason)
@@ -112,7 +112,7 @@ class RunTracker:
         for source in sources:
             pending = int(self.redis.hget(self.key + ":pending", source) or 0)
             reason = self.redis.hget(self.key + ":stops", source)
-            if (pending <= 0 and reason in self.CLEAN
+            if (pending <= 0 and reason in outcome.CLEAN_STOPS
                     and not self.redis.sismember(self.key + ":dirty", source)):
                 out[source] = reason
         return out

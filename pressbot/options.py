@@ -65,3 +65,25 @@ class RunOptions:
                 raise ArgumentError(f"full: {full!r} must be 1 or 0")
             flag = text in _TRUE
         return cls(sources=sources, profile=profile, max_pages=pages, since=day, full=flag)
+
+
+#: pressbot's numeric settings: name -> (type, least value).
+_NUMERIC_SETTINGS = {
+    "PRESSBOT_FLUSH_ITEMS": (int, 1), "PRESSBOT_FLUSH_SECONDS": (float, 0),
+    "PRESSBOT_KNOWN_IN_A_ROW": (int, 0), "PRESSBOT_IDLE_CLOSE": (float, 0),
+    "PRESSBOT_RETRY_BACKOFF": (float, 0), "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
+}
+
+
+def check_settings(settings) -> None:
+    """Refuse a pressbot setting that cannot be used (``-s PRESSBOT_FLUSH_ITEMS=lots``) before
+    any request, naming the setting and what it accepts."""
+    for name, (kind, least) in _NUMERIC_SETTINGS.items():
+        raw = settings.get(name)
+        try:
+            value = kind(raw)
+        except (TypeError, ValueError):
+            what = "a whole number" if kind is int else "a number"
+            raise ArgumentError(f"setting {name}: {raw!r} is not {what}") from None
+        if value < least:
+            raise ArgumentError(f"setting {name}: {value} must be at least {least}")

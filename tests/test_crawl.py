@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 
 import jsonschema
 
 from pressbot import outcome
-from tests.conftest import FIXTURES, ROOT, run_crawl
+from pressbot.synthetic import SyntheticSite
+from tests.conftest import FIXTURES, ROOT, SYNTHETIC_PROFILE, run_crawl
 
 SCHEMA = json.loads((ROOT / "pressbot" / "schema" / "release.schema.json").read_text())
 
@@ -79,6 +81,14 @@ def test_max_pages_and_since_bound_the_walk(tmp_path, server):
     # Page 2 still had a July 22 entry, so it was read; page 3 (all older) was not.
     assert "/amnesty-ca/news/page-2.html" in server.hits
     assert "/amnesty-ca/news/page-3.html" not in server.hits
+    # Runs cut short by their own options did not walk the archive: the next plain run does,
+    # instead of stopping at the first known page, and collects what they left behind.
+    for workdir, before in ((tmp_path / "a", 6), (tmp_path / "b", 6)):
+        rest = run_crawl(workdir, server.url)
+        assert rest.returncode == 0, rest.stderr
+        records = rest.records()
+        assert len(records) == 15 and len({r["id"] for r in records}) == 15, workdir
+        assert json.loads((workdir / "runs" / "latest.json").read_text())["written"] == 15 - before
 
 
 def test_bad_arguments_fail_before_any_request(tmp_path, server):
@@ -104,3 +114,26 @@ def test_user_profile_file(tmp_path, server):
     assert result.returncode == 0, result.stderr
     records = result.records()
     assert len(records) == 15 and {r["source"] for r in records} == {"my-copy"}
+
+
+class BadDates(SyntheticSite):
+    """Release 7 is dated in the future, release 3 before 1990: a site's typos."""
+
+    def date(self, k: int) -> dt.date:
+        return {7: dt.date(2099, 1, 1), 3: dt.date(1970, 1, 1)}.get(k, super().date(k))
+
+
+def test_dates_that_cannot_be_trusted_are_written_null_counted_and_logged(tmp_path, serve):
+    srv = serve(BadDates(releases=10).hook)
+    result = run_crawl(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}")
+    assert result.returncode == 0, result.stderr
+    records = {int(r["url"].rsplit("/", 1)[1].split(".")[0]): r for r in result.records()}
+    assert len(records) == 10  # written all the same: nothing is lost over a typo
+    assert records[7]["published"] is None and "in the future" in records[7]["date_problem"]
+    assert records[3]["published"] is None and "before 1990" in records[3]["date_problem"]
+    assert records[7]["published_raw"] == "01 January 2099"
+    assert all(r["published"] and r["date_problem"] is None
+               for k, r in records.items() if k not in (3, 7))
+    summary = json.loads((tmp_path / "runs" / "latest.json").read_text())
+    assert summary["sources"]["synthetic"]["date_problems"] == 2
+    assert result.stderr.count("WARNING: synthetic: date") == 2

@@ -105,7 +105,7 @@ def test_endless_pages_are_bounded_by_max_pages(tmp_path, serve):
     result = crawl(tmp_path, srv, "-a", "max_pages=4")
     assert result.returncode == 0
     assert len(result.records()) == 40
-    assert result.source["stop_reason"] == "page limit"
+    assert result.source["stop_reason"] == "run page limit"
 
 
 def test_redirect_off_the_site_is_refused(tmp_path, serve, site):
@@ -262,6 +262,20 @@ def test_a_failing_write_is_an_internal_error_and_leaves_the_walk_open(tmp_path,
     result = crawl(tmp_path, srv, settings={"PRESSBOT_OUTPUT": "/dev/full",
                                             "PRESSBOT_FLUSH_ITEMS": "1"})
     assert result.returncode == outcome.INTERNAL_ERROR
+    assert "No space left on device" in result.stderr
+    from pressbot.state import open_state
+
+    state = open_state(str(tmp_path / "state.sqlite3"))
+    assert state.count() == 0 and not state.walk_complete("synthetic")
+    state.close()
+
+
+def test_a_failing_last_write_is_an_internal_error_not_a_clean_run(tmp_path, serve, site):
+    # Batches of 1000: nothing is written before the spider closes, and then the disk is full.
+    srv = serve(site.hook)
+    result = crawl(tmp_path, srv, settings={"PRESSBOT_OUTPUT": "/dev/full"})
+    assert result.returncode == outcome.INTERNAL_ERROR, result.stderr
+    assert "could not write its last releases to /dev/full" in result.stderr
     assert "No space left on device" in result.stderr
     from pressbot.state import open_state
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -49,6 +50,9 @@ class Command(ScrapyCrawl):
                     self.exitcode = code
                     return
         if errors or self.crawler_process.bootstrap_failed:
+            for exc in errors:  # unexpected: say what it was, with where it came from
+                print("pressbot: internal error while starting the crawl:", file=sys.stderr)
+                traceback.print_exception(exc, file=sys.stderr)
             self.exitcode = outcome.INTERNAL_ERROR
             return
         self.exitcode = outcome.exit_code(crawler.stats.get_stats())

@@ -9,18 +9,15 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
-from pressbot import __version__, distributed
+from pressbot import __version__, distributed, outcome
 from pressbot.dates import DateProblem, parse_date
 from pressbot.items import Release, canonical_url, content_hash, release_id
 from pressbot.ledger import Ledger
 from pressbot.middlewares import is_local_url
 from pressbot.normalise import normalise
-from pressbot.options import RunOptions
+from pressbot.options import RunOptions, check_settings
 from pressbot.parsing import check_listing, page_from_bytes, parse_detail, parse_listing
 from pressbot.profiles import Profile, load_profile, load_sources
-
-#: Why a source's walk stopped; the first four are clean ends of a walk.
-CLEAN_STOPS = ("caught up", "page limit", "date limit", "end of archive")
 
 
 class ReleasesSpider(scrapy.Spider):
@@ -45,6 +42,7 @@ class ReleasesSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        check_settings(settings)
         fixtures = settings.get("PRESSBOT_FIXTURES_URL")
         opts = spider.options
         if opts.profile:
@@ -158,7 +156,6 @@ class ReleasesSpider(scrapy.Spider):
                 yield Release(source=source, listing_url=response.url, **entry)
 
         next_url = self._next_url(listing, profile, page_no)
-        limit = min(profile.max_pages, self.options.max_pages or profile.max_pages)
         if report["drift"] and not listing.entries:
             self._stop(source, "drift")
         elif end_of_template:
@@ -169,8 +166,10 @@ class ReleasesSpider(scrapy.Spider):
         # later page. (The last, not the first: a sticky post at the top may be old.)
         elif older and older[-1]:
             self._stop(source, "date limit")
-        elif page_no >= limit:
+        elif page_no >= profile.max_pages:
             self._stop(source, "page limit")
+        elif self.options.max_pages and page_no >= self.options.max_pages:
+            self._stop(source, "run page limit")
         elif next_url is None:
             self._stop(source, "end of archive")
         elif canonical_url(next_url) in self._visited[source]:
@@ -304,7 +303,7 @@ class ReleasesSpider(scrapy.Spider):
         if self.tracker is not None:
             return self.tracker.finished(self.profiles)
         return {s: r["stop_reason"] for s, r in self.report.items()
-                if r["stop_reason"] in CLEAN_STOPS and not r["errors"] and not r["drift"]}
+                if r["stop_reason"] in outcome.CLEAN_STOPS and not r["errors"] and not r["drift"]}
 
     # --- helpers ---------------------------------------------------------------------------
     def _before_since(self, profile: Profile, raw: str | None) -> bool:
