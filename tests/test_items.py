@@ -7,7 +7,7 @@ import random
 import pytest
 from w3lib.url import canonicalize_url
 
-from pressbot.items import canonical_url, release_id
+from pressbot.items import canonical_url, content_hash, release_id
 
 HOSTS = ["e.com", "a-b.example.org", "1.2.3.4", "E.com", "e.com.", "xn--caf-dma.com", "xn--a.com",
          "e..com", "-e.com", "localhost", "café.example"]
@@ -55,3 +55,23 @@ def test_release_id_is_relative_to_the_base_and_ignores_the_fragment():
     b = release_id("s", "https://mirror.invalid/", "https://mirror.invalid/news/1.html")
     assert a == b and len(a) == 20
     assert release_id("other", "http://127.0.0.1:8000/", "http://127.0.0.1:8000/news/1.html") != a
+
+
+BASE_RECORD = {"id": "a", "source": "s", "url": "https://x.invalid/1", "title": "Title",
+               "published": "2020-07-08", "summary": "One.\n\nTwo.", "subtitle": "Sub",
+               "listing_url": "https://x.invalid/news", "crawled_at": "2026-11-25T10:00:00Z",
+               "revision": 1}
+
+
+@pytest.mark.parametrize("field", ["title", "published", "summary", "subtitle"])
+def test_a_change_of_content_is_a_revision(field):
+    changed = {**BASE_RECORD, field: "something else"}
+    assert content_hash(changed) != content_hash(BASE_RECORD)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("listing_url", "https://x.invalid/news?page=2"), ("crawled_at", "2026-11-26T10:00:00Z"),
+    ("revision", 2), ("id", "b"), ("body", "The full text."), ("author", "Press office"),
+])
+def test_where_and_when_a_release_was_seen_is_not_a_revision(field, value):
+    assert content_hash({**BASE_RECORD, field: value}) == content_hash(BASE_RECORD)
