@@ -5,6 +5,7 @@ Nothing here knows about Scrapy's engine: tests feed saved pages straight in.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -52,7 +53,14 @@ def page_from_bytes(body: bytes, url: str, encoding: str = "utf-8", fmt: str = "
     if fmt == "json":
         return Page(text=body.decode(encoding or "utf-8", errors="replace"), type="json")
     if fmt == "html":
-        parser = _html_parser(encoding or "utf-8", ids)
+        try:
+            parser = _html_parser(encoding or "utf-8", ids)
+        except LookupError:
+            # An encoding libxml2 does not know (euc_jp, utf-16-le, mac-roman): decoded here
+            # if Python knows it, else read as UTF-8; either way parsed as UTF-8.
+            with contextlib.suppress(LookupError):
+                body = body.decode(encoding, errors="replace").encode("utf-8")
+            parser = _html_parser("utf-8", ids)
         root = etree.fromstring(body or b"<html/>", parser=parser, base_url=url)
         if root is None:  # only whitespace or comments
             root = etree.fromstring(b"<html/>", parser=parser)
@@ -135,7 +143,11 @@ def parse_detail(page: Page, url: str, profile: Profile) -> dict[str, str | None
         author = ld.get("author")
         if isinstance(author, list) and author:
             author = author[0]
-        out["author"] = _str(author.get("name") if isinstance(author, dict) else author)
+        if isinstance(author, dict):
+            author = author.get("name")
+        if isinstance(author, list):  # {"name": ["A", "B"]}
+            author = ", ".join(str(a) for a in author if a) or None
+        out["author"] = _str(author) if isinstance(author, str | int | float) else None
     return out
 
 
@@ -145,6 +157,8 @@ def _json_ld(root: etree._Element) -> dict:
         try:
             data = json.loads(text)
         except ValueError:
+            continue
+        if not isinstance(data, list | dict):
             continue
         for obj in data if isinstance(data, list) else data.get("@graph", [data]):
             if isinstance(obj, dict) and ("datePublished" in obj or "headline" in obj):
@@ -295,9 +309,11 @@ def _joiner(base: str):
     def join(href: str) -> str | None:
         href = href.strip()
         # urljoin drops an empty query, fragment or ;params, resolves dot segments and empty
-        # ones (a//b), and checks brackets (IPv6 hosts): all of those go to urljoin.
+        # ones (a//b), removes tabs and newlines, and checks brackets (IPv6 hosts): all of those
+        # go to urljoin.
         if href and href[-1] not in "?#" and "?#" not in href and ";" not in href \
-                and "[" not in href and "]" not in href:
+                and "[" not in href and "]" not in href and "\t" not in href \
+                and "\n" not in href and "\r" not in href:
             if href.startswith(("http://", "https://")):
                 host = 7 if href[4] == ":" else 8
                 if href[host:host + 1] not in ("", "/", "?", "#"):  # absolute, with a host
@@ -403,7 +419,10 @@ def _base_url(root: etree._Element, url: str) -> str:
     for base in root.iter("base"):
         href = base.get("href")
         if href is not None:
-            return urljoin(url, href.strip())
+            try:
+                return urljoin(url, href.strip())
+            except ValueError:  # <base href="http://[oops/">: as if there were none
+                return url
     return url
 
 

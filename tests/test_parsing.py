@@ -11,7 +11,7 @@ import pytest
 
 from pressbot.dates import parse_date
 from pressbot.normalise import squash
-from pressbot.parsing import _joiner, element_text, page_from_bytes, parse_listing
+from pressbot.parsing import _joiner, element_text, page_from_bytes, parse_detail, parse_listing
 from pressbot.profiles import available_sources, load_profile
 from tests.conftest import FIXTURES
 
@@ -171,7 +171,7 @@ def test_links_join_as_urljoin_joins_them():
     for _ in range(30_000):
         base = rnd.choice(_LINK_BASES)
         href = rnd.choice(_LINK_STARTS) + "".join(
-            rnd.choice("ab/.?#;:é% 0-_=&@[]") for _ in range(rnd.randint(0, 8)))
+            rnd.choice("ab/.?#;:é% 0-_=&@[]\t\n") for _ in range(rnd.randint(0, 8)))
         try:
             want = urljoin(base, href.strip())
         except ValueError:  # http://[oops: a missing URL, not a crashed page
@@ -219,3 +219,27 @@ summary = { xpath = "../@data-kind" }""")
         ("First one", "https://p.invalid/a", "2 July 2020", "Release"),
         ("Second", "https://p.invalid/b", "1 July 2020", "Release")]
     assert listing.missing == {}
+
+
+@pytest.mark.parametrize("encoding", ["euc_jp", "utf-16-le", "mac-roman", "x-no-such-encoding"])
+def test_pages_in_encodings_libxml2_does_not_know(encoding):
+    text = "Communiqué 日本" if encoding in ("euc_jp", "utf-16-le") else "Communiqué"
+    codec = "utf-8" if encoding.startswith("x-") else encoding
+    html = f"<html><body><p>{text}</p></body></html>".encode(codec)
+    page = page_from_bytes(html, "https://x.invalid/", encoding)
+    assert page.root.xpath("string(//p)") == text
+
+
+def test_hostile_base_and_json_ld_lose_nothing():
+    profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
+    html = b"""<html><head><base href="http://[oops/"></head><body><div class="view-news">
+      <div class="views-row"><article class="node--view-mode-teaser"><h3 class="node__title">
+      <a href="/a">A</a></h3><div class="node__date">July 2, 2020</div></article></div></div>
+      </body></html>"""
+    url = "https://x.invalid/news"
+    assert parse_listing(page_from_bytes(html, url), url, profile).entries[0]["url"] == \
+        "https://x.invalid/a"
+    for ld, author in [("null", None), ('"text"', None), ('[1, {"headline": "h"}]', None),
+                       ('{"headline": "h", "author": {"name": ["A", "B"]}}', "A, B")]:
+        page = page_from_bytes(f'<script type="application/ld+json">{ld}</script>'.encode(), url)
+        assert parse_detail(page, url, profile)["author"] == author, ld
