@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import re
 from functools import lru_cache
 
@@ -58,6 +59,9 @@ def _parse(text: str, formats: tuple[str, ...], languages: tuple[str, ...],
         "STRICT_PARSING": True,  # day, month and year must all be printed: never guess
         "PREFER_DAY_OF_MONTH": "first",
         "RETURN_AS_TIMEZONE_AWARE": False,
+        # Printed dates only: no "yesterday" or "2 days ago" (relative to the clock, and
+        # cached) and no bare Unix timestamps.
+        "PARSERS": ["custom-formats", "absolute-time"],
     }
     if order:
         settings["DATE_ORDER"] = order
@@ -73,11 +77,14 @@ def parse_datetime(text: str | None) -> str | None:
     if not text:
         return None
     text = text.strip()
-    if "T" not in text and " " not in text[10:11]:
-        return None
     try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
+        if text[:4].isdigit() and ("T" in text or " " in text[10:11]):
+            moment = dt.datetime.fromisoformat(text)
+        elif ":" in text:  # RFC 822, as RSS's pubDate: "Wed, 08 Jul 2020 09:00:00 +0000"
+            moment = email.utils.parsedate_to_datetime(text)
+        else:
+            return None
+    except (ValueError, TypeError):
         return None
     if moment.tzinfo is None:
         return moment.isoformat(timespec="seconds")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pressbot.dates import DateProblem, parse_date
+from pressbot.dates import DateProblem, parse_date, parse_datetime
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -65,3 +65,23 @@ def test_feed_and_api_dates(text, expected):
 def test_refused(text, problem):
     with pytest.raises(DateProblem, match=problem):
         parse_date(text, ("%B %d, %Y",), ("en",), today=TODAY)
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2 days ago", "1594166400", "in 3 weeks"])
+def test_relative_dates_and_timestamps_are_not_read(text):
+    with pytest.raises(DateProblem, match="unparseable date"):
+        parse_date(text, (), ("en",), today=TODAY)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2020-07-08T09:00:00Z", "2020-07-08T09:00:00Z"),
+    ("2020-07-08T09:00:00+02:00", "2020-07-08T09:00:00+02:00"),
+    ("Wed, 08 Jul 2020 09:00:00 +0000", "2020-07-08T09:00:00Z"),  # RSS pubDate
+    ("Wed, 08 Jul 2020 09:00:00 -0400", "2020-07-08T09:00:00-04:00"),
+    ("Wed, 08 Jul 2020 09:00:00 GMT", "2020-07-08T09:00:00Z"),
+    ("2020-07-08", None),  # a day, not a time
+    ("08 July 2020", None),
+    ("not a date: 12:00", None),
+])
+def test_published_at_reads_iso_and_rfc_822_times(text, expected):
+    assert parse_datetime(text) == expected
