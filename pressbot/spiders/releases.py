@@ -258,8 +258,9 @@ class ReleasesSpider(scrapy.Spider):
         # Scrapy's offsite filter drops a redirect off the site when it is scheduled, without
         # calling the errback: note it here so that it reaches the run summary.
         source = request.meta.get("pressbot_source")
-        if source and request.meta.get("redirect_urls") and not self._on_site(
-                request.url, self.profiles[source]):
+        # (Release pages may live elsewhere: allow_offsite lets their redirects through too.)
+        if source and request.meta.get("redirect_urls") and not request.meta.get("allow_offsite") \
+                and not self._on_site(request.url, self.profiles[source]):
             self._trap(source, request.url,
                        f"redirected off the site from {request.meta['redirect_urls'][0]}")
 
