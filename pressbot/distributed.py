@@ -95,9 +95,6 @@ class RunTracker:
         for suffix in ("pending", "stops", "dirty", "requests", "dupefilter"):
             self.redis.expire(f"{self.key}:{suffix}", self.TTL)
 
-    def done(self, source: str) -> None:
-        self.redis.hincrby(self.key + ":pending", source, -1)
-
     def stopped(self, source: str, reason: str) -> None:
         if reason in outcome.CLEAN_STOPS:
             self.redis.hsetnx(self.key + ":stops", source, reason)

@@ -10,8 +10,9 @@ OK = 0
 BAD_CONFIG = 64
 #: Drift: a listing page's selectors stopped matching (EX_DATAERR): the site changed.
 DRIFT = 65
-#: Pages that still failed after retries (EX_UNAVAILABLE): the next run picks their entries up.
-PAGES_FAILED = 69
+#: Pages that still failed after retries, or a state that cannot be reached (EX_UNAVAILABLE):
+#: the next run picks their entries up.
+PAGES_FAILED = UNAVAILABLE = 69
 #: An unexpected error in pressbot's own code (EX_SOFTWARE): see the log.
 INTERNAL_ERROR = 70
 #: Another run holds the lock on the state (EX_TEMPFAIL): nothing was done, try later.
@@ -28,7 +29,7 @@ DESCRIPTIONS = {
     OK: "clean run",
     BAD_CONFIG: "bad arguments or profile",
     DRIFT: "drift: selectors stopped matching",
-    PAGES_FAILED: "pages failed after retries",
+    PAGES_FAILED: "pages failed after retries, or the state unreachable",
     INTERNAL_ERROR: "internal error",
     LOCKED: "another run holds the lock",
     INTERRUPTED: "interrupted",

@@ -25,6 +25,10 @@ class LockHeld(RuntimeError):
     """Another run holds the state's lock."""
 
 
+class StateUnavailable(RuntimeError):
+    """The state cannot be reached (a Redis server down) or used (its client not installed)."""
+
+
 @dataclass(frozen=True)
 class Seen:
     """What the state knows of one release."""
@@ -238,11 +242,18 @@ class RedisState:
     CLAIM_TTL_S = 600
 
     def __init__(self, url: str, prefix: str = "pressbot") -> None:
-        import redis  # only needed for this backend
+        try:
+            import redis  # only needed for this backend
+        except ImportError:
+            raise StateUnavailable("a redis:// state needs the Redis client: "
+                                   "pip install 'pressbot[distributed]'") from None
 
         self.url = url
         self.redis = redis.Redis.from_url(url, decode_responses=True)
-        self.redis.ping()
+        try:
+            self.redis.ping()
+        except redis.ConnectionError as exc:
+            raise StateUnavailable(f"cannot reach the Redis state at {url}: {exc}") from None
         self.k = {name: f"{prefix}:{name}" for name in ("releases", "outputs", "walks", "lock")}
         self.claim_prefix = f"{prefix}:claim:"
         self.run_prefix = f"{prefix}:run:"

@@ -224,3 +224,14 @@ def test_sigint_is_interrupted_and_keeps_what_was_written(tmp_path, serve):
     assert done.returncode == 0
     assert summary(tmp_path)["sources"]["synthetic"]["mode"] == "full"
     assert len({r["id"] for r in done.records()}) == 200 == len(done.records())
+
+
+def test_an_unreachable_redis_state_is_unavailable_with_a_message(tmp_path, serve):
+    from pressbot.devserver import free_port
+
+    srv = serve(SyntheticSite(releases=10).hook)
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    result = crawl(tmp_path, srv.url, settings={"PRESSBOT_STATE": url})
+    assert result.returncode == outcome.UNAVAILABLE == 69
+    assert f"pressbot: error: cannot reach the Redis state at {url}" in result.stderr
+    assert srv.hits == [] and not (tmp_path / "releases.jsonl").exists()

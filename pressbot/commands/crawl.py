@@ -11,11 +11,11 @@ from scrapy.exceptions import UsageError
 from pressbot import outcome
 from pressbot.options import ArgumentError
 from pressbot.profiles import ProfileError
-from pressbot.state import LockHeld
+from pressbot.state import LockHeld, StateUnavailable
 
 #: Errors raised while the crawl starts that are the user's to fix, and their exit codes.
 _START_ERRORS = {ArgumentError: outcome.BAD_CONFIG, ProfileError: outcome.BAD_CONFIG,
-                 LockHeld: outcome.LOCKED}
+                 LockHeld: outcome.LOCKED, StateUnavailable: outcome.UNAVAILABLE}
 
 
 class Command(ScrapyCrawl):
