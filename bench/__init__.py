@@ -532,7 +532,7 @@ def run_benchmark(sizes: Sequence[int] = (200, 2000), repeats: int = 3,
             else:
                 results["distributed"] = {"skipped": "left out (--no-distributed)"}
         log("parser throughput")
-        results["parse"] = parse_throughput(parse_seconds, rounds=max(3, repeats))
+        results["parse"] = parse_throughput(parse_seconds, rounds=max(5, repeats))
     finally:
         if own_dir:
             shutil.rmtree(workroot, ignore_errors=True)
