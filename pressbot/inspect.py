@@ -12,12 +12,14 @@ import urllib.request
 from pathlib import Path
 from typing import TextIO
 
+from lxml import etree
+from w3lib.encoding import html_body_declared_encoding
+
 from pressbot.dates import DateProblem, parse_date
 from pressbot.normalise import clean_text
 from pressbot.parsing import (
     _compiled,
     check_listing,
-    extract,
     page_from_bytes,
     parse_detail,
     parse_listing,
@@ -27,14 +29,16 @@ from pressbot.profiles import Profile, Selector, available_sources, load_profile
 MAX_BYTES = 8 * 1024 * 1024
 
 
-def read_page(page: str, user_agent: str) -> tuple[bytes, str]:
-    """The bytes of a saved page or a live URL, and the URL to resolve its links against."""
+def read_page(page: str, user_agent: str) -> tuple[bytes, str, str | None]:
+    """The bytes of a saved page or a live URL, the URL to resolve its links against, and the
+    encoding its server declared (None for a file)."""
     if page.startswith(("http://", "https://")):
         request = urllib.request.Request(page, headers={"User-Agent": user_agent})
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http(s) only
-            return response.read(MAX_BYTES), response.geturl()
+            return (response.read(MAX_BYTES), response.geturl(),
+                    response.headers.get_content_charset())
     path = Path(page)
-    return path.read_bytes(), path.resolve().as_uri()
+    return path.read_bytes(), path.resolve().as_uri(), None
 
 
 def resolve_profile(name_or_path: str, fixtures_url: str | None = None) -> Profile:
@@ -52,9 +56,12 @@ def why_empty(node, sel: Selector) -> str:
     return f"{sel} matched {len(matches)} node(s) with no text"
 
 
-def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: bool = False) -> int:
-    """Print the page's entries field by field; returns the number of drift problems."""
-    page = page_from_bytes(body, url, "utf-8", "html" if detail else profile.format)
+def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: bool = False,
+                 encoding: str | None = None) -> int:
+    """Print the page's entries field by field, as the crawl reads them; returns the number of
+    drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8."""
+    encoding = encoding or html_body_declared_encoding(body) or "utf-8"
+    page = page_from_bytes(body, url, encoding, "html" if detail else profile.format)
     print(f"profile {profile.name} ({profile.path})", file=out)
     print(f"page    {url} ({len(body):,} bytes)", file=out)
     if detail:
@@ -63,12 +70,14 @@ def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: b
         return 0
     listing = parse_listing(page, url, profile)
     print(f"entry   {profile.entry} matched {len(listing.entries)} entries\n", file=out)
+    # The entries' nodes, as parse_listing selected them, to say why a field came out empty.
     nodes = (page.jmespath(profile.entry.query) if profile.format == "json"
-             else _compiled(profile.entry.xpath)(page.root))
-    for i, (entry, node) in enumerate(zip(listing.entries, nodes, strict=False), 1):
+             else [n for n in _compiled(profile.entry.xpath)(page.root)
+                   if isinstance(n, etree._Element)])
+    for i, (entry, node) in enumerate(zip(listing.entries, nodes, strict=True), 1):
         print(f"#{i}", file=out)
         for name, sel in profile.fields.items():
-            value = extract(node, sel)
+            value = entry["published_raw" if name == "published" else name]
             if value is None:
                 print(f"  {name:<10} (empty: {why_empty(node, sel)})", file=out)
             elif name == "published":

@@ -42,3 +42,22 @@ def test_inspect_command_bad_profile(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == outcome.BAD_CONFIG
     assert f"pressbot: error: {bad}: [base_url]" in proc.stderr
+
+
+def test_inspect_reads_the_page_in_the_encoding_it_declares():
+    profile = resolve_profile("amnesty-ca")
+    body = (FIXTURES / "amnesty-ca" / "news" / "page-3.html").read_text(encoding="utf-8")
+    body = body.replace("<head>", '<head><meta charset="windows-1252">', 1)
+    body = body.replace("Airstrikes kill civilians", "Frappes aériennes", 1)
+    out = io.StringIO()
+    inspect_page(profile, body.encode("cp1252", errors="replace"),
+                 "https://www.amnesty.ca/news/page-3.html", out)
+    assert "Frappes aériennes" in out.getvalue()
+
+
+def test_inspect_command_bad_url():
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", "amnesty-ca",
+                           "http://[oops/news"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == outcome.BAD_CONFIG
+    assert "pressbot: error: cannot read http://[oops/news" in proc.stderr

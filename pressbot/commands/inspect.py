@@ -34,14 +34,15 @@ class Command(ScrapyCommand):
             raise UsageError("give a profile (name or file) and a page (file or URL)")
         try:
             profile = resolve_profile(args[0], self.settings.get("PRESSBOT_FIXTURES_URL"))
-            body, url = read_page(args[1], self.settings.get("USER_AGENT"))
+            body, url, encoding = read_page(args[1], self.settings.get("USER_AGENT"))
         except ProfileError as exc:
             print(f"pressbot: error: {exc}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
             return
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # a missing file, a dead server, a bad URL
             print(f"pressbot: error: cannot read {args[1]}: {exc}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
             return
-        drift = inspect_page(profile, body, opts.url or url, sys.stdout, detail=opts.detail)
+        drift = inspect_page(profile, body, opts.url or url, sys.stdout, detail=opts.detail,
+                             encoding=encoding)
         self.exitcode = outcome.DRIFT if drift else outcome.OK
