@@ -38,6 +38,11 @@ class CrawlResult:
     def feed_records(self) -> list[dict]:
         return read_jsonl(self.feed) if self.feed else []
 
+    @property
+    def summary(self) -> dict:
+        """The run summary the run wrote (crawl_command puts runs/ beside the output)."""
+        return json.loads((self.output.parent / "runs" / "latest.json").read_text())
+
 
 def read_jsonl(path: Path) -> list[dict]:
     if not path.exists():

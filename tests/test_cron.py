@@ -20,16 +20,8 @@ from tests.conftest import (
 )
 
 
-def summary(workdir) -> dict:
-    return json.loads((workdir / "runs" / "latest.json").read_text())
-
-
-
-
 def crawl(workdir, url, *args, **kw):
-    settings = {"PRESSBOT_RUNS_DIR": str(workdir / "runs"), **kw.pop("settings", {})}
-    return run_crawl(workdir, url, "-a", f"profile={SYNTHETIC_PROFILE}", *args,
-                     settings=settings, **kw)
+    return run_crawl(workdir, url, "-a", f"profile={SYNTHETIC_PROFILE}", *args, **kw)
 
 
 def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
@@ -40,7 +32,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     assert first.returncode == 0, first.stderr
     assert len(first.records()) == 95
     assert len(listing_hits(srv)) == 10
-    s = summary(tmp_path)["sources"]["synthetic"]
+    s = first.summary["sources"]["synthetic"]
     assert (s["mode"], s["stop_reason"], s["pages"], s["new"]) == ("full", "end of archive", 10, 95)
 
     # Nothing changed: one listing page, nothing written.
@@ -49,7 +41,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     assert second.returncode == 0, second.stderr
     assert listing_hits(srv) == ["/synthetic/news/index.html"]
     assert len(second.records()) == 95
-    s = summary(tmp_path)["sources"]["synthetic"]
+    s = second.summary["sources"]["synthetic"]
     assert (s["mode"], s["stop_reason"], s["new"], s["duplicates"]) == (
         "incremental", "caught up", 0, 10)
 
@@ -104,7 +96,7 @@ def test_an_interrupted_walk_is_finished_by_the_next_run(tmp_path, serve, state_
     first = crawl(tmp_path, srv.url, settings={"RETRY_TIMES": "1"})
     assert first.returncode == outcome.PAGES_FAILED
     assert len(first.records()) == 20
-    s = summary(tmp_path)["sources"]["synthetic"]
+    s = first.summary["sources"]["synthetic"]
     assert s["stop_reason"] == "error" and s["failed_pages"] == 1
     assert s["errors"][0]["url"].endswith("/synthetic/news/page-3.html")
     assert s["errors"][0]["error"] == "HTTP 503"
@@ -112,21 +104,20 @@ def test_an_interrupted_walk_is_finished_by_the_next_run(tmp_path, serve, state_
     broken.clear()
     second = crawl(tmp_path, srv.url)
     assert second.returncode == 0, second.stderr
-    assert summary(tmp_path)["sources"]["synthetic"]["mode"] == "full"
+    assert second.summary["sources"]["synthetic"]["mode"] == "full"
     assert len(second.records()) == 50
     assert len({r["id"] for r in second.records()}) == 50
 
 
 def test_drift_names_the_selector_and_fails(tmp_path, serve):
     srv = serve()
-    result = run_crawl(tmp_path, f"{srv.url}/redesign",
-                       settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    result = run_crawl(tmp_path, f"{srv.url}/redesign")
     assert result.returncode == outcome.DRIFT, result.stderr
     message = ("entry selector css:.view-news .views-row article.node--view-mode-teaser matched "
                "0 entries")
     assert message in result.stderr
     assert f"{srv.url}/redesign/amnesty-ca/news/index.html" in result.stderr
-    s = summary(tmp_path)
+    s = result.summary
     assert s["exit_code"] == outcome.DRIFT
     assert s["sources"]["amnesty-ca"]["drift"][0]["problem"].startswith(message)
     assert s["sources"]["amnesty-ca"]["stop_reason"] == "drift"
@@ -148,7 +139,7 @@ def test_drift_in_a_required_field(tmp_path, serve):
     assert "field 'title' selector css:h2.title a found nothing in 10 of 10 entries" in result.stderr
     assert "field 'url' selector" in result.stderr
     # Entries without a title are dropped and counted, never written half-empty.
-    s = summary(tmp_path)["sources"]["synthetic"]
+    s = result.summary["sources"]["synthetic"]
     assert s["dropped"] == {"missing_title": 10, "missing_id": 10, "missing_url": 10}
     assert len(result.records()) == 10  # the second page was still fine
 
@@ -206,8 +197,7 @@ def test_an_unexpected_error_at_start_is_an_internal_error_that_says_what(tmp_pa
 def test_sigint_is_interrupted_and_keeps_what_was_written(tmp_path, serve):
     site = SyntheticSite(releases=200, per_page=10, delay=0.2)
     srv = serve(site.hook)
-    cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}",
-                        settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.monotonic() + 20
@@ -218,11 +208,12 @@ def test_sigint_is_interrupted_and_keeps_what_was_written(tmp_path, serve):
     assert proc.returncode == outcome.INTERRUPTED, err
     written = [json.loads(x) for x in (tmp_path / "releases.jsonl").read_text().splitlines()]
     assert len(written) >= 20
-    assert summary(tmp_path)["finish_reason"] == "shutdown"
+    assert json.loads((tmp_path / "runs" / "latest.json").read_text())["finish_reason"] == \
+        "shutdown"
     # The walk was not finished, so the next run is a full walk and completes the set.
-    done = crawl(tmp_path, srv.url, settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    done = crawl(tmp_path, srv.url)
     assert done.returncode == 0
-    assert summary(tmp_path)["sources"]["synthetic"]["mode"] == "full"
+    assert done.summary["sources"]["synthetic"]["mode"] == "full"
     assert len({r["id"] for r in done.records()}) == 200 == len(done.records())
 
 

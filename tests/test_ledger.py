@@ -1,4 +1,5 @@
-"""The ledger and SQLite state: write-then-record, recovery after a crash, the run lock."""
+"""The ledger: write-then-record, recovery after a crash, a full disk (the state contract is
+tests/test_state.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from pressbot.items import content_hash
 from pressbot.ledger import Ledger
-from pressbot.state import LockHeld, SQLiteState
+from pressbot.state import SQLiteState
 
 
 def record(n: int, revision: int = 1, title: str | None = None) -> dict:
@@ -88,26 +89,6 @@ def test_rotated_output_starts_afresh_without_rewriting(tmp_path):
     ledger.write(record(2))
     ledger.close()
     assert [r["id"] for r in lines(out)] == [f"{2:020x}"]
-
-
-def test_revision_only_moves_forward(tmp_path):
-    state = SQLiteState(tmp_path / "s.sqlite3")
-    from pressbot.state import Seen
-    state.record([Seen("a", "s", "h2", 2)], "out", 10)
-    state.record([Seen("a", "s", "h1", 1)], "out", 20)
-    assert state.lookup(["a"])["a"] == Seen("a", "s", "h2", 2)
-    assert state.output_offset("out") == 20
-
-
-def test_lock_is_exclusive_and_released(tmp_path):
-    first = SQLiteState(tmp_path / "s.sqlite3")
-    first.acquire_lock()
-    second = SQLiteState(tmp_path / "s.sqlite3")
-    with pytest.raises(LockHeld, match="holds the lock"):
-        second.acquire_lock()
-    first.close()
-    second.acquire_lock()
-    second.close()
 
 
 def test_a_line_is_json_lines_exactly_as_the_standard_library_writes_it(tmp_path):

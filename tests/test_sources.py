@@ -19,8 +19,7 @@ SITES = sorted(n for n, path in EXPECTED.items() if path is not None)
 @pytest.mark.parametrize("name", SITES)
 def test_source_crawls_its_fixture_exactly(tmp_path, server, name):
     expected = json.loads(EXPECTED[name].read_text(encoding="utf-8"))
-    result = run_crawl(tmp_path, server.url, "-a", f"source={name}",
-                       settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    result = run_crawl(tmp_path, server.url, "-a", f"source={name}")
     assert result.returncode == 0, result.stderr[-3000:]
     records = result.records()
 
@@ -31,14 +30,13 @@ def test_source_crawls_its_fixture_exactly(tmp_path, server, name):
             "published_raw": r["published_raw"]} for r in records]
     assert sorted(got, key=lambda r: r["path"]) == sorted(expected, key=lambda r: r["path"])
     assert len({r["id"] for r in records}) == len(expected)
-    summary = json.loads((tmp_path / "runs" / "latest.json").read_text())["sources"][name]
+    summary = result.summary["sources"][name]
     assert summary["stop_reason"] in ("end of archive", "page limit")
     assert summary["traps"] == [] and summary["drift"] == [] and summary["errors"] == []
     # A second run over the unchanged site reads one listing page and writes nothing.
-    again = run_crawl(tmp_path, server.url, "-a", f"source={name}",
-                      settings={"PRESSBOT_RUNS_DIR": str(tmp_path / "runs")})
+    again = run_crawl(tmp_path, server.url, "-a", f"source={name}")
     assert again.returncode == 0 and len(again.records()) == len(records)
-    summary = json.loads((tmp_path / "runs" / "latest.json").read_text())["sources"][name]
+    summary = again.summary["sources"][name]
     assert (summary["pages"], summary["stop_reason"]) == (1, "caught up")
 
 
