@@ -57,3 +57,16 @@ def test_identity_and_robots(tmp_path, server):
     assert server.agents == {"pressbot/0.1.0 (+https://data.example.org/pressbot)"}
     assert server.hits[0] == "/robots.txt"  # robots.txt is asked for first
     assert "AutoThrottle" not in result.stderr  # local fixtures: no throttling
+
+
+def test_several_sources_in_one_run_each_get_their_own_walk(tmp_path, server):
+    result = run_crawl(tmp_path, server.url, "-a", "source=wp-news,gouv-fr")
+    assert result.returncode == 0, result.stderr[-3000:]
+    by_source: dict[str, set[str]] = {}
+    for r in result.records():
+        by_source.setdefault(r["source"], set()).add(r["id"])
+    for name in ("wp-news", "gouv-fr"):
+        expected = json.loads(EXPECTED[name].read_text(encoding="utf-8"))
+        assert len(by_source[name]) == len(expected), name
+        assert result.summary["sources"][name]["stop_reason"] == "end of archive"
+    assert set(by_source) == {"wp-news", "gouv-fr"}
