@@ -23,8 +23,8 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from twisted.internet import task
 
-from pressbot import outcome
 from pressbot.options import ArgumentError
+from pressbot.walk import Stop
 
 
 def configure(settings) -> None:
@@ -95,23 +95,25 @@ class RunTracker:
         for suffix in ("pending", "stops", "dirty", "requests", "dupefilter"):
             self.redis.expire(f"{self.key}:{suffix}", self.TTL)
 
-    def stopped(self, source: str, reason: str) -> None:
-        if reason in outcome.CLEAN_STOPS:
-            self.redis.hsetnx(self.key + ":stops", source, reason)
+    def stopped(self, source: str, stop: Stop) -> None:
+        # A complete stop never hides an incomplete one another worker saw.
+        if stop.complete:
+            self.redis.hsetnx(self.key + ":stops", source, stop.label)
         else:
-            self.redis.hset(self.key + ":stops", source, reason)
+            self.redis.hset(self.key + ":stops", source, stop.label)
 
     def dirty(self, source: str) -> None:
         self.redis.sadd(self.key + ":dirty", source)
 
-    def finished(self, sources) -> dict[str, str]:
+    def finished(self, sources) -> dict[str, Stop]:
+        """The sources whose walk every worker of the run ended completely, nothing owed."""
         out = {}
         for source in sources:
             pending = int(self.redis.hget(self.key + ":pending", source) or 0)
-            reason = self.redis.hget(self.key + ":stops", source)
-            if (pending <= 0 and reason in outcome.CLEAN_STOPS
+            stop = Stop.from_label(self.redis.hget(self.key + ":stops", source))
+            if (pending <= 0 and stop is not None and stop.complete
                     and not self.redis.sismember(self.key + ":dirty", source)):
-                out[source] = reason
+                out[source] = stop
         return out
 
 
@@ -119,21 +121,23 @@ class IdleClose:
     """Keep a distributed worker alive while the shared frontier may still get work, pick that
     work up quickly, and close once the frontier has been empty for PRESSBOT_IDLE_CLOSE s."""
 
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-        self.wait = crawler.settings.getfloat("PRESSBOT_IDLE_CLOSE")
+    def __init__(self, engine, wait: float) -> None:
+        self.engine = engine
+        self.wait = wait
         self.idle_since: float | None = None
         self.poll = task.LoopingCall(self._poke)
-        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(self.busy, signal=signals.response_received)
-        crawler.signals.connect(self.opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("PRESSBOT_DISTRIBUTED"):
             raise NotConfigured
-        return cls(crawler)
+        # The engine is built after the extensions: ask the crawler for it when it is needed.
+        ext = cls(_Engine(crawler), crawler.settings.getfloat("PRESSBOT_IDLE_CLOSE"))
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.busy, signal=signals.response_received)
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
 
     def opened(self, spider) -> None:
         self.poll.start(0.2, now=False)
@@ -141,21 +145,19 @@ class IdleClose:
     def closed(self, spider) -> None:
         if self.poll.running:
             self.poll.stop()
-        if getattr(spider, "tracker", None) is not None:
-            spider.tracker.expire_run()
 
     def busy(self, **kwargs) -> None:
         self.idle_since = None
 
     def _queue_size(self) -> int:
-        scheduler = getattr(getattr(self.crawler.engine, "_slot", None), "scheduler", None)
+        scheduler = getattr(self.engine.slot, "scheduler", None)
         return len(scheduler) if scheduler is not None else 0
 
     def _poke(self) -> None:
         # Scrapy looks at an idle spider again only on its 5-second heartbeat; other workers
         # fill the shared queue at any moment, and the idle time-out should end on time: ask
         # the engine for its next step now (it takes a request, or finds the spider idle).
-        slot = getattr(self.crawler.engine, "_slot", None)
+        slot = self.engine.slot
         if slot is not None:
             slot.nextcall.schedule()
 
@@ -167,3 +169,14 @@ class IdleClose:
         self.idle_since = self.idle_since or now
         if now - self.idle_since < self.wait:
             raise DontCloseSpider
+
+
+class _Engine:
+    """The crawler's engine slot, looked up when asked (Scrapy keeps it private: ``_slot``)."""
+
+    def __init__(self, crawler) -> None:
+        self._crawler = crawler
+
+    @property
+    def slot(self):
+        return getattr(self._crawler.engine, "_slot", None)

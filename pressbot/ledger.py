@@ -13,19 +13,13 @@ import json
 import logging
 import os
 import time
-import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-
-from scrapy import signals
 
 from pressbot.items import content_hash, record_line
 from pressbot.state import Seen, State, open_state
 
 logger = logging.getLogger(__name__)
-
-_BY_CRAWLER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
 
 class Ledger:
     """Output file plus state, written in that order, in batches."""
@@ -46,7 +40,7 @@ class Ledger:
         self._recent: dict[str, Seen | None] = {}
         self.written = 0
         #: Called after each flush with {source: records made durable} (distributed runs).
-        self.on_durable = None
+        self.on_durable: Callable[[dict[str, int]], object] | None = None
         self.repaired: list[str] = []
         # One run holds the lock and is the only writer; distributed workers share a run
         # instead (see pressbot.distributed) and claim each release before writing it.
@@ -58,21 +52,6 @@ class Ledger:
         # Unbuffered: what a failed write left behind can be cut back exactly (ftruncate).
         self._fd: int | None = os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._broken: str | None = None  # why no more lines may be written this run
-
-    @classmethod
-    def for_crawler(cls, crawler) -> Ledger:
-        """The crawler's one ledger, opened (and locked) by whichever component asks first."""
-        ledger = _BY_CRAWLER.get(crawler)
-        if ledger is None:
-            s = crawler.settings
-            distributed = s.getbool("PRESSBOT_DISTRIBUTED")
-            output = s.get("PRESSBOT_OUTPUT").replace("{worker}", s.get("PRESSBOT_WORKER_ID"))
-            ledger = cls(open_state(s.get("PRESSBOT_STATE")), output,
-                         s.getint("PRESSBOT_FLUSH_ITEMS"), lock=not distributed,
-                         batch_seconds=s.getfloat("PRESSBOT_FLUSH_SECONDS"))
-            _BY_CRAWLER[crawler] = ledger
-            crawler.signals.connect(ledger._spider_closed, signal=signals.spider_closed)
-        return ledger
 
     def known(self, ids: Iterable[str]) -> dict[str, Seen]:
         """Known releases among ``ids``, including those written but not yet committed."""
@@ -147,15 +126,6 @@ class Ledger:
                 self._broken = f"could not cut back a failed write ({exc})"
             raise
         self._offset += len(data)
-
-    def _spider_closed(self, spider, reason: str) -> None:
-        walks = spider.finished_walks(reason) if hasattr(spider, "finished_walks") else {}
-        try:
-            self.close(walks)
-        except Exception:
-            # Walks stay open (close() records them last): the next run walks them again.
-            spider.crawler.stats.inc_value("pressbot/internal_errors")
-            logger.exception("pressbot could not close its output %s and state", self.output)
 
     def close(self, finished_walks: dict[str, str] | None = None) -> None:
         """Flush, then record the sources whose walk ended cleanly: in that order, so a walk is

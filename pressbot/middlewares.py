@@ -8,42 +8,31 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import logging
 import socket
 import time
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest
+
+from pressbot.addresses import is_local_url, port_of, unsafe_ip
+from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
 
 
-def _unsafe_ip(text: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
-
-
-def is_local_url(url: str) -> bool:
-    """A file:// URL, or one whose host is a loopback, private or link-local address."""
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        return True
-    host = (parts.hostname or "").lower()
-    return host == "localhost" or host.endswith(".localhost") or _unsafe_ip(host)
-
-
-def _port(parts) -> int | None:
-    try:
-        return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    except ValueError:
-        return None
+def _trusted(start_urls: Iterable[str]) -> tuple[set[str], set[tuple[str, int | None]]]:
+    """Schemes and local (host, port) pairs that these start URLs vouch for."""
+    schemes, places = {"http", "https"}, set()
+    for url in start_urls:
+        parts = urlsplit(url)
+        if parts.scheme == "file":
+            schemes.add("file")
+        elif is_local_url(url):
+            places.add(((parts.hostname or "").lower(), port_of(parts)))
+    return schemes, places
 
 
 class UnsafeDestination(IgnoreRequest):
@@ -55,38 +44,30 @@ class SafeDestinationMiddleware:
     addresses (169.254.169.254 cloud metadata among them), after DNS resolution, unless a
     profile's own start URLs are on that very host (the bundled fixtures are)."""
 
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
+    def __init__(self, stats, start_urls: Mapping[str, Iterable[str]]) -> None:
+        """``start_urls``: each source's start URLs, the local places it vouches for."""
+        self.stats = stats
         self._resolved: dict[str, bool] = {}
+        self._by_source = {name: _trusted(urls) for name, urls in start_urls.items()}
+        # Requests of no source (robots.txt) may go where any source's start URLs go.
+        self._any = _trusted([u for urls in start_urls.values() for u in urls])
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def _trusted(self, source: str | None) -> tuple[set[str], set[tuple[str, int | None]]]:
-        """Schemes and local (host, port) pairs that the start URLs of the request's own
-        profile vouch for (of every profile, for requests of no profile such as robots.txt)."""
-        profiles = getattr(self.crawler.spider, "profiles", {})
-        chosen = [profiles[source]] if source in profiles else list(profiles.values())
-        schemes, places = {"http", "https"}, set()
-        for profile in chosen:
-            for url in profile.start_urls:
-                parts = urlsplit(url)
-                if parts.scheme == "file":
-                    schemes.add("file")
-                elif is_local_url(url):
-                    places.add(((parts.hostname or "").lower(), _port(parts)))
-        return schemes, places
+        # Outside a pressbot run (scrapy shell, scrapy fetch) no profile vouches for anything.
+        run = Run.of(crawler)
+        profiles = run.profiles if run is not None else {}
+        return cls(crawler.stats, {name: p.start_urls for name, p in profiles.items()})
 
     async def process_request(self, request):
         parts = urlsplit(request.url)
-        schemes, places = self._trusted(request.meta.get("pressbot_source"))
+        schemes, places = self._by_source.get(request.meta.get("pressbot_source"), self._any)
         if parts.scheme not in schemes:
             self._refuse(request, f"scheme {parts.scheme!r} is not crawled")
         if parts.scheme == "file":
             return None
         host = (parts.hostname or "").lower()
-        if (host, _port(parts)) in places:
+        if (host, port_of(parts)) in places:
             return None
         if is_local_url(request.url) or await self._resolves_inside(host, parts.port):
             self._refuse(request, f"{host} is a loopback, private or link-local address")
@@ -98,12 +79,12 @@ class SafeDestinationMiddleware:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, port or 80)
             except OSError:
                 return False  # let the download fail with Scrapy's own DNS error
-            self._resolved[host] = any(_unsafe_ip(info[4][0]) for info in infos
+            self._resolved[host] = any(unsafe_ip(info[4][0]) for info in infos
                                        if info[0] in (socket.AF_INET, socket.AF_INET6))
         return self._resolved[host]
 
     def _refuse(self, request, why: str) -> None:
-        self.crawler.stats.inc_value("pressbot/unsafe_refused")
+        self.stats.inc_value("pressbot/unsafe_refused")
         raise UnsafeDestination(f"refused {request.url}: {why}")
 
 
@@ -123,7 +104,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(self, request, response):
         if (response.status == 200 and not response.body and "pressbot_page" in request.meta
                 and not request.meta.get("dont_retry")):
-            retry = self._retry(request, "empty response")
+            retry = get_retry_request(
+                request, spider=self.crawler.spider, reason="empty response",
+                max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+                priority_adjust=request.meta.get("priority_adjust", self.priority_adjust))
             if retry is None:
                 raise EmptyResponse(f"empty 200 response from {request.url}")
             await asyncio.sleep(self._delay(retry, None))

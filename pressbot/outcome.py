@@ -20,11 +20,6 @@ LOCKED = 75
 #: The run was interrupted (SIGINT/SIGTERM) before it finished; what it wrote is kept.
 INTERRUPTED = 130
 
-#: The stops that end a walk cleanly: the next run may stop as soon as it is caught up. A walk
-#: cut short by the run's own options (-a max_pages: "run page limit"; -a since: "date limit")
-#: is not one: the next run walks the whole listing, so the older releases are still collected.
-CLEAN_STOPS = ("caught up", "page limit", "end of archive")
-
 DESCRIPTIONS = {
     OK: "clean run",
     BAD_CONFIG: "bad arguments or profile",

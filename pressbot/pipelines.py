@@ -1,4 +1,9 @@
-"""Item pipelines, one job each: normalise, validate, deduplicate, write."""
+"""Item pipelines, one job each: normalise, validate, deduplicate, write.
+
+Each takes its collaborators (profiles, the ledger, the stats) in ``__init__``; ``from_crawler``
+finds them in the crawl's run (pressbot.run), and stands aside (NotConfigured) in a crawl that
+is not one of pressbot's runs, such as ``scrapy shell``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ from collections import Counter
 from collections.abc import MutableMapping
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from pressbot.items import Release, content_hash
 from pressbot.ledger import Ledger
 from pressbot.normalise import normalise
+from pressbot.profiles import Profile
+from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +36,21 @@ def fields(item) -> MutableMapping:
 
 
 class _Base:
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
+    def __init__(self, stats) -> None:
+        self.stats = stats
         self.counts: Counter[tuple[str | None, str]] = Counter()
+
+    @staticmethod
+    def _run(crawler) -> Run:
+        run = Run.of(crawler)
+        if run is None:
+            raise NotConfigured("not a pressbot run")
+        return run
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        cls._run(crawler)
+        return cls(crawler.stats)
 
     def count(self, item: MutableMapping, key: str) -> None:
         # Tallied here, added to the crawl stats when the spider closes: Scrapy 2.19's stats
@@ -53,9 +67,17 @@ class _Base:
 class NormalisePipeline(_Base):
     """Clean text, canonical URL and stable id, ISO date (or null with the reason), crawl time."""
 
+    def __init__(self, stats, profiles: dict[str, Profile]) -> None:
+        super().__init__(stats)
+        self.profiles = profiles
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats, cls._run(crawler).profiles)
+
     def process_item(self, item):
         a = fields(item)
-        profile = self.crawler.spider.profiles[a["source"]]
+        profile = self.profiles[a["source"]]
         a.update(normalise(a, profile))  # (a copy: updating a from itself is safe)
         if a.get("date_problem"):
             # Never guess: keep the raw text, leave the date null, and say so.
@@ -84,9 +106,13 @@ class ValidatePipeline(_Base):
 class DeduplicatePipeline(_Base):
     """Drop releases already written (this run or an earlier one); number changed ones."""
 
-    def __init__(self, crawler) -> None:
-        super().__init__(crawler)
-        self.ledger = Ledger.for_crawler(crawler)
+    def __init__(self, stats, ledger: Ledger) -> None:
+        super().__init__(stats)
+        self.ledger = ledger
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats, cls._run(crawler).ledger)
 
     def process_item(self, item):
         a = fields(item)
@@ -112,9 +138,13 @@ class DeduplicatePipeline(_Base):
 class WritePipeline(_Base):
     """Append each release to the JSON Lines output, then record it as seen (the ledger)."""
 
-    def __init__(self, crawler) -> None:
-        super().__init__(crawler)
-        self.ledger = Ledger.for_crawler(crawler)
+    def __init__(self, stats, ledger: Ledger) -> None:
+        super().__init__(stats)
+        self.ledger = ledger
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats, cls._run(crawler).ledger)
 
     def process_item(self, item):
         # A shallow dict: every field is a plain value (asdict() would walk each one).

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from pressbot import outcome
+from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
 
@@ -20,21 +22,22 @@ _COUNTERS = ("pages", "detail_pages", "entries", "new", "revised", "duplicates",
              "failed_pages", "traps")
 
 
-def build_summary(stats: Mapping[str, Any], report: Mapping[str, Mapping[str, Any]],
-                  reason: str) -> dict[str, Any]:
-    """The summary of one run, from its stats and the spider's per-source report."""
+def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, Any]:
+    """The summary of one run, from its stats and the run's walks and reports."""
     code = outcome.exit_code({**stats, "finish_reason": reason})
     sources = {}
-    for name, rep in report.items():
+    for name, walk in run.walks.items():
+        report = run.reports[name]
         prefix = f"pressbot/source/{name}/"
         entry: dict[str, Any] = {k: stats.get(prefix + k, 0) for k in _COUNTERS}
         entry["dropped"] = {k[len(prefix + "dropped/"):]: v for k, v in stats.items()
                             if k.startswith(prefix + "dropped/")}
-        entry["mode"] = rep.get("mode")
-        entry["stop_reason"] = rep.get("stop_reason")
-        entry["errors"] = list(rep.get("errors", []))
-        entry["drift"] = list(rep.get("drift", []))
-        entry["traps"] = list(rep.get("traps", []))
+        entry["mode"] = walk.mode
+        entry["stop_reason"] = walk.stop.label if walk.stop is not None else None
+        entry["walk_complete"] = walk.stop is not None and walk.stop.complete
+        entry["errors"] = list(report.errors)
+        entry["drift"] = list(report.drift)
+        entry["traps"] = list(report.traps)
         sources[name] = entry
     return {
         "started_at": _iso(stats.get("start_time")),
@@ -43,6 +46,8 @@ def build_summary(stats: Mapping[str, Any], report: Mapping[str, Mapping[str, An
         "exit_code": code,
         "exit_meaning": outcome.DESCRIPTIONS.get(code, "unknown"),
         "written": stats.get("pressbot/written", 0),
+        "output": str(run.ledger.output),
+        "repaired": list(run.ledger.repaired),
         "sources": sources,
     }
 
@@ -62,26 +67,28 @@ def write_summary(summary: Mapping[str, Any], runs_dir: str | os.PathLike) -> Pa
 
 
 class RunSummary:
-    """Extension: at the end of every crawl, write the run summary."""
+    """Extension: at the end of every pressbot run, write the run summary."""
 
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+    def __init__(self, run: Run, stats, runs_dir: str | os.PathLike) -> None:
+        self.run = run
+        self.stats = stats
+        self.runs_dir = runs_dir
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        run = Run.of(crawler)
+        if run is None:
+            raise NotConfigured("not a pressbot run")
+        ext = cls(run, crawler.stats, crawler.settings.get("PRESSBOT_RUNS_DIR"))
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
 
-    def spider_closed(self, spider, reason: str) -> None:
-        stats = self.crawler.stats.get_stats()
-        summary = build_summary(stats, getattr(spider, "report", {}), reason)
-        ledger = getattr(spider, "ledger", None)
-        if ledger is not None:
-            summary["output"] = str(ledger.output)
-            summary["repaired"] = list(ledger.repaired)
-        path = write_summary(summary, self.crawler.settings.get("PRESSBOT_RUNS_DIR"))
+    def spider_closed(self, spider, reason: str) -> Path:
+        summary = build_summary(self.stats.get_stats(), self.run, reason)
+        path = write_summary(summary, self.runs_dir)
         logger.info("Run summary: %s (exit status %d: %s)", path, summary["exit_code"],
                     summary["exit_meaning"])
+        return path
 
 
 def _iso(value: Any) -> str | None:

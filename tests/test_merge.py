@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+from pressbot import outcome
 from tests.conftest import ROOT
 
 
@@ -32,7 +33,7 @@ def test_merge_without_inputs_is_an_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "scrapy", "merge", "-s",
                            f"PRESSBOT_OUTPUT={tmp_path}/none.jsonl"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 64 and "no worker outputs match" in proc.stderr
+    assert proc.returncode == outcome.BAD_CONFIG and "no worker outputs match" in proc.stderr
 
 
 def test_merge_keeps_text_utf8_cannot_hold_and_leaves_no_temporary_file(tmp_path):

@@ -6,6 +6,7 @@ import sys
 
 from scrapy.commands import ScrapyCommand
 
+from pressbot import outcome
 from pressbot.merge import merge, worker_outputs
 
 
@@ -33,7 +34,7 @@ class Command(ScrapyCommand):
         files = args or [str(p) for p in worker_outputs(pattern)]
         if not files:
             print(f"pressbot: error: no worker outputs match {pattern}", file=sys.stderr)
-            self.exitcode = 64
+            self.exitcode = outcome.BAD_CONFIG
             return
         out = opts.output or self.settings.get("PRESSBOT_MERGED")
         counts = merge(files, out)

@@ -1,0 +1,238 @@
+"""One crawl's shared parts: options, profiles, ledger, walks, reports and tracker, built once.
+
+The spider opens the ``Run`` when the crawl starts (it is the first component that knows the
+spider arguments) and attaches it to the crawler; every other component gets it from
+``Run.of(crawler)`` in its ``from_crawler`` and takes what it needs in ``__init__``, so tests
+build each of them directly. The run also keeps the books every component shares: counters,
+per-source reports, the distributed tracker, and closing the ledger once the finish reason is
+known.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import signals
+
+from pressbot import __version__, distributed
+from pressbot.ledger import Ledger
+from pressbot.addresses import is_local_url
+from pressbot.options import RunOptions, check_settings
+from pressbot.profiles import Profile, load_profile, load_sources
+from pressbot.state import open_state
+from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
+
+logger = logging.getLogger(__name__)
+
+#: The crawler attribute that holds its run (one crawler, one run).
+_ATTRIBUTE = "pressbot_run"
+
+
+@dataclass
+class SourceReport:
+    """What went wrong for one source in this run, for the run summary."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    drift: list[dict[str, Any]] = field(default_factory=list)
+    traps: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.errors and not self.drift
+
+
+class Run:
+    """Everything one crawl shares; see the module docstring."""
+
+    def __init__(self, options: RunOptions, profiles: dict[str, Profile], ledger: Ledger,
+                 walks: dict[str, WalkState], *, stats=None,
+                 walk_options: WalkOptions | None = None,
+                 tracker: distributed.RunTracker | None = None) -> None:
+        self.options = options
+        self.profiles = profiles
+        self.ledger = ledger
+        self.walks = walks
+        self.reports = {name: SourceReport() for name in profiles}
+        self._stats = stats
+        self._crawler = None  # stats come from the crawler once it has built them
+        self.walk_options = walk_options or WalkOptions(since=options.since,
+                                                        max_pages=options.max_pages)
+        self.tracker = tracker
+        self.closed = False
+
+    # --- building -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, crawler, options: RunOptions) -> Run:
+        """Check the settings, load the profiles, open the ledger (taking the run lock) and
+        begin each source's walk; attach the run to ``crawler``."""
+        settings = crawler.settings
+        check_settings(settings)
+        fixtures = settings.get("PRESSBOT_FIXTURES_URL")
+        if options.profile:
+            loaded = [load_profile(options.profile, fixtures)]
+        else:
+            names = ",".join(options.sources) if options.sources else settings.get(
+                "PRESSBOT_DEFAULT_SOURCE")
+            loaded = load_sources(names, fixtures)
+        profiles = {p.name: p for p in loaded}
+        _polite_settings(settings, loaded)
+        distributed.configure(settings)
+        is_distributed = settings.getbool("PRESSBOT_DISTRIBUTED")
+        run_id = settings.get("PRESSBOT_RUN_ID")
+        state = open_state(settings.get("PRESSBOT_STATE"))
+        output = settings.get("PRESSBOT_OUTPUT").replace("{worker}",
+                                                         settings.get("PRESSBOT_WORKER_ID"))
+        # Opening the ledger takes the run lock: a second run stops here, before any request.
+        ledger = Ledger(state, output, settings.getint("PRESSBOT_FLUSH_ITEMS"),
+                        lock=not is_distributed,
+                        batch_seconds=settings.getfloat("PRESSBOT_FLUSH_SECONDS"))
+        walks = {}
+        for name in profiles:
+            # Incremental stops are safe only once a walk of the whole listing has ended
+            # cleanly: after a first run, a crash or a failed page, walk everything again.
+            clean = state.begin_walk(name, run_id)
+            walks[name] = WalkState(incremental=clean and not options.full)
+        tracker = distributed.RunTracker(state.redis, run_id) if is_distributed else None
+        run = cls(options, profiles, ledger, walks, tracker=tracker,
+                  walk_options=WalkOptions(since=options.since, max_pages=options.max_pages,
+                                           known_in_a_row=settings.getint(
+                                               "PRESSBOT_KNOWN_IN_A_ROW")))
+        run._crawler = crawler
+        run.connect(crawler)
+        setattr(crawler, _ATTRIBUTE, run)
+        return run
+
+    @staticmethod
+    def of(crawler) -> Run | None:
+        """The crawler's run, or None when the crawl is not one of pressbot's runs (``scrapy
+        shell``, ``scrapy fetch``, another spider): pressbot's components then stand aside."""
+        return getattr(crawler, _ATTRIBUTE, None)
+
+    @property
+    def stats(self):
+        # Scrapy builds the crawler's stats collector after the spider, which opens the run.
+        return self._stats if self._stats is not None else self._crawler.stats
+
+    def connect(self, crawler) -> None:
+        s = crawler.signals
+        s.connect(self._request_scheduled, signal=signals.request_scheduled)
+        s.connect(self._request_dropped, signal=signals.request_dropped)
+        s.connect(self._item_error, signal=signals.item_error)
+        if self.tracker is not None:
+            # An item is owed until it is durable (the ledger's flush) or dropped.
+            s.connect(self._item_dropped, signal=signals.item_dropped)
+            tracker = self.tracker
+            self.ledger.on_durable = lambda counts: [tracker.add(src, -n)
+                                                     for src, n in counts.items()]
+
+    # --- the books ------------------------------------------------------------------------
+    def count(self, source: str, key: str, n: int = 1) -> None:
+        self.stats.inc_value(f"pressbot/{key}", n)
+        self.stats.inc_value(f"pressbot/source/{source}/{key}", n)
+
+    def track(self, source: str, n: int, dirty: bool = False) -> None:
+        """Distributed runs: count this worker's requests in and out, in Redis (RunTracker)."""
+        if self.tracker is None:
+            return
+        if n:
+            self.tracker.add(source, n)
+        if dirty:
+            self.tracker.dirty(source)
+
+    def trap(self, source: str, trap: Trap) -> None:
+        self.count(source, "traps")
+        self.reports[source].traps.append({"url": trap.url, "problem": trap.problem})
+        logger.warning("%s: not following %s: %s", source, trap.url, trap.problem)
+
+    def drift(self, source: str, url: str, problem: str) -> None:
+        self.count(source, "drift")
+        self.reports[source].drift.append({"url": url, "problem": problem})
+        self.track(source, 0, dirty=True)
+        logger.error("%s: drift on %s: %s", source, url, problem)
+
+    def page_failed(self, source: str, kind: str, url: str, error: str) -> None:
+        self.count(source, "failed_pages")
+        self.reports[source].errors.append({"url": url, "page": kind, "error": error})
+        self.track(source, 0, dirty=True)
+        logger.error("%s: %s page %s failed after retries: %s; its entries are not recorded "
+                     "and the next run collects them", source, kind, url, error)
+
+    def stopped(self, source: str, stop: Stop) -> None:
+        """A walk of ``source`` ended (the walk state already holds it)."""
+        if self.tracker is not None:
+            self.tracker.stopped(source, stop)
+        worst = self.walks[source].stop or stop
+        self.stats.set_value(f"pressbot/source/{source}/stop_reason", worst.label)
+        logger.log(stop.level, "%s: stopped walking the listing: %s", source, stop.label)
+
+    def finished_walks(self, reason: str) -> dict[str, Stop]:
+        """Sources whose walk ended completely, in a run that finished (so every request it
+        made, release pages included, is done). In a distributed run, the run's shared
+        tracker answers for all workers."""
+        if reason != "finished":
+            return {}
+        if self.tracker is not None:
+            return self.tracker.finished(self.profiles)
+        return {name: walk.stop for name, walk in self.walks.items()
+                if walk.stop is not None and walk.stop.complete and self.reports[name].clean}
+
+    def close(self, reason: str) -> None:
+        """Close the ledger, recording the walks that ended completely (after its last flush:
+        a walk is never marked complete while any of its releases is unrecorded)."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.ledger.close({s: stop.label for s, stop in self.finished_walks(reason).items()})
+        except Exception:
+            # Walks stay open (close() records them last): the next run walks them again.
+            self.stats.inc_value("pressbot/internal_errors")
+            logger.exception("pressbot could not close its output %s and state",
+                             self.ledger.output)
+        if self.tracker is not None:
+            self.tracker.expire_run()
+
+    # --- signals --------------------------------------------------------------------------
+    def _request_scheduled(self, request, spider) -> None:
+        # Scrapy's offsite filter drops a redirect off the site when it is scheduled, without
+        # calling the errback: note it here so that it reaches the run summary.
+        source = request.meta.get("pressbot_source")
+        # (Release pages may live elsewhere: allow_offsite lets their redirects through too.)
+        if source in self.profiles and request.meta.get("redirect_urls") \
+                and not request.meta.get("allow_offsite") \
+                and not on_site(request.url, self.profiles[source]):
+            self.trap(source, Trap(request.url, "redirected off the site from "
+                                                f"{request.meta['redirect_urls'][0]}"))
+
+    def _request_dropped(self, request, spider) -> None:
+        # A page asked for twice in a run (by two workers, or the same release on two listing
+        # pages) is fetched once: the second request is done as it is dropped.
+        source = request.meta.get("pressbot_source")
+        if source in self.reports:
+            self.track(source, -1)
+
+    def _item_dropped(self, item, response, exception, spider) -> None:
+        source = getattr(item, "source", None)
+        if source in self.reports:
+            self.track(source, -1)
+
+    def _item_error(self, item, response, spider, failure) -> None:
+        source = getattr(item, "source", None) or (item.get("source") if isinstance(item, dict)
+                                                   else None)
+        self.stats.inc_value("pressbot/internal_errors")
+        if source in self.reports:
+            self.track(source, -1, dirty=True)
+            self.reports[source].errors.append(
+                {"url": getattr(item, "url", None), "page": "item",
+                 "error": f"{failure.type.__name__}: {failure.getErrorMessage()}"})
+
+
+def _polite_settings(settings, profiles: list[Profile]) -> None:
+    """Identity and throttling: AutoThrottle for real sites, full speed for local fixtures."""
+    contact = settings.get("PRESSBOT_CONTACT_URL")
+    if contact and settings.getpriority("USER_AGENT") <= settings.getpriority("BOT_NAME"):
+        settings.set("USER_AGENT", f"pressbot/{__version__} (+{contact})", priority="spider")
+    if all(is_local_url(u) for p in profiles for u in p.start_urls):
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
