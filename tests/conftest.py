@@ -10,8 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from scrapy.crawler import Crawler
+from scrapy.http import HtmlResponse, Request, TextResponse
+from scrapy.settings import Settings
+from scrapy.statscollectors import MemoryStatsCollector
 
 from pressbot.devserver import FixtureServer, RedisServer, redis_binary
+from pressbot.spiders.releases import ReleasesSpider
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -130,3 +135,36 @@ def redis_url(redis_server):
     client.flushdb()
     client.close()
     return redis_server + "/0"
+
+
+# --- in-process crawls: the spider and its components built as Scrapy builds them -----------
+def open_crawler(workdir: Path, settings: dict | None = None, **spider_args: str):
+    """A crawler with the releases spider opened on a state and output in ``workdir``, as
+    ``scrapy crawl`` opens it (spider first, then the stats), but with no engine: tests call the
+    callbacks and build the components themselves. Close with ``spider.closed(reason)``."""
+    values = Settings()
+    values.setmodule("pressbot.settings", priority="project")
+    values.setdict({"PRESSBOT_OUTPUT": str(workdir / "releases.jsonl"),
+                    "PRESSBOT_STATE": str(workdir / "state.sqlite3"),
+                    "PRESSBOT_RUNS_DIR": str(workdir / "runs"),
+                    "PRESSBOT_FIXTURES_URL": FIXTURES_URL, **(settings or {})},
+                   priority="cmdline")
+    crawler = Crawler(ReleasesSpider, values)
+    crawler.spider = ReleasesSpider.from_crawler(crawler, **spider_args)
+    crawler.stats = MemoryStatsCollector(crawler)
+    return crawler, crawler.spider
+
+
+#: The URL the in-process tests pretend the fixtures are served from.
+FIXTURES_URL = "http://fixtures.test"
+
+
+def fixture_response(url: str, request: Request | None = None, status: int = 200) -> TextResponse:
+    """A response for ``url`` (under FIXTURES_URL) with the bytes of the fixture file it names."""
+    path = FIXTURES / url[len(FIXTURES_URL) + 1:].split("?")[0].split("#")[0]
+    if path.is_dir():
+        path = path / "index.html"
+    body = path.read_bytes()
+    cls = HtmlResponse if path.suffix in (".html", ".htm") else TextResponse
+    return cls(url, body=body, status=status, request=request or Request(url),
+               encoding="utf-8")

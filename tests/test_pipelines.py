@@ -1,0 +1,122 @@
+"""Each item pipeline built directly with its collaborators: a real ledger on SQLite, no crawl."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.test import get_crawler
+
+from pressbot.items import Release
+from pressbot.ledger import Ledger
+from pressbot.pipelines import (
+    DeduplicatePipeline,
+    NormalisePipeline,
+    ValidatePipeline,
+    WritePipeline,
+)
+from pressbot.profiles import load_sources
+from pressbot.state import SQLiteState
+from tests.conftest import read_jsonl
+
+PROFILES = {p.name: p for p in load_sources("amnesty-ca", "https://press.example.org")}
+URL = "https://press.example.org/amnesty-ca/news/a.html"
+
+
+@pytest.fixture
+def stats():
+    return get_crawler().stats
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    ledger = Ledger(SQLiteState(tmp_path / "state.sqlite3"), tmp_path / "out.jsonl")
+    yield ledger
+    ledger.close()
+
+
+def release(**fields) -> Release:
+    values = {"source": "amnesty-ca", "url": URL, "title": "  A   title ",
+              "published_raw": "July 15, 2020", "listing_url": URL, **fields}
+    return Release(**values)
+
+
+def normalised(stats, **fields) -> Release:
+    return NormalisePipeline(stats, PROFILES).process_item(release(**fields))
+
+
+def test_normalise_cleans_text_dates_and_gives_the_stable_id(stats):
+    item = normalised(stats, summary="One\n  para.\n\n\nTwo.")
+    assert (item.title, item.published, item.summary) == ("A title", "2020-07-15",
+                                                          "One para.\n\nTwo.")
+    assert item.id and len(item.id) == 20 and item.crawled_at.endswith("Z")
+    assert normalised(stats).id == item.id
+
+
+def test_normalise_never_guesses_a_date_and_counts_it(stats):
+    pipe = NormalisePipeline(stats, PROFILES)
+    item = pipe.process_item(release(published_raw="Someday in July"))
+    assert item.published is None and item.date_problem
+    pipe.close_spider()
+    assert stats.get_value("pressbot/source/amnesty-ca/date_problems") == 1
+
+
+@pytest.mark.parametrize("missing", ["url", "title", "published_raw"])
+def test_validate_drops_an_entry_missing_a_required_field(stats, missing):
+    item = normalised(stats, **{missing: None})
+    pipe = ValidatePipeline(stats)
+    with pytest.raises(DropItem, match=f"missing {missing if missing != 'url' else 'id, url'}"):
+        pipe.process_item(item)
+    pipe.close_spider()
+    assert stats.get_value("pressbot/dropped") == 1
+    assert stats.get_value(f"pressbot/source/amnesty-ca/dropped/missing_{missing}") == 1
+
+
+def test_validate_passes_a_whole_entry(stats):
+    item = normalised(stats)
+    assert ValidatePipeline(stats).process_item(item) is item
+
+
+def test_deduplicate_numbers_new_changed_and_drops_known(stats, ledger):
+    dedup, write = DeduplicatePipeline(stats, ledger), WritePipeline(stats, ledger)
+    first = dedup.process_item(normalised(stats))
+    assert first.revision == 1
+    write.process_item(first)
+    with pytest.raises(DropItem, match="duplicate"):
+        dedup.process_item(normalised(stats))  # the same release again, this run
+    changed = dedup.process_item(normalised(stats, title="A better title"))
+    assert changed.revision == 2 and changed.id == first.id
+    dedup.close_spider()
+    assert stats.get_value("pressbot/new") == 1
+    assert stats.get_value("pressbot/duplicates") == 1
+    assert stats.get_value("pressbot/revised") == 1
+
+
+def test_write_appends_then_the_release_is_known(stats, ledger):
+    write = WritePipeline(stats, ledger)
+    item = DeduplicatePipeline(stats, ledger).process_item(normalised(stats))
+    write.process_item(item)
+    write.close_spider()  # flushes: on disk, then in the state
+    [line] = read_jsonl(ledger.output)
+    assert line["id"] == item.id and line["title"] == "A title"
+    assert ledger.state.lookup([item.id])[item.id].revision == 1
+    assert stats.get_value("pressbot/written") == 1
+
+
+def test_a_failing_last_write_is_an_internal_error_not_a_clean_run(stats, tmp_path):
+    ledger = Ledger(SQLiteState(tmp_path / "state.sqlite3"), tmp_path / "out.jsonl")
+    write = WritePipeline(stats, ledger)
+    write.process_item(DeduplicatePipeline(stats, ledger).process_item(normalised(stats)))
+    ledger._broken = "the disk is gone"  # what a write that could not be cut back leaves
+    write.close_spider()
+    assert stats.get_value("pressbot/internal_errors") == 1
+    assert read_jsonl(ledger.output) == []
+    with pytest.raises(OSError, match="the disk is gone"):
+        ledger.close()  # still queued: closing tries once more, and says so
+
+
+@pytest.mark.parametrize("pipeline", [NormalisePipeline, ValidatePipeline, DeduplicatePipeline,
+                                      WritePipeline])
+def test_pipelines_stand_aside_outside_a_pressbot_run(pipeline):
+    # scrapy shell, scrapy fetch or another spider: no run, no ledger opened, no lock taken.
+    with pytest.raises(NotConfigured):
+        pipeline.from_crawler(get_crawler())

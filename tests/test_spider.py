@@ -1,0 +1,187 @@
+"""The spider's callbacks in-process: responses built from fixture bytes, no engine, no reactor."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from scrapy.exceptions import DropItem, IgnoreRequest
+from scrapy.http import Request
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from pressbot.items import Release
+from pressbot.pipelines import DeduplicatePipeline, NormalisePipeline, WritePipeline
+from pressbot.walk import Stop
+from tests.conftest import FIXTURES_URL, fixture_response, open_crawler, read_jsonl
+
+AMNESTY = f"{FIXTURES_URL}/amnesty-ca/news/"
+
+
+def start_requests(spider) -> list[Request]:
+    async def collect():
+        return [r async for r in spider.start()]
+    return asyncio.run(collect())
+
+
+def call(request: Request, response=None) -> list:
+    return list(request.callback(response or fixture_response(request.url, request),
+                                 **request.cb_kwargs))
+
+
+def failed(request: Request, exc: Exception) -> list:
+    failure = Failure(exc)
+    failure.request = request
+    return list(request.errback(failure))
+
+
+def drive(spider, limit: int = 100) -> list[Release]:
+    """Follow every request the spider makes, depth first, answering from the fixtures."""
+    pending, items = start_requests(spider), []
+    while pending and limit:
+        limit -= 1
+        for out in call(pending.pop(0)):
+            (items if isinstance(out, Release) else pending).append(out)
+    assert not pending, "the walk did not end"
+    return items
+
+
+def write_all(crawler, items) -> None:
+    run = crawler.spider.run
+    chain = [NormalisePipeline(crawler.stats, run.profiles), DeduplicatePipeline(
+        crawler.stats, run.ledger), WritePipeline(crawler.stats, run.ledger)]
+    for item in items:
+        with contextlib.suppress(DropItem):
+            for pipe in chain:
+                item = pipe.process_item(item)
+    chain[-1].close_spider()
+
+
+def test_first_listing_page_gives_its_entries_and_the_next_page(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    [first] = start_requests(spider)
+    assert first.url == AMNESTY + "index.html" and first.priority == 10
+    out = call(first)
+    items = [o for o in out if isinstance(o, Release)]
+    [nxt] = [o for o in out if isinstance(o, Request)]
+    assert len(items) == 6 and all(i.source == "amnesty-ca" for i in items)
+    assert items[0].title == "Russia: Navalny’s sudden illness must be fully investigated"
+    assert items[0].published_raw == "August 20, 2020" and items[0].listing_url == first.url
+    assert nxt.url == AMNESTY + "page-2.html" and nxt.cb_kwargs["page_no"] == 2
+    assert nxt.meta["pressbot_page"] == "listing"
+    assert crawler.stats.get_value("pressbot/source/amnesty-ca/pages") == 1
+    assert crawler.stats.get_value("pressbot/entries") == 6
+    spider.closed("finished")
+
+
+def test_a_whole_walk_in_process_ends_at_the_archive_end(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    items = drive(spider)
+    # 16 entries on three pages, one release listed twice (the deduplicate pipeline's job)
+    assert len(items) == 16 and len({i.url for i in items}) == 15
+    walk = spider.run.walks["amnesty-ca"]
+    assert walk.stop is Stop.END_OF_ARCHIVE and walk.mode == "full"
+    assert crawler.stats.get_value("pressbot/source/amnesty-ca/stop_reason") == "end of archive"
+    spider.closed("finished")
+
+
+def test_the_next_run_after_a_complete_walk_stops_when_caught_up(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    write_all(crawler, drive(spider))
+    spider.closed("finished")
+    assert len(read_jsonl(tmp_path / "releases.jsonl")) == 15
+
+    crawler, spider = open_crawler(tmp_path)
+    assert spider.run.walks["amnesty-ca"].mode == "incremental"
+    out = call(start_requests(spider)[0])
+    assert not [o for o in out if isinstance(o, Request)]  # page 1 known: no page 2
+    assert spider.run.walks["amnesty-ca"].stop is Stop.CAUGHT_UP
+    spider.closed("finished")
+
+
+def test_a_walk_cut_short_by_the_run_is_walked_whole_next_time(tmp_path):
+    crawler, spider = open_crawler(tmp_path, max_pages="1")
+    items = drive(spider)
+    write_all(crawler, items)
+    assert spider.run.walks["amnesty-ca"].stop is Stop.RUN_PAGE_LIMIT
+    spider.closed("finished")
+    crawler, spider = open_crawler(tmp_path)
+    assert spider.run.walks["amnesty-ca"].mode == "full"
+    spider.closed("finished")
+
+
+def test_a_run_that_did_not_finish_leaves_the_walk_open(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    write_all(crawler, drive(spider))
+    spider.closed("shutdown")
+    crawler, spider = open_crawler(tmp_path)
+    assert spider.run.walks["amnesty-ca"].mode == "full"
+    spider.closed("finished")
+
+
+def test_a_listing_page_that_fails_stops_the_walk_with_an_error(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    [first] = start_requests(spider)
+    nxt = [o for o in call(first) if isinstance(o, Request)][0]
+    response = fixture_response(nxt.url, nxt, status=503)
+    assert failed(nxt, HttpError(response, "Ignoring non-200 response")) == []
+    run = spider.run
+    assert run.walks["amnesty-ca"].stop is Stop.ERROR
+    assert run.reports["amnesty-ca"].errors == [
+        {"url": nxt.url, "page": "listing", "error": "HTTP 503"}]
+    assert crawler.stats.get_value("pressbot/failed_pages") == 1
+    assert run.finished_walks("finished") == {}
+    spider.closed("finished")
+
+
+def test_a_refused_listing_page_is_a_trap(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    [first] = start_requests(spider)
+    assert failed(first, IgnoreRequest("Forbidden by robots.txt")) == []
+    run = spider.run
+    assert run.walks["amnesty-ca"].stop is Stop.REFUSED
+    assert run.reports["amnesty-ca"].traps == [
+        {"url": first.url, "problem": "Forbidden by robots.txt"}]
+    spider.closed("finished")
+
+
+def test_a_page_with_no_entries_is_drift(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    [first] = start_requests(spider)
+    response = fixture_response(first.url, first).replace(body=b"<html><body>Moved</body></html>")
+    assert call(first, response) == []
+    run = spider.run
+    assert run.walks["amnesty-ca"].stop is Stop.DRIFT
+    assert "matched 0 entries" in run.reports["amnesty-ca"].drift[0]["problem"]
+    assert crawler.stats.get_value("pressbot/drift") == 1
+    spider.closed("finished")
+
+
+@pytest.fixture
+def wp(tmp_path):
+    crawler, spider = open_crawler(tmp_path, source="wp-news")
+    out = call(start_requests(spider)[0])
+    details = [o for o in out if isinstance(o, Request) and o.meta["pressbot_page"] == "detail"]
+    yield crawler, spider, details
+    spider.closed("finished")
+
+
+def test_release_pages_are_followed_and_add_what_the_listing_lacks(wp):
+    crawler, spider, details = wp
+    assert details and all(d.meta["allow_offsite"] for d in details)
+    request = details[0]
+    [item] = call(request)
+    entry = request.cb_kwargs["entry"]
+    assert item.title == entry["title"] and item.url == entry["url"]  # the listing's stand
+    assert item.body and item.body not in (entry.get("summary") or "")  # the page's text
+    assert crawler.stats.get_value("pressbot/detail_pages") == 1
+
+
+def test_a_refused_release_page_keeps_its_listing_entry(wp):
+    crawler, spider, details = wp
+    request = details[0]
+    [item] = failed(request, IgnoreRequest("offsite"))
+    assert item.title == request.cb_kwargs["entry"]["title"] and item.body is None
+    assert spider.run.walks["wp-news"].stop is None  # the walk goes on
+    assert spider.run.reports["wp-news"].traps[0]["url"] == request.url

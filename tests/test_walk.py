@@ -1,0 +1,239 @@
+"""The walk's decisions as tables, no reactor: every stop, every trap, since and page limits, the
+known streak, template ends and failed pages."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from pressbot.items import content_hash, release_id
+from pressbot.normalise import normalise
+from pressbot.parsing import Listing
+from pressbot.profiles import load_sources
+from pressbot.state import Seen
+from pressbot.walk import Stop, Trap, WalkOptions, WalkState, after_failure, entry_ids, step
+
+BASE = "https://press.example.org/"
+NEWS = BASE + "news/"
+PROFILE = dataclasses.replace(load_sources("amnesty-ca", "https://press.example.org")[0],
+                              base_url=BASE, start_urls=(NEWS,),
+                              allowed_domains=("press.example.org",), max_pages=50)
+TEMPLATE = dataclasses.replace(PROFILE, pagination="template", template="news?page={n}", first=0)
+PAGER = dataclasses.replace(PROFILE, pagination="pager")
+DETAIL = dataclasses.replace(PROFILE, follow_detail=True)
+
+
+def entry(n: int, day: str | None = "2020-07-15") -> dict:
+    return {"title": f"Release {n}", "url": f"{NEWS}r{n}.html",
+            "published_raw": day and dt.date.fromisoformat(day).strftime("%B %d, %Y"),
+            "summary": None, "subtitle": None}
+
+
+def listing(numbers=range(10), next_urls=(NEWS + "page-2.html",), day="2020-07-15") -> Listing:
+    return Listing(url=NEWS, entries=[entry(n, day) for n in numbers], next_urls=list(next_urls))
+
+
+def seen(profile, *numbers, changed: bool = False) -> dict[str, Seen]:
+    out = {}
+    for n in numbers:
+        e = entry(n)
+        rid = release_id(profile.name, profile.base_url, e["url"])
+        digest = "stale" if changed else content_hash(normalise(e, profile))
+        out[rid] = Seen(rid, profile.name, digest, 1)
+    return out
+
+
+def walk(incremental: bool = False, visited=(), streak: int = 0) -> WalkState:
+    return WalkState(incremental=incremental, visited=set(visited), known_streak=streak)
+
+
+OPTS = WalkOptions()
+
+# (case, profile, walk state, listing, page number, known releases, options)
+#   -> (stop, next url, traps' problems)
+STOPS = [
+    ("next link followed", PROFILE, walk(), listing(), 1, {}, OPTS,
+     None, NEWS + "page-2.html", []),
+    ("no next link: end of archive", PROFILE, walk(), listing(next_urls=()), 1, {}, OPTS,
+     Stop.END_OF_ARCHIVE, None, []),
+    ("incremental, whole page known: caught up", PROFILE, walk(True), listing(range(3)), 1,
+     seen(PROFILE, 0, 1, 2), WalkOptions(known_in_a_row=0), Stop.CAUGHT_UP, None, []),
+    ("incremental, 5 known in a row mid-page: caught up", PROFILE, walk(True), listing(), 1,
+     seen(PROFILE, 2, 3, 4, 5, 6), OPTS, Stop.CAUGHT_UP, None, []),
+    ("incremental, 4 known in a row: go on", PROFILE, walk(True), listing(), 1,
+     seen(PROFILE, 2, 3, 4, 5), OPTS, None, NEWS + "page-2.html", []),
+    ("incremental, streak carried over from the last page", PROFILE, walk(True, streak=3),
+     listing(), 2, seen(PROFILE, 0, 1), OPTS, Stop.CAUGHT_UP, None, []),
+    ("known in a row off: only a whole known page stops", PROFILE, walk(True), listing(), 1,
+     seen(PROFILE, *range(9)), WalkOptions(known_in_a_row=0), None, NEWS + "page-2.html", []),
+    ("full walk never stops for known releases", PROFILE, walk(False), listing(range(3)), 1,
+     seen(PROFILE, 0, 1, 2), OPTS, None, NEWS + "page-2.html", []),
+    ("since: the page's last entry is older", PROFILE, walk(), listing(), 1, {},
+     WalkOptions(since=dt.date(2020, 8, 1)), Stop.DATE_LIMIT, None, []),
+    ("since: every entry is newer", PROFILE, walk(), listing(), 1, {},
+     WalkOptions(since=dt.date(2020, 7, 1)), None, NEWS + "page-2.html", []),
+    ("profile's page limit", dataclasses.replace(PROFILE, max_pages=3), walk(), listing(), 3, {},
+     OPTS, Stop.PAGE_LIMIT, None, []),
+    ("run's page limit", PROFILE, walk(), listing(), 2, {}, WalkOptions(max_pages=2),
+     Stop.RUN_PAGE_LIMIT, None, []),
+    ("profile's limit before the run's", dataclasses.replace(PROFILE, max_pages=2), walk(),
+     listing(), 2, {}, WalkOptions(max_pages=2), Stop.PAGE_LIMIT, None, []),
+    ("trap: next link back to a page read", PROFILE, walk(visited=[NEWS + "page-2.html"]),
+     listing(), 2, {}, OPTS, Stop.LOOP, None,
+     ["pagination loops back to a page already read"]),
+    ("trap: next link back, differently written", PROFILE,
+     walk(visited=[NEWS + "list?a=1&b=2"]), listing(next_urls=[NEWS + "list?b=2&a=1#top"]), 2,
+     {}, OPTS, Stop.LOOP, None, ["pagination loops back to a page already read"]),
+    ("trap: next link off the site", PROFILE, walk(), listing(next_urls=["https://evil.test/p2"]),
+     1, {}, OPTS, Stop.OFF_SITE, None, ["next page is on another site"]),
+    ("a subdomain is on the site", PROFILE, walk(),
+     listing(next_urls=["https://www.press.example.org/p2"]), 1, {}, OPTS, None,
+     "https://www.press.example.org/p2", []),
+    ("no entries on a page: drift", PROFILE, walk(), listing(range(0)), 1, {}, OPTS,
+     Stop.DRIFT, None, []),
+    ("template: next page from the template", TEMPLATE, walk(), listing(next_urls=()), 1, {},
+     OPTS, None, BASE + "news?page=1", []),
+    ("template: page 3 is page=2 (first = 0)", TEMPLATE, walk(), listing(next_urls=()), 3, {},
+     OPTS, None, BASE + "news?page=3", []),
+    ("template: an empty page after the first ends it", TEMPLATE, walk(), listing(range(0)), 4,
+     {}, OPTS, Stop.END_OF_ARCHIVE, None, []),
+    ("template: an empty first page is drift", TEMPLATE, walk(), listing(range(0)), 1, {}, OPTS,
+     Stop.DRIFT, None, []),
+    ("pager: the first page link not read yet", PAGER, walk(visited=[NEWS + "p1", NEWS + "p2"]),
+     listing(next_urls=[NEWS + "p1", NEWS + "p2", NEWS + "p3", NEWS + "p4"]), 2, {}, OPTS,
+     None, NEWS + "p3", []),
+    ("pager: every page read is the end", PAGER, walk(visited=[NEWS + "p1", NEWS + "p2"]),
+     listing(next_urls=[NEWS + "p1", NEWS + "p2"]), 2, {}, OPTS, Stop.END_OF_ARCHIVE, None, []),
+]
+
+
+@pytest.mark.parametrize(("profile", "state", "page", "page_no", "known", "options", "stop",
+                          "next_url", "traps"),
+                         [c[1:] for c in STOPS], ids=[c[0] for c in STOPS])
+def test_step_stops(profile, state, page, page_no, known, options, stop, next_url, traps):
+    decided = step(profile, state, page, page_no, known, options)
+    assert decided.stop is stop
+    assert decided.next_url == next_url
+    assert [t.problem for t in decided.traps] == traps
+    if traps:
+        assert decided.traps[0].url == page.next_urls[0]
+
+
+def test_step_reads_the_state_and_leaves_it_alone():
+    state = walk(True, visited=[NEWS], streak=2)
+    before = dataclasses.replace(state, visited=set(state.visited))
+    step(PROFILE, state, listing(), 1, seen(PROFILE, 0, 1, 2), OPTS)
+    assert state == before
+
+
+def test_advance_takes_the_step_into_the_walk():
+    state = walk(True, visited=[NEWS])
+    decided = step(PROFILE, state, listing(), 1, seen(PROFILE, 8, 9), OPTS)
+    state.advance(decided)
+    assert state.known_streak == 2 and NEWS + "page-2.html" in state.visited
+    state.advance(step(PROFILE, state, listing(), 2, seen(PROFILE, 0, 1, 2), OPTS))
+    assert state.stop is Stop.CAUGHT_UP
+
+
+def test_drift_in_some_entries_is_reported_and_the_walk_goes_on():
+    page = listing()
+    for e in page.entries[:6]:
+        e["published_raw"] = None
+    page.missing = {"published": 6}
+    decided = step(PROFILE, walk(), page, 1, {}, OPTS)
+    assert decided.stop is None and decided.next_url == NEWS + "page-2.html"
+    assert len(decided.drift) == 1 and "6 of 10" in decided.drift[0]
+
+
+def test_since_skips_older_entries_but_a_sticky_old_post_does_not_stop_the_walk():
+    page = listing(range(4))
+    page.entries[0] = entry(0, "2019-01-01")  # pinned at the top
+    decided = step(PROFILE, walk(), page, 1, {}, WalkOptions(since=dt.date(2020, 1, 1)))
+    assert decided.stop is None
+    assert [e["title"] for e in decided.emit] == ["Release 1", "Release 2", "Release 3"]
+
+
+def test_since_never_drops_an_entry_on_an_unreadable_date():
+    page = listing(range(2))
+    page.entries[1]["published_raw"] = "sometime soon"
+    decided = step(PROFILE, walk(), page, 1, {}, WalkOptions(since=dt.date(2020, 8, 1)))
+    assert [e["title"] for e in decided.emit] == ["Release 1"]
+    assert decided.stop is None  # the last entry's date is unknown, not old
+
+
+def test_every_entry_is_emitted_or_followed_once():
+    decided = step(PROFILE, walk(True), listing(), 1, seen(PROFILE, 0, 1), OPTS)
+    assert [e["title"] for e in decided.emit] == [f"Release {n}" for n in range(10)]
+    assert decided.follow == []
+
+
+def test_release_pages_are_fetched_for_new_and_changed_releases_only():
+    known = {**seen(DETAIL, 0, 1), **seen(DETAIL, 2, changed=True)}
+    page = listing(range(4))
+    page.entries.append({**entry(4), "url": None})  # no link: emitted, validation drops it
+    decided = step(DETAIL, walk(), page, 1, known, OPTS)
+    assert [e["title"] for e in decided.follow] == ["Release 2", "Release 3"]
+    assert [e["title"] for e in decided.emit] == ["Release 0", "Release 1", "Release 4"]
+
+
+def test_entry_ids_are_the_release_ids():
+    page = listing(range(2))
+    page.entries.append({**entry(2), "url": None})
+    assert entry_ids(PROFILE, page) == [
+        release_id(PROFILE.name, BASE, NEWS + "r0.html"),
+        release_id(PROFILE.name, BASE, NEWS + "r1.html"), None]
+
+
+# (case, profile, kind, page number, status, refused, message)
+#   -> (stop, trap problem, error, keep the entry)
+FAILURES = [
+    ("template page past the first answers 404: the end", TEMPLATE, "listing", 3, 404, False,
+     "", Stop.END_OF_ARCHIVE, None, None, False),
+    ("template's first page answers 404: an error", TEMPLATE, "listing", 1, 404, False, "",
+     Stop.ERROR, None, "HTTP 404", False),
+    ("a next-link page answers 404: an error", PROFILE, "listing", 3, 404, False, "",
+     Stop.ERROR, None, "HTTP 404", False),
+    ("listing page 503 after retries", PROFILE, "listing", 2, 503, False, "", Stop.ERROR, None,
+     "HTTP 503", False),
+    ("listing page times out", PROFILE, "listing", 2, None, False, "TimeoutError",
+     Stop.ERROR, None, "TimeoutError", False),
+    ("listing page refused by a guard", PROFILE, "listing", 2, None, True, "Forbidden by robots",
+     Stop.REFUSED, "Forbidden by robots", None, False),
+    ("release page refused: keep the listing's entry", DETAIL, "detail", 1, None, True, "",
+     None, "request refused", None, True),
+    ("release page 500: an error, the walk goes on", DETAIL, "detail", 1, 500, False, "",
+     None, None, "HTTP 500", False),
+]
+
+
+@pytest.mark.parametrize(("profile", "kind", "page_no", "status", "refused", "message", "stop",
+                          "trap", "error", "keep"),
+                         [c[1:] for c in FAILURES], ids=[c[0] for c in FAILURES])
+def test_after_failure(profile, kind, page_no, status, refused, message, stop, trap, error,
+                       keep):
+    url = NEWS + "page-x.html"
+    decided = after_failure(profile, kind, url, page_no, status, refused, message)
+    assert decided.stop is stop
+    assert decided.trap == (Trap(url, trap) if trap else None)
+    assert decided.error == error
+    assert decided.keep_entry is keep
+
+
+def test_which_stops_are_complete():
+    complete = {s.label for s in Stop if s.complete}
+    assert complete == {"end of archive", "caught up", "page limit", "pagination loop",
+                        "next page off the site", "listing page refused"}
+    assert not Stop.RUN_PAGE_LIMIT.complete and not Stop.DATE_LIMIT.complete
+    assert not Stop.ERROR.complete and not Stop.DRIFT.complete
+
+
+def test_the_worst_stop_of_a_source_is_reported():
+    assert Stop.END_OF_ARCHIVE.worst(None) is Stop.END_OF_ARCHIVE
+    assert Stop.CAUGHT_UP.worst(Stop.END_OF_ARCHIVE) is Stop.CAUGHT_UP
+    assert Stop.END_OF_ARCHIVE.worst(Stop.CAUGHT_UP) is Stop.CAUGHT_UP
+    assert Stop.ERROR.worst(Stop.DRIFT) is Stop.ERROR
+    assert Stop.CAUGHT_UP.worst(Stop.RUN_PAGE_LIMIT) is Stop.RUN_PAGE_LIMIT
+    assert all(Stop.from_label(s.label) is s for s in Stop)
+    assert Stop.from_label("no such stop") is None and Stop.from_label(None) is None
