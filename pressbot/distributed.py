@@ -121,9 +121,10 @@ class IdleClose:
     """Keep a distributed worker alive while the shared frontier may still get work, pick that
     work up quickly, and close once the frontier has been empty for PRESSBOT_IDLE_CLOSE s."""
 
-    def __init__(self, engine, wait: float) -> None:
+    def __init__(self, engine, wait: float, clock=time.monotonic) -> None:
         self.engine = engine
         self.wait = wait
+        self.clock = clock
         self.idle_since: float | None = None
         self.poll = task.LoopingCall(self._poke)
 
@@ -165,7 +166,7 @@ class IdleClose:
         if self._queue_size():
             self.idle_since = None
             raise DontCloseSpider
-        now = time.monotonic()
+        now = self.clock()
         self.idle_since = self.idle_since or now
         if now - self.idle_since < self.wait:
             raise DontCloseSpider

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pressbot.items import content_hash, record_line
-from pressbot.state import Seen, State, open_state
+from pressbot.state import Seen, State
 
 logger = logging.getLogger(__name__)
 

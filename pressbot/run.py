@@ -17,8 +17,8 @@ from typing import Any
 from scrapy import signals
 
 from pressbot import __version__, distributed
-from pressbot.ledger import Ledger
 from pressbot.addresses import is_local_url
+from pressbot.ledger import Ledger
 from pressbot.options import RunOptions, check_settings
 from pressbot.profiles import Profile, load_profile, load_sources
 from pressbot.state import open_state

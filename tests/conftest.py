@@ -19,6 +19,18 @@ from pressbot.devserver import FixtureServer, RedisServer, redis_binary
 from pressbot.spiders.releases import ReleasesSpider
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Fixtures that start servers: a test that uses one belongs to the slow loop.
+_SERVER_FIXTURES = {"server", "serve"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A test that starts a server but is not marked integration would slow the fast loop
+    down unnoticed: refuse to run it."""
+    for item in items:
+        uses = _SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if uses and item.get_closest_marker("integration") is None:
+            raise pytest.UsageError(f"{item.nodeid} uses {', '.join(sorted(uses))}: mark it "
+                                    "@pytest.mark.integration")
 FIXTURES = ROOT / "fixtures"
 
 

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench import PER_PAGE, PUBLISH, format_table
 from bench.__main__ import main
 from pressbot.devserver import redis_binary
+
+#: Real `scrapy crawl` processes and servers: the slow loop (README).
+pytestmark = pytest.mark.integration
 
 N = 3
 

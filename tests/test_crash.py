@@ -24,6 +24,9 @@ from tests.conftest import (
     run_crawl,
 )
 
+#: Real `scrapy crawl` processes and servers: the slow loop (README).
+pytestmark = pytest.mark.integration
+
 BASE_SEED = int(os.environ.get("PRESSBOT_CRASH_SEED", "20200708"))
 RELEASES = 150
 

@@ -7,10 +7,14 @@ import json
 from collections import Counter
 
 import jsonschema
+import pytest
 
 from pressbot import outcome
 from pressbot.synthetic import SyntheticSite
 from tests.conftest import FIXTURES, ROOT, SYNTHETIC_PROFILE, run_crawl
+
+#: Real `scrapy crawl` processes and servers: the slow loop (README).
+pytestmark = pytest.mark.integration
 
 SCHEMA = json.loads((ROOT / "pressbot" / "schema" / "release.schema.json").read_text())
 

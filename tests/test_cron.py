@@ -7,6 +7,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from pressbot import outcome
 from pressbot.state import open_state
 from pressbot.synthetic import SyntheticSite
@@ -18,6 +20,9 @@ from tests.conftest import (
     listing_hits,
     run_crawl,
 )
+
+#: Real `scrapy crawl` processes and servers: the slow loop (README).
+pytestmark = pytest.mark.integration
 
 
 def crawl(workdir, url, *args, **kw):

@@ -17,6 +17,9 @@ from pressbot.merge import merge
 from pressbot.synthetic import SyntheticSite
 from tests.conftest import FIXTURES, ROOT
 
+#: Real `scrapy crawl` processes and servers: the slow loop (README).
+pytestmark = pytest.mark.integration
+
 PROFILE = str(FIXTURES / "synthetic" / "synthetic-detail.toml")
 
 

@@ -10,6 +10,9 @@ from pressbot.synthetic import SyntheticSite
 from tests.conftest import SYNTHETIC_PROFILE, run_crawl
 from tests.faults import Faults
 
+#: Real `scrapy crawl` processes and servers: the slow loop (README).
+pytestmark = pytest.mark.integration
+
 PAGE1, PAGE2, PAGE3 = (f"/synthetic/news/{p}.html" for p in ("index", "page-2", "page-3"))
 FAST = {"PRESSBOT_RETRY_BACKOFF": "0.05", "RETRY_TIMES": "2", "DOWNLOAD_TIMEOUT": "1"}
 

@@ -6,6 +6,8 @@ import io
 import subprocess
 import sys
 
+import pytest
+
 from pressbot import outcome
 from pressbot.inspect import inspect_page, resolve_profile
 from tests.conftest import FIXTURES, ROOT
@@ -26,6 +28,7 @@ def test_inspect_shows_every_field_and_why_empty():
     assert text.rstrip().endswith("checks  ok")
 
 
+@pytest.mark.integration
 def test_inspect_command_reports_drift():
     page = FIXTURES / "redesign" / "amnesty-ca" / "news" / "index.html"
     proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", "amnesty-ca", str(page)],
@@ -34,6 +37,7 @@ def test_inspect_command_reports_drift():
     assert "DRIFT   entry selector css:.view-news .views-row" in proc.stdout
 
 
+@pytest.mark.integration
 def test_inspect_command_bad_profile(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\n')
@@ -55,6 +59,7 @@ def test_inspect_reads_the_page_in_the_encoding_it_declares():
     assert "Frappes aériennes" in out.getvalue()
 
 
+@pytest.mark.integration
 def test_inspect_command_bad_url():
     proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", "amnesty-ca",
                            "http://[oops/news"], cwd=ROOT, capture_output=True, text=True,

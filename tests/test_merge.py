@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from pressbot import outcome
 from tests.conftest import ROOT
 
@@ -15,6 +17,7 @@ def rec(i: int, rev: int, at: str) -> str:
                        "title": f"t{i}.{rev}"}) + "\n"
 
 
+@pytest.mark.integration
 def test_merge_command(tmp_path):
     a, b = tmp_path / "releases.w0.jsonl", tmp_path / "releases.w1.jsonl"
     a.write_text(rec(1, 1, "2026-01-01T00:00:02Z") + rec(2, 1, "2026-01-01T00:00:01Z")
@@ -29,6 +32,7 @@ def test_merge_command(tmp_path):
     assert [(int(r["id"], 16), r["revision"]) for r in got] == [(2, 1), (1, 1), (3, 1), (2, 2)]
 
 
+@pytest.mark.integration
 def test_merge_without_inputs_is_an_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "scrapy", "merge", "-s",
                            f"PRESSBOT_OUTPUT={tmp_path}/none.jsonl"],

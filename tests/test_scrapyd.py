@@ -16,6 +16,9 @@ import pytest
 from pressbot.devserver import free_port
 from tests.conftest import ROOT
 
+#: Real `scrapy crawl` processes and servers: the slow loop (README).
+pytestmark = pytest.mark.integration
+
 BIN = Path(sys.executable).parent
 
 

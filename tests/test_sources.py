@@ -9,6 +9,9 @@ import pytest
 from pressbot.profiles import available_sources
 from tests.conftest import FIXTURES, run_crawl
 
+#: Real `scrapy crawl` processes and servers: the slow loop (README).
+pytestmark = pytest.mark.integration
+
 #: Where each shipped profile's hand-written expected releases are.
 EXPECTED = {n: FIXTURES / n / "expected.json" for n in available_sources()}
 EXPECTED["feed-newsroom-atom"] = FIXTURES / "feed-newsroom" / "expected-atom.json"
