@@ -61,14 +61,14 @@ class Handler(BaseHTTPRequestHandler):
         stem = f"{target.name}@{unquote(query)}" if query else target.name
         candidates = [target.with_name(stem)] if not query and target.suffix else []
         candidates += [target.with_name(stem + ext) for ext in ("", ".html", ".json", ".xml")]
-        target = next((c for c in candidates if c.is_file()), None)
-        if target is None:
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
             self.send_whole(404, b"not found", "text/plain")
             return
-        ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        ctype = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype.endswith(("xml", "json")):
             ctype += "; charset=utf-8"
-        self.send_whole(200, target.read_bytes(), ctype)
+        self.send_whole(200, found.read_bytes(), ctype)
 
     def send_whole(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
                    headers: dict[str, str] | None = None) -> None:

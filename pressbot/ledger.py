@@ -21,6 +21,10 @@ from pressbot.state import Seen, State
 
 logger = logging.getLogger(__name__)
 
+#: Not looked up yet (None in the look-up cache means looked up and unknown).
+_UNASKED = Seen("", "", "", 0)
+
+
 class Ledger:
     """Output file plus state, written in that order, in batches."""
 
@@ -56,10 +60,10 @@ class Ledger:
     def known(self, ids: Iterable[str]) -> dict[str, Seen]:
         """Known releases among ``ids``, including those written but not yet committed."""
         found: dict[str, Seen] = {}
-        rest = []
+        rest: list[str] = []
         for i in ids:
-            seen = self._pending.get(i) or self._recent.get(i, False)
-            if seen is False:
+            seen = self._pending.get(i) or self._recent.get(i, _UNASKED)
+            if seen is _UNASKED:
                 rest.append(i)
             elif seen is not None:
                 found[i] = seen
@@ -109,17 +113,20 @@ class Ledger:
     def _write(self, data: bytes) -> None:
         if self._broken:
             raise OSError(f"{self.output}: no more writes this run: {self._broken}")
+        fd = self._fd
+        if fd is None:
+            raise OSError(f"{self.output}: the ledger is closed")
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(self._fd, view):]
-            os.fsync(self._fd)
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
         except OSError as exc:
             # A full disk, say: cut the file back to its last whole batch, so that no torn line
             # is left mid-file, and let the error surface. The batch stays queued: a later
             # flush may still write it, once.
             try:
-                os.ftruncate(self._fd, self._offset)
+                os.ftruncate(fd, self._offset)
             except OSError:
                 # Not even that: leave the file to the next start's reconciliation (torn line
                 # aside, whole lines recorded), and write nothing more.

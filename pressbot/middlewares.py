@@ -79,7 +79,7 @@ class SafeDestinationMiddleware:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, port or 80)
             except OSError:
                 return False  # let the download fail with Scrapy's own DNS error
-            self._resolved[host] = any(unsafe_ip(info[4][0]) for info in infos
+            self._resolved[host] = any(unsafe_ip(str(info[4][0])) for info in infos
                                        if info[0] in (socket.AF_INET, socket.AF_INET6))
         return self._resolved[host]
 

@@ -58,8 +58,9 @@ class RunOptions:
                 day = dt.date.fromisoformat(str(since).strip())
             except ValueError:
                 raise ArgumentError(f"since: {since!r} is not a date like 2020-07-15") from None
-        flag = full
-        if not isinstance(full, bool):
+        if isinstance(full, bool):
+            flag = full
+        else:
             text = "" if full is None else str(full).strip().lower()
             if text not in _TRUE | _FALSE:
                 raise ArgumentError(f"full: {full!r} must be 1 or 0")

@@ -94,7 +94,9 @@ class Run:
             # cleanly: after a first run, a crash or a failed page, walk everything again.
             clean = state.begin_walk(name, run_id)
             walks[name] = WalkState(incremental=clean and not options.full)
-        tracker = distributed.RunTracker(state.redis, run_id) if is_distributed else None
+        # (configure() made sure a distributed run's state is a RedisState)
+        tracker = (distributed.RunTracker(state.redis, run_id)  # type: ignore[attr-defined]
+                   if is_distributed else None)
         run = cls(options, profiles, ledger, walks, tracker=tracker,
                   walk_options=WalkOptions(since=options.since, max_pages=options.max_pages,
                                            known_in_a_row=settings.getint(
@@ -123,9 +125,12 @@ class Run:
         if self.tracker is not None:
             # An item is owed until it is durable (the ledger's flush) or dropped.
             s.connect(self._item_dropped, signal=signals.item_dropped)
-            tracker = self.tracker
-            self.ledger.on_durable = lambda counts: [tracker.add(src, -n)
-                                                     for src, n in counts.items()]
+            self.ledger.on_durable = self._durable
+
+    def _durable(self, counts: dict[str, int]) -> None:
+        assert self.tracker is not None
+        for source, n in counts.items():
+            self.tracker.add(source, -n)
 
     # --- the books ------------------------------------------------------------------------
     def count(self, source: str, key: str, n: int = 1) -> None:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +249,8 @@ class RedisState:
                                    "pip install 'pressbot[distributed]'") from None
 
         self.url = url
-        self.redis = redis.Redis.from_url(url, decode_responses=True)
+        # Any: redis-py's types cannot say that decode_responses makes every reply a str.
+        self.redis: Any = redis.Redis.from_url(url, decode_responses=True)
         try:
             self.redis.ping()
         except redis.ConnectionError as exc:
@@ -295,9 +296,11 @@ class RedisState:
         return False
 
     def _keep_lock(self) -> None:
+        token = self._token
+        assert token is not None  # started by acquire_lock, once it holds the lock
         while not self._stop_renewing.wait(self.LOCK_TTL_MS / 3000):
             try:
-                if not self._renew(keys=[self.k["lock"]], args=[self._token, self.LOCK_TTL_MS]):
+                if not self._renew(keys=[self.k["lock"]], args=[token, self.LOCK_TTL_MS]):
                     logger.error("Lost the run lock on %s", self.url)
                     return
             except Exception:  # noqa: BLE001 - a blip in Redis: try again next tick
@@ -326,7 +329,7 @@ class RedisState:
 
     def claim(self, id: str, hash: str) -> bool:
         keys = [self.k["releases"], self.claim_prefix + id]
-        args = [id, hash, self.owner, self.CLAIM_TTL_S]
+        args: list[str | int] = [id, hash, self.owner, self.CLAIM_TTL_S]
         if self._claim(keys=keys, args=args):
             return True
         # Claimed by a worker on this machine that died before writing it: take it over.

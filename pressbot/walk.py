@@ -237,7 +237,7 @@ def after_failure(profile: Profile, kind: str, url: str, page_no: int, status: i
 def next_listing_url(profile: Profile, walk: WalkState, listing: Listing,
                      page_no: int) -> str | None:
     """The listing page after ``page_no``, as the profile's pagination finds it."""
-    if profile.pagination == "template":
+    if profile.pagination == "template" and profile.template is not None:
         n = profile.first + page_no * profile.step
         return urljoin(profile.base_url, profile.template.replace("{n}", str(n)))
     if profile.pagination == "pager":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -22,6 +23,8 @@ class Command(ScrapyCrawl):
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
+        process = self.crawler_process
+        assert process is not None  # (requires_crawler_process)
         crawler = self._create_crawler(args[0])
         errors: list[BaseException] = []
 
@@ -29,7 +32,7 @@ class Command(ScrapyCrawl):
             if exc is not None:
                 errors.append(exc)
 
-        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        started: Any = process.crawl(crawler, **opts.spargs)
         # AsyncCrawlerProcess returns an asyncio Task, CrawlerProcess a Deferred.
         if hasattr(started, "add_done_callback"):
             started.add_done_callback(
@@ -41,7 +44,7 @@ class Command(ScrapyCrawl):
                     return None
                 return failure
             started.addErrback(on_failure)
-        self.crawler_process.start()
+        process.start()
 
         for exc in errors:
             for kind, code in _START_ERRORS.items():
@@ -49,7 +52,7 @@ class Command(ScrapyCrawl):
                     print(f"pressbot: error: {exc}", file=sys.stderr)
                     self.exitcode = code
                     return
-        if errors or self.crawler_process.bootstrap_failed:
+        if errors or process.bootstrap_failed:
             for exc in errors:  # unexpected: say what it was, with where it came from
                 print("pressbot: internal error while starting the crawl:", file=sys.stderr)
                 traceback.print_exception(exc, file=sys.stderr)

@@ -27,7 +27,9 @@ class Command(ScrapyCommand):
                             help="merged file (default: PRESSBOT_MERGED)")
 
     def run(self, args, opts) -> None:
-        pattern = self.settings.get("PRESSBOT_OUTPUT")
+        settings = self.settings
+        assert settings is not None  # (requires_project)
+        pattern = settings.get("PRESSBOT_OUTPUT")
         if "{worker}" not in pattern:
             stem, dot, suffix = pattern.rpartition(".")
             pattern = f"{stem}.{{worker}}.{suffix}" if dot else f"{pattern}.{{worker}}"
@@ -36,7 +38,7 @@ class Command(ScrapyCommand):
             print(f"pressbot: error: no worker outputs match {pattern}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
             return
-        out = opts.output or self.settings.get("PRESSBOT_MERGED")
+        out = opts.output or settings.get("PRESSBOT_MERGED")
         counts = merge(files, out)
         print(f"merged {counts['files']} files, {counts['lines']} lines: {counts['written']} "
               f"records to {out} ({counts['duplicates']} duplicates, {counts['torn']} torn lines "

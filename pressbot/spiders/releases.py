@@ -21,12 +21,14 @@ from pressbot.run import Run
 
 class ReleasesSpider(scrapy.Spider):
     name = "releases"
+    #: The crawl's run, opened in from_crawler (as Scrapy always builds spiders).
+    run: Run
+    allowed_domains: list[str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Validate before anything else runs: a typo in -a must not cost a crawl.
         self.options = RunOptions.parse(*args, **kwargs)
         super().__init__()
-        self.run: Run | None = None
         # One bound method per callback for the whole crawl: Scrapy inspects a callback's source
         # once per callable object (a weak cache), and a fresh bound method each request would
         # cost a source parse per page.
