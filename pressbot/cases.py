@@ -221,3 +221,18 @@ def _relative_to(path: Path, root: Path) -> str | None:
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
+
+def saved_message(case: Case) -> str:
+    """What `scrapy inspect --save-case` says once it has written a case."""
+    result = case.expected()
+    what = (f"{len(result['records'])} entries, next: {', '.join(result['next']) or 'none'}"
+            if case.kind == "listing" else f"fields {', '.join(result['adds'])}")
+    rerun = f"python -m pytest tests/test_cases.py -k {case.name}"
+    if case.folder.parent.resolve() != CASES_DIR.resolve():
+        rerun = f"move the folder to {CASES_DIR}/, then {rerun}"
+    return (f"saved   case {case.name} in {case.folder}/: case.json, and expected.json as pressbot "
+            f"reads the page today ({what})\n"
+            "CHECK   expected.json is only a draft: read the page and check every value in it "
+            "(titles, dates and their day/month order, paragraph breaks, subtitles, next links), "
+            "and fix it where the page says otherwise before you commit it\n"
+            f"re-run  {rerun}")
