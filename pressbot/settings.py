@@ -12,6 +12,8 @@ COMMANDS_MODULE = "pressbot.commands"
 PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
 #: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
 PRESSBOT_FIXTURES_URL = None
+#: Where `scrapy inspect --save-case NAME` writes NAME/; None means the bundled fixtures/cases/.
+PRESSBOT_CASES_DIR = None
 #: JSON Lines output, appended to across runs.
 PRESSBOT_OUTPUT = "data/releases.jsonl"
 #: State: a SQLite file path, or redis://host:port/db (shared by distributed workers).

@@ -23,7 +23,8 @@ def expected_releases() -> dict[str, dict]:
     """The hand-written expected entries of every listing page, by path under the site."""
     out = {}
     for case in sorted((FIXTURES / "cases").glob("amnesty-ca-page-*")):
-        for entry in json.loads((case / "expected.json").read_text(encoding="utf-8")):
+        expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+        for entry in expected["records"]:
             out.setdefault(entry["url"].split("/amnesty-ca/", 1)[1], entry)
     return out
 

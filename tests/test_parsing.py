@@ -1,5 +1,5 @@
-"""Listing parsing on saved pages, with no crawl: every field of every entry, against files a
-person wrote from the seed (fixtures/cases/<case>/expected.json)."""
+"""Listing and detail parsing with no crawl: the parser's edge cases, mostly on small crafted pages.
+Every field of every entry of the shipped sources' saved pages is checked by tests/test_cases.py."""
 
 from __future__ import annotations
 
@@ -9,39 +9,20 @@ from urllib.parse import urljoin
 
 import pytest
 
-from pressbot.dates import parse_date
+from pressbot.cases import load_case
 from pressbot.normalise import squash
 from pressbot.parsing import _joiner, element_text, page_from_bytes, parse_detail, parse_listing
 from pressbot.profiles import available_sources, load_profile
-from tests.conftest import FIXTURES
-
-CASES = sorted(p.name for p in (FIXTURES / "cases").iterdir() if (p / "case.json").exists())
 
 
-def load_case(name: str):
-    case = json.loads((FIXTURES / "cases" / name / "case.json").read_text(encoding="utf-8"))
-    expected = json.loads((FIXTURES / "cases" / name / "expected.json").read_text(encoding="utf-8"))
-    base = case["url"].split("/" + case["page"].split("/", 1)[0] + "/", 1)[0]
-    profile = load_profile(available_sources()[case["source"]], fixtures_url=base)
-    body = (FIXTURES / case["page"]).read_bytes()
-    return case, expected, profile, page_from_bytes(body, case["url"])
-
-
-@pytest.mark.parametrize("name", CASES)
-def test_listing_page_matches_expected(name):
-    case, expected, profile, page = load_case(name)
-    listing = parse_listing(page, case["url"], profile)
-    assert listing.next_urls == case["next"]
-    assert len(listing.entries) == len(expected)
-    for got, want in zip(listing.entries, expected, strict=True):
-        published = parse_date(got["published_raw"], profile.date_formats, profile.date_languages)
-        assert {**got, "published": published} == want
-    assert listing.missing == {}
+def _case_page(name: str):
+    case = load_case(name)
+    return case, case.profile(), page_from_bytes(case.body(), case.url)
 
 
 def test_page_chrome_is_not_an_entry():
-    _, _, profile, page = load_case("amnesty-ca-page-1")
-    listing = parse_listing(page, "https://fixtures.invalid/amnesty-ca/news/index.html", profile)
+    case, profile, page = _case_page("amnesty-ca-page-1")
+    listing = parse_listing(page, case.url, profile)
     texts = json.dumps(listing.entries, ensure_ascii=False)
     for chrome in ("Main menu", "Facebook Share", "Subscribe to news", "search form"):
         assert chrome not in texts
@@ -49,8 +30,8 @@ def test_page_chrome_is_not_an_entry():
 
 def test_teaser_dates_are_not_taken_for_the_entry_date():
     """The July 29 teaser says "(30 July)"; the entry date stays the printed one."""
-    case, _, profile, page = load_case("amnesty-ca-page-1")
-    entry = parse_listing(page, case["url"], profile).entries[2]
+    case, profile, page = _case_page("amnesty-ca-page-1")
+    entry = parse_listing(page, case.url, profile).entries[2]
     assert "(30 July)" in entry["summary"]
     assert entry["published_raw"] == "July 29, 2020"
 

@@ -1,13 +1,16 @@
-"""`scrapy inspect PROFILE PAGE`: what each selector of a profile extracts from one page."""
+"""`scrapy inspect PROFILE PAGE`: what each selector of a profile extracts from one page;
+with --save-case NAME, the page saved as a case (pressbot/cases.py)."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from pressbot import outcome
+from pressbot.cases import CASES_DIR, CaseError, save_case, saved_message
 from pressbot.inspect import inspect_page, read_page, resolve_profile
 from pressbot.profiles import ProfileError
 
@@ -18,7 +21,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--url URL] [--detail] PROFILE PAGE"
+        return "[--url URL] [--detail] [--save-case NAME] PROFILE PAGE"
 
     def short_desc(self) -> str:
         return "Show what a source profile's selectors extract from a saved or live page"
@@ -28,6 +31,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--url", help="the URL the saved page was fetched from (for links)")
         parser.add_argument("--detail", action="store_true",
                             help="the page is a release page: show the detail fields")
+        parser.add_argument("--save-case", metavar="NAME",
+                            help="save the page as a case, PRESSBOT_CASES_DIR/NAME/ (default "
+                                 "fixtures/cases/NAME/), with a draft expected.json to check by hand")
 
     def run(self, args, opts) -> None:
         if len(args) != 2:
@@ -43,6 +49,21 @@ class Command(ScrapyCommand):
             print(f"pressbot: error: cannot read {args[1]}: {exc}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
             return
+        case = None
+        if opts.save_case:
+            live = args[1].startswith(("http://", "https://"))
+            try:
+                case = save_case(opts.save_case, args[0], body, opts.url or (url if live else None),
+                                 "detail" if opts.detail else "listing",
+                                 page_file=None if live else Path(args[1]),
+                                 cases_dir=Path(self.settings.get("PRESSBOT_CASES_DIR") or CASES_DIR),
+                                 encoding=encoding)
+            except (CaseError, ProfileError) as exc:
+                print(f"pressbot: error: {exc}", file=sys.stderr)
+                self.exitcode = outcome.BAD_CONFIG
+                return
         drift = inspect_page(profile, body, opts.url or url, sys.stdout, detail=opts.detail,
                              encoding=encoding)
+        if case is not None:
+            print(f"\n{saved_message(case)}", file=sys.stdout)
         self.exitcode = outcome.DRIFT if drift else outcome.OK
