@@ -101,6 +101,7 @@ def _saved_case_passes(tmp_path, name: str, like: str):
     return case
 
 
+@pytest.mark.integration
 def test_save_case_of_a_fixture_page_references_it(tmp_path):
     page = "fixtures/wp-news/category/press-releases/page/2/index.html"
     url = "https://fixtures.invalid/wp-news/category/press-releases/page/2/"
@@ -118,6 +119,7 @@ def test_save_case_of_a_fixture_page_references_it(tmp_path):
     _saved_case_passes(tmp_path, "wp-news-two", like="wp-news-page-2")
 
 
+@pytest.mark.integration
 def test_save_case_of_a_release_page(tmp_path):
     page = "fixtures/wp-news/2023/05/04/river-quality-report-2022/index.html"
     proc = _inspect(tmp_path, "wp-news", page, "--detail", "--save-case", "report")
@@ -128,6 +130,7 @@ def test_save_case_of_a_release_page(tmp_path):
                                                "river-quality-report-2022/index.html")
 
 
+@pytest.mark.integration
 def test_save_case_of_a_page_elsewhere_freezes_a_copy(tmp_path):
     page = tmp_path / "saved.html"
     shutil.copy(FIXTURES / "amnesty-ca" / "news" / "page-3.html", page)
@@ -150,6 +153,7 @@ def test_save_case_of_a_page_elsewhere_freezes_a_copy(tmp_path):
     (("amnesty-ca", "fixtures/amnesty-ca/news/index.html", "--save-case", "taken"),
      "taken exists: a case's expected file was checked by a person"),
 ])
+@pytest.mark.integration
 def test_save_case_refusals(tmp_path, args, message):
     (tmp_path / "cases" / "taken").mkdir(parents=True)
     shutil.copy(FIXTURES / "amnesty-ca" / "news" / "index.html", tmp_path / "elsewhere.html")
