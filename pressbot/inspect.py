@@ -16,7 +16,6 @@ from lxml import etree
 from w3lib.encoding import html_body_declared_encoding
 
 from pressbot.dates import DateProblem, parse_date
-from pressbot.normalise import clean_text
 from pressbot.parsing import (
     _compiled,
     check_listing,
@@ -25,6 +24,7 @@ from pressbot.parsing import (
     parse_listing,
 )
 from pressbot.profiles import Profile, Selector, available_sources, load_profile
+from pressbot.text import clean_text
 
 MAX_BYTES = 8 * 1024 * 1024
 

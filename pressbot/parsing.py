@@ -13,12 +13,11 @@ from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from lxml import html as lxml_html
 from parsel import Selector as Page
 
 from pressbot.dates import parse_datetime
-from pressbot.normalise import squash
 from pressbot.profiles import REQUIRED_LISTING_FIELDS, Profile, Selector
+from pressbot.text import element_text, html_text, squash
 
 #: Listing field -> item field.
 _ITEM_FIELD = {"published": "published_raw"}
@@ -370,47 +369,6 @@ def _text_of(match, sel: Selector) -> str:
     if sel.html:
         text = html_text(text)
     return squash(text)
-
-
-def html_text(markup: str) -> str:
-    """The text of an HTML fragment held as a string (an RSS description, a JSON teaser)."""
-    if "<" not in markup and "&" not in markup:
-        return markup
-    return element_text(lxml_html.fragment_fromstring(markup, create_parent="div"))
-
-
-#: Elements whose edges separate words even when the markup has no space there (<li>a</li><li>b).
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
-    "header hr li main nav ol p pre section table tbody td th thead tr ul".split())
-_SKIP_TAGS = frozenset(("script", "style", "template"))
-_SPECIAL = BLOCK_TAGS | _SKIP_TAGS
-_STRING = etree.XPath("string()", smart_strings=False)
-
-
-def element_text(el: etree._Element) -> str:
-    """An element's text, with block boundaries as spaces and scripts left out."""
-    if not len(el) or not any(d.tag in _SPECIAL for d in el.iterdescendants()):
-        return _STRING(el)  # the common case, done in C
-    parts: list[str] = []
-    _walk(el, parts)
-    return "".join(parts)
-
-
-def _walk(el: etree._Element, parts: list[str]) -> None:
-    if el.tag in _SKIP_TAGS or not isinstance(el.tag, str):
-        return  # scripts, comments, processing instructions
-    block = el.tag in BLOCK_TAGS
-    if block:
-        parts.append(" ")
-    if el.text:
-        parts.append(el.text)
-    for child in el:
-        _walk(child, parts)
-        if child.tail:
-            parts.append(child.tail)
-    if block:
-        parts.append(" ")
 
 
 def _base_url(root: etree._Element, url: str) -> str:

@@ -10,8 +10,7 @@ from urllib.parse import urljoin
 import pytest
 
 from pressbot.dates import parse_date
-from pressbot.normalise import squash
-from pressbot.parsing import _joiner, element_text, page_from_bytes, parse_detail, parse_listing
+from pressbot.parsing import _joiner, page_from_bytes, parse_detail, parse_listing
 from pressbot.profiles import available_sources, load_profile
 from tests.conftest import FIXTURES
 
@@ -73,18 +72,6 @@ def test_markup_breakage_is_counted_not_fatal():
     assert listing.missing == {"title": 1, "url": 1}
 
 
-@pytest.mark.parametrize("html, text", [
-    ("<div><ul><li>One</li><li>Two</li></ul></div>", "One Two"),
-    ("<p>Amnesty<em>’s</em> report</p>", "Amnesty’s report"),
-    ("<div>a<br>b<script>var x = 1;</script></div>", "a b"),
-    ("<div>a<!-- note -->b</div>", "ab"),
-])
-def test_element_text(html, text):
-    page = page_from_bytes(f"<html><body>{html}</body></html>".encode(), "https://x.invalid/")
-    node = page.root.xpath("//body/*")[0]
-    assert " ".join(element_text(node).split()) == text
-
-
 def test_link_rel_next_is_the_fallback_of_next_pagination():
     html = b"""<html><head><link rel="next" href="/news?page=2"></head><body>
       <div class="view-news"><div class="views-row"><article class="node--view-mode-teaser">
@@ -94,20 +81,6 @@ def test_link_rel_next_is_the_fallback_of_next_pagination():
     url = "https://x.invalid/news"
     assert parse_listing(page_from_bytes(html, url), url, profile).next_urls == [
         "https://x.invalid/news?page=2"]
-
-
-_LONG = "Ministers publish the report on housing and climate measures today " * 3
-
-
-@pytest.mark.parametrize("text", [
-    _LONG.strip(), _LONG, " " + _LONG.strip(), _LONG.replace("the", "the  "),
-    *(_LONG.strip().replace(" on ", f" on{ws}") for ws in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"),
-    _LONG.strip().replace(" on ", " on\xa0"), _LONG.strip().replace(" on ", "\u2003on "),
-    "", " ", "short  one", "05 September 2010",
-])
-def test_squash_is_split_and_join(text):
-    # The fast path for clean long ASCII text must agree with str.split on every whitespace.
-    assert squash(text) == " ".join(text.split())
 
 
 def test_base_href_outside_a_head_tag_is_still_found():
