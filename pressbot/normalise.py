@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from pressbot.dates import DateProblem, parse_date, parse_datetime
+from pressbot.fields import LINE_FIELDS, PARAGRAPH_FIELDS
 from pressbot.items import canonical_url, release_id
 from pressbot.profiles import Profile
 from pressbot.text import clean_text
@@ -18,10 +19,10 @@ from pressbot.text import clean_text
 def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = None) -> dict:
     """A normalised copy of ``entry`` (item fields); date problems are reported, never guessed."""
     out = dict(entry)
-    for name in ("title", "subtitle", "published_raw", "author"):
+    for name in LINE_FIELDS:
         if name in out:
             out[name] = clean_text(out[name])
-    for name in ("summary", "body"):
+    for name in PARAGRAPH_FIELDS:
         if name in out:
             out[name] = clean_text(out[name], paragraphs=True)
     if out.get("url"):
