@@ -16,11 +16,10 @@ from lxml import etree
 from parsel import Selector as Page
 
 from pressbot.dates import parse_datetime
-from pressbot.profiles import REQUIRED_LISTING_FIELDS, Profile, Selector
+from pressbot.fields import REQUIRED_LISTING_FIELDS
+from pressbot.profiles import Profile, Selector
 from pressbot.text import element_text, html_text, squash
 
-#: Listing field -> item field.
-_ITEM_FIELD = {"published": "published_raw"}
 _META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content",
                              smart_strings=False)
 _JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
@@ -91,7 +90,7 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
     join = _joiner(base)
     if "url" in columns:
         columns["url"] = [join(u) if u else u for u in columns["url"]]
-    keys = [_ITEM_FIELD.get(name, name) for name in columns]
+    keys = list(columns)  # a selector's key is the item field it fills
     listing.entries = [dict(zip(keys, row, strict=True))
                        for row in zip(*columns.values(), strict=True)]
     for name in REQUIRED_LISTING_FIELDS:  # (a value is a non-empty string or None)
@@ -128,14 +127,14 @@ def check_listing(listing: Listing, profile: Profile) -> list[str]:
 def parse_detail(page: Page, url: str, profile: Profile) -> dict[str, str | None]:
     """A release page's fields: what the profile selects, then the page's standard metadata.
 
-    The publication time comes from the profile's ``published`` selector, else
+    The publication time comes from the profile's ``published_at`` selector, else
     ``article:published_time``, else JSON-LD ``datePublished``, else the first
     ``<time datetime>``; the author from the profile, else JSON-LD.
     """
     root = page.root
     out = {name: extract(root, sel) for name, sel in profile.detail_fields.items()}
     ld = _json_ld(root)
-    candidates = [out.pop("published", None), *_META_PUBLISHED(root), ld.get("datePublished"),
+    candidates = [out.pop("published_at", None), *_META_PUBLISHED(root), ld.get("datePublished"),
                   *_TIME_DATETIME(root)[:1]]
     out["published_at"] = next((t for c in candidates if (t := parse_datetime(_str(c)))), None)
     if not out.get("author"):

@@ -117,7 +117,7 @@ next_page = "a[rel=next]::attr(href)"
 [listing.fields]
 title = "h2 a"
 url = "h2 a::attr(href)"
-published = "time"
+published_raw = "time"
 """)
     profile = load_profile(path)
     assert profile.uses_xpath_id
@@ -182,7 +182,7 @@ def test_fields_found_outside_the_entry_and_computed_fields(tmp_path):
     profile = _profile_file(tmp_path, '{ xpath = "//dl/dt" }', """
 title = { xpath = "normalize-space(a)" }
 url = "a::attr(href)"
-published = { xpath = "following-sibling::dd[1]" }
+published_raw = { xpath = "following-sibling::dd[1]" }
 summary = { xpath = "../@data-kind" }""")
     html = b"""<dl data-kind="Release"><dt><a href="/a">  First
       one </a></dt><dd>2 July 2020</dd><dt><a href="/b">Second</a></dt><dd>1 July 2020</dd></dl>"""
@@ -216,3 +216,18 @@ def test_hostile_base_and_json_ld_lose_nothing():
                        ('{"headline": "h", "author": {"name": ["A", "B"]}}', "A, B")]:
         page = page_from_bytes(f'<script type="application/ld+json">{ld}</script>'.encode(), url)
         assert parse_detail(page, url, profile)["author"] == author, ld
+
+
+def test_the_detail_published_at_selector_comes_before_the_page_s_metadata():
+    profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
+    assert profile.detail_fields["published_at"].query == "time::attr(datetime)"
+    html = b"""<html><head><meta property="article:published_time" content="2020-07-01T08:00:00Z">
+      </head><body><h1 class="node__title">T</h1><time datetime="2020-07-02T09:30:00+02:00">2 July
+      </time><div class="node__body"><p>One.</p><p>Two.</p></div></body></html>"""
+    url = "https://x.invalid/news/t"
+    found = parse_detail(page_from_bytes(html, url), url, profile)
+    assert found == {"title": "T", "published_at": "2020-07-02T09:30:00+02:00",
+                     "body": "One.\n\nTwo.", "author": None}
+    # Without the selector's match, the page's metadata answers.
+    found = parse_detail(page_from_bytes(html.replace(b"<time", b"<span"), url), url, profile)
+    assert found["published_at"] == "2020-07-01T08:00:00Z"
