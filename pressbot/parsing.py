@@ -172,17 +172,43 @@ _TAIL = re.compile(r"^(.+)/(@[A-Za-z_][\w.:-]*)$")
 
 
 def _extract_columns(root, nodes: list, profile: Profile) -> dict[str, list[str | None]]:
-    """Every field for every entry. Fields that only differ by a final ``/@attr`` (the title
-    link and its href) share one evaluation of their common path."""
+    """Every field for every entry: what ``extract`` gives entry by entry (tests/test_parsing.py
+    compares the two), faster. Fields that only differ by a final ``/@attr`` (the title link and
+    its href) share one evaluation of their common path."""
+    if _nested(nodes):
+        # A match inside an inner entry belongs to the outer one too: it cannot be traced back
+        # to one entry, so such a page (rare) is read entry by entry.
+        return {name: [extract(n, sel) for n in nodes] for name, sel in profile.fields.items()}
     evaluated, derived = _field_plan(tuple(profile.fields.items()))
     columns: dict[str, list[str | None]] = {}
     firsts: dict[str, list] = {}  # field XPath -> first element it matched in each entry
     for name, sel in evaluated:
         columns[name], firsts[sel.xpath] = _extract_all(root, nodes, sel)
+    element = etree._Element
     for name, path, attr in derived:
-        elements = firsts.get(path) or _first_elements(root, nodes, path)
-        columns[name] = [_clean(el.get(attr)) if el is not None else None for el in elements]
+        matches = firsts.get(path) or _first_elements(root, nodes, path)
+        column = [_clean(m.get(attr)) if isinstance(m, element) else None for m in matches]
+        for i, match in enumerate(matches):
+            if column[i] is None and match is not None:
+                # The first match has no such attribute (<a name> before <a href>), or is not
+                # an element: a later match may have it.
+                column[i] = extract(nodes[i], profile.fields[name])
+        columns[name] = column
     return columns
+
+
+def _nested(nodes: list) -> bool:
+    """Whether an entry holds another. Each ancestor is looked at once: entries that share a
+    parent stop at it."""
+    entries, seen = set(nodes), set()
+    for node in nodes:
+        up = node.getparent()
+        while up is not None and up not in seen:
+            if up in entries:
+                return True
+            seen.add(up)
+            up = up.getparent()
+    return False
 
 
 @lru_cache(maxsize=256)
@@ -217,12 +243,12 @@ def _owned(matches, nodes: list):
 
 
 def _first_elements(root, nodes: list, xpath: str) -> list:
-    """For each entry, the first element the path matches in it, or None."""
+    """For each entry, the first node the path matches from it, or None."""
     batch = _batched(xpath)
-    matches = batch(root, entries=nodes) if batch is not None else [
-        m for n in nodes for m in _compiled(xpath)(n)[:1]]
+    if batch is None:  # evaluated from each entry: its matches are its own, wherever they are
+        return [next(iter(_compiled(xpath)(n)), None) for n in nodes]
     first: list = [None] * len(nodes)
-    for i, match in _owned(matches, nodes):
+    for i, match in _owned(batch(root, entries=nodes), nodes):
         if first[i] is None:
             first[i] = match
     return first
@@ -275,8 +301,10 @@ def _extract_all(root, nodes: list, sel: Selector) -> tuple[list[str | None], li
     return found, first
 
 
-_LEAVES_ENTRY = re.compile(r"(?:following|preceding|ancestor|parent)(?:-sibling|-or-self)?::"
+_LEAVES_ENTRY = re.compile(r"(?:following|preceding|ancestor|parent)(?:-sibling|-or-self)?\s*::"
                            r"|\.\.|\bid\s*\(|^\s*/")
+#: Where a batched expression is tried once, to see what it returns.
+_NO_ENTRIES = etree.fromstring("<html/>")
 
 
 @lru_cache(maxsize=1024)
@@ -288,8 +316,11 @@ def _batched(field_xpath: str) -> etree.XPath | None:
         return None
     try:  # the page's entries come in as a node-set variable: no second entry search
         # (smart strings: a text or attribute result knows its parent element)
-        return etree.XPath(f"$entries/{field_xpath}")
-    except etree.XPathSyntaxError:
+        batch = etree.XPath(f"$entries/{field_xpath}")
+        # A comparison or a sum ("p = 'x'", "a or b") compiles too, but computes one value for
+        # the whole page; an XPath's result type does not depend on the page, so one try tells.
+        return batch if isinstance(batch(_NO_ENTRIES, entries=[]), list) else None
+    except (etree.XPathSyntaxError, etree.XPathEvalError):
         return None
 
 
