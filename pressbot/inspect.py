@@ -16,7 +16,7 @@ from lxml import etree
 from w3lib.encoding import html_body_declared_encoding
 
 from pressbot.dates import DateProblem, parse_date
-from pressbot.normalise import clean_text
+from pressbot.fields import DETAIL_FIELDS, LISTING_FIELDS
 from pressbot.parsing import (
     _compiled,
     check_listing,
@@ -25,8 +25,11 @@ from pressbot.parsing import (
     parse_listing,
 )
 from pressbot.profiles import Profile, Selector, available_sources, load_profile
+from pressbot.text import clean_text
 
 MAX_BYTES = 8 * 1024 * 1024
+#: Field names are printed in a column as wide as the longest a profile can select.
+_WIDTH = max(map(len, LISTING_FIELDS + DETAIL_FIELDS))
 
 
 def read_page(page: str, user_agent: str) -> tuple[bytes, str, str | None]:
@@ -66,7 +69,7 @@ def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: b
     print(f"page    {url} ({len(body):,} bytes)", file=out)
     if detail:
         for name, value in parse_detail(page, url, profile).items():
-            print(f"  {name:<12} {_show(value)}", file=out)
+            print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
         return 0
     listing = parse_listing(page, url, profile)
     print(f"entry   {profile.entry} matched {len(listing.entries)} entries\n", file=out)
@@ -77,20 +80,20 @@ def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: b
     for i, (entry, node) in enumerate(zip(listing.entries, nodes, strict=True), 1):
         print(f"#{i}", file=out)
         for name, sel in profile.fields.items():
-            value = entry["published_raw" if name == "published" else name]
+            value = entry[name]
             if value is None:
-                print(f"  {name:<10} (empty: {why_empty(node, sel)})", file=out)
-            elif name == "published":
+                print(f"  {name:<{_WIDTH}} (empty: {why_empty(node, sel)})", file=out)
+            elif name == "published_raw":
                 try:
                     day = parse_date(value, profile.date_formats, profile.date_languages,
                                      profile.date_order, pattern=profile.date_pattern)
                 except DateProblem as exc:
                     day = f"NOT A DATE: {exc}"
-                print(f"  {name:<10} {value!r} -> {day}", file=out)
+                print(f"  {name:<{_WIDTH}} {value!r} -> {day}", file=out)
             elif name == "url":
-                print(f"  {name:<10} {entry['url']}", file=out)
+                print(f"  {name:<{_WIDTH}} {entry['url']}", file=out)
             else:
-                print(f"  {name:<10} {_show(value)}", file=out)
+                print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
     print(f"\nnext    {listing.next_urls or 'none'}", file=out)
     problems = check_listing(listing, profile)
     for problem in problems:

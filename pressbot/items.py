@@ -1,4 +1,4 @@
-"""The Release item: one press release, one documented field each (see pressbot/schema)."""
+"""The Release item and its identity: stable ids, canonical URLs, content hashes, output lines."""
 
 from __future__ import annotations
 
@@ -11,44 +11,29 @@ from functools import lru_cache
 import orjson
 from w3lib.url import canonicalize_url
 
-#: The fields whose change makes a known release a new revision.
-CONTENT_FIELDS = ("title", "published", "summary", "subtitle")
+from pressbot.fields import CONTENT_FIELDS
 
 
 @dataclass
 class Release:
-    #: Stable id: a hash of the source name and the canonical URL relative to the source's
-    #: base_url, so the same release has the same id on every run, machine and scheme.
+    """One release record. Its fields' formats and documentation are in pressbot/fields.py;
+    they are written out here too, rather than built from that table, so that readers and type
+    checkers see them (tests/test_fields.py checks the two name the same fields in one order)."""
+
     id: str | None = None
-    #: Name of the source profile that found it.
     source: str | None = None
-    #: Absolute canonical URL of the release page.
     url: str | None = None
-    #: Headline, whitespace-normalised.
     title: str | None = None
-    #: Publication date, ISO 8601 (YYYY-MM-DD); null when the page's date could not be read.
     published: str | None = None
-    #: The date exactly as printed on the page.
     published_raw: str | None = None
-    #: Teaser text: paragraphs separated by a blank line, whitespace normalised within each.
     summary: str | None = None
-    #: The subtitle or deck line under the date, where the listing has one.
     subtitle: str | None = None
-    #: Publication time, ISO 8601 with its offset, where the source gives one (a detail page's
-    #: <time datetime>, article:published_time or JSON-LD datePublished; a feed; a JSON API).
     published_at: str | None = None
-    #: Full text of the release, paragraphs separated by a blank line (profiles that follow
-    #: detail pages), else null.
     body: str | None = None
-    #: Author or dateline from the detail page, else null.
     author: str | None = None
-    #: The listing page the entry was found on.
     listing_url: str | None = None
-    #: When this record was written, UTC, ISO 8601 with a Z suffix.
     crawled_at: str | None = None
-    #: 1 for the first version of a release; n+1 each time its content is seen changed.
     revision: int = 1
-    #: Why published is null (unparseable, out of range), else null.
     date_problem: str | None = None
 
 

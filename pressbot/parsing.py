@@ -13,15 +13,13 @@ from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from lxml import html as lxml_html
 from parsel import Selector as Page
 
 from pressbot.dates import parse_datetime
-from pressbot.normalise import squash
-from pressbot.profiles import REQUIRED_LISTING_FIELDS, Profile, Selector
+from pressbot.fields import REQUIRED_LISTING_FIELDS
+from pressbot.profiles import Profile, Selector
+from pressbot.text import element_text, html_text, squash
 
-#: Listing field -> item field.
-_ITEM_FIELD = {"published": "published_raw"}
 _META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content",
                              smart_strings=False)
 _JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
@@ -92,7 +90,7 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
     join = _joiner(base)
     if "url" in columns:
         columns["url"] = [join(u) if u else u for u in columns["url"]]
-    keys = [_ITEM_FIELD.get(name, name) for name in columns]
+    keys = list(columns)  # a selector's key is the item field it fills
     listing.entries = [dict(zip(keys, row, strict=True))
                        for row in zip(*columns.values(), strict=True)]
     for name in REQUIRED_LISTING_FIELDS:  # (a value is a non-empty string or None)
@@ -129,14 +127,14 @@ def check_listing(listing: Listing, profile: Profile) -> list[str]:
 def parse_detail(page: Page, url: str, profile: Profile) -> dict[str, str | None]:
     """A release page's fields: what the profile selects, then the page's standard metadata.
 
-    The publication time comes from the profile's ``published`` selector, else
+    The publication time comes from the profile's ``published_at`` selector, else
     ``article:published_time``, else JSON-LD ``datePublished``, else the first
     ``<time datetime>``; the author from the profile, else JSON-LD.
     """
     root = page.root
     out = {name: extract(root, sel) for name, sel in profile.detail_fields.items()}
     ld = _json_ld(root)
-    candidates = [out.pop("published", None), *_META_PUBLISHED(root), ld.get("datePublished"),
+    candidates = [out.pop("published_at", None), *_META_PUBLISHED(root), ld.get("datePublished"),
                   *_TIME_DATETIME(root)[:1]]
     out["published_at"] = next((t for c in candidates if (t := parse_datetime(_str(c)))), None)
     if not out.get("author"):
@@ -174,17 +172,43 @@ _TAIL = re.compile(r"^(.+)/(@[A-Za-z_][\w.:-]*)$")
 
 
 def _extract_columns(root, nodes: list, profile: Profile) -> dict[str, list[str | None]]:
-    """Every field for every entry. Fields that only differ by a final ``/@attr`` (the title
-    link and its href) share one evaluation of their common path."""
+    """Every field for every entry: what ``extract`` gives entry by entry (tests/test_parsing.py
+    compares the two), faster. Fields that only differ by a final ``/@attr`` (the title link and
+    its href) share one evaluation of their common path."""
+    if _nested(nodes):
+        # A match inside an inner entry belongs to the outer one too: it cannot be traced back
+        # to one entry, so such a page (rare) is read entry by entry.
+        return {name: [extract(n, sel) for n in nodes] for name, sel in profile.fields.items()}
     evaluated, derived = _field_plan(tuple(profile.fields.items()))
     columns: dict[str, list[str | None]] = {}
     firsts: dict[str, list] = {}  # field XPath -> first element it matched in each entry
     for name, sel in evaluated:
         columns[name], firsts[sel.xpath] = _extract_all(root, nodes, sel)
+    element = etree._Element
     for name, path, attr in derived:
-        elements = firsts.get(path) or _first_elements(root, nodes, path)
-        columns[name] = [_clean(el.get(attr)) if el is not None else None for el in elements]
+        matches = firsts.get(path) or _first_elements(root, nodes, path)
+        column = [_clean(m.get(attr)) if isinstance(m, element) else None for m in matches]
+        for i, match in enumerate(matches):
+            if column[i] is None and match is not None:
+                # The first match has no such attribute (<a name> before <a href>), or is not
+                # an element: a later match may have it.
+                column[i] = extract(nodes[i], profile.fields[name])
+        columns[name] = column
     return columns
+
+
+def _nested(nodes: list) -> bool:
+    """Whether an entry holds another. Each ancestor is looked at once: entries that share a
+    parent stop at it."""
+    entries, seen = set(nodes), set()
+    for node in nodes:
+        up = node.getparent()
+        while up is not None and up not in seen:
+            if up in entries:
+                return True
+            seen.add(up)
+            up = up.getparent()
+    return False
 
 
 @lru_cache(maxsize=256)
@@ -219,12 +243,12 @@ def _owned(matches, nodes: list):
 
 
 def _first_elements(root, nodes: list, xpath: str) -> list:
-    """For each entry, the first element the path matches in it, or None."""
+    """For each entry, the first node the path matches from it, or None."""
     batch = _batched(xpath)
-    matches = batch(root, entries=nodes) if batch is not None else [
-        m for n in nodes for m in _compiled(xpath)(n)[:1]]
+    if batch is None:  # evaluated from each entry: its matches are its own, wherever they are
+        return [next(iter(_compiled(xpath)(n)), None) for n in nodes]
     first: list = [None] * len(nodes)
-    for i, match in _owned(matches, nodes):
+    for i, match in _owned(batch(root, entries=nodes), nodes):
         if first[i] is None:
             first[i] = match
     return first
@@ -277,8 +301,10 @@ def _extract_all(root, nodes: list, sel: Selector) -> tuple[list[str | None], li
     return found, first
 
 
-_LEAVES_ENTRY = re.compile(r"(?:following|preceding|ancestor|parent)(?:-sibling|-or-self)?::"
+_LEAVES_ENTRY = re.compile(r"(?:following|preceding|ancestor|parent)(?:-sibling|-or-self)?\s*::"
                            r"|\.\.|\bid\s*\(|^\s*/")
+#: Where a batched expression is tried once, to see what it returns.
+_NO_ENTRIES = etree.fromstring("<html/>")
 
 
 @lru_cache(maxsize=1024)
@@ -290,8 +316,11 @@ def _batched(field_xpath: str) -> etree.XPath | None:
         return None
     try:  # the page's entries come in as a node-set variable: no second entry search
         # (smart strings: a text or attribute result knows its parent element)
-        return etree.XPath(f"$entries/{field_xpath}")
-    except etree.XPathSyntaxError:
+        batch = etree.XPath(f"$entries/{field_xpath}")
+        # A comparison or a sum ("p = 'x'", "a or b") compiles too, but computes one value for
+        # the whole page; an XPath's result type does not depend on the page, so one try tells.
+        return batch if isinstance(batch(_NO_ENTRIES, entries=[]), list) else None
+    except (etree.XPathSyntaxError, etree.XPathEvalError):
         return None
 
 
@@ -370,47 +399,6 @@ def _text_of(match, sel: Selector) -> str:
     if sel.html:
         text = html_text(text)
     return squash(text)
-
-
-def html_text(markup: str) -> str:
-    """The text of an HTML fragment held as a string (an RSS description, a JSON teaser)."""
-    if "<" not in markup and "&" not in markup:
-        return markup
-    return element_text(lxml_html.fragment_fromstring(markup, create_parent="div"))
-
-
-#: Elements whose edges separate words even when the markup has no space there (<li>a</li><li>b).
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
-    "header hr li main nav ol p pre section table tbody td th thead tr ul".split())
-_SKIP_TAGS = frozenset(("script", "style", "template"))
-_SPECIAL = BLOCK_TAGS | _SKIP_TAGS
-_STRING = etree.XPath("string()", smart_strings=False)
-
-
-def element_text(el: etree._Element) -> str:
-    """An element's text, with block boundaries as spaces and scripts left out."""
-    if not len(el) or not any(d.tag in _SPECIAL for d in el.iterdescendants()):
-        return _STRING(el)  # the common case, done in C
-    parts: list[str] = []
-    _walk(el, parts)
-    return "".join(parts)
-
-
-def _walk(el: etree._Element, parts: list[str]) -> None:
-    if el.tag in _SKIP_TAGS or not isinstance(el.tag, str):
-        return  # scripts, comments, processing instructions
-    block = el.tag in BLOCK_TAGS
-    if block:
-        parts.append(" ")
-    if el.text:
-        parts.append(el.text)
-    for child in el:
-        _walk(child, parts)
-        if child.tail:
-            parts.append(child.tail)
-    if block:
-        parts.append(" ")
 
 
 def _base_url(root: etree._Element, url: str) -> str:

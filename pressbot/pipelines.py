@@ -15,6 +15,7 @@ from collections.abc import MutableMapping
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from pressbot.fields import REQUIRED_FIELDS
 from pressbot.items import Release, content_hash
 from pressbot.ledger import Ledger
 from pressbot.normalise import normalise
@@ -22,9 +23,6 @@ from pressbot.profiles import Profile
 from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
-
-REQUIRED_FIELDS = ("id", "source", "url", "title", "published_raw")
-
 
 def fields(item) -> MutableMapping:
     """An item's fields as a mutable mapping. Our own Release is a plain dataclass whose

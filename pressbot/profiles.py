@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -16,15 +18,18 @@ from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
+from pressbot.fields import BY_NAME, DETAIL_FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
+
 #: The bundled profiles, read through importlib.resources so that they load from an egg too
 #: (scrapyd runs zipped eggs).
 SOURCES_DIR = resources.files("pressbot") / "sources"
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 
-#: Listing fields a profile may select, and whether a field keeps every match (as paragraphs).
-LISTING_FIELDS = {"title": False, "url": False, "published": False, "subtitle": False, "summary": True}
-REQUIRED_LISTING_FIELDS = ("title", "url", "published")
-DETAIL_FIELDS = {"title": False, "published": False, "subtitle": False, "body": True, "author": False}
+#: Field keys renamed, old -> new, by table. A selector's key is the item field it fills; the
+#: listing's date text and the detail page's timestamp were both once called "published", which
+#: is also the name of the ISO date normalisation makes. The old key still loads, with a warning.
+RENAMED_FIELD_KEYS = {"listing.fields": {"published": "published_raw"},
+                      "detail.fields": {"published": "published_at"}}
 FORMATS = ("html", "xml", "json")
 PAGINATIONS = ("next", "pager", "template")
 #: Where selectors are tried once at load: an XPath that cannot run fails there, not mid-crawl.
@@ -48,6 +53,19 @@ class ProfileError(ValueError):
     def __init__(self, path: str | Path, key: str, problem: str) -> None:
         self.path, self.key, self.problem = str(path), key, problem
         super().__init__(f"{path}: [{key}] {problem}")
+
+
+class ProfileDeprecationWarning(DeprecationWarning):
+    """A profile that loads, but uses a key that has a new name; the message names the file,
+    the old key and the new one."""
+
+
+def show_deprecations() -> None:
+    """Let ProfileDeprecationWarning through for the rest of the process, for commands to call:
+    Python hides every DeprecationWarning not raised in __main__, and the person who can rename
+    a profile's keys is the one running the command. A -W option given by the user stands."""
+    if not sys.warnoptions:
+        warnings.simplefilter("default", ProfileDeprecationWarning)
 
 
 @dataclass(frozen=True)
@@ -175,10 +193,12 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     sel_kinds = ("jmes",) if fmt == "json" else ("css", "xpath")
     entry = _selector(listing.get("entry"), path, "listing.entry", required=True, kinds=sel_kinds,
                       nodes=True)
-    field_specs = _table(listing, "fields", path, required=True, prefix="listing.")
+    field_specs = _renamed(_table(listing, "fields", path, required=True, prefix="listing."),
+                           path, "listing.fields")
     _no_unknown(field_specs, set(LISTING_FIELDS), path, "listing.fields.")
     fields = {
-        k: _selector(v, path, f"listing.fields.{k}", default_all=LISTING_FIELDS[k], kinds=sel_kinds)
+        k: _selector(v, path, f"listing.fields.{k}", default_all=BY_NAME[k].keeps_all,
+                     kinds=sel_kinds)
         for k, v in field_specs.items()
     }
     for k in REQUIRED_LISTING_FIELDS:
@@ -227,10 +247,11 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
 
     detail = _table(raw, "detail", path)
     _no_unknown(detail, _DETAIL_KEYS, path, "detail.")
-    detail_specs = _table(detail, "fields", path, prefix="detail.")
+    detail_specs = _renamed(_table(detail, "fields", path, prefix="detail."), path,
+                            "detail.fields")
     _no_unknown(detail_specs, set(DETAIL_FIELDS), path, "detail.fields.")
     detail_fields = {
-        k: _selector(v, path, f"detail.fields.{k}", default_all=DETAIL_FIELDS[k])
+        k: _selector(v, path, f"detail.fields.{k}", default_all=BY_NAME[k].keeps_all)
         for k, v in detail_specs.items()
     }
     follow = detail.get("follow", False)
@@ -263,6 +284,28 @@ def _int(raw: dict[str, Any], key: str, default: int, minimum: int, path: str | 
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ProfileError(path, prefix + key, f"must be a whole number of at least {minimum}")
     return value
+
+
+def _renamed(specs: dict[str, Any], path: str | Path, table: str) -> dict[str, Any]:
+    """``specs`` with old field keys under their new names, in place (the fields keep their
+    order); each old key warns, and an old key given beside its new name is an error."""
+    renames = RENAMED_FIELD_KEYS[table]
+    if not renames.keys() & specs.keys():
+        return specs
+    out = {}
+    for key, spec in specs.items():
+        new = renames.get(key)
+        if new is None:
+            out[key] = spec
+            continue
+        if new in specs:
+            raise ProfileError(path, f"{table}.{key}",
+                               f"the old name of {new}, which is given too: keep only {new}")
+        # stacklevel: the line that called load_profile, for whoever reads the warning.
+        warnings.warn(f"{path}: [{table}.{key}] is deprecated: the key is now {new} (the item "
+                      f"field it fills); rename it", ProfileDeprecationWarning, stacklevel=4)
+        out[new] = spec
+    return out
 
 
 def _no_unknown(table: dict[str, Any], allowed: set[str], path: str | Path, prefix: str) -> None:

@@ -167,7 +167,7 @@ next_page = "nav.pager a[rel=next]::attr(href)"
 [listing.fields]
 title = "h2.title a"
 url = "h2.title a::attr(href)"
-published = ".meta .date"
+published_raw = ".meta .date"
 [dates]
 formats = ["%d %B %Y"]
 """
@@ -230,7 +230,7 @@ next_page = "nav.pager a[rel=next]::attr(href)"
 [listing.fields]
 title = "h2.title a"
 url = "h2.title a::attr(href)"
-published = "span.date"
+published_raw = "span.date"
 [dates]
 formats = ["%d %B %Y"]
 [detail]

@@ -21,9 +21,9 @@ def test_inspect_shows_every_field_and_why_empty():
     text = out.getvalue()
     assert drift == 0
     assert "matched 4 entries" in text
-    assert "'July 08, 2020' -> 2020-07-08" in text
-    assert "subtitle   (empty: css:.field--name-field-subtitle matched nothing)" in text
-    assert "subtitle   Airstrikes kill civilians, including children Arbitrary" in text
+    assert "published_raw 'July 08, 2020' -> 2020-07-08" in text
+    assert "subtitle      (empty: css:.field--name-field-subtitle matched nothing)" in text
+    assert "subtitle      Airstrikes kill civilians, including children Arbitrary" in text
     assert "https://www.amnesty.ca/news/myanmar-rakhine-chin-airstrikes.html" in text
     assert text.rstrip().endswith("checks  ok")
 
@@ -66,3 +66,14 @@ def test_inspect_command_bad_url():
                           timeout=60)
     assert proc.returncode == outcome.BAD_CONFIG
     assert "pressbot: error: cannot read http://[oops/news" in proc.stderr
+
+
+def test_inspect_command_shows_a_profile_s_old_keys_and_their_new_names():
+    old_keys = ROOT / "tests" / "old_profiles" / "amnesty-ca.toml"
+    page = FIXTURES / "amnesty-ca" / "news" / "page-3.html"
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", str(old_keys), str(page)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert (f"ProfileDeprecationWarning: {old_keys}: [listing.fields.published] is deprecated: "
+            "the key is now published_raw") in proc.stderr
+    assert "published_raw 'July 08, 2020' -> 2020-07-08" in proc.stdout

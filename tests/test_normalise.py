@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from pressbot import outcome
+from pressbot.fields import FIELDS, Format, Origin
 from pressbot.normalise import normalise
 from pressbot.profiles import available_sources, load_profile
 
@@ -47,6 +48,24 @@ def test_an_entry_is_not_changed_in_place(profile):
     original = entry()
     normalise(original, profile, today=TODAY)
     assert original == entry()
+
+
+MESSY = " One  para.\n\n\n Two. "
+EXTRACTED_TEXT = [f for f in FIELDS if f.format in (Format.LINE, Format.PARAGRAPHS)
+                  and {Origin.LISTING, Origin.DETAIL} & set(f.origins)]
+
+
+@pytest.mark.parametrize("field", EXTRACTED_TEXT, ids=lambda f: f.name)
+def test_extracted_text_is_cleaned_as_its_format_says(profile, field):
+    out = normalise(entry(**{field.name: MESSY}), profile, today=TODAY)
+    assert out[field.name] == ("One para.\n\nTwo." if field.format is Format.PARAGRAPHS
+                               else "One para. Two.")
+
+
+@pytest.mark.parametrize("field", [f for f in FIELDS if f.origins == (Origin.CRAWL,)],
+                         ids=lambda f: f.name)
+def test_what_the_crawl_sets_is_left_alone(profile, field):
+    assert normalise(entry(**{field.name: MESSY}), profile, today=TODAY)[field.name] == MESSY
 
 
 @pytest.mark.parametrize("stats, code", [

@@ -3,16 +3,30 @@ Every field of every entry of the shipped sources' saved pages is checked by tes
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from lxml import etree
 
 from pressbot.cases import load_case
-from pressbot.normalise import squash
-from pressbot.parsing import _joiner, element_text, page_from_bytes, parse_detail, parse_listing
-from pressbot.profiles import available_sources, load_profile
+from pressbot.parsing import (
+    _batched,
+    _compiled,
+    _extract_columns,
+    _field_plan,
+    _joiner,
+    extract,
+    page_from_bytes,
+    parse_detail,
+    parse_listing,
+)
+from pressbot.profiles import Selector, available_sources, load_profile
+from pressbot.synthetic import SyntheticSite
+from tests.conftest import FIXTURES
 
 
 def _case_page(name: str):
@@ -54,18 +68,6 @@ def test_markup_breakage_is_counted_not_fatal():
     assert listing.missing == {"title": 1, "url": 1}
 
 
-@pytest.mark.parametrize("html, text", [
-    ("<div><ul><li>One</li><li>Two</li></ul></div>", "One Two"),
-    ("<p>Amnesty<em>’s</em> report</p>", "Amnesty’s report"),
-    ("<div>a<br>b<script>var x = 1;</script></div>", "a b"),
-    ("<div>a<!-- note -->b</div>", "ab"),
-])
-def test_element_text(html, text):
-    page = page_from_bytes(f"<html><body>{html}</body></html>".encode(), "https://x.invalid/")
-    node = page.root.xpath("//body/*")[0]
-    assert " ".join(element_text(node).split()) == text
-
-
 def test_link_rel_next_is_the_fallback_of_next_pagination():
     html = b"""<html><head><link rel="next" href="/news?page=2"></head><body>
       <div class="view-news"><div class="views-row"><article class="node--view-mode-teaser">
@@ -75,20 +77,6 @@ def test_link_rel_next_is_the_fallback_of_next_pagination():
     url = "https://x.invalid/news"
     assert parse_listing(page_from_bytes(html, url), url, profile).next_urls == [
         "https://x.invalid/news?page=2"]
-
-
-_LONG = "Ministers publish the report on housing and climate measures today " * 3
-
-
-@pytest.mark.parametrize("text", [
-    _LONG.strip(), _LONG, " " + _LONG.strip(), _LONG.replace("the", "the  "),
-    *(_LONG.strip().replace(" on ", f" on{ws}") for ws in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"),
-    _LONG.strip().replace(" on ", " on\xa0"), _LONG.strip().replace(" on ", "\u2003on "),
-    "", " ", "short  one", "05 September 2010",
-])
-def test_squash_is_split_and_join(text):
-    # The fast path for clean long ASCII text must agree with str.split on every whitespace.
-    assert squash(text) == " ".join(text.split())
 
 
 def test_base_href_outside_a_head_tag_is_still_found():
@@ -125,7 +113,7 @@ next_page = "a[rel=next]::attr(href)"
 [listing.fields]
 title = "h2 a"
 url = "h2 a::attr(href)"
-published = "time"
+published_raw = "time"
 """)
     profile = load_profile(path)
     assert profile.uses_xpath_id
@@ -190,7 +178,7 @@ def test_fields_found_outside_the_entry_and_computed_fields(tmp_path):
     profile = _profile_file(tmp_path, '{ xpath = "//dl/dt" }', """
 title = { xpath = "normalize-space(a)" }
 url = "a::attr(href)"
-published = { xpath = "following-sibling::dd[1]" }
+published_raw = { xpath = "following-sibling::dd[1]" }
 summary = { xpath = "../@data-kind" }""")
     html = b"""<dl data-kind="Release"><dt><a href="/a">  First
       one </a></dt><dd>2 July 2020</dd><dt><a href="/b">Second</a></dt><dd>1 July 2020</dd></dl>"""
@@ -224,3 +212,207 @@ def test_hostile_base_and_json_ld_lose_nothing():
                        ('{"headline": "h", "author": {"name": ["A", "B"]}}', "A, B")]:
         page = page_from_bytes(f'<script type="application/ld+json">{ld}</script>'.encode(), url)
         assert parse_detail(page, url, profile)["author"] == author, ld
+
+
+def test_the_detail_published_at_selector_comes_before_the_page_s_metadata():
+    profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
+    assert profile.detail_fields["published_at"].query == "time::attr(datetime)"
+    html = b"""<html><head><meta property="article:published_time" content="2020-07-01T08:00:00Z">
+      </head><body><h1 class="node__title">T</h1><time datetime="2020-07-02T09:30:00+02:00">2 July
+      </time><div class="node__body"><p>One.</p><p>Two.</p></div></body></html>"""
+    url = "https://x.invalid/news/t"
+    found = parse_detail(page_from_bytes(html, url), url, profile)
+    assert found == {"title": "T", "published_at": "2020-07-02T09:30:00+02:00",
+                     "body": "One.\n\nTwo.", "author": None}
+    # Without the selector's match, the page's metadata answers.
+    found = parse_detail(page_from_bytes(html.replace(b"<time", b"<span"), url), url, profile)
+    assert found["published_at"] == "2020-07-01T08:00:00Z"
+
+
+# --- the batched extraction against the reference ---------------------------------------------
+# parse_listing evaluates each field once for all of a page's entries (_extract_columns); the
+# reference is extract() entry by entry. Whatever the page and the selector, the two must agree.
+
+
+def _reference_columns(nodes, profile) -> dict[str, list]:
+    return {name: [extract(n, sel) for n in nodes] for name, sel in profile.fields.items()}
+
+
+def _entries(page, profile) -> list:
+    return [n for n in _compiled(profile.entry.xpath)(page.root) if isinstance(n, etree._Element)]
+
+
+def _site_pages(profile) -> list[Path]:
+    """Every saved page of the profile's fixture site (listings, and release pages: a page the
+    entry selector finds nothing on must agree too), and its redesigned copy if there is one."""
+    site = profile.base_url.removeprefix(FIXTURES.as_uri()).strip("/").split("/")[0]
+    suffixes = {"html": {".html", ""}, "xml": {".xml", ""}}[profile.format]
+    pages = []
+    for folder in (FIXTURES / site, FIXTURES / "redesign" / site):
+        pages += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes
+                        and p.name != "expected.json")
+    return pages
+
+
+SHIPPED = [n for n, path in available_sources().items()
+           if load_profile(path).format != "json"]  # JSON listings are read entry by entry anyway
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_batched_fields_equal_the_reference_on_every_saved_page(name):
+    profile = load_profile(available_sources()[name])
+    pages, entries = _site_pages(profile), 0
+    for path in pages:
+        page = page_from_bytes(path.read_bytes(), path.as_uri(), fmt=profile.format)
+        nodes = _entries(page, profile)
+        entries += len(nodes)
+        assert _extract_columns(page.root, nodes, profile) == _reference_columns(nodes, profile), \
+            path
+    assert entries >= 4 and len(pages) >= 2  # the site's listing pages were among them
+
+
+@pytest.mark.parametrize("profile_file", sorted((FIXTURES / "synthetic").glob("*.toml")))
+def test_batched_fields_equal_the_reference_on_the_synthetic_site(profile_file):
+    profile = load_profile(profile_file)
+    site = SyntheticSite(45, per_page=20)
+    for n in range(1, site.pages + 1):
+        page = page_from_bytes(site.listing(n), f"{profile.base_url}news/page-{n}.html")
+        nodes = _entries(page, profile)
+        assert nodes
+        assert _extract_columns(page.root, nodes, profile) == _reference_columns(nodes, profile)
+
+
+TRICKY_PAGE = b"""<html><head><base href="https://x.invalid/"></head><body>
+<div class="list" data-kind="Release">
+  <article id="a1" data-id="1"><h2><a href="/one" title="First">One <em>title</em></a></h2>
+    <time datetime="2020-07-02">2 July 2020</time><!-- a comment -->
+    <p>First para.</p><p>  Second
+      para. </p><span class="tag">x</span> tail text
+    <ul><li>i</li><li>ii</li></ul></article>
+  <dd class="d1">after one</dd>
+  <article id="a2" data-id="2"> <h2><a name="top"></a><a href="/two">Two</a></h2><p></p>
+    <p>Only para</p><div class="teaser">&lt;b&gt;Bold&lt;/b&gt; teaser &amp; more</div>
+    <a href="">empty link</a><a href="  /two-b  ">spaced link</a></article>
+  <dd class="d2">after two</dd>
+  <article id="a3"><h2>No link</h2><script>var x = "<p>no</p>";</script><div><p>a</p><p>b</p>
+    </div><time datetime="2020-07-03"></time></article>
+  <article id="a4"></article>
+  <article id="a5"><h2><a href="/five">  Five
+    </a></h2><a href="/five-again">again</a><p>\xc2\xa0\xe2\x80\x83</p><p>Last \xc3\xa9t\xc3\xa9</p>
+    </article>
+</div>
+<ul class="nested">
+  <li class="e"><a href="/outer">Outer</a> outer text<ul><li class="e"><a href="/inner">Inner</a>
+    inner text</li></ul> after inner<b>bold</b></li>
+  <li class="e"><a href="/sibling">Sibling</a></li>
+</ul>
+<div class="e"><h3>Top</h3><div class="e"><h3>Inside</h3><p>deep</p></div><p>shallow</p></div>
+<dl><dt><a href="/dt1">Term one</a></dt><dd>2 July 2020</dd><dt><a href="/dt2">Term two</a></dt>
+  <dd>1 July 2020</dd></dl>
+</body></html>"""
+
+ARTICLES, NESTED_LI, NESTED_DIV, TERMS = "//article", "//li[@class='e']", "//div[@class='e']", \
+    "//dl/dt"
+
+#: (entry XPath, field XPath, all, html, evaluated once for the page): selectors that are easy to
+#: get wrong in one batched evaluation: sibling, parent and ancestor axes, unions, functions and
+#: comparisons, text and attribute nodes, every-match fields, HTML held as text, entries inside
+#: entries. The last column keeps both paths covered: a selector that leaves its entry or
+#: computes a value is evaluated entry by entry.
+TRICKY = [
+    (ARTICLES, "h2/a", False, False, True),
+    (ARTICLES, "h2/a/@href", False, False, True),
+    (ARTICLES, ".//a/@href", False, False, True),
+    (ARTICLES, ".//a/@href", True, False, True),
+    (ARTICLES, "h2/a/text()", False, False, True),
+    (ARTICLES, "text()", False, False, True),
+    (ARTICLES, "text()", True, False, True),
+    (ARTICLES, ".//text()", True, False, True),
+    (ARTICLES, "p", False, False, True),
+    (ARTICLES, "p", True, False, True),
+    (ARTICLES, ".//p[2]", False, False, True),
+    (ARTICLES, ".//li[last()]", False, False, True),
+    (ARTICLES, ".", False, False, True),
+    (ARTICLES, "*[2]", False, False, True),
+    (ARTICLES, "div[@class='teaser']", False, True, True),
+    (ARTICLES, "div[@class='teaser']/text()", True, True, True),
+    (ARTICLES, ".//script", False, False, True),
+    (ARTICLES, "comment()", False, False, True),
+    (ARTICLES, "@data-id", False, False, True),
+    (ARTICLES, "@*", True, False, True),
+    (ARTICLES, "self::*/@id", False, False, True),
+    (ARTICLES, "time/@datetime", False, False, True),
+    (ARTICLES, "descendant-or-self::*[@href][1]/@href", False, False, True),
+    (ARTICLES, "following-sibling::dd[1]", False, False, False),
+    (ARTICLES, "following-sibling ::dd[1]", False, False, False),
+    (ARTICLES, "preceding-sibling::*[1]/@id", False, False, False),
+    (ARTICLES, "../@data-kind", False, False, False),
+    (ARTICLES, "parent::div/@class", False, False, False),
+    (ARTICLES, "ancestor::div[1]/@data-kind", False, False, False),
+    (ARTICLES, "h2/a | time", False, False, False),
+    (ARTICLES, "h2/a | time", True, False, False),
+    (ARTICLES, "(.//p)[2]", False, False, False),
+    (ARTICLES, "id('a1')/h2", False, False, False),
+    (ARTICLES, "//h2", False, False, False),
+    (ARTICLES, "string(h2)", False, False, False),
+    (ARTICLES, "normalize-space(h2)", False, False, False),
+    (ARTICLES, "substring-before(time, ' ')", False, False, False),
+    (ARTICLES, "count(p)", False, False, False),
+    (ARTICLES, "count(p) > 1", False, False, False),
+    (ARTICLES, "p = 'Only para'", False, False, False),
+    (ARTICLES, "h2/a or time", False, False, False),
+    (ARTICLES, "time/@datetime > 0", False, False, False),
+    (NESTED_LI, "a", False, False, True),
+    (NESTED_LI, ".//a/@href", False, False, True),
+    (NESTED_LI, ".//a", True, False, True),
+    (NESTED_LI, "text()", True, False, True),
+    (NESTED_LI, "b", False, False, True),
+    (NESTED_DIV, ".//p", True, False, True),
+    (NESTED_DIV, ".//p", False, False, True),
+    (NESTED_DIV, "h3", False, False, True),
+    (TERMS, "a", False, False, True),
+    (TERMS, "following-sibling::dd[1]", False, False, False),
+    (TERMS, "normalize-space(a)", False, False, False),
+]
+
+
+def _tricky_profile(entry: str, fields: dict[str, Selector]):
+    profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
+    return dataclasses.replace(profile, entry=Selector("xpath", entry, entry), fields=fields)
+
+
+@pytest.mark.parametrize("entry, xpath, every, markup, batched", TRICKY)
+def test_batched_field_equals_the_reference(entry, xpath, every, markup, batched):
+    assert (_batched(xpath) is not None) == batched
+    profile = _tricky_profile(entry, {"title": Selector("xpath", xpath, xpath, every, markup)})
+    page = page_from_bytes(TRICKY_PAGE, "https://x.invalid/news")
+    nodes = _entries(page, profile)
+    assert len(nodes) >= 2
+    assert _extract_columns(page.root, nodes, profile) == _reference_columns(nodes, profile)
+
+
+#: (entry, a field's XPath, a second field's: that XPath and /@attribute): read off the first
+#: field's elements instead of being evaluated again.
+DERIVED = [
+    (ARTICLES, "h2/a", "h2/a/@href"),
+    (ARTICLES, ".//a", ".//a/@href"),
+    (ARTICLES, "h2/a", "h2/a/@title"),
+    (ARTICLES, "time", "time/@datetime"),
+    (ARTICLES, "following-sibling::dd[1]", "following-sibling::dd[1]/@class"),
+    (ARTICLES, "following-sibling::*[1]", "following-sibling::*[1]/@class"),
+    (NESTED_LI, ".//a", ".//a/@href"),
+    (TERMS, "a", "a/@href"),
+    (ARTICLES, "text()", "text()/@href"),
+    (ARTICLES, "node()", "node()/@href"),
+    (ARTICLES, "*", "*/@datetime"),
+]
+
+
+@pytest.mark.parametrize("entry, owner, attribute", DERIVED)
+def test_a_field_read_off_another_field_s_elements_equals_the_reference(entry, owner, attribute):
+    fields = {"title": Selector("xpath", owner, owner), "url": Selector("xpath", attribute, attribute)}
+    profile = _tricky_profile(entry, fields)
+    assert _field_plan(tuple(fields.items()))[1] == [("url", owner, attribute.rsplit("/@", 1)[1])]
+    page = page_from_bytes(TRICKY_PAGE, "https://x.invalid/news")
+    nodes = _entries(page, profile)
+    assert _extract_columns(page.root, nodes, profile) == _reference_columns(nodes, profile)

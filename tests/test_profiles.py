@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from pressbot.profiles import ProfileError, available_sources, load_profile, load_sources
+from pressbot.fields import BY_NAME, DETAIL_FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
+from pressbot.profiles import (
+    ProfileDeprecationWarning,
+    ProfileError,
+    available_sources,
+    load_profile,
+    load_sources,
+)
+from tests.conftest import ROOT
 
 GOOD = """
 name = "demo"
@@ -16,7 +26,7 @@ next_page = "a[rel=next]::attr(href)"
 [listing.fields]
 title = "h2 a"
 url = "h2 a::attr(href)"
-published = { xpath = ".//time/@datetime" }
+published_raw = { xpath = ".//time/@datetime" }
 summary = "p"
 [dates]
 formats = ["%d %B %Y"]
@@ -41,7 +51,7 @@ def test_good_profile(tmp_path):
     p = load_profile(write(tmp_path, GOOD))
     assert p.start_urls == ("https://press.example.org/news",)
     assert p.allowed_domains == ("press.example.org",)
-    assert p.fields["published"].kind == "xpath"
+    assert p.fields["published_raw"].kind == "xpath"
     assert p.fields["summary"].all and not p.fields["title"].all
     assert p.max_pages == 1000
 
@@ -133,3 +143,79 @@ def test_selectors_that_cannot_run_are_refused_at_load(tmp_path, entry, message)
     with pytest.raises(ProfileError) as err:
         load_profile(path)
     assert "listing.entry" in str(err.value) and message in str(err.value)
+
+
+#: A profile that selects every field the table lets a listing and a detail page select.
+EVERY_FIELD = GOOD.split("[listing.fields]")[0] + "[listing.fields]\n" + "".join(
+    f'{name} = "p.{name}"\n' for name in LISTING_FIELDS) + "[detail.fields]\n" + "".join(
+    f'{name} = "p.{name}"\n' for name in DETAIL_FIELDS)
+
+
+def test_every_field_of_the_table_has_its_selector_key(tmp_path):
+    p = load_profile(write(tmp_path, EVERY_FIELD))
+    assert list(p.fields) == list(LISTING_FIELDS)
+    assert list(p.detail_fields) == list(DETAIL_FIELDS)
+    for name, sel in [*p.fields.items(), *p.detail_fields.items()]:
+        # Paragraph fields keep every match unless the profile says otherwise.
+        assert sel.all == BY_NAME[name].keeps_all, name
+        assert sel.query == f"p.{name}"
+
+
+@pytest.mark.parametrize("name", REQUIRED_LISTING_FIELDS)
+def test_every_required_listing_field_is_required(tmp_path, name):
+    path = write(tmp_path, EVERY_FIELD.replace(f'{name} = "p.{name}"\n', "", 1))
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert err.value.key == f"listing.fields.{name}" and "required" in err.value.problem
+
+
+@pytest.mark.parametrize("table, fields", [("listing", LISTING_FIELDS), ("detail", DETAIL_FIELDS)])
+def test_an_unknown_field_key_lists_the_table_s_keys(tmp_path, table, fields):
+    path = write(tmp_path, EVERY_FIELD.replace(f"[{table}.fields]\n",
+                                               f'[{table}.fields]\nheadline = "h1"\n', 1))
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert err.value.key == f"{table}.fields.headline"
+    assert err.value.problem == f"unknown key; expected one of: {', '.join(sorted(fields))}"
+
+
+OLD_KEYS = ROOT / "tests" / "old_profiles" / "amnesty-ca.toml"
+
+
+def test_a_profile_with_the_old_published_keys_loads_the_same_and_warns():
+    new = load_profile(available_sources()["amnesty-ca"])
+    with pytest.warns(ProfileDeprecationWarning) as caught:
+        old = load_profile(OLD_KEYS)
+    assert sorted(str(w.message) for w in caught) == [
+        f"{OLD_KEYS}: [detail.fields.published] is deprecated: the key is now published_at (the "
+        f"item field it fills); rename it",
+        f"{OLD_KEYS}: [listing.fields.published] is deprecated: the key is now published_raw "
+        f"(the item field it fills); rename it"]
+    assert all(issubclass(w.category, DeprecationWarning) for w in caught)
+    # The same Profile, so the same crawl: the fields keep their place, too.
+    assert dataclasses.replace(old, path=new.path) == new
+    assert list(old.fields) == list(new.fields) and list(old.detail_fields) == list(new.detail_fields)
+
+
+def test_the_old_key_of_a_json_listing_warns_too(tmp_path):
+    text = GOOD.replace("[listing]", '[listing]\nformat = "json"').replace(
+        'entry = "article.teaser"', 'entry = { jmes = "items" }').replace(
+        'next_page = "a[rel=next]::attr(href)"', 'next_page = { jmes = "next" }')
+    text = text.split("[listing.fields]")[0] + """[listing.fields]
+title = { jmes = "headline" }
+url = { jmes = "path" }
+published = { jmes = "published" }
+"""
+    with pytest.warns(ProfileDeprecationWarning, match=r"\[listing.fields.published\] .* published_raw"):
+        p = load_profile(write(tmp_path, text))
+    assert p.fields["published_raw"].query == "published" and "published" not in p.fields
+
+
+@pytest.mark.parametrize("table, new", [("listing", "published_raw"), ("detail", "published_at")])
+def test_an_old_key_beside_its_new_name_is_an_error(tmp_path, table, new):
+    path = write(tmp_path, EVERY_FIELD.replace(f"[{table}.fields]\n",
+                                               f'[{table}.fields]\npublished = "time"\n', 1))
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert err.value.key == f"{table}.fields.published"
+    assert err.value.problem == f"the old name of {new}, which is given too: keep only {new}"

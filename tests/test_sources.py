@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pressbot.profiles import available_sources
-from tests.conftest import FIXTURES, run_crawl
+from tests.conftest import FIXTURES, ROOT, run_crawl
 
 #: Real `scrapy crawl` processes and servers: the slow loop (README).
 pytestmark = pytest.mark.integration
@@ -73,3 +73,18 @@ def test_several_sources_in_one_run_each_get_their_own_walk(tmp_path, server):
         assert len(by_source[name]) == len(expected), name
         assert result.summary["sources"][name]["stop_reason"] == "end of archive"
     assert set(by_source) == {"wp-news", "gouv-fr"}
+
+
+def test_a_profile_with_the_old_field_keys_crawls_as_the_shipped_one_and_says_so(tmp_path, server):
+    old_keys = ROOT / "tests" / "old_profiles" / "amnesty-ca.toml"
+    old = run_crawl(tmp_path / "old", server.url, "-a", f"profile={old_keys}")
+    new = run_crawl(tmp_path / "new", server.url, "-a", "source=amnesty-ca")
+    assert old.returncode == new.returncode == 0, old.stderr[-3000:]
+    assert ("ProfileDeprecationWarning: " f"{old_keys}: [listing.fields.published] is deprecated: "
+            "the key is now published_raw") in old.stderr
+    assert "ProfileDeprecationWarning" not in new.stderr
+
+    def records(result):
+        return [{k: v for k, v in r.items() if k != "crawled_at"} for r in result.records()]
+
+    assert len(records(new)) == 15 and records(old) == records(new)

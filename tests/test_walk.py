@@ -141,7 +141,7 @@ def test_drift_in_some_entries_is_reported_and_the_walk_goes_on():
     page = listing()
     for e in page.entries[:6]:
         e["published_raw"] = None
-    page.missing = {"published": 6}
+    page.missing = {"published_raw": 6}
     decided = step(PROFILE, walk(), page, 1, {}, OPTS)
     assert decided.stop is None and decided.next_url == NEWS + "page-2.html"
     assert len(decided.drift) == 1 and "6 of 10" in decided.drift[0]

@@ -11,7 +11,7 @@ from scrapy.exceptions import UsageError
 
 from pressbot import outcome
 from pressbot.options import ArgumentError
-from pressbot.profiles import ProfileError
+from pressbot.profiles import ProfileError, show_deprecations
 from pressbot.state import LockHeld, StateUnavailable
 
 #: Errors raised while the crawl starts that are the user's to fix, and their exit codes.
@@ -23,6 +23,7 @@ class Command(ScrapyCrawl):
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
+        show_deprecations()
         process = self.crawler_process
         assert process is not None  # (requires_crawler_process)
         crawler = self._create_crawler(args[0])

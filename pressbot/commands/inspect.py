@@ -12,7 +12,7 @@ from scrapy.exceptions import UsageError
 from pressbot import outcome
 from pressbot.cases import CASES_DIR, CaseError, save_case, saved_message
 from pressbot.inspect import inspect_page, read_page, resolve_profile
-from pressbot.profiles import ProfileError
+from pressbot.profiles import ProfileError, show_deprecations
 
 
 class Command(ScrapyCommand):
@@ -38,6 +38,7 @@ class Command(ScrapyCommand):
     def run(self, args, opts) -> None:
         if len(args) != 2:
             raise UsageError("give a profile (name or file) and a page (file or URL)")
+        show_deprecations()
         try:
             profile = resolve_profile(args[0], self.settings.get("PRESSBOT_FIXTURES_URL"))
             body, url, encoding = read_page(args[1], self.settings.get("USER_AGENT"))

@@ -1,0 +1,111 @@
+"""The release's fields, declared once: name, origin, text format, whether required, whether content.
+
+The Release dataclass (pressbot/items.py), the profile keys (pressbot/profiles.py), the parser,
+normalisation, item validation and the JSON Schema (pressbot/schema) all follow this table;
+tests/test_fields.py checks that the dataclass and the schema agree with it. A new field is a
+row here, then its tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Origin(StrEnum):
+    """Where a field's value comes from."""
+
+    LISTING = "listing"  # a selector in the profile's [listing.fields], keyed by the field's name
+    DETAIL = "detail"  # a selector in [detail.fields] (or the release page's own metadata)
+    NORMALISE = "normalise"  # computed from the other fields by pressbot.normalise
+    CRAWL = "crawl"  # set by the spider or the pipelines, never missing
+
+
+class Format(StrEnum):
+    """What a field's text looks like in the output."""
+
+    ID = "id"  # 20 lower-case hex digits
+    NAME = "name"  # a profile name: letters, digits, '-' and '_'
+    LINE = "line"  # one line, whitespace-normalised
+    PARAGRAPHS = "paragraphs"  # lines as above, separated by one blank line
+    URL = "url"  # an absolute URL
+    DATE = "iso date"  # YYYY-MM-DD
+    DATETIME = "iso datetime"  # YYYY-MM-DDTHH:MM:SS with an offset or Z
+    INT = "int"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a release record."""
+
+    name: str
+    format: Format
+    #: Where the value comes from, first the source that wins.
+    origins: tuple[Origin, ...]
+    doc: str
+    #: A record without a value for it is dropped (and counted) by validation.
+    required: bool = False
+    #: A change of its value makes a known release a new revision.
+    content: bool = False
+
+    @property
+    def nullable(self) -> bool:
+        """Whether a written record may hold null: neither required nor set by the crawl, which
+        always sets what it sets."""
+        return not self.required and Origin.CRAWL not in self.origins
+
+    @property
+    def keeps_all(self) -> bool:
+        """Whether a selector of it keeps every match (joined as paragraphs) by default."""
+        return self.format is Format.PARAGRAPHS
+
+
+_L, _D, _N, _C = Origin.LISTING, Origin.DETAIL, Origin.NORMALISE, Origin.CRAWL
+
+#: Every field, in the order of the record's keys (and of the Release dataclass).
+FIELDS: tuple[Field, ...] = (
+    Field("id", Format.ID, (_N,), "Stable id: a hash of the source and the canonical URL relative "
+          "to the source's base_url; the same on every run and machine, for every revision.",
+          required=True),
+    Field("source", Format.NAME, (_C,), "Name of the source profile that found it.",
+          required=True),
+    Field("url", Format.URL, (_L,), "Absolute canonical URL of the release page (no fragment).",
+          required=True),
+    Field("title", Format.LINE, (_L, _D), "Headline, whitespace-normalised.",
+          required=True, content=True),
+    Field("published", Format.DATE, (_N,), "Publication date; null when the printed date could "
+          "not be read or is out of range (see date_problem).", content=True),
+    Field("published_raw", Format.LINE, (_L,), "The date as printed on the listing.",
+          required=True),
+    Field("summary", Format.PARAGRAPHS, (_L,), "Teaser text from the listing.", content=True),
+    Field("subtitle", Format.LINE, (_L, _D), "The subtitle or deck line, where there is one.",
+          content=True),
+    Field("published_at", Format.DATETIME, (_D, _N), "Publication time with its offset, where the "
+          "source gives one (a detail page, a feed, a JSON API)."),
+    Field("body", Format.PARAGRAPHS, (_D,), "Full text of the release, from its detail page."),
+    Field("author", Format.LINE, (_D,), "Author or dateline, from the detail page."),
+    Field("listing_url", Format.URL, (_C,), "The listing page the entry was found on."),
+    Field("crawled_at", Format.DATETIME, (_C,), "When this record was written, UTC (Z)."),
+    Field("revision", Format.INT, (_C,), "1 for the first record of a release; n+1 each time its "
+          "content is seen changed."),
+    Field("date_problem", Format.LINE, (_N,), "Why published is null (unparseable, before 1990, "
+          "in the future); else null."),
+)
+
+#: Field name -> Field.
+BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+#: What validation checks: a record lacking any of these is dropped.
+REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
+#: What makes a revision, in the order content_hash reads them (stored hashes depend on it).
+CONTENT_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.content)
+#: The keys of a profile's [listing.fields] and [detail.fields]: the item fields they fill.
+LISTING_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if Origin.LISTING in f.origins)
+DETAIL_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if Origin.DETAIL in f.origins)
+#: Listing selectors every profile must give; entries lacking them count towards drift.
+REQUIRED_LISTING_FIELDS: tuple[str, ...] = tuple(n for n in LISTING_FIELDS if BY_NAME[n].required)
+#: Extracted text, cleaned by normalisation as one line, or as paragraphs.
+_EXTRACTED = [f for f in FIELDS if {Origin.LISTING, Origin.DETAIL} & set(f.origins)]
+LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in _EXTRACTED if f.format is Format.LINE)
+PARAGRAPH_FIELDS: tuple[str, ...] = tuple(f.name for f in _EXTRACTED
+                                          if f.format is Format.PARAGRAPHS)
