@@ -68,6 +68,7 @@ def test_inspect_command_bad_url():
     assert "pressbot: error: cannot read http://[oops/news" in proc.stderr
 
 
+@pytest.mark.integration
 def test_inspect_command_shows_a_profile_s_old_keys_and_their_new_names():
     old_keys = ROOT / "tests" / "old_profiles" / "amnesty-ca.toml"
     page = FIXTURES / "amnesty-ca" / "news" / "page-3.html"
