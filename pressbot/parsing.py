@@ -78,6 +78,7 @@ def _html_parser(encoding: str, ids: bool) -> etree.HTMLParser:
 def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
     """Extract every entry on a listing page and the URLs of the pages after it."""
     listing = Listing(url=url)
+    nodes: list
     if profile.format == "json":
         base = url
         nodes = page.jmespath(profile.entry.query)
@@ -181,7 +182,7 @@ def _extract_columns(root, nodes: list, profile: Profile) -> dict[str, list[str 
         return {name: [extract(n, sel) for n in nodes] for name, sel in profile.fields.items()}
     evaluated, derived = _field_plan(tuple(profile.fields.items()))
     columns: dict[str, list[str | None]] = {}
-    firsts: dict[str, list] = {}  # field XPath -> first element it matched in each entry
+    firsts: dict[str, list | None] = {}  # field XPath -> first element it matched in each entry
     for name, sel in evaluated:
         columns[name], firsts[sel.xpath] = _extract_all(root, nodes, sel)
     element = etree._Element
@@ -220,7 +221,7 @@ def _field_plan(fields: tuple) -> tuple[list, list]:
     for name, sel in fields:
         tail = _TAIL.match(sel.xpath) if sel.kind != "jmes" else None
         owner = by_xpath.get(tail.group(1)) if tail else None
-        if owner is not None and owner != name and not sel.all and not sel.html:
+        if tail and owner is not None and owner != name and not sel.all and not sel.html:
             derived.append((name, tail.group(1), tail.group(2)[1:]))
         else:
             evaluated.append((name, sel))
@@ -294,10 +295,10 @@ def _extract_all(root, nodes: list, sel: Selector) -> tuple[list[str | None], li
             found[i] = [text]
         else:
             found[i].append(text)
-    if not isinstance(next((m for m in first if m is not None), None), element):
-        first = None
     if every:
         found = [None if v is None else "\n\n".join(v) for v in found]
+    if not isinstance(next((m for m in first if m is not None), None), element):
+        return found, None
     return found, first
 
 

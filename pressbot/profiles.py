@@ -191,14 +191,14 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     if fmt not in FORMATS:
         raise ProfileError(path, "listing.format", f"{fmt!r} must be one of {', '.join(FORMATS)}")
     sel_kinds = ("jmes",) if fmt == "json" else ("css", "xpath")
-    entry = _selector(listing.get("entry"), path, "listing.entry", required=True, kinds=sel_kinds,
-                      nodes=True)
+    entry = _given(_selector(listing.get("entry"), path, "listing.entry", required=True,
+                             kinds=sel_kinds, nodes=True))
     field_specs = _renamed(_table(listing, "fields", path, required=True, prefix="listing."),
                            path, "listing.fields")
     _no_unknown(field_specs, set(LISTING_FIELDS), path, "listing.fields.")
     fields = {
-        k: _selector(v, path, f"listing.fields.{k}", default_all=BY_NAME[k].keeps_all,
-                     kinds=sel_kinds)
+        k: _given(_selector(v, path, f"listing.fields.{k}", default_all=BY_NAME[k].keeps_all,
+                            kinds=sel_kinds))
         for k, v in field_specs.items()
     }
     for k in REQUIRED_LISTING_FIELDS:
@@ -251,7 +251,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
                             "detail.fields")
     _no_unknown(detail_specs, set(DETAIL_FIELDS), path, "detail.fields.")
     detail_fields = {
-        k: _selector(v, path, f"detail.fields.{k}", default_all=BY_NAME[k].keeps_all)
+        k: _given(_selector(v, path, f"detail.fields.{k}", default_all=BY_NAME[k].keeps_all))
         for k, v in detail_specs.items()
     }
     follow = detail.get("follow", False)
@@ -346,6 +346,12 @@ def _url(url: str, path: str | Path, key: str) -> str:
     if parts.scheme not in {"http", "https", "file"} or (parts.scheme != "file" and not parts.hostname):
         raise ProfileError(path, key, f"{url!r} is not an absolute http(s) or file URL")
     return url
+
+
+def _given(selector: Selector | None) -> Selector:
+    """A selector whose spec was given (or required): _selector returned one, or raised."""
+    assert selector is not None
+    return selector
 
 
 def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,

@@ -39,9 +39,11 @@ class Command(ScrapyCommand):
         if len(args) != 2:
             raise UsageError("give a profile (name or file) and a page (file or URL)")
         show_deprecations()
+        settings = self.settings
+        assert settings is not None  # (requires_project)
         try:
-            profile = resolve_profile(args[0], self.settings.get("PRESSBOT_FIXTURES_URL"))
-            body, url, encoding = read_page(args[1], self.settings.get("USER_AGENT"))
+            profile = resolve_profile(args[0], settings.get("PRESSBOT_FIXTURES_URL"))
+            body, url, encoding = read_page(args[1], settings.get("USER_AGENT"))
         except ProfileError as exc:
             print(f"pressbot: error: {exc}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
@@ -57,7 +59,7 @@ class Command(ScrapyCommand):
                 case = save_case(opts.save_case, args[0], body, opts.url or (url if live else None),
                                  "detail" if opts.detail else "listing",
                                  page_file=None if live else Path(args[1]),
-                                 cases_dir=Path(self.settings.get("PRESSBOT_CASES_DIR") or CASES_DIR),
+                                 cases_dir=Path(settings.get("PRESSBOT_CASES_DIR") or CASES_DIR),
                                  encoding=encoding)
             except (CaseError, ProfileError) as exc:
                 print(f"pressbot: error: {exc}", file=sys.stderr)
