@@ -35,20 +35,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import (
-    COMMON_SETTINGS,
-    PER_PAGE,
-    ROOT,
-    SiteServer,
-    _child_env,
-    _settings_args,
-    count_lines,
-    run_process,
-    summarize,
-)
+from bench.processes import child_env, count_lines, run_process, settings_args
+from bench.server_client import SiteServer
+from bench.settings import COMMON_SETTINGS, PROJECT_DIR, RELEASES_PER_PAGE
+from bench.stats import summarize
 from pressbot.devserver import RedisServer, redis_binary
 
-PROFILE = ROOT / "fixtures" / "synthetic" / "synthetic-detail.toml"
+DETAIL_PROFILE = PROJECT_DIR / "fixtures" / "synthetic" / "synthetic-detail.toml"
 WORKERS = (1, 2, 4)
 #: Seconds a worker waits on an empty shared frontier before it closes (pressbot's default
 #: is 5; the distributed tests use 2). Part of every wall time below, as a user sees it.
@@ -62,14 +55,14 @@ DISTRIBUTED_SETTINGS = {**COMMON_SETTINGS, "PRESSBOT_IDLE_CLOSE": str(IDLE_CLOSE
 # --- one measurement: `workers` concurrent workers ---------------------------------------------
 def _worker_cmd(server: SiteServer, redis_url: str, workdir: Path, run_id: str,
                 worker: str) -> list[str]:
-    return [sys.executable, "-m", "scrapy", "crawl", "releases", "-a", f"profile={PROFILE}",
+    return [sys.executable, "-m", "scrapy", "crawl", "releases", "-a", f"profile={DETAIL_PROFILE}",
             "-s", f"PRESSBOT_FIXTURES_URL={server.url}",
             "-s", f"PRESSBOT_OUTPUT={workdir / 'out' / 'releases.jsonl'}",
             "-s", f"PRESSBOT_STATE={redis_url}",
             "-s", f"PRESSBOT_RUNS_DIR={workdir / 'runs' / worker}",
             "-s", "PRESSBOT_DISTRIBUTED=1", "-s", f"PRESSBOT_RUN_ID={run_id}",
             "-s", f"PRESSBOT_WORKER_ID={worker}",
-            *_settings_args(DISTRIBUTED_SETTINGS)]
+            *settings_args(DISTRIBUTED_SETTINGS)]
 
 
 def run_workers(server: SiteServer, redis: RedisServer, workers: int, releases: int,
@@ -85,7 +78,7 @@ def run_workers(server: SiteServer, redis: RedisServer, workers: int, releases: 
     logs = []
     ends: dict[str, tuple[float, int, Any]] = {}
     threads = []
-    env = _child_env()
+    env = child_env()
 
     def reap(name: str, proc: subprocess.Popen) -> None:
         # wait4 on this pid only (the site and Redis servers are children too), in a thread of
@@ -100,7 +93,7 @@ def run_workers(server: SiteServer, redis: RedisServer, workers: int, releases: 
             log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed below
             logs.append(log)
             proc = subprocess.Popen(_worker_cmd(server, redis.url, workdir, run_id, name),
-                                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                    cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, env=env)
             procs.append(proc)
             thread = threading.Thread(target=reap, args=(name, proc), daemon=True)
@@ -147,7 +140,7 @@ def run_workers(server: SiteServer, redis: RedisServer, workers: int, releases: 
     to_last = (hits["last_hit"] - t0) if hits["last_hit"] else None
     twice = sorted(i for i, c in ids.items() if c > 1)
     exactly_once = len(ids) == releases and not twice and items == releases
-    pages_once = (hits["distinct_listing_pages"] == listing == releases // PER_PAGE
+    pages_once = (hits["distinct_listing_pages"] == listing == releases // RELEASES_PER_PAGE
                   and hits["distinct_detail_pages"] == detail == releases)
     result = {
         "workers": workers, "run_id": run_id, "wall_s": wall,
@@ -227,13 +220,13 @@ def run_reference(server: SiteServer, releases: int, workdir: Path,
     scheduler): what the distributed machinery costs one worker."""
     workdir.mkdir(parents=True, exist_ok=True)
     output = workdir / "releases.jsonl"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "releases", "-a", f"profile={PROFILE}",
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "releases", "-a", f"profile={DETAIL_PROFILE}",
            "-s", f"PRESSBOT_FIXTURES_URL={server.url}", "-s", f"PRESSBOT_OUTPUT={output}",
            "-s", f"PRESSBOT_STATE={workdir / 'state.sqlite3'}",
-           "-s", f"PRESSBOT_RUNS_DIR={workdir / 'runs'}", *_settings_args(COMMON_SETTINGS)]
+           "-s", f"PRESSBOT_RUNS_DIR={workdir / 'runs'}", *settings_args(COMMON_SETTINGS)]
     server.control("reset")
     t0 = time.monotonic()
-    proc = run_process(cmd, ROOT, workdir / "crawl.log", timeout)
+    proc = run_process(cmd, PROJECT_DIR, workdir / "crawl.log", timeout)
     hits = server.control("stats")
     if proc.returncode != 0:
         raise RuntimeError(f"reference crawl exited {proc.returncode}:\n{proc.log[-3000:]}")
@@ -250,8 +243,8 @@ def run_reference(server: SiteServer, releases: int, workdir: Path,
         "pages_per_s_to_last_page": pages / (hits["last_hit"] - t0) if hits["last_hit"]
         else None,
         "listing_interval_ms": hits["listing_interval_ms_median"],
-        "peak_rss_mb": proc.maxrss_mb, "cpu_s": proc.cpu_s,
-        "complete": items == releases and pages == releases + releases // PER_PAGE,
+        "peak_rss_mb": proc.peak_rss_mb, "cpu_s": proc.cpu_s,
+        "complete": items == releases and pages == releases + releases // RELEASES_PER_PAGE,
     }
 
 
@@ -316,7 +309,7 @@ def bench_distributed(server: SiteServer, n: int, repeats: int, workroot: Path,
         log(f"distributed: skipped: {why}")
         return {"skipped": why}
     workers = sorted(set(workers))
-    releases = n * PER_PAGE
+    releases = n * RELEASES_PER_PAGE
     timeout = 120 + 0.5 * n
     server.site(releases)
     server.control("prerender", details=1)
@@ -359,7 +352,7 @@ def bench_distributed(server: SiteServer, n: int, repeats: int, workroot: Path,
         version = redis.version
     out: dict[str, Any] = {
         "listing_pages": n, "releases": releases, "detail_pages": releases,
-        "repeats": repeats, "profile": str(PROFILE.relative_to(ROOT)),
+        "repeats": repeats, "profile": str(DETAIL_PROFILE.relative_to(PROJECT_DIR)),
         "settings": dict(DISTRIBUTED_SETTINGS), "redis_version": version, "workers": {},
     }
     if refs:
@@ -513,8 +506,8 @@ def text_lines(fig: dict[str, Any]) -> list[str]:
     if pace:
         ms = statistics.median(pace)
         lines.append(f"One source's listing walk is sequential: {ms:.0f} ms a listing page here "
-                     f"caps one source at about {1000 * (PER_PAGE + 1) / ms:,.0f} pages/s "
-                     f"({1000 * PER_PAGE / ms:,.0f} releases/s), whatever the number of workers")
+                     f"caps one source at about {1000 * (RELEASES_PER_PAGE + 1) / ms:,.0f} pages/s "
+                     f"({1000 * RELEASES_PER_PAGE / ms:,.0f} releases/s), whatever the number of workers")
     lag = [v for f in fig["workers"].values()
            for v in f["last_exit_after_last_page_s"]["runs"]]
     if lag:
