@@ -545,7 +545,7 @@ def text_lines(section: dict[str, Any]) -> list[str]:
                      f"{max(idle_close_s):.1f} s after "
                      f"the last page (PRESSBOT_IDLE_CLOSE={IDLE_CLOSE}; an idle spider is looked "
                      f"at again on Scrapy's 5 s heartbeat), which the wall times include")
-    lines += ["", "Checks (issue 6)"]
+    lines += ["", "Distributed checks"]
     for check in section["checks"]:
         lines.append(f"  [{'PASS' if check['passed'] else 'FAIL'}] {check['check']}")
     return lines

@@ -115,7 +115,7 @@ def format_table(results: dict[str, Any]) -> str:
     if distributed:
         lines += ["", *distributed_text_lines(distributed)]
     if results.get("targets"):
-        lines += ["", "Targets (issue 5)"]
+        lines += ["", "Targets"]
         for target in results["targets"]:
             lines.append(f"  [{'ok' if target['holds'] else 'MISSED'}] {target['target']}: "
                          f"{format_number(target['value'], 3)}")

@@ -84,7 +84,7 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     assert table in printed
     assert "pressbot: full crawl wall time" in table and "Targets" in table
     if "workers" in dist:
-        assert "Checks (issue 6)" in table and "[PASS] 4 worker(s): union" in table
+        assert "Distributed checks" in table and "[PASS] 4 worker(s): union" in table
 
 
 def test_distributed_section_is_skipped_without_redis_server(tmp_path, monkeypatch):
