@@ -1,5 +1,8 @@
-"""python -m bench [--sizes 200,2000] [--repeats 3] [--json bench/results/latest.json] [--quick]
-[--no-distributed] [--distributed-size 100] [--distributed-workers 1,2,4] [--redis-fill 1000000]"""
+"""The benchmark's command line: its flags, the --quick defaults, and where the figures go.
+
+python -m bench [--sizes 200,2000] [--repeats 3] [--json bench/results/latest.json] [--quick]
+[--no-distributed] [--distributed-size 100] [--distributed-workers 1,2,4] [--redis-fill 1000000]
+"""
 
 from __future__ import annotations
 

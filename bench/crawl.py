@@ -1,5 +1,8 @@
-"""The crawl measurement: full crawls by pressbot and by the plain Scrapy spider at one N, then
-pressbot's incremental runs beside Scrapy's own cost to start and fetch one page."""
+"""The crawl measurement at one N: full crawls by pressbot and the baseline, incremental runs.
+
+pressbot's incremental runs (over the unchanged site, then after new releases) are compared
+with Scrapy's own cost to start and fetch one page (the baseline stopped after one page).
+"""
 
 from __future__ import annotations
 

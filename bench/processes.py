@@ -1,5 +1,8 @@
-"""Running the crawls as processes of their own, and reading their figures: wall time, peak RSS
-and CPU time of exactly that process, and what its log and output say."""
+"""Crawls as processes of their own, and their figures: wall time, peak RSS, CPU time, log.
+
+The peak RSS and CPU time are those of exactly that process (``os.wait4``); the log and the
+output are read for Scrapy's stats, the enabled pipelines and the items written.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The whole benchmark in order: the server and its check, the crawls at each N, the distributed
-section and the parser; every figure in one dict."""
+"""The whole benchmark in order, every figure in one dict.
+
+The server and its check, a warm-up, the crawls at each N, the distributed section, the
+parser, then the targets.
+"""
 
 from __future__ import annotations
 

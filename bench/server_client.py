@@ -1,5 +1,8 @@
-"""The client of the site server: bench/server.py started in a process of its own, driven through
-its control endpoints, and the check that it is far faster than any crawl."""
+"""The site server's client: bench/server.py in a process of its own, and its speed check.
+
+The server is driven through its control endpoints (a fresh site, counters, new releases);
+``check_server`` measures that it is far faster than any crawl.
+"""
 
 from __future__ import annotations
 

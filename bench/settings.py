@@ -1,5 +1,4 @@
-"""What every benchmark crawl shares: the project's paths, the site's page size, and the Scrapy
-settings both crawls get."""
+"""What every benchmark crawl shares: paths, the site's page size, the common Scrapy settings."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The figures as the plain-text table ``python -m bench`` prints: median, min and max of the
-runs, then the server, the distributed section's notes, the targets and the machine."""
+"""The plain-text table ``python -m bench`` prints from the figures.
+
+Median, min and max of the runs, then the server, the distributed section's notes and checks,
+the targets and the machine.
+"""
 
 from __future__ import annotations
 
