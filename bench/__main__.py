@@ -1,5 +1,8 @@
-"""python -m bench [--sizes 200,2000] [--repeats 3] [--json bench/results/latest.json] [--quick]
-[--no-distributed] [--distributed-size 100] [--distributed-workers 1,2,4] [--redis-fill 1000000]"""
+"""The benchmark's command line: its flags, the --quick defaults, and where the figures go.
+
+python -m bench [--sizes 200,2000] [--repeats 3] [--json bench/results/latest.json] [--quick]
+[--no-distributed] [--distributed-size 100] [--distributed-workers 1,2,4] [--redis-fill 1000000]
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from bench import BENCH, format_table, run_benchmark
+from bench.run import run_benchmark
+from bench.settings import BENCH_DIR
+from bench.table import format_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="200,2000",
                         help="listing page counts N, comma-separated (20 releases a page)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
-    parser.add_argument("--json", default=str(BENCH / "results" / "latest.json"),
+    parser.add_argument("--json", default=str(BENCH_DIR / "results" / "latest.json"),
                         help="where to write the figures (default: %(default)s)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: N = 20, 50, one run each, short loops")
@@ -38,31 +43,38 @@ def main(argv: list[str] | None = None) -> int:
                         help="length of each parser timing loop (default 1, --quick 0.3)")
     args = parser.parse_args(argv)
 
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    repeats, server_s, parse_s, dist_n, fill = args.repeats, 3.0, 1.0, 100, 1_000_000
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    repeats, server_seconds, parse_seconds = args.repeats, 3.0, 1.0
+    distributed_size, redis_fill = 100, 1_000_000
     if args.quick:
-        sizes, repeats, server_s, parse_s, dist_n, fill = [20, 50], 1, 1.0, 0.3, 20, 100_000
-    dist_n = args.distributed_size if args.distributed_size is not None else dist_n
-    fill = args.redis_fill if args.redis_fill is not None else fill
-    workers = [int(s) for s in args.distributed_workers.split(",") if s.strip()]
-    if dist_n < 1 or not workers or min(workers) < 1 or fill < 0:
+        sizes, repeats, server_seconds, parse_seconds = [20, 50], 1, 1.0, 0.3
+        distributed_size, redis_fill = 20, 100_000
+    if args.distributed_size is not None:
+        distributed_size = args.distributed_size
+    if args.redis_fill is not None:
+        redis_fill = args.redis_fill
+    workers = [int(count) for count in args.distributed_workers.split(",") if count.strip()]
+    if distributed_size < 1 or not workers or min(workers) < 1 or redis_fill < 0:
         parser.error("--distributed-size, --distributed-workers must be positive, "
                      "--redis-fill >= 0")
-    server_s = args.server_seconds if args.server_seconds is not None else server_s
-    parse_s = args.parse_seconds if args.parse_seconds is not None else parse_s
+    if args.server_seconds is not None:
+        server_seconds = args.server_seconds
+    if args.parse_seconds is not None:
+        parse_seconds = args.parse_seconds
     if not sizes or min(sizes) < 1 or repeats < 1:
         parser.error("--sizes and --repeats must be positive")
 
-    results = run_benchmark(sizes, repeats, server_seconds=server_s, parse_seconds=parse_s,
+    results = run_benchmark(sizes, repeats, server_seconds=server_seconds,
+                            parse_seconds=parse_seconds,
                             workdir=Path(args.workdir).resolve() if args.workdir else None,
-                            log=lambda msg: print(msg, file=sys.stderr, flush=True),
-                            distributed=None if args.no_distributed else dist_n,
-                            distributed_workers=workers, redis_fill=fill)
+                            log=lambda message: print(message, file=sys.stderr, flush=True),
+                            distributed=None if args.no_distributed else distributed_size,
+                            distributed_workers=workers, redis_fill=redis_fill)
     print(format_table(results))
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nFigures written to {out}")
+    figures_path = Path(args.json)
+    figures_path.parent.mkdir(parents=True, exist_ok=True)
+    figures_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nFigures written to {figures_path}")
     return 0
 
 

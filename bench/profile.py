@@ -16,16 +16,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import (
-    BASELINE,
-    BENCH,
+from bench.processes import run_process, settings_args
+from bench.server_client import SiteServer
+from bench.settings import (
+    BASELINE_SPIDER,
+    BENCH_DIR,
     COMMON_SETTINGS,
-    PER_PAGE,
-    PROFILE,
-    ROOT,
-    SiteServer,
-    _settings_args,
-    run_process,
+    PROJECT_DIR,
+    RELEASES_PER_PAGE,
+    SYNTHETIC_PROFILE,
 )
 
 
@@ -38,35 +37,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--out", help="where to keep the profile (default: bench/results/)")
     args = parser.parse_args(argv)
-    out = Path(args.out or BENCH / "results" / f"{args.who}-{args.n}.prof").resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="pressbot-profile-"))
+    profile_path = Path(args.out or BENCH_DIR / "results" / f"{args.who}-{args.n}.prof").resolve()
+    profile_path.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="pressbot-profile-"))
     try:
         with SiteServer() as server:
-            server.site(args.n * PER_PAGE)
-            prof = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "scrapy"]
+            server.site(args.n * RELEASES_PER_PAGE)
+            under_cprofile = [sys.executable, "-m", "cProfile", "-o", str(profile_path),
+                              "-m", "scrapy"]
             if args.who == "pressbot":
-                cmd = [*prof, "crawl", "releases", "-a", f"profile={PROFILE}",
+                cmd = [*under_cprofile, "crawl", "releases", "-a", f"profile={SYNTHETIC_PROFILE}",
                        "-s", f"PRESSBOT_FIXTURES_URL={server.url}",
-                       "-s", f"PRESSBOT_OUTPUT={work / 'releases.jsonl'}",
-                       "-s", f"PRESSBOT_STATE={work / 'state.sqlite3'}",
-                       "-s", f"PRESSBOT_RUNS_DIR={work / 'runs'}"]
-                cwd = ROOT
+                       "-s", f"PRESSBOT_OUTPUT={workdir / 'releases.jsonl'}",
+                       "-s", f"PRESSBOT_STATE={workdir / 'state.sqlite3'}",
+                       "-s", f"PRESSBOT_RUNS_DIR={workdir / 'runs'}"]
+                cwd = PROJECT_DIR
             else:
-                cmd = [*prof, "runspider", str(BASELINE), "-a", f"start_url={server.start_url}",
-                       "-O", str(work / "out.jsonl")]
-                cwd = work
-            proc = run_process([*cmd, *_settings_args(COMMON_SETTINGS)], cwd, work / "crawl.log",
-                               timeout=3600)
+                cmd = [*under_cprofile, "runspider", str(BASELINE_SPIDER),
+                       "-a", f"start_url={server.start_url}", "-O", str(workdir / "out.jsonl")]
+                cwd = workdir
+            proc = run_process([*cmd, *settings_args(COMMON_SETTINGS)], cwd,
+                               workdir / "crawl.log", timeout=3600)
             hits = server.control("stats")
         if proc.returncode != 0:
             print(proc.log[-3000:], file=sys.stderr)
             return proc.returncode
         print(f"{args.who}: {hits['listing_pages']} listing pages in {proc.wall_s:.2f} s under "
-              f"cProfile ({hits['listing_pages'] / proc.wall_s:.1f} pages/s); profile: {out}")
-        pstats.Stats(str(out)).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+              f"cProfile ({hits['listing_pages'] / proc.wall_s:.1f} pages/s); "
+              f"profile: {profile_path}")
+        pstats.Stats(str(profile_path)).strip_dirs().sort_stats(args.sort).print_stats(args.top)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -9,8 +9,10 @@ import json
 
 import pytest
 
-from bench import PER_PAGE, PUBLISH, format_table
 from bench.__main__ import main
+from bench.crawl import NEW_RELEASES
+from bench.settings import RELEASES_PER_PAGE
+from bench.table import format_table
 from pressbot.devserver import redis_binary
 
 #: Real `scrapy crawl` processes and servers: the slow loop (README).
@@ -33,13 +35,13 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     assert results["settings"]["REMOTE_CONTROL_ENABLED"] == "False"
     assert results["server"]["requests"] > 0
     fig = results["sizes"][str(N)]
-    assert fig["listing_pages"] == N and fig["releases"] == N * PER_PAGE
+    assert fig["listing_pages"] == N and fig["releases"] == N * RELEASES_PER_PAGE
     for who in ("baseline", "pressbot"):
         for key in ("wall_s", "pages_per_s", "items_per_s", "peak_rss_mb"):
             stat = fig[who][key]
             assert set(stat) == {"median", "min", "max", "runs"}
             assert len(stat["runs"]) == 1 and stat["median"] > 0
-        assert fig[who]["items"]["runs"] == [N * PER_PAGE]
+        assert fig[who]["items"]["runs"] == [N * RELEASES_PER_PAGE]
         assert fig[who]["pages"]["runs"] == [N]
     for key in ("ratio_pages_per_s", "ratio_peak_rss", "ratio_incremental_one_page"):
         assert len(fig[key]["runs"]) == 1
@@ -48,10 +50,10 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     assert unchanged["written"]["runs"] == [0]
     assert unchanged["pages"]["runs"] == unchanged["summary_pages"]["runs"]
     assert fig["one_page_scrapy"]["pages"]["runs"] == [1]
-    assert fig["one_page_scrapy"]["items"]["runs"] == [PER_PAGE]
+    assert fig["one_page_scrapy"]["items"]["runs"] == [RELEASES_PER_PAGE]
     published = fig["incremental_after_publish"]
-    assert published["written"]["runs"] == [PUBLISH]
-    assert published["items"]["runs"] == [PUBLISH]
+    assert published["written"]["runs"] == [NEW_RELEASES]
+    assert published["items"]["runs"] == [NEW_RELEASES]
 
     parse = results["parse"]
     for key in ("pressbot_entries_per_s", "lxml_entries_per_s", "baseline_parsel_entries_per_s",
@@ -65,19 +67,20 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     if redis_binary() is None:  # the section says why it was skipped, and the rest still runs
         assert "redis-server" in dist["skipped"]
     else:
-        assert dist["listing_pages"] == N and dist["releases"] == N * PER_PAGE
+        assert dist["listing_pages"] == N and dist["releases"] == N * RELEASES_PER_PAGE
         assert list(dist["workers"]) == ["1", "2", "4"]
         for w, fig in dist["workers"].items():
             assert fig["exactly_once"] and fig["pages_fetched_once"], w
-            assert fig["distinct_ids"]["runs"] == [N * PER_PAGE]
+            assert fig["distinct_ids"]["runs"] == [N * RELEASES_PER_PAGE]
             assert fig["ids_twice"]["runs"] == [0]
-            assert fig["pages"]["runs"] == [N + N * PER_PAGE]
+            assert fig["pages"]["runs"] == [N + N * RELEASES_PER_PAGE]
             assert len(fig["per_worker"]) == int(w)
-            assert sum(v["items"]["median"] for v in fig["per_worker"].values()) == N * PER_PAGE
+            assert (sum(v["items"]["median"] for v in fig["per_worker"].values())
+                    == N * RELEASES_PER_PAGE)
             assert all(v["peak_rss_mb"]["median"] > 0 for v in fig["per_worker"].values())
         assert dist["reference"]["complete"]
         redis = dist["redis_memory"]
-        assert redis["last_run"]["hash_entries"] == N * PER_PAGE
+        assert redis["last_run"]["hash_entries"] == N * RELEASES_PER_PAGE
         assert redis["hash_bytes_per_release"]["median"] > 0
         assert redis["fill"]["entries"] == 1000
         assert all(set(c) == {"check", "passed"} for c in dist["checks"])
@@ -86,7 +89,7 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     assert table in printed
     assert "pressbot: full crawl wall time" in table and "Targets" in table
     if "workers" in dist:
-        assert "Checks (issue 6)" in table and "[PASS] 4 worker(s): union" in table
+        assert "Distributed checks" in table and "[PASS] 4 worker(s): union" in table
 
 
 def test_distributed_section_is_skipped_without_redis_server(tmp_path, monkeypatch):
