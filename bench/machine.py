@@ -29,9 +29,13 @@ def describe_machine() -> dict[str, Any]:
         memory_mb = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
     return {
         "load_average_start": list(os.getloadavg()),
-        "platform": platform.platform(), "cpu": cpu, "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
         "memory_mb": memory_mb,
-        "python": platform.python_version(), "scrapy": scrapy.__version__,
-        "twisted": twisted.__version__, "parsel": parsel.__version__,
+        "python": platform.python_version(),
+        "scrapy": scrapy.__version__,
+        "twisted": twisted.__version__,
+        "parsel": parsel.__version__,
         "lxml": ".".join(map(str, lxml.etree.LXML_VERSION)),
     }

@@ -32,12 +32,12 @@ def parse_throughput(seconds: float = 1.0, rounds: int = 3) -> dict[str, Any]:
     profile = load_profile(str(SYNTHETIC_PROFILE), site_url)
     # False here: as the spider does, no table of id attributes.
     with_id_table = profile.uses_xpath_id
-    pressbot_entries = len(parse_listing(page_from_bytes(body, url, ids=with_id_table), url,
-                                         profile).entries)
+    pressbot_entries = len(parse_listing(page_from_bytes(body, url, ids=with_id_table), url, profile).entries)
     baseline_entries = len(list(extract_entries(Selector(body=body, type="html"), str)))
     if pressbot_entries != RELEASES_PER_PAGE or baseline_entries != RELEASES_PER_PAGE:
-        raise RuntimeError(f"parsers found {pressbot_entries} / {baseline_entries} entries, "
-                           f"not {RELEASES_PER_PAGE}")
+        raise RuntimeError(
+            f"parsers found {pressbot_entries} / {baseline_entries} entries, not {RELEASES_PER_PAGE}"
+        )
 
     def pressbot_parse() -> None:
         parse_listing(page_from_bytes(body, url, ids=with_id_table), url, profile)
@@ -46,24 +46,28 @@ def parse_throughput(seconds: float = 1.0, rounds: int = 3) -> dict[str, Any]:
         lxml.html.fromstring(body)
 
     def baseline_parse() -> None:
-        for _ in extract_entries(Selector(body=body, base_url=url, type="html"),
-                                 lambda href: href):
+        for _ in extract_entries(Selector(body=body, base_url=url, type="html"), lambda href: href):
             pass
 
     entries_per_s: dict[str, list[float]] = {"pressbot": [], "lxml": [], "baseline_parsel": []}
-    parsers: dict[str, Callable[[], None]] = {"pressbot": pressbot_parse, "lxml": lxml_floor,
-                                              "baseline_parsel": baseline_parse}
+    parsers: dict[str, Callable[[], None]] = {
+        "pressbot": pressbot_parse,
+        "lxml": lxml_floor,
+        "baseline_parsel": baseline_parse,
+    }
     for parse in parsers.values():
         parse()  # warm caches (compiled XPath, imports)
     # The three take turns in each round, so a noisy second slows all of them alike.
     for _ in range(rounds):
         for name, parse in parsers.items():
             entries_per_s[name].append(RELEASES_PER_PAGE / _seconds_per_call(parse, seconds))
-    ratios = [pressbot / floor
-              for pressbot, floor in zip(entries_per_s["pressbot"], entries_per_s["lxml"],
-                                         strict=True)]
+    ratios = [
+        pressbot / floor
+        for pressbot, floor in zip(entries_per_s["pressbot"], entries_per_s["lxml"], strict=True)
+    ]
     return {
-        "page_bytes": len(body), "entries_per_page": RELEASES_PER_PAGE,
+        "page_bytes": len(body),
+        "entries_per_page": RELEASES_PER_PAGE,
         "seconds_per_round": seconds,
         "pressbot_entries_per_s": summarize(entries_per_s["pressbot"]),
         "lxml_entries_per_s": summarize(entries_per_s["lxml"]),

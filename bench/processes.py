@@ -27,14 +27,21 @@ class FinishedProcess:
     log: str
 
 
-def run_process(cmd: Sequence[str], cwd: Path, log_path: Path, timeout: float,
-                env: dict[str, str] | None = None) -> FinishedProcess:
+def run_process(
+    cmd: Sequence[str], cwd: Path, log_path: Path, timeout: float, env: dict[str, str] | None = None
+) -> FinishedProcess:
     """Run ``cmd`` to completion; wall time from spawn to reap, and the peak RSS of exactly
     that process (``wait4``'s rusage: ru_maxrss, KiB on Linux, of that child alone)."""
     with open(log_path, "wb") as log_file:
         started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env or child_env())
+        proc = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env or child_env(),
+        )
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -43,9 +50,13 @@ def run_process(cmd: Sequence[str], cwd: Path, log_path: Path, timeout: float,
             timer.cancel()
         wall_s = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return FinishedProcess(proc.returncode, wall_s, usage.ru_maxrss / 1024,
-                           usage.ru_utime + usage.ru_stime,
-                           log_path.read_text(encoding="utf-8", errors="replace"))
+    return FinishedProcess(
+        proc.returncode,
+        wall_s,
+        usage.ru_maxrss / 1024,
+        usage.ru_utime + usage.ru_stime,
+        log_path.read_text(encoding="utf-8", errors="replace"),
+    )
 
 
 def child_env() -> dict[str, str]:

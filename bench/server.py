@@ -50,8 +50,13 @@ class _Capture:
         self.body = b""
         self.ctype = "text/html; charset=utf-8"
 
-    def send_whole(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
-                   headers: dict[str, str] | None = None) -> None:
+    def send_whole(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.status, self.body, self.ctype = status, body, ctype
 
 
@@ -59,9 +64,10 @@ _REASONS = {200: "OK", 404: "Not Found", 400: "Bad Request", 500: "Internal Serv
 
 
 def _response(status: int, body: bytes, ctype: str, close: bool = False) -> bytes:
-    head = (f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\nContent-Type: {ctype}\r\n"
-            f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "") +
-            "\r\n")
+    head = (
+        f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\nContent-Type: {ctype}\r\n"
+        f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "") + "\r\n"
+    )
     return head.encode("latin-1") + body
 
 
@@ -125,8 +131,10 @@ class Site:
 
     def prerender(self, details: bool = False) -> int:
         pages = self.cache.setdefault(self.site.total, {})
-        paths = [f"{PREFIX}/news/index.html" if n == 1 else f"{PREFIX}/news/page-{n}.html"
-                 for n in range(1, self.site.pages + 1)]
+        paths = [
+            f"{PREFIX}/news/index.html" if n == 1 else f"{PREFIX}/news/page-{n}.html"
+            for n in range(1, self.site.pages + 1)
+        ]
         if details:  # release pages (~4 KB each), for crawls that follow every release
             paths += [f"{PREFIX}/news/r/{k}.html" for k in range(self.site.total)]
         for path in paths:
@@ -137,7 +145,7 @@ class Site:
     def _trim(self) -> None:
         # Keep the current site's pages and the most recent other ones.
         order = [t for t in self.cache if t != self.site.total]
-        for t in order[:max(0, len(order) - (KEEP_TOTALS - 1))]:
+        for t in order[: max(0, len(order) - (KEEP_TOTALS - 1))]:
             del self.cache[t]
         if self.site.total in self.cache:  # move to the end: most recently used
             self.cache[self.site.total] = self.cache.pop(self.site.total)
@@ -162,15 +170,19 @@ class Site:
         elif action != "stats":
             raise KeyError(action)
         return {
-            "total": self.site.total, "pages": self.site.pages, "hits": dict(self.hits),
+            "total": self.site.total,
+            "pages": self.site.pages,
+            "hits": dict(self.hits),
             "listing_pages": sum(self.listing_paths.values()),
             "distinct_listing_pages": len(self.listing_paths),
             "detail_pages": sum(self.detail_paths.values()),
             "distinct_detail_pages": len(self.detail_paths),
-            "first_hit": self.first_hit, "last_hit": self.last_hit,
+            "first_hit": self.first_hit,
+            "last_hit": self.last_hit,
             "listing_interval_ms_median": _median_gap_ms(self.listing_times),
             "cached_pages": {str(t): len(p) for t, p in self.cache.items()},
-            "cpu_seconds": time.process_time(), "pid": os.getpid(),
+            "cpu_seconds": time.process_time(),
+            "pid": os.getpid(),
         }, stop
 
 
@@ -195,7 +207,7 @@ class _Protocol(asyncio.Protocol):
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 return
-            head, self.buffer = self.buffer[:end], self.buffer[end + 4:]
+            head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
             self._answer(head)
             if self.transport is None or self.transport.is_closing():
                 return
@@ -203,8 +215,9 @@ class _Protocol(asyncio.Protocol):
     def _answer(self, head: bytes) -> None:
         lines = head.split(b"\r\n")
         parts = lines[0].split()
-        close = any(line.lower().startswith(b"connection:") and b"close" in line.lower()
-                    for line in lines[1:])
+        close = any(
+            line.lower().startswith(b"connection:") and b"close" in line.lower() for line in lines[1:]
+        )
         if len(parts) < 2 or parts[0] not in (b"GET", b"HEAD"):
             self.transport.write(_response(400, b"bad request", "text/plain", close=True))
             self.transport.close()
@@ -213,7 +226,7 @@ class _Protocol(asyncio.Protocol):
         path, _, query = target.partition("?")
         if path.startswith("/__control/"):
             try:
-                payload, stop = self.site.control(path[len("/__control/"):], query)
+                payload, stop = self.site.control(path[len("/__control/") :], query)
                 data = _response(200, json.dumps(payload).encode(), "application/json")
             except (KeyError, ValueError) as exc:
                 data, stop = _response(400, repr(exc).encode(), "text/plain"), False
@@ -223,7 +236,7 @@ class _Protocol(asyncio.Protocol):
         else:
             data = self.site.get(path)
             if parts[0] == b"HEAD":
-                data = data[:data.find(b"\r\n\r\n") + 4]
+                data = data[: data.find(b"\r\n\r\n") + 4]
             self.transport.write(data)
         if close:
             self.transport.close()
@@ -233,8 +246,7 @@ async def serve(releases: int, port: int) -> None:
     loop = asyncio.get_running_loop()
     stop = loop.create_future()
     site = Site(releases)
-    server = await loop.create_server(lambda: _Protocol(site, stop), "127.0.0.1", port,
-                                      backlog=512)
+    server = await loop.create_server(lambda: _Protocol(site, stop), "127.0.0.1", port, backlog=512)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     async with server:
         await stop

@@ -24,8 +24,13 @@ class SiteServer:
 
     def __init__(self, releases: int = RELEASES_PER_PAGE) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.server", "--releases", str(releases)], cwd=PROJECT_DIR,
-            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=child_env(), text=True)
+            [sys.executable, "-m", "bench.server", "--releases", str(releases)],
+            cwd=PROJECT_DIR,
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=child_env(),
+            text=True,
+        )
         first_line = self.proc.stdout.readline().strip()
         if not first_line.startswith("PORT "):
             self.stop()
@@ -77,12 +82,20 @@ class SiteServer:
         self.stop()
 
 
-def check_server(server: SiteServer, pages: int, seconds: float = 3.0, clients: int = 4,
-                 max_requests: int = 50_000, latency_requests: int = 300) -> dict[str, Any]:
+def check_server(
+    server: SiteServer,
+    pages: int,
+    seconds: float = 3.0,
+    clients: int = 4,
+    max_requests: int = 50_000,
+    latency_requests: int = 300,
+) -> dict[str, Any]:
     """The server's own speed on the listing pages: throughput with ``clients`` keep-alive
     threads for at most ``seconds`` (and ``max_requests``), then one client's round trip."""
-    paths = [f"/synthetic/news/{'index.html' if page == 1 else f'page-{page}.html'}"
-             for page in range(1, pages + 1)]
+    paths = [
+        f"/synthetic/news/{'index.html' if page == 1 else f'page-{page}.html'}"
+        for page in range(1, pages + 1)
+    ]
     before = server.control("stats")
     requests_done = [0] * clients
     errors: list[BaseException] = []
@@ -94,8 +107,7 @@ def check_server(server: SiteServer, pages: int, seconds: float = 3.0, clients: 
         try:
             while requests_done[client] < per_client and time.perf_counter() < deadline:
                 # Each client starts at its own place in the listing (7919 is a prime).
-                connection.request("GET",
-                                   paths[(client * 7919 + requests_done[client]) % len(paths)])
+                connection.request("GET", paths[(client * 7919 + requests_done[client]) % len(paths)])
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
@@ -133,7 +145,9 @@ def check_server(server: SiteServer, pages: int, seconds: float = 3.0, clients: 
     server.control("reset")
     server_cpu_s = after["cpu_seconds"] - before["cpu_seconds"]
     return {
-        "clients": clients, "requests": requests, "seconds": round(elapsed, 3),
+        "clients": clients,
+        "requests": requests,
+        "seconds": round(elapsed, 3),
         "requests_per_s": requests / elapsed,
         "server_cpu_ms_per_request": 1000 * server_cpu_s / requests if requests else None,
         "server_capacity_per_cpu_s": requests / server_cpu_s if server_cpu_s > 0 else None,

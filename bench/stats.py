@@ -12,8 +12,12 @@ def summarize(values: Iterable[float | None]) -> dict[str, Any]:
     measured = [value for value in values if value is not None]
     if not measured:
         return {"median": None, "min": None, "max": None, "runs": []}
-    return {"median": statistics.median(measured), "min": min(measured), "max": max(measured),
-            "runs": measured}
+    return {
+        "median": statistics.median(measured),
+        "min": min(measured),
+        "max": max(measured),
+        "runs": measured,
+    }
 
 
 def summarize_runs(runs: list[dict[str, Any]], keys: Iterable[str]) -> dict[str, Any]:

@@ -19,38 +19,70 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     sizes = results["sizes"]
     for listing_pages, size in sizes.items():
         ratio = size["ratio_pages_per_s"]["median"]
-        checked.append({
-            "target": f"N={listing_pages}: pressbot pages/s >= {TARGET_SPEED_RATIO}x baseline",
-            "value": ratio, "limit": TARGET_SPEED_RATIO,
-            "holds": ratio is not None and ratio >= TARGET_SPEED_RATIO})
+        checked.append(
+            {
+                "target": f"N={listing_pages}: pressbot pages/s >= {TARGET_SPEED_RATIO}x baseline",
+                "value": ratio,
+                "limit": TARGET_SPEED_RATIO,
+                "holds": ratio is not None and ratio >= TARGET_SPEED_RATIO,
+            }
+        )
     if len(sizes) >= 2:
         smallest, largest = min(sizes, key=int), max(sizes, key=int)
-        growth = (sizes[largest]["pressbot"]["peak_rss_mb"]["median"]
-                  / sizes[smallest]["pressbot"]["peak_rss_mb"]["median"])
-        checked.append({
-            "target": f"pressbot peak RSS at N={largest} <= {TARGET_RSS_GROWTH}x N={smallest}",
-            "value": growth, "limit": TARGET_RSS_GROWTH, "holds": growth <= TARGET_RSS_GROWTH})
+        growth = (
+            sizes[largest]["pressbot"]["peak_rss_mb"]["median"]
+            / sizes[smallest]["pressbot"]["peak_rss_mb"]["median"]
+        )
+        checked.append(
+            {
+                "target": f"pressbot peak RSS at N={largest} <= {TARGET_RSS_GROWTH}x N={smallest}",
+                "value": growth,
+                "limit": TARGET_RSS_GROWTH,
+                "holds": growth <= TARGET_RSS_GROWTH,
+            }
+        )
     for listing_pages, size in sizes.items():
-        pages = max(size["incremental_unchanged"]["pages"]["max"],
-                    size["incremental_unchanged"]["summary_pages"]["max"])
-        checked.append({"target": f"N={listing_pages}: incremental run (unchanged site) fetches "
-                                  f"<= {TARGET_INCREMENTAL_PAGES} listing pages",
-                        "value": pages, "limit": TARGET_INCREMENTAL_PAGES,
-                        "holds": pages <= TARGET_INCREMENTAL_PAGES})
+        pages = max(
+            size["incremental_unchanged"]["pages"]["max"],
+            size["incremental_unchanged"]["summary_pages"]["max"],
+        )
+        checked.append(
+            {
+                "target": f"N={listing_pages}: incremental run (unchanged site) fetches "
+                f"<= {TARGET_INCREMENTAL_PAGES} listing pages",
+                "value": pages,
+                "limit": TARGET_INCREMENTAL_PAGES,
+                "holds": pages <= TARGET_INCREMENTAL_PAGES,
+            }
+        )
         ratio = size["ratio_incremental_one_page"]["median"]
-        checked.append({"target": f"N={listing_pages}: incremental run <= "
-                                  f"{TARGET_INCREMENTAL_VS_ONE_PAGE}x Scrapy start + one page",
-                        "value": ratio, "limit": TARGET_INCREMENTAL_VS_ONE_PAGE,
-                        "holds": ratio <= TARGET_INCREMENTAL_VS_ONE_PAGE})
+        checked.append(
+            {
+                "target": f"N={listing_pages}: incremental run <= "
+                f"{TARGET_INCREMENTAL_VS_ONE_PAGE}x Scrapy start + one page",
+                "value": ratio,
+                "limit": TARGET_INCREMENTAL_VS_ONE_PAGE,
+                "holds": ratio <= TARGET_INCREMENTAL_VS_ONE_PAGE,
+            }
+        )
         pages = size["incremental_after_publish"]["pages"]["max"]
-        checked.append({"target": f"N={listing_pages}: incremental run after +{NEW_RELEASES} "
-                                  f"releases fetches <= {TARGET_INCREMENTAL_PAGES} listing pages",
-                        "value": pages, "limit": TARGET_INCREMENTAL_PAGES,
-                        "holds": pages <= TARGET_INCREMENTAL_PAGES})
+        checked.append(
+            {
+                "target": f"N={listing_pages}: incremental run after +{NEW_RELEASES} "
+                f"releases fetches <= {TARGET_INCREMENTAL_PAGES} listing pages",
+                "value": pages,
+                "limit": TARGET_INCREMENTAL_PAGES,
+                "holds": pages <= TARGET_INCREMENTAL_PAGES,
+            }
+        )
     if "parse" in results:
         ratio = results["parse"]["ratio_pressbot_lxml"]["median"]
-        checked.append({"target": f"parser >= {TARGET_PARSER_VS_LXML:.0%} of "
-                                  f"lxml.html.fromstring",
-                        "value": ratio, "limit": TARGET_PARSER_VS_LXML,
-                        "holds": ratio >= TARGET_PARSER_VS_LXML})
+        checked.append(
+            {
+                "target": f"parser >= {TARGET_PARSER_VS_LXML:.0%} of lxml.html.fromstring",
+                "value": ratio,
+                "limit": TARGET_PARSER_VS_LXML,
+                "holds": ratio >= TARGET_PARSER_VS_LXML,
+            }
+        )
     return checked

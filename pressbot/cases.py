@@ -94,22 +94,31 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
     try:
         meta = json.loads((folder / "case.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CaseError(f"{folder}: no case.json (known cases: "
-                        f"{', '.join(case_names(cases_dir)) or 'none'})") from None
+        raise CaseError(
+            f"{folder}: no case.json (known cases: {', '.join(case_names(cases_dir)) or 'none'})"
+        ) from None
     except ValueError as exc:
         raise CaseError(f"{folder / 'case.json'}: not valid JSON: {exc}") from None
     kind = meta.get("kind", "listing")
     if kind not in KINDS:
         raise CaseError(f"{folder / 'case.json'}: kind {kind!r} must be one of {', '.join(KINDS)}")
     if ("page" in meta) == ("copy" in meta):
-        raise CaseError(f"{folder / 'case.json'}: give either page (under fixtures/) or copy "
-                        "(in the case folder)")
+        raise CaseError(
+            f"{folder / 'case.json'}: give either page (under fixtures/) or copy (in the case folder)"
+        )
     page = fixtures_dir / meta["page"] if "page" in meta else folder / meta["copy"]
     ref = meta.get("source") or meta.get("profile")
     if not ref or not meta.get("url"):
         raise CaseError(f"{folder / 'case.json'}: source (or profile) and url are required")
-    return Case(name=name, folder=folder, kind=kind, url=meta["url"], page=page,
-                profile_ref=ref, encoding=meta.get("encoding"))
+    return Case(
+        name=name,
+        folder=folder,
+        kind=kind,
+        url=meta["url"],
+        page=page,
+        profile_ref=ref,
+        encoding=meta.get("encoding"),
+    )
 
 
 def run_case(case: Case) -> dict[str, Any]:
@@ -124,8 +133,10 @@ def run_case(case: Case) -> dict[str, Any]:
         cleaned = normalise(found, profile)
         return {"adds": {key: cleaned[key] for key in found}}
     listing = parse_listing(page, case.url, profile)
-    return {"next": listing.next_urls,
-            "records": [_record(entry, profile, case.url) for entry in listing.entries]}
+    return {
+        "next": listing.next_urls,
+        "records": [_record(entry, profile, case.url) for entry in listing.entries],
+    }
 
 
 def _record(entry: dict, profile: Profile, listing_url: str) -> dict[str, Any]:
@@ -152,8 +163,9 @@ def _diff(want, got, where: str, lines: list[str]) -> None:
                 lines.append(f"{place}: not expected (got {got[key]!r})")
             else:
                 _diff(want[key], got[key], place, lines)
-    elif isinstance(want, list) and isinstance(got, list) \
-            and all(isinstance(v, dict) for v in want + got):  # records: entry by entry
+    elif (
+        isinstance(want, list) and isinstance(got, list) and all(isinstance(v, dict) for v in want + got)
+    ):  # records: entry by entry
         if len(want) != len(got):
             lines.append(f"{where}: expected {len(want)} items, got {len(got)}")
         for i, (w, g) in enumerate(zip(want, got, strict=False)):
@@ -162,9 +174,17 @@ def _diff(want, got, where: str, lines: list[str]) -> None:
         lines.append(f"{where}:\n    expected {want!r}\n    got      {got!r}")
 
 
-def save_case(name: str, profile_ref: str, body: bytes, url: str | None, kind: str = "listing",
-              page_file: Path | None = None, cases_dir: Path = CASES_DIR,
-              fixtures_dir: Path = FIXTURES_DIR, encoding: str | None = None) -> Case:
+def save_case(
+    name: str,
+    profile_ref: str,
+    body: bytes,
+    url: str | None,
+    kind: str = "listing",
+    page_file: Path | None = None,
+    cases_dir: Path = CASES_DIR,
+    fixtures_dir: Path = FIXTURES_DIR,
+    encoding: str | None = None,
+) -> Case:
     """Write ``cases_dir/name/``: case.json and a *draft* expected.json (pressbot's own output,
     which a person must then check against the page). A page under ``fixtures_dir`` is referenced;
     any other page (a live one, a file elsewhere) is copied into the case folder."""
@@ -174,27 +194,31 @@ def save_case(name: str, profile_ref: str, body: bytes, url: str | None, kind: s
         raise CaseError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
     folder = cases_dir / name
     if folder.exists():
-        raise CaseError(f"{folder} exists: a case's expected file was checked by a person; "
-                        "remove the folder first to save it again")
+        raise CaseError(
+            f"{folder} exists: a case's expected file was checked by a person; "
+            "remove the folder first to save it again"
+        )
     bundled = available_sources()
     if profile_ref not in bundled:
         profile_ref = str(Path(profile_ref).resolve())
     profile = load_profile(bundled.get(profile_ref, Path(profile_ref)), FIXTURES_URL)
-    meta: dict[str, Any] = {"source" if profile_ref in bundled else "profile": profile_ref,
-                            "kind": kind}
+    meta: dict[str, Any] = {"source" if profile_ref in bundled else "profile": profile_ref, "kind": kind}
     under = _relative_to(page_file, fixtures_dir) if page_file is not None else None
     if url is None:
         if under is None:
-            raise CaseError("give the URL the page stands for (--url): its links resolve "
-                            "against it, and its ids depend on it")
+            raise CaseError(
+                "give the URL the page stands for (--url): its links resolve "
+                "against it, and its ids depend on it"
+            )
         url = f"{FIXTURES_URL}/{under}"
     meta["url"] = url
     if under is not None:
         meta["page"] = under
     else:
         fmt = profile.format if kind == "listing" else "html"
-        meta["copy"] = "page" + (page_file.suffix if page_file is not None and page_file.suffix
-                                 else _SUFFIX[fmt])
+        meta["copy"] = "page" + (
+            page_file.suffix if page_file is not None and page_file.suffix else _SUFFIX[fmt]
+        )
     if encoding:
         meta["encoding"] = encoding
     cases_dir.mkdir(parents=True, exist_ok=True)
@@ -225,14 +249,19 @@ def _write_json(path: Path, data: Any) -> None:
 def saved_message(case: Case) -> str:
     """What `scrapy inspect --save-case` says once it has written a case."""
     result = case.expected()
-    what = (f"{len(result['records'])} entries, next: {', '.join(result['next']) or 'none'}"
-            if case.kind == "listing" else f"fields {', '.join(result['adds'])}")
+    what = (
+        f"{len(result['records'])} entries, next: {', '.join(result['next']) or 'none'}"
+        if case.kind == "listing"
+        else f"fields {', '.join(result['adds'])}"
+    )
     rerun = f"python -m pytest tests/test_cases.py -k {case.name}"
     if case.folder.parent.resolve() != CASES_DIR.resolve():
         rerun = f"move the folder to {CASES_DIR}/, then {rerun}"
-    return (f"saved   case {case.name} in {case.folder}/: case.json, and expected.json as pressbot "
-            f"reads the page today ({what})\n"
-            "CHECK   expected.json is only a draft: read the page and check every value in it "
-            "(titles, dates and their day/month order, paragraph breaks, subtitles, next links), "
-            "and fix it where the page says otherwise before you commit it\n"
-            f"re-run  {rerun}")
+    return (
+        f"saved   case {case.name} in {case.folder}/: case.json, and expected.json as pressbot "
+        f"reads the page today ({what})\n"
+        "CHECK   expected.json is only a draft: read the page and check every value in it "
+        "(titles, dates and their day/month order, paragraph breaks, subtitles, next links), "
+        "and fix it where the page says otherwise before you commit it\n"
+        f"re-run  {rerun}"
+    )

@@ -15,9 +15,14 @@ class DateProblem(ValueError):
     """A date that cannot be trusted; the message says why."""
 
 
-def parse_date(text: str | None, formats: tuple[str, ...] = (), languages: tuple[str, ...] = ("en",),
-               order: str | None = None, today: dt.date | None = None,
-               pattern: str | None = None) -> str:
+def parse_date(
+    text: str | None,
+    formats: tuple[str, ...] = (),
+    languages: tuple[str, ...] = ("en",),
+    order: str | None = None,
+    today: dt.date | None = None,
+    pattern: str | None = None,
+) -> str:
     """The ISO date (YYYY-MM-DD) printed in ``text``; raises DateProblem rather than guess.
 
     ``pattern`` is a regular expression whose first group (or whole match) is the date within
@@ -43,8 +48,9 @@ def parse_date(text: str | None, formats: tuple[str, ...] = (), languages: tuple
 
 
 @lru_cache(maxsize=8192)
-def _parse(text: str, formats: tuple[str, ...], languages: tuple[str, ...],
-           order: str | None) -> dt.date | None:
+def _parse(
+    text: str, formats: tuple[str, ...], languages: tuple[str, ...], order: str | None
+) -> dt.date | None:
     # strptime costs microseconds, dateparser about a millisecond: try the profile's formats first.
     for fmt in formats:
         try:

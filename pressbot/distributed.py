@@ -35,14 +35,19 @@ def configure(settings) -> None:
         return
     run = settings.get("PRESSBOT_RUN_ID")
     if not run:
-        raise ArgumentError("PRESSBOT_DISTRIBUTED needs PRESSBOT_RUN_ID: the workers of one run "
-                            "share it (for example the cron hour, 2026-11-25T10)")
+        raise ArgumentError(
+            "PRESSBOT_DISTRIBUTED needs PRESSBOT_RUN_ID: the workers of one run "
+            "share it (for example the cron hour, 2026-11-25T10)"
+        )
     state = settings.get("PRESSBOT_STATE")
     redis_url = settings.get("PRESSBOT_REDIS_URL") or (
-        state if state.startswith(("redis://", "rediss://", "unix://")) else None)
+        state if state.startswith(("redis://", "rediss://", "unix://")) else None
+    )
     if not redis_url or not state.startswith(("redis://", "rediss://", "unix://")):
-        raise ArgumentError("PRESSBOT_DISTRIBUTED needs PRESSBOT_STATE=redis://host:port/db: "
-                            "workers must share what has been seen")
+        raise ArgumentError(
+            "PRESSBOT_DISTRIBUTED needs PRESSBOT_STATE=redis://host:port/db: "
+            "workers must share what has been seen"
+        )
     output = settings.get("PRESSBOT_OUTPUT")
     if "{worker}" not in output:
         stem, dot, suffix = output.rpartition(".")
@@ -75,7 +80,6 @@ class RunTracker:
     worker of that run marks the walk complete, and the next run walks the whole listing again.
     How a walk stopped and whether any worker saw errors or drift are shared the same way.
     """
-
 
     #: A run's keys (these and scrapy-redis's queue and duplicate filter) outlive it by a day.
     TTL = 86400
@@ -111,8 +115,12 @@ class RunTracker:
         for source in sources:
             pending = int(self.redis.hget(self.key + ":pending", source) or 0)
             stop = Stop.from_label(self.redis.hget(self.key + ":stops", source))
-            if (pending <= 0 and stop is not None and stop.complete
-                    and not self.redis.sismember(self.key + ":dirty", source)):
+            if (
+                pending <= 0
+                and stop is not None
+                and stop.complete
+                and not self.redis.sismember(self.key + ":dirty", source)
+            ):
                 out[source] = stop
         return out
 

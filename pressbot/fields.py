@@ -64,32 +64,52 @@ _L, _D, _N, _C = Origin.LISTING, Origin.DETAIL, Origin.NORMALISE, Origin.CRAWL
 
 #: Every field, in the order of the record's keys (and of the Release dataclass).
 FIELDS: tuple[Field, ...] = (
-    Field("id", Format.ID, (_N,), "Stable id: a hash of the source and the canonical URL relative "
-          "to the source's base_url; the same on every run and machine, for every revision.",
-          required=True),
-    Field("source", Format.NAME, (_C,), "Name of the source profile that found it.",
-          required=True),
-    Field("url", Format.URL, (_L,), "Absolute canonical URL of the release page (no fragment).",
-          required=True),
-    Field("title", Format.LINE, (_L, _D), "Headline, whitespace-normalised.",
-          required=True, content=True),
-    Field("published", Format.DATE, (_N,), "Publication date; null when the printed date could "
-          "not be read or is out of range (see date_problem).", content=True),
-    Field("published_raw", Format.LINE, (_L,), "The date as printed on the listing.",
-          required=True),
+    Field(
+        "id",
+        Format.ID,
+        (_N,),
+        "Stable id: a hash of the source and the canonical URL relative "
+        "to the source's base_url; the same on every run and machine, for every revision.",
+        required=True,
+    ),
+    Field("source", Format.NAME, (_C,), "Name of the source profile that found it.", required=True),
+    Field(
+        "url", Format.URL, (_L,), "Absolute canonical URL of the release page (no fragment).", required=True
+    ),
+    Field("title", Format.LINE, (_L, _D), "Headline, whitespace-normalised.", required=True, content=True),
+    Field(
+        "published",
+        Format.DATE,
+        (_N,),
+        "Publication date; null when the printed date could "
+        "not be read or is out of range (see date_problem).",
+        content=True,
+    ),
+    Field("published_raw", Format.LINE, (_L,), "The date as printed on the listing.", required=True),
     Field("summary", Format.PARAGRAPHS, (_L,), "Teaser text from the listing.", content=True),
-    Field("subtitle", Format.LINE, (_L, _D), "The subtitle or deck line, where there is one.",
-          content=True),
-    Field("published_at", Format.DATETIME, (_D, _N), "Publication time with its offset, where the "
-          "source gives one (a detail page, a feed, a JSON API)."),
+    Field("subtitle", Format.LINE, (_L, _D), "The subtitle or deck line, where there is one.", content=True),
+    Field(
+        "published_at",
+        Format.DATETIME,
+        (_D, _N),
+        "Publication time with its offset, where the source gives one (a detail page, a feed, a JSON API).",
+    ),
     Field("body", Format.PARAGRAPHS, (_D,), "Full text of the release, from its detail page."),
     Field("author", Format.LINE, (_D,), "Author or dateline, from the detail page."),
     Field("listing_url", Format.URL, (_C,), "The listing page the entry was found on."),
     Field("crawled_at", Format.DATETIME, (_C,), "When this record was written, UTC (Z)."),
-    Field("revision", Format.INT, (_C,), "1 for the first record of a release; n+1 each time its "
-          "content is seen changed."),
-    Field("date_problem", Format.LINE, (_N,), "Why published is null (unparseable, before 1990, "
-          "in the future); else null."),
+    Field(
+        "revision",
+        Format.INT,
+        (_C,),
+        "1 for the first record of a release; n+1 each time its content is seen changed.",
+    ),
+    Field(
+        "date_problem",
+        Format.LINE,
+        (_N,),
+        "Why published is null (unparseable, before 1990, in the future); else null.",
+    ),
 )
 
 #: Field name -> Field.
@@ -107,5 +127,4 @@ REQUIRED_LISTING_FIELDS: tuple[str, ...] = tuple(n for n in LISTING_FIELDS if BY
 #: Extracted text, cleaned by normalisation as one line, or as paragraphs.
 _EXTRACTED = [f for f in FIELDS if {Origin.LISTING, Origin.DETAIL} & set(f.origins)]
 LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in _EXTRACTED if f.format is Format.LINE)
-PARAGRAPH_FIELDS: tuple[str, ...] = tuple(f.name for f in _EXTRACTED
-                                          if f.format is Format.PARAGRAPHS)
+PARAGRAPH_FIELDS: tuple[str, ...] = tuple(f.name for f in _EXTRACTED if f.format is Format.PARAGRAPHS)

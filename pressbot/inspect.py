@@ -38,8 +38,7 @@ def read_page(page: str, user_agent: str) -> tuple[bytes, str, str | None]:
     if page.startswith(("http://", "https://")):
         request = urllib.request.Request(page, headers={"User-Agent": user_agent})
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http(s) only
-            return (response.read(MAX_BYTES), response.geturl(),
-                    response.headers.get_content_charset())
+            return (response.read(MAX_BYTES), response.geturl(), response.headers.get_content_charset())
     path = Path(page)
     return path.read_bytes(), path.resolve().as_uri(), None
 
@@ -59,8 +58,9 @@ def why_empty(node, sel: Selector) -> str:
     return f"{sel} matched {len(matches)} node(s) with no text"
 
 
-def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: bool = False,
-                 encoding: str | None = None) -> int:
+def inspect_page(
+    profile: Profile, body: bytes, url: str, out: TextIO, detail: bool = False, encoding: str | None = None
+) -> int:
     """Print the page's entries field by field, as the crawl reads them; returns the number of
     drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8."""
     encoding = encoding or html_body_declared_encoding(body) or "utf-8"
@@ -74,9 +74,11 @@ def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: b
     listing = parse_listing(page, url, profile)
     print(f"entry   {profile.entry} matched {len(listing.entries)} entries\n", file=out)
     # The entries' nodes, as parse_listing selected them, to say why a field came out empty.
-    nodes = (page.jmespath(profile.entry.query) if profile.format == "json"
-             else [n for n in _compiled(profile.entry.xpath)(page.root)
-                   if isinstance(n, etree._Element)])
+    nodes = (
+        page.jmespath(profile.entry.query)
+        if profile.format == "json"
+        else [n for n in _compiled(profile.entry.xpath)(page.root) if isinstance(n, etree._Element)]
+    )
     for i, (entry, node) in enumerate(zip(listing.entries, nodes, strict=True), 1):
         print(f"#{i}", file=out)
         for name, sel in profile.fields.items():
@@ -85,8 +87,13 @@ def inspect_page(profile: Profile, body: bytes, url: str, out: TextIO, detail: b
                 print(f"  {name:<{_WIDTH}} (empty: {why_empty(node, sel)})", file=out)
             elif name == "published_raw":
                 try:
-                    day = parse_date(value, profile.date_formats, profile.date_languages,
-                                     profile.date_order, pattern=profile.date_pattern)
+                    day = parse_date(
+                        value,
+                        profile.date_formats,
+                        profile.date_languages,
+                        profile.date_order,
+                        pattern=profile.date_pattern,
+                    )
                 except DateProblem as exc:
                     day = f"NOT A DATE: {exc}"
                 print(f"  {name:<{_WIDTH}} {value!r} -> {day}", file=out)

@@ -43,7 +43,8 @@ class Release:
 #: w3lib takes ~8 µs a URL to say so. (tests/test_items.py compares the two on random URLs.)
 _CANONICAL_AS_IS = re.compile(
     r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}))?"
-    r"/[A-Za-z0-9\-._~!$&'()*+,=:@/]*")
+    r"/[A-Za-z0-9\-._~!$&'()*+,=:@/]*"
+)
 
 
 @lru_cache(maxsize=2048)
@@ -59,7 +60,7 @@ def release_id(source: str, base_url: str, url: str) -> str:
     """A release's stable id: blake2b of its source and its URL relative to the source's base."""
     canon = canonical_url(url)
     base = canonical_url(base_url)
-    key = canon[len(base):] if canon.startswith(base) else canon
+    key = canon[len(base) :] if canon.startswith(base) else canon
     return hashlib.blake2b(f"{source}\n{key}".encode(), digest_size=10).hexdigest()
 
 

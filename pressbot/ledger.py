@@ -28,8 +28,14 @@ _UNASKED = Seen("", "", "", 0)
 class Ledger:
     """Output file plus state, written in that order, in batches."""
 
-    def __init__(self, state: State, output: str | os.PathLike, batch_size: int = 1000,
-                 lock: bool = True, batch_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        state: State,
+        output: str | os.PathLike,
+        batch_size: int = 1000,
+        lock: bool = True,
+        batch_seconds: float = 1.0,
+    ) -> None:
         self.state = state
         self.output = Path(output).resolve()
         self.batch_size = max(1, batch_size)
@@ -84,10 +90,10 @@ class Ledger:
         """Queue one record; it reaches the file, then the state, at the next flush."""
         self._lines.append(record_line(record))
         self._batch_sources[record["source"]] = self._batch_sources.get(record["source"], 0) + 1
-        self._pending[record["id"]] = Seen(record["id"], record["source"], content_hash(record),
-                                           record["revision"])
-        if (len(self._lines) >= self.batch_size
-                or time.monotonic() - self._last_flush >= self.batch_seconds):
+        self._pending[record["id"]] = Seen(
+            record["id"], record["source"], content_hash(record), record["revision"]
+        )
+        if len(self._lines) >= self.batch_size or time.monotonic() - self._last_flush >= self.batch_seconds:
             self.flush()
 
     def flush(self) -> None:
@@ -119,7 +125,7 @@ class Ledger:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         except OSError as exc:
             # A full disk, say: cut the file back to its last whole batch, so that no torn line
@@ -156,8 +162,13 @@ class Ledger:
         if size < committed:
             # Someone rotated or truncated the output: the state still knows every id, so
             # nothing is written twice; we just start counting this file afresh.
-            logger.warning("Output %s is shorter than recorded (%d < %d bytes): rotated? "
-                           "Recording it from its current end.", out, size, committed)
+            logger.warning(
+                "Output %s is shorter than recorded (%d < %d bytes): rotated? "
+                "Recording it from its current end.",
+                out,
+                size,
+                committed,
+            )
             self.state.record([], out, size)
             return size
         if size == committed:
@@ -172,8 +183,7 @@ class Ledger:
                 rec = json.loads(raw)
                 seen.append(Seen(rec["id"], rec["source"], content_hash(rec), rec["revision"]))
             except (ValueError, KeyError, TypeError):
-                logger.error("Output %s holds an unreadable line past byte %d: %.80r", out,
-                             committed, raw)
+                logger.error("Output %s holds an unreadable line past byte %d: %.80r", out, committed, raw)
         if good_end < len(tail):
             aside = self.output.with_name(self.output.name + ".partial")
             with open(aside, "ab") as f:
@@ -181,13 +191,17 @@ class Ledger:
             with open(self.output, "r+b") as f:
                 f.truncate(committed + good_end)
                 os.fsync(f.fileno())
-            msg = (f"Output {out} ended in a torn line ({len(tail) - good_end} bytes) left by an "
-                   f"interrupted run: moved it to {aside}")
+            msg = (
+                f"Output {out} ended in a torn line ({len(tail) - good_end} bytes) left by an "
+                f"interrupted run: moved it to {aside}"
+            )
             logger.warning(msg)
             self.repaired.append(msg)
         if seen:
-            msg = (f"Recorded {len(seen)} releases that an interrupted run wrote to {out} but "
-                   f"had not yet recorded as seen")
+            msg = (
+                f"Recorded {len(seen)} releases that an interrupted run wrote to {out} but "
+                f"had not yet recorded as seen"
+            )
             logger.warning(msg)
             self.repaired.append(msg)
         self.state.record(seen, out, committed + good_end)

@@ -43,8 +43,7 @@ def merge(files: Iterable[str | os.PathLike], out: str | os.PathLike) -> dict[st
                     counts["duplicates"] += 1
                     continue
                 records[key] = rec
-    ordered = sorted(records.values(),
-                     key=lambda r: (r.get("crawled_at") or "", r["id"], r["revision"]))
+    ordered = sorted(records.values(), key=lambda r: (r.get("crawled_at") or "", r["id"], r["revision"]))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")

@@ -79,8 +79,9 @@ class SafeDestinationMiddleware:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, port or 80)
             except OSError:
                 return False  # let the download fail with Scrapy's own DNS error
-            self._resolved[host] = any(unsafe_ip(str(info[4][0])) for info in infos
-                                       if info[0] in (socket.AF_INET, socket.AF_INET6))
+            self._resolved[host] = any(
+                unsafe_ip(str(info[4][0])) for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)
+            )
         return self._resolved[host]
 
     def _refuse(self, request, why: str) -> None:
@@ -102,12 +103,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.max_delay = settings.getfloat("PRESSBOT_RETRY_MAX_DELAY")
 
     async def process_response(self, request, response):
-        if (response.status == 200 and not response.body and "pressbot_page" in request.meta
-                and not request.meta.get("dont_retry")):
+        if (
+            response.status == 200
+            and not response.body
+            and "pressbot_page" in request.meta
+            and not request.meta.get("dont_retry")
+        ):
             retry = get_retry_request(
-                request, spider=self.crawler.spider, reason="empty response",
+                request,
+                spider=self.crawler.spider,
+                reason="empty response",
                 max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
-                priority_adjust=request.meta.get("priority_adjust", self.priority_adjust))
+                priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            )
             if retry is None:
                 raise EmptyResponse(f"empty 200 response from {request.url}")
             await asyncio.sleep(self._delay(retry, None))

@@ -33,9 +33,14 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
     raw = out.get("published_raw")
     if raw:
         try:
-            out["published"] = parse_date(raw, profile.date_formats, profile.date_languages,
-                                          profile.date_order, today=today,
-                                          pattern=profile.date_pattern)
+            out["published"] = parse_date(
+                raw,
+                profile.date_formats,
+                profile.date_languages,
+                profile.date_order,
+                today=today,
+                pattern=profile.date_pattern,
+            )
         except DateProblem as exc:
             out["date_problem"] = str(exc)
         if not out.get("published_at"):

@@ -27,14 +27,22 @@ class RunOptions:
     full: bool = False
 
     @classmethod
-    def parse(cls, source: str | None = None, profile: str | None = None,
-              max_pages: str | int | None = None, since: str | None = None,
-              full: str | bool | None = None, _job: str | None = None,
-              **unknown: object) -> RunOptions:
+    def parse(
+        cls,
+        source: str | None = None,
+        profile: str | None = None,
+        max_pages: str | int | None = None,
+        since: str | None = None,
+        full: str | bool | None = None,
+        _job: str | None = None,
+        **unknown: object,
+    ) -> RunOptions:
         # scrapyd passes its job id as the argument _job; it needs no handling here.
         if unknown:
-            raise ArgumentError(f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
-                                "source, profile, max_pages, since, full")
+            raise ArgumentError(
+                f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
+                "source, profile, max_pages, since, full"
+            )
         sources = None
         if source is not None:
             sources = tuple(s.strip() for s in str(source).split(",") if s.strip())
@@ -70,9 +78,12 @@ class RunOptions:
 
 #: pressbot's numeric settings: name -> (type, least value).
 _NUMERIC_SETTINGS = {
-    "PRESSBOT_FLUSH_ITEMS": (int, 1), "PRESSBOT_FLUSH_SECONDS": (float, 0),
-    "PRESSBOT_KNOWN_IN_A_ROW": (int, 0), "PRESSBOT_IDLE_CLOSE": (float, 0),
-    "PRESSBOT_RETRY_BACKOFF": (float, 0), "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
+    "PRESSBOT_FLUSH_ITEMS": (int, 1),
+    "PRESSBOT_FLUSH_SECONDS": (float, 0),
+    "PRESSBOT_KNOWN_IN_A_ROW": (int, 0),
+    "PRESSBOT_IDLE_CLOSE": (float, 0),
+    "PRESSBOT_RETRY_BACKOFF": (float, 0),
+    "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
 }
 
 

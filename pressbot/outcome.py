@@ -37,8 +37,11 @@ def exit_code(stats: Mapping[str, Any]) -> int:
         return DRIFT
     if stats.get("pressbot/failed_pages"):
         return PAGES_FAILED
-    if stats.get("spider_exceptions") or any(k.startswith("spider_exceptions/") for k in stats) \
-            or stats.get("pressbot/internal_errors"):
+    if (
+        stats.get("spider_exceptions")
+        or any(k.startswith("spider_exceptions/") for k in stats)
+        or stats.get("pressbot/internal_errors")
+    ):
         return INTERNAL_ERROR
     if stats.get("finish_reason") == "shutdown":
         return INTERRUPTED

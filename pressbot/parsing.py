@@ -20,8 +20,7 @@ from pressbot.fields import REQUIRED_LISTING_FIELDS
 from pressbot.profiles import Profile, Selector
 from pressbot.text import element_text, html_text, squash
 
-_META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content",
-                             smart_strings=False)
+_META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content", smart_strings=False)
 _JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 _TIME_DATETIME = etree.XPath("//time/@datetime", smart_strings=False)
 _LINK_NEXT = etree.XPath("/html/head/link[@rel='next']/@href", smart_strings=False)
@@ -38,8 +37,9 @@ class Listing:
     missing: dict[str, int] = field(default_factory=dict)
 
 
-def page_from_bytes(body: bytes, url: str, encoding: str = "utf-8", fmt: str = "html",
-                    ids: bool = True) -> Page:
+def page_from_bytes(
+    body: bytes, url: str, encoding: str = "utf-8", fmt: str = "html", ids: bool = True
+) -> Page:
     """A parsel page from saved bytes, as Scrapy would build it from a response.
 
     ``fmt`` is the profile's listing format: html, xml (RSS/Atom, namespaces removed) or json.
@@ -71,8 +71,9 @@ def page_from_bytes(body: bytes, url: str, encoding: str = "utf-8", fmt: str = "
 @lru_cache(maxsize=32)
 def _html_parser(encoding: str, ids: bool) -> etree.HTMLParser:
     # The options parsel uses for HTML: recover from broken markup, keep the document whole.
-    return etree.HTMLParser(recover=True, encoding=encoding, huge_tree=False,
-                            remove_comments=False, collect_ids=ids)
+    return etree.HTMLParser(
+        recover=True, encoding=encoding, huge_tree=False, remove_comments=False, collect_ids=ids
+    )
 
 
 def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
@@ -85,15 +86,13 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
         columns = {name: [extract(n, sel) for n in nodes] for name, sel in profile.fields.items()}
     else:
         base = _base_url(page.root, url)
-        nodes = [n for n in _compiled(profile.entry.xpath)(page.root)
-                 if isinstance(n, etree._Element)]
+        nodes = [n for n in _compiled(profile.entry.xpath)(page.root) if isinstance(n, etree._Element)]
         columns = _extract_columns(page.root, nodes, profile)
     join = _joiner(base)
     if "url" in columns:
         columns["url"] = [join(u) if u else u for u in columns["url"]]
     keys = list(columns)  # a selector's key is the item field it fills
-    listing.entries = [dict(zip(keys, row, strict=True))
-                       for row in zip(*columns.values(), strict=True)]
+    listing.entries = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     for name in REQUIRED_LISTING_FIELDS:  # (a value is a non-empty string or None)
         lacking = columns[name].count(None) if name in columns else len(nodes)
         if lacking:
@@ -115,13 +114,17 @@ def check_listing(listing: Listing, profile: Profile) -> list[str]:
     problems = []
     found = len(listing.entries)
     if found < profile.min_entries:
-        problems.append(f"entry selector {profile.entry} matched {found} entries "
-                        f"(at least {profile.min_entries} expected)")
+        problems.append(
+            f"entry selector {profile.entry} matched {found} entries "
+            f"(at least {profile.min_entries} expected)"
+        )
     for name, missing in listing.missing.items():
         if found and missing / found > profile.max_missing_share:
-            problems.append(f"field {name!r} selector {profile.fields[name]} found nothing in "
-                            f"{missing} of {found} entries (more than "
-                            f"{profile.max_missing_share:.0%})")
+            problems.append(
+                f"field {name!r} selector {profile.fields[name]} found nothing in "
+                f"{missing} of {found} entries (more than "
+                f"{profile.max_missing_share:.0%})"
+            )
     return problems
 
 
@@ -135,8 +138,12 @@ def parse_detail(page: Page, url: str, profile: Profile) -> dict[str, str | None
     root = page.root
     out = {name: extract(root, sel) for name, sel in profile.detail_fields.items()}
     ld = _json_ld(root)
-    candidates = [out.pop("published_at", None), *_META_PUBLISHED(root), ld.get("datePublished"),
-                  *_TIME_DATETIME(root)[:1]]
+    candidates = [
+        out.pop("published_at", None),
+        *_META_PUBLISHED(root),
+        ld.get("datePublished"),
+        *_TIME_DATETIME(root)[:1],
+    ]
     out["published_at"] = next((t for c in candidates if (t := parse_datetime(_str(c)))), None)
     if not out.get("author"):
         author = ld.get("author")
@@ -302,8 +309,10 @@ def _extract_all(root, nodes: list, sel: Selector) -> tuple[list[str | None], li
     return found, first
 
 
-_LEAVES_ENTRY = re.compile(r"(?:following|preceding|ancestor|parent)(?:-sibling|-or-self)?\s*::"
-                           r"|\.\.|\bid\s*\(|^\s*/")
+_LEAVES_ENTRY = re.compile(
+    r"(?:following|preceding|ancestor|parent)(?:-sibling|-or-self)?\s*::"
+    r"|\.\.|\bid\s*\(|^\s*/"
+)
 #: Where a batched expression is tried once, to see what it returns.
 _NO_ENTRIES = etree.fromstring("<html/>")
 
@@ -333,20 +342,29 @@ def _joiner(base: str):
     origin = f"{parts.scheme}://{parts.netloc}"
     path = parts.path or "/"
     folder = origin + path[: path.rfind("/") + 1]
-    hierarchical = (bool(parts.netloc) and parts.scheme in ("http", "https")
-                    and "/." not in path and "//" not in path)
+    hierarchical = (
+        bool(parts.netloc) and parts.scheme in ("http", "https") and "/." not in path and "//" not in path
+    )
 
     def join(href: str) -> str | None:
         href = href.strip()
         # urljoin drops an empty query, fragment or ;params, resolves dot segments and empty
         # ones (a//b), removes tabs and newlines, and checks brackets (IPv6 hosts): all of those
         # go to urljoin.
-        if href and href[-1] not in "?#" and "?#" not in href and ";" not in href \
-                and "[" not in href and "]" not in href and "\t" not in href \
-                and "\n" not in href and "\r" not in href:
+        if (
+            href
+            and href[-1] not in "?#"
+            and "?#" not in href
+            and ";" not in href
+            and "[" not in href
+            and "]" not in href
+            and "\t" not in href
+            and "\n" not in href
+            and "\r" not in href
+        ):
             if href.startswith(("http://", "https://")):
                 host = 7 if href[4] == ":" else 8
-                if href[host:host + 1] not in ("", "/", "?", "#"):  # absolute, with a host
+                if href[host : host + 1] not in ("", "/", "?", "#"):  # absolute, with a host
                     return href
             elif hierarchical and "/." not in href and href[0] != "." and "//" not in href:
                 if href[0].isalnum() and ":" not in href:
@@ -378,8 +396,11 @@ def _matches(node, sel: Selector) -> list[str]:
     else:
         matches = _compiled(sel.xpath)(node)
         if not isinstance(matches, list):  # string(), normalize-space(), count(): one value
-            matches = [] if isinstance(matches, bool) else [
-                matches if isinstance(matches, str) else format(matches, "g")]
+            matches = (
+                []
+                if isinstance(matches, bool)
+                else [matches if isinstance(matches, str) else format(matches, "g")]
+            )
     for match in matches:
         text = _text_of(match, sel)
         if text:

@@ -24,6 +24,7 @@ from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
 
+
 def fields(item) -> MutableMapping:
     """An item's fields as a mutable mapping. Our own Release is a plain dataclass whose
     ``__dict__`` is exactly its fields: using it directly spares an ItemAdapter lookup per field
@@ -80,8 +81,9 @@ class NormalisePipeline(_Base):
         if a.get("date_problem"):
             # Never guess: keep the raw text, leave the date null, and say so.
             self.count(a, "date_problems")
-            logger.warning("%s: %s on %s (entry %s)", a["source"], a["date_problem"],
-                           a.get("listing_url"), a.get("url"))
+            logger.warning(
+                "%s: %s on %s (entry %s)", a["source"], a["date_problem"], a.get("listing_url"), a.get("url")
+            )
         a["crawled_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return item
 
@@ -96,8 +98,10 @@ class ValidatePipeline(_Base):
             for f in missing:
                 self.count(a, f"dropped/missing_{f}")
             self.count(a, "dropped")
-            raise DropItem(f"{a.get('source')}: entry on {a.get('listing_url')} dropped: missing "
-                           f"{', '.join(missing)} (title={a.get('title')!r}, url={a.get('url')!r})")
+            raise DropItem(
+                f"{a.get('source')}: entry on {a.get('listing_url')} dropped: missing "
+                f"{', '.join(missing)} (title={a.get('title')!r}, url={a.get('url')!r})"
+            )
         return item
 
 
@@ -121,8 +125,7 @@ class DeduplicatePipeline(_Base):
         if not self.ledger.claim(a):
             # Distributed: another worker is writing this very release right now.
             self.count(a, "duplicates")
-            raise DropItem(f"{a['source']}: {a['url']} is being written by another worker",
-                           log_level="DEBUG")
+            raise DropItem(f"{a['source']}: {a['url']} is being written by another worker", log_level="DEBUG")
         if known is None:
             a["revision"] = 1
             self.count(a, "new")
@@ -159,8 +162,11 @@ class WritePipeline(_Base):
             # The last batch did not reach the disk (or the state): an internal error for the
             # exit status, and the walk stays open, so the next run collects those releases.
             self.stats.inc_value("pressbot/internal_errors")
-            logger.exception("pressbot could not write its last releases to %s; the next run "
-                             "collects them again", self.ledger.output)
+            logger.exception(
+                "pressbot could not write its last releases to %s; the next run collects them again",
+                self.ledger.output,
+            )
         self.stats.set_value("pressbot/written", self.ledger.written)
-        logger.info("pressbot wrote %d new or revised releases to %s", self.ledger.written,
-                    self.ledger.output)
+        logger.info(
+            "pressbot wrote %d new or revised releases to %s", self.ledger.written, self.ledger.output
+        )

@@ -28,8 +28,10 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 #: Field keys renamed, old -> new, by table. A selector's key is the item field it fills; the
 #: listing's date text and the detail page's timestamp were both once called "published", which
 #: is also the name of the ISO date normalisation makes. The old key still loads, with a warning.
-RENAMED_FIELD_KEYS = {"listing.fields": {"published": "published_raw"},
-                      "detail.fields": {"published": "published_at"}}
+RENAMED_FIELD_KEYS = {
+    "listing.fields": {"published": "published_raw"},
+    "detail.fields": {"published": "published_at"},
+}
 FORMATS = ("html", "xml", "json")
 PAGINATIONS = ("next", "pager", "template")
 #: Where selectors are tried once at load: an XPath that cannot run fails there, not mid-crawl.
@@ -37,10 +39,29 @@ _EMPTY_PAGE = etree.fromstring("<html><head/><body/></html>")
 #: A call of XPath's id() function (not an attribute such as @data-id or a name ending in id).
 _XPATH_ID = re.compile(r"(?<![\w.:@$-])id\s*\(")
 
-_TOP_KEYS = {"name", "title", "base_url", "start_urls", "allowed_domains", "listing", "dates",
-             "detail", "checks"}
-_LISTING_KEYS = {"format", "entry", "fields", "next_page", "pagination", "pager", "template",
-                 "first", "step", "max_pages"}
+_TOP_KEYS = {
+    "name",
+    "title",
+    "base_url",
+    "start_urls",
+    "allowed_domains",
+    "listing",
+    "dates",
+    "detail",
+    "checks",
+}
+_LISTING_KEYS = {
+    "format",
+    "entry",
+    "fields",
+    "next_page",
+    "pagination",
+    "pager",
+    "template",
+    "first",
+    "step",
+    "max_pages",
+}
 _DATES_KEYS = {"formats", "languages", "order", "pattern"}
 _DETAIL_KEYS = {"follow", "fields"}
 _CHECKS_KEYS = {"min_entries", "max_missing_share"}
@@ -115,21 +136,23 @@ class Profile:
     def uses_xpath_id(self) -> bool:
         """Whether a selector calls XPath's id(): pages must then be parsed with their table of
         id attributes, which is otherwise skipped (it costs 3% of a page's parse)."""
-        selectors = [self.entry, self.next_page, self.pager, *self.fields.values(),
-                     *self.detail_fields.values()]
-        return any(_XPATH_ID.search(s.xpath) for s in selectors
-                   if s is not None and s.kind != "jmes")
+        selectors = [
+            self.entry,
+            self.next_page,
+            self.pager,
+            *self.fields.values(),
+            *self.detail_fields.values(),
+        ]
+        return any(_XPATH_ID.search(s.xpath) for s in selectors if s is not None and s.kind != "jmes")
 
 
 def available_sources(directory=SOURCES_DIR) -> dict[str, Path]:
     """Profile name -> file, for every bundled profile."""
-    files = sorted((p for p in directory.iterdir() if p.name.endswith(".toml")),
-                   key=lambda p: p.name)
+    files = sorted((p for p in directory.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
     return {p.name[: -len(".toml")]: p for p in files}
 
 
-def load_sources(names: str, fixtures_url: str | None = None,
-                 directory=SOURCES_DIR) -> list[Profile]:
+def load_sources(names: str, fixtures_url: str | None = None, directory=SOURCES_DIR) -> list[Profile]:
     """Load bundled profiles by comma-separated name; unknown names are an error listing the known."""
     known = available_sources(directory)
     wanted = [n.strip() for n in names.split(",") if n.strip()]
@@ -137,8 +160,9 @@ def load_sources(names: str, fixtures_url: str | None = None,
         raise ProfileError(directory, "source", "no source name given")
     missing = [n for n in wanted if n not in known]
     if missing:
-        raise ProfileError(directory, "source",
-                           f"unknown source {', '.join(missing)!s}; known: {', '.join(known)}")
+        raise ProfileError(
+            directory, "source", f"unknown source {', '.join(missing)!s}; known: {', '.join(known)}"
+        )
     return [load_profile(known[n], fixtures_url) for n in dict.fromkeys(wanted)]
 
 
@@ -167,16 +191,16 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     name = _string(raw, "name", path)
     if not name.replace("-", "").replace("_", "").isalnum():
         raise ProfileError(path, "name", f"{name!r} must be letters, digits, '-' or '_'")
-    base_url = _url(_string(raw, "base_url", path).replace("{fixtures}", fixtures_url.rstrip("/")),
-                    path, "base_url")
+    base_url = _url(
+        _string(raw, "base_url", path).replace("{fixtures}", fixtures_url.rstrip("/")), path, "base_url"
+    )
     if not base_url.endswith("/"):
         base_url += "/"
     starts = raw.get("start_urls")
     if not isinstance(starts, list) or not starts or not all(isinstance(s, str) for s in starts):
         raise ProfileError(path, "start_urls", "must be a non-empty list of URLs")
     start_urls = tuple(
-        _url(urljoin(base_url, s.replace("{fixtures}", fixtures_url.rstrip("/"))), path,
-             f"start_urls[{i}]")
+        _url(urljoin(base_url, s.replace("{fixtures}", fixtures_url.rstrip("/"))), path, f"start_urls[{i}]")
         for i, s in enumerate(starts)
     )
     domains = raw.get("allowed_domains")
@@ -191,34 +215,47 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     if fmt not in FORMATS:
         raise ProfileError(path, "listing.format", f"{fmt!r} must be one of {', '.join(FORMATS)}")
     sel_kinds = ("jmes",) if fmt == "json" else ("css", "xpath")
-    entry = _given(_selector(listing.get("entry"), path, "listing.entry", required=True,
-                             kinds=sel_kinds, nodes=True))
-    field_specs = _renamed(_table(listing, "fields", path, required=True, prefix="listing."),
-                           path, "listing.fields")
+    entry = _given(
+        _selector(listing.get("entry"), path, "listing.entry", required=True, kinds=sel_kinds, nodes=True)
+    )
+    field_specs = _renamed(
+        _table(listing, "fields", path, required=True, prefix="listing."), path, "listing.fields"
+    )
     _no_unknown(field_specs, set(LISTING_FIELDS), path, "listing.fields.")
     fields = {
-        k: _given(_selector(v, path, f"listing.fields.{k}", default_all=BY_NAME[k].keeps_all,
-                            kinds=sel_kinds))
+        k: _given(
+            _selector(v, path, f"listing.fields.{k}", default_all=BY_NAME[k].keeps_all, kinds=sel_kinds)
+        )
         for k, v in field_specs.items()
     }
     for k in REQUIRED_LISTING_FIELDS:
         if k not in fields:
             raise ProfileError(path, f"listing.fields.{k}", "missing: this field is required")
-    next_page = _selector(listing.get("next_page"), path, "listing.next_page", default_all=True,
-                          kinds=sel_kinds)
+    next_page = _selector(
+        listing.get("next_page"), path, "listing.next_page", default_all=True, kinds=sel_kinds
+    )
     max_pages = _int(listing, "max_pages", 1000, 1, path, "listing.")
     pagination = listing.get("pagination", "next")
     if pagination not in PAGINATIONS:
-        raise ProfileError(path, "listing.pagination",
-                           f"{pagination!r} must be one of {', '.join(PAGINATIONS)}")
-    pager = _selector(listing.get("pager"), path, "listing.pager", default_all=True,
-                      required=pagination == "pager", kinds=sel_kinds)
+        raise ProfileError(
+            path, "listing.pagination", f"{pagination!r} must be one of {', '.join(PAGINATIONS)}"
+        )
+    pager = _selector(
+        listing.get("pager"),
+        path,
+        "listing.pager",
+        default_all=True,
+        required=pagination == "pager",
+        kinds=sel_kinds,
+    )
     template = listing.get("template")
     if pagination == "template":
         if not isinstance(template, str) or "{n}" not in template:
-            raise ProfileError(path, "listing.template",
-                               'required for pagination = "template": a URL with {n}, '
-                               'e.g. "news?page={n}"')
+            raise ProfileError(
+                path,
+                "listing.template",
+                'required for pagination = "template": a URL with {n}, e.g. "news?page={n}"',
+            )
         _url(urljoin(base_url, template.replace("{n}", "1")), path, "listing.template")
     elif template is not None:
         raise ProfileError(path, "listing.template", 'only used with pagination = "template"')
@@ -247,8 +284,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
 
     detail = _table(raw, "detail", path)
     _no_unknown(detail, _DETAIL_KEYS, path, "detail.")
-    detail_specs = _renamed(_table(detail, "fields", path, prefix="detail."), path,
-                            "detail.fields")
+    detail_specs = _renamed(_table(detail, "fields", path, prefix="detail."), path, "detail.fields")
     _no_unknown(detail_specs, set(DETAIL_FIELDS), path, "detail.fields.")
     detail_fields = {
         k: _given(_selector(v, path, f"detail.fields.{k}", default_all=BY_NAME[k].keeps_all))
@@ -268,18 +304,34 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         raise ProfileError(path, "checks.max_missing_share", "must be a number from 0 to 1")
 
     return Profile(
-        name=name, path=str(path), title=str(raw.get("title", name)), base_url=base_url,
-        start_urls=start_urls, allowed_domains=tuple(domains), entry=entry, fields=fields,
-        next_page=next_page, max_pages=max_pages, date_formats=tuple(formats),
-        date_languages=tuple(languages), date_order=order, date_pattern=pattern, detail_fields=detail_fields,
-        min_entries=min_entries, max_missing_share=float(share), format=fmt,
-        pagination=pagination, pager=pager, template=template, first=first, step=step,
+        name=name,
+        path=str(path),
+        title=str(raw.get("title", name)),
+        base_url=base_url,
+        start_urls=start_urls,
+        allowed_domains=tuple(domains),
+        entry=entry,
+        fields=fields,
+        next_page=next_page,
+        max_pages=max_pages,
+        date_formats=tuple(formats),
+        date_languages=tuple(languages),
+        date_order=order,
+        date_pattern=pattern,
+        detail_fields=detail_fields,
+        min_entries=min_entries,
+        max_missing_share=float(share),
+        format=fmt,
+        pagination=pagination,
+        pager=pager,
+        template=template,
+        first=first,
+        step=step,
         follow_detail=follow,
     )
 
 
-def _int(raw: dict[str, Any], key: str, default: int, minimum: int, path: str | Path,
-         prefix: str) -> int:
+def _int(raw: dict[str, Any], key: str, default: int, minimum: int, path: str | Path, prefix: str) -> int:
     value = raw.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ProfileError(path, prefix + key, f"must be a whole number of at least {minimum}")
@@ -299,11 +351,16 @@ def _renamed(specs: dict[str, Any], path: str | Path, table: str) -> dict[str, A
             out[key] = spec
             continue
         if new in specs:
-            raise ProfileError(path, f"{table}.{key}",
-                               f"the old name of {new}, which is given too: keep only {new}")
+            raise ProfileError(
+                path, f"{table}.{key}", f"the old name of {new}, which is given too: keep only {new}"
+            )
         # stacklevel: the line that called load_profile, for whoever reads the warning.
-        warnings.warn(f"{path}: [{table}.{key}] is deprecated: the key is now {new} (the item "
-                      f"field it fills); rename it", ProfileDeprecationWarning, stacklevel=4)
+        warnings.warn(
+            f"{path}: [{table}.{key}] is deprecated: the key is now {new} (the item "
+            f"field it fills); rename it",
+            ProfileDeprecationWarning,
+            stacklevel=4,
+        )
         out[new] = spec
     return out
 
@@ -311,12 +368,14 @@ def _renamed(specs: dict[str, Any], path: str | Path, table: str) -> dict[str, A
 def _no_unknown(table: dict[str, Any], allowed: set[str], path: str | Path, prefix: str) -> None:
     for key in table:
         if key not in allowed:
-            raise ProfileError(path, prefix + key,
-                               f"unknown key; expected one of: {', '.join(sorted(allowed))}")
+            raise ProfileError(
+                path, prefix + key, f"unknown key; expected one of: {', '.join(sorted(allowed))}"
+            )
 
 
-def _table(raw: dict[str, Any], key: str, path: str | Path, *, required: bool = False,
-           prefix: str = "") -> dict[str, Any]:
+def _table(
+    raw: dict[str, Any], key: str, path: str | Path, *, required: bool = False, prefix: str = ""
+) -> dict[str, Any]:
     value = raw.get(key)
     if value is None:
         if required:
@@ -354,14 +413,26 @@ def _given(selector: Selector | None) -> Selector:
     return selector
 
 
-def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,
-              default_all: bool = False, kinds: tuple[str, ...] = ("css", "xpath"),
-              nodes: bool = False) -> Selector | None:
+def _selector(
+    spec: Any,
+    path: str | Path,
+    key: str,
+    *,
+    required: bool = False,
+    default_all: bool = False,
+    kinds: tuple[str, ...] = ("css", "xpath"),
+    nodes: bool = False,
+) -> Selector | None:
     """A selector is a CSS string, or a table {css|xpath|jmes = "..."} with optional all/html."""
     if spec is None:
         if required:
-            raise ProfileError(path, key, "missing: a CSS string or {xpath = \"...\"} is required"
-                               if "css" in kinds else "missing: {jmes = \"...\"} is required")
+            raise ProfileError(
+                path,
+                key,
+                'missing: a CSS string or {xpath = "..."} is required'
+                if "css" in kinds
+                else 'missing: {jmes = "..."} is required',
+            )
         return None
     keep_all, is_html = default_all, False
     if isinstance(spec, str) and "css" in kinds:
@@ -369,8 +440,9 @@ def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,
     elif isinstance(spec, dict):
         unknown = set(spec) - {"css", "xpath", "jmes", "all", "html"}
         if unknown:
-            raise ProfileError(path, f"{key}.{sorted(unknown)[0]}",
-                               "unknown key; expected css, xpath, jmes, all or html")
+            raise ProfileError(
+                path, f"{key}.{sorted(unknown)[0]}", "unknown key; expected css, xpath, jmes, all or html"
+            )
         given = [k for k in ("css", "xpath", "jmes") if k in spec]
         if len(given) != 1 or given[0] not in kinds:
             raise ProfileError(path, key, f"give exactly one of {' or '.join(kinds)}")
@@ -401,14 +473,18 @@ def _selector(spec: Any, path: str | Path, key: str, *, required: bool = False,
     try:
         found = etree.XPath(xpath)(_EMPTY_PAGE)  # an unknown function or prefix fails here
     except etree.XPathSyntaxError as exc:
-        raise ProfileError(path, key, f"{kind.upper()} selector {query!r} does not compile: {exc}") \
-            from None
+        raise ProfileError(path, key, f"{kind.upper()} selector {query!r} does not compile: {exc}") from None
     except etree.XPathEvalError as exc:
-        raise ProfileError(path, key, f"{kind.upper()} selector {query!r} does not run: {exc}") \
-            from None
+        raise ProfileError(path, key, f"{kind.upper()} selector {query!r} does not run: {exc}") from None
     if nodes and not isinstance(found, list):
-        what = ("a true/false value" if isinstance(found, bool) else "a string"
-                if isinstance(found, str) else "a number")
-        raise ProfileError(path, key, f"{kind.upper()} selector {query!r} must select elements, "
-                                      f"not compute {what}")
+        what = (
+            "a true/false value"
+            if isinstance(found, bool)
+            else "a string"
+            if isinstance(found, str)
+            else "a number"
+        )
+        raise ProfileError(
+            path, key, f"{kind.upper()} selector {query!r} must select elements, not compute {what}"
+        )
     return Selector(kind=kind, query=query, xpath=xpath, all=keep_all, html=is_html)

@@ -46,10 +46,17 @@ class SourceReport:
 class Run:
     """Everything one crawl shares; see the module docstring."""
 
-    def __init__(self, options: RunOptions, profiles: dict[str, Profile], ledger: Ledger,
-                 walks: dict[str, WalkState], *, stats=None,
-                 walk_options: WalkOptions | None = None,
-                 tracker: distributed.RunTracker | None = None) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        profiles: dict[str, Profile],
+        ledger: Ledger,
+        walks: dict[str, WalkState],
+        *,
+        stats=None,
+        walk_options: WalkOptions | None = None,
+        tracker: distributed.RunTracker | None = None,
+    ) -> None:
         self.options = options
         self.profiles = profiles
         self.ledger = ledger
@@ -57,8 +64,7 @@ class Run:
         self.reports = {name: SourceReport() for name in profiles}
         self._stats = stats
         self._crawler = None  # stats come from the crawler once it has built them
-        self.walk_options = walk_options or WalkOptions(since=options.since,
-                                                        max_pages=options.max_pages)
+        self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
         self.closed = False
 
@@ -73,8 +79,7 @@ class Run:
         if options.profile:
             loaded = [load_profile(options.profile, fixtures)]
         else:
-            names = ",".join(options.sources) if options.sources else settings.get(
-                "PRESSBOT_DEFAULT_SOURCE")
+            names = ",".join(options.sources) if options.sources else settings.get("PRESSBOT_DEFAULT_SOURCE")
             loaded = load_sources(names, fixtures)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
@@ -82,12 +87,15 @@ class Run:
         is_distributed = settings.getbool("PRESSBOT_DISTRIBUTED")
         run_id = settings.get("PRESSBOT_RUN_ID")
         state = open_state(settings.get("PRESSBOT_STATE"))
-        output = settings.get("PRESSBOT_OUTPUT").replace("{worker}",
-                                                         settings.get("PRESSBOT_WORKER_ID"))
+        output = settings.get("PRESSBOT_OUTPUT").replace("{worker}", settings.get("PRESSBOT_WORKER_ID"))
         # Opening the ledger takes the run lock: a second run stops here, before any request.
-        ledger = Ledger(state, output, settings.getint("PRESSBOT_FLUSH_ITEMS"),
-                        lock=not is_distributed,
-                        batch_seconds=settings.getfloat("PRESSBOT_FLUSH_SECONDS"))
+        ledger = Ledger(
+            state,
+            output,
+            settings.getint("PRESSBOT_FLUSH_ITEMS"),
+            lock=not is_distributed,
+            batch_seconds=settings.getfloat("PRESSBOT_FLUSH_SECONDS"),
+        )
         walks = {}
         for name in profiles:
             # Incremental stops are safe only once a walk of the whole listing has ended
@@ -95,12 +103,23 @@ class Run:
             clean = state.begin_walk(name, run_id)
             walks[name] = WalkState(incremental=clean and not options.full)
         # (configure() made sure a distributed run's state is a RedisState)
-        tracker = (distributed.RunTracker(state.redis, run_id)  # type: ignore[attr-defined]
-                   if is_distributed else None)
-        run = cls(options, profiles, ledger, walks, tracker=tracker,
-                  walk_options=WalkOptions(since=options.since, max_pages=options.max_pages,
-                                           known_in_a_row=settings.getint(
-                                               "PRESSBOT_KNOWN_IN_A_ROW")))
+        tracker = (
+            distributed.RunTracker(state.redis, run_id)  # type: ignore[attr-defined]
+            if is_distributed
+            else None
+        )
+        run = cls(
+            options,
+            profiles,
+            ledger,
+            walks,
+            tracker=tracker,
+            walk_options=WalkOptions(
+                since=options.since,
+                max_pages=options.max_pages,
+                known_in_a_row=settings.getint("PRESSBOT_KNOWN_IN_A_ROW"),
+            ),
+        )
         run._crawler = crawler
         run.connect(crawler)
         setattr(crawler, _ATTRIBUTE, run)
@@ -161,8 +180,14 @@ class Run:
         self.count(source, "failed_pages")
         self.reports[source].errors.append({"url": url, "page": kind, "error": error})
         self.track(source, 0, dirty=True)
-        logger.error("%s: %s page %s failed after retries: %s; its entries are not recorded "
-                     "and the next run collects them", source, kind, url, error)
+        logger.error(
+            "%s: %s page %s failed after retries: %s; its entries are not recorded "
+            "and the next run collects them",
+            source,
+            kind,
+            url,
+            error,
+        )
 
     def stopped(self, source: str, stop: Stop) -> None:
         """A walk of ``source`` ended (the walk state already holds it)."""
@@ -180,8 +205,11 @@ class Run:
             return {}
         if self.tracker is not None:
             return self.tracker.finished(self.profiles)
-        return {name: walk.stop for name, walk in self.walks.items()
-                if walk.stop is not None and walk.stop.complete and self.reports[name].clean}
+        return {
+            name: walk.stop
+            for name, walk in self.walks.items()
+            if walk.stop is not None and walk.stop.complete and self.reports[name].clean
+        }
 
     def close(self, reason: str) -> None:
         """Close the ledger, recording the walks that ended completely (after its last flush:
@@ -194,8 +222,7 @@ class Run:
         except Exception:
             # Walks stay open (close() records them last): the next run walks them again.
             self.stats.inc_value("pressbot/internal_errors")
-            logger.exception("pressbot could not close its output %s and state",
-                             self.ledger.output)
+            logger.exception("pressbot could not close its output %s and state", self.ledger.output)
         if self.tracker is not None:
             self.tracker.expire_run()
 
@@ -205,11 +232,15 @@ class Run:
         # calling the errback: note it here so that it reaches the run summary.
         source = request.meta.get("pressbot_source")
         # (Release pages may live elsewhere: allow_offsite lets their redirects through too.)
-        if source in self.profiles and request.meta.get("redirect_urls") \
-                and not request.meta.get("allow_offsite") \
-                and not on_site(request.url, self.profiles[source]):
-            self.trap(source, Trap(request.url, "redirected off the site from "
-                                                f"{request.meta['redirect_urls'][0]}"))
+        if (
+            source in self.profiles
+            and request.meta.get("redirect_urls")
+            and not request.meta.get("allow_offsite")
+            and not on_site(request.url, self.profiles[source])
+        ):
+            self.trap(
+                source, Trap(request.url, f"redirected off the site from {request.meta['redirect_urls'][0]}")
+            )
 
     def _request_dropped(self, request, spider) -> None:
         # A page asked for twice in a run (by two workers, or the same release on two listing
@@ -224,14 +255,17 @@ class Run:
             self.track(source, -1)
 
     def _item_error(self, item, response, spider, failure) -> None:
-        source = getattr(item, "source", None) or (item.get("source") if isinstance(item, dict)
-                                                   else None)
+        source = getattr(item, "source", None) or (item.get("source") if isinstance(item, dict) else None)
         self.stats.inc_value("pressbot/internal_errors")
         if source in self.reports:
             self.track(source, -1, dirty=True)
             self.reports[source].errors.append(
-                {"url": getattr(item, "url", None), "page": "item",
-                 "error": f"{failure.type.__name__}: {failure.getErrorMessage()}"})
+                {
+                    "url": getattr(item, "url", None),
+                    "page": "item",
+                    "error": f"{failure.type.__name__}: {failure.getErrorMessage()}",
+                }
+            )
 
 
 def _polite_settings(settings, profiles: list[Profile]) -> None:

@@ -79,8 +79,11 @@ EXTENSIONS = {"pressbot.summary.RunSummary": 500}
 # Scrapy 2.19's remote control (switched off below) is not even imported: that spares every run
 # the import of aiohttp, about 0.1 s of its start. (Listing it as None in EXTENSIONS would still
 # import it: Scrapy loads every key there.) The rest of Scrapy's own list stays as it is.
-EXTENSIONS_BASE = {path: order for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
-                   if path != "scrapy.extensions.remote_control.RemoteControl"}
+EXTENSIONS_BASE = {
+    path: order
+    for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if path != "scrapy.extensions.remote_control.RemoteControl"
+}
 FEED_EXPORT_ENCODING = "utf-8"
 # Item reprs at DEBUG would swamp a cron log; -s LOG_LEVEL=DEBUG brings them back.
 LOG_LEVEL = "INFO"

@@ -126,10 +126,11 @@ class SQLiteState:
         ids = list(ids)
         found: dict[str, Seen] = {}
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
+            chunk = ids[i : i + 500]
             rows = self.db.execute(
-                f"SELECT id, source, hash, revision FROM releases WHERE id IN "
-                f"({','.join('?' * len(chunk))})", chunk)
+                f"SELECT id, source, hash, revision FROM releases WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
             found.update((r[0], Seen(*r)) for r in rows)
         return found
 
@@ -140,10 +141,13 @@ class SQLiteState:
                 "INSERT INTO releases (id, source, hash, revision) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, revision = excluded.revision "
                 "WHERE excluded.revision > releases.revision",
-                [(s.id, s.source, s.hash, s.revision) for s in seen])
+                [(s.id, s.source, s.hash, s.revision) for s in seen],
+            )
             self.db.execute(
                 "INSERT INTO outputs (path, offset) VALUES (?, ?) "
-                "ON CONFLICT(path) DO UPDATE SET offset = excluded.offset", (output, offset))
+                "ON CONFLICT(path) DO UPDATE SET offset = excluded.offset",
+                (output, offset),
+            )
 
     def output_offset(self, output: str) -> int:
         row = self.db.execute("SELECT offset FROM outputs WHERE path = ?", (output,)).fetchone()
@@ -168,13 +172,14 @@ class SQLiteState:
         self.db.execute(
             "INSERT INTO walks (source, complete, reason) VALUES (?, ?, ?) ON CONFLICT(source) DO "
             "UPDATE SET complete = excluded.complete, reason = excluded.reason, "
-            "updated = excluded.updated", (source, int(complete), reason))
+            "updated = excluded.updated",
+            (source, int(complete), reason),
+        )
 
     def count(self, source: str | None = None) -> int:
         if source is None:
             return self.db.execute("SELECT count(*) FROM releases").fetchone()[0]
-        return self.db.execute("SELECT count(*) FROM releases WHERE source = ?",
-                               (source,)).fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM releases WHERE source = ?", (source,)).fetchone()[0]
 
     def close(self) -> None:
         self.db.close()
@@ -245,8 +250,9 @@ class RedisState:
         try:
             import redis  # only needed for this backend
         except ImportError:
-            raise StateUnavailable("a redis:// state needs the Redis client: "
-                                   "pip install 'pressbot[distributed]'") from None
+            raise StateUnavailable(
+                "a redis:// state needs the Redis client: pip install 'pressbot[distributed]'"
+            ) from None
 
         self.url = url
         # Any: redis-py's types cannot say that decode_responses makes every reply a str.
@@ -273,11 +279,13 @@ class RedisState:
             holder = self.redis.get(self.k["lock"]) or "unknown"
             # A holder on this machine whose process is gone died without unlocking: take over
             # now rather than wait for its lock to time out. (Elsewhere, the time-out does it.)
-            if not (self._dead_here(holder) and self._unlock(keys=[self.k["lock"]], args=[holder])
-                    and self.redis.set(self.k["lock"], token, nx=True, px=self.LOCK_TTL_MS)):
+            if not (
+                self._dead_here(holder)
+                and self._unlock(keys=[self.k["lock"]], args=[holder])
+                and self.redis.set(self.k["lock"], token, nx=True, px=self.LOCK_TTL_MS)
+            ):
                 raise LockHeld(f"another run ({holder}) holds the lock on {self.url}")
-            logger.warning("Took over the lock of %s, a run that died without releasing it",
-                           holder)
+            logger.warning("Took over the lock of %s, a run that died without releasing it", holder)
         self._token = token
         threading.Thread(target=self._keep_lock, daemon=True, name="pressbot-lock").start()
 
@@ -321,8 +329,9 @@ class RedisState:
         args: list = []
         for s in seen:
             args += [s.id, s.source, s.hash, s.revision]
-        self._record(keys=[self.k["releases"], self.k["outputs"], self.claim_prefix],
-                     args=[*args, output, offset])
+        self._record(
+            keys=[self.k["releases"], self.k["outputs"], self.claim_prefix], args=[*args, output, offset]
+        )
 
     def output_offset(self, output: str) -> int:
         return int(self.redis.hget(self.k["outputs"], output) or 0)

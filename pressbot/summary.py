@@ -18,8 +18,17 @@ from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
 
-_COUNTERS = ("pages", "detail_pages", "entries", "new", "revised", "duplicates", "date_problems",
-             "failed_pages", "traps")
+_COUNTERS = (
+    "pages",
+    "detail_pages",
+    "entries",
+    "new",
+    "revised",
+    "duplicates",
+    "date_problems",
+    "failed_pages",
+    "traps",
+)
 
 
 def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, Any]:
@@ -30,8 +39,9 @@ def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, 
         report = run.reports[name]
         prefix = f"pressbot/source/{name}/"
         entry: dict[str, Any] = {k: stats.get(prefix + k, 0) for k in _COUNTERS}
-        entry["dropped"] = {k[len(prefix + "dropped/"):]: v for k, v in stats.items()
-                            if k.startswith(prefix + "dropped/")}
+        entry["dropped"] = {
+            k[len(prefix + "dropped/") :]: v for k, v in stats.items() if k.startswith(prefix + "dropped/")
+        }
         entry["mode"] = walk.mode
         entry["stop_reason"] = walk.stop.label if walk.stop is not None else None
         entry["walk_complete"] = walk.stop is not None and walk.stop.complete
@@ -86,8 +96,9 @@ class RunSummary:
     def spider_closed(self, spider, reason: str) -> Path:
         summary = build_summary(self.stats.get_stats(), self.run, reason)
         path = write_summary(summary, self.runs_dir)
-        logger.info("Run summary: %s (exit status %d: %s)", path, summary["exit_code"],
-                    summary["exit_meaning"])
+        logger.info(
+            "Run summary: %s (exit status %d: %s)", path, summary["exit_code"], summary["exit_meaning"]
+        )
         return path
 
 

@@ -13,23 +13,35 @@ import html
 import random
 import time
 
-_WORDS = ("government minister council report rights health workers court ruling agency "
-          "community investment climate security privacy data review statement public budget "
-          "programme education transport housing safety inquiry funding regional national "
-          "international partners agreement consultation measures response crisis recovery").split()
+_WORDS = (
+    "government minister council report rights health workers court ruling agency "
+    "community investment climate security privacy data review statement public budget "
+    "programme education transport housing safety inquiry funding regional national "
+    "international partners agreement consultation measures response crisis recovery"
+).split()
 _START = dt.date(2010, 1, 1)
 _SUBMENU = "".join(f'<li><a href="#s{j}">Sub entry {j}</a></li>' for j in range(8))
-_MENU = "".join(f'<li class="menu-item"><a href="#m{i}">Menu entry {i} for section {i % 7}</a>'
-                f'<ul class="submenu">{_SUBMENU}</ul></li>' for i in range(24))
-_FOOTER = "".join(f'<p class="legal">Legal notice paragraph {i}: ' + " ".join(_WORDS) + "</p>"
-                  for i in range(14))
+_MENU = "".join(
+    f'<li class="menu-item"><a href="#m{i}">Menu entry {i} for section {i % 7}</a>'
+    f'<ul class="submenu">{_SUBMENU}</ul></li>'
+    for i in range(24)
+)
+_FOOTER = "".join(
+    f'<p class="legal">Legal notice paragraph {i}: ' + " ".join(_WORDS) + "</p>" for i in range(14)
+)
 
 
 class SyntheticSite:
     """A newest-first listing of ``releases`` entries, ``per_page`` a page, under ``prefix``."""
 
-    def __init__(self, releases: int, per_page: int = 20, prefix: str = "/synthetic",
-                 delay: float = 0.0, detail_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        releases: int,
+        per_page: int = 20,
+        prefix: str = "/synthetic",
+        delay: float = 0.0,
+        detail_delay: float = 0.0,
+    ) -> None:
         self.total = releases
         self.per_page = per_page
         self.prefix = prefix.rstrip("/")
@@ -60,8 +72,7 @@ class SyntheticSite:
 
     def teaser(self, k: int) -> list[str]:
         rnd = random.Random(-k - 1)
-        return [" ".join(rnd.choice(_WORDS) for _ in range(70)).capitalize() + "."
-                for _ in range(2)]
+        return [" ".join(rnd.choice(_WORDS) for _ in range(70)).capitalize() + "." for _ in range(2)]
 
     def listing(self, page: int) -> bytes | None:
         if not 1 <= page <= self.pages:
@@ -75,27 +86,36 @@ class SyntheticSite:
                 f'<article class="teaser" id="r{k}"><div class="meta"><span class="date">'
                 f'{day.strftime("%d %B %Y")}</span> <span class="tags"><a href="#t">News</a></span>'
                 f'</div><h2 class="title"><a href="r/{k}.html">{html.escape(self.title(k))}</a>'
-                f'</h2><div class="teaser-body">{paras}</div></article>')
-        nav = [f'<a href="{self._page_href(n)}">{n}</a>'
-               for n in range(max(1, page - 4), min(self.pages, page + 4) + 1)]
+                f'</h2><div class="teaser-body">{paras}</div></article>'
+            )
+        nav = [
+            f'<a href="{self._page_href(n)}">{n}</a>'
+            for n in range(max(1, page - 4), min(self.pages, page + 4) + 1)
+        ]
         if page < self.pages:
             nav.append(f'<a rel="next" class="next" href="{self._page_href(page + 1)}">Next</a>')
         body = (
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Newsroom</title>'
-            '</head><body><header><nav class="main-menu"><ul>' + _MENU + '</ul></nav></header>'
+            '</head><body><header><nav class="main-menu"><ul>' + _MENU + "</ul></nav></header>"
             '<main><h1>Newsroom</h1><div class="news-list">' + "".join(rows) + "</div>"
-            '<nav class="pager">' + " ".join(nav) + "</nav></main><footer>" + _FOOTER +
-            "</footer></body></html>")
+            '<nav class="pager">'
+            + " ".join(nav)
+            + "</nav></main><footer>"
+            + _FOOTER
+            + "</footer></body></html>"
+        )
         return body.encode("utf-8")
 
     def detail(self, k: int) -> bytes | None:
         if not 0 <= k < self.total:
             return None
         paras = "".join(f"<p>{html.escape(p)}</p>" for p in self.teaser(k) * 3)
-        return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{k}</title></head><body>'
-                f'<article><h1>{html.escape(self.title(k))}</h1><time datetime="'
-                f'{self.date(k).isoformat()}T09:00:00Z">{self.date(k):%d %B %Y}</time>'
-                f'<div class="body">{paras}</div></article></body></html>').encode()
+        return (
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{k}</title></head><body>'
+            f'<article><h1>{html.escape(self.title(k))}</h1><time datetime="'
+            f'{self.date(k).isoformat()}T09:00:00Z">{self.date(k):%d %B %Y}</time>'
+            f'<div class="body">{paras}</div></article></body></html>'
+        ).encode()
 
     def _page_href(self, n: int) -> str:
         return "index.html" if n == 1 else f"page-{n}.html"
@@ -105,14 +125,14 @@ class SyntheticSite:
         """A FixtureServer hook answering every path under the prefix."""
         if not path.startswith(self.prefix + "/"):
             return False
-        rest = path[len(self.prefix) + 1:]
+        rest = path[len(self.prefix) + 1 :]
         body = None
         if rest in ("news/", "news/index.html"):
             body = self.listing(1)
         elif rest.startswith("news/page-") and rest.endswith(".html"):
-            body = self.listing(_int(rest[len("news/page-"):-len(".html")]))
+            body = self.listing(_int(rest[len("news/page-") : -len(".html")]))
         elif rest.startswith("news/r/") and rest.endswith(".html"):
-            body = self.detail(_int(rest[len("news/r/"):-len(".html")]))
+            body = self.detail(_int(rest[len("news/r/") : -len(".html")]))
         if body is None:
             handler.send_whole(404, b"not found", "text/plain")
             return True

@@ -138,12 +138,20 @@ class Step:
 
 def entry_ids(profile: Profile, listing: Listing) -> list[str | None]:
     """The release id of each entry (None where the entry has no URL), to look up in the state."""
-    return [release_id(profile.name, profile.base_url, e["url"]) if e.get("url") else None
-            for e in listing.entries]
+    return [
+        release_id(profile.name, profile.base_url, e["url"]) if e.get("url") else None
+        for e in listing.entries
+    ]
 
 
-def step(profile: Profile, walk: WalkState, listing: Listing, page_no: int,
-         known: Mapping[str, Seen], options: WalkOptions) -> Step:
+def step(
+    profile: Profile,
+    walk: WalkState,
+    listing: Listing,
+    page_no: int,
+    known: Mapping[str, Seen],
+    options: WalkOptions,
+) -> Step:
     """Decide what listing page ``page_no`` of ``profile`` gives, and where the walk goes next.
 
     ``known``: what the state knows of the page's releases, looked up before any is written.
@@ -215,8 +223,9 @@ class Failure:
     keep_entry: bool = False
 
 
-def after_failure(profile: Profile, kind: str, url: str, page_no: int, status: int | None,
-                  refused: bool, message: str) -> Failure:
+def after_failure(
+    profile: Profile, kind: str, url: str, page_no: int, status: int | None, refused: bool, message: str
+) -> Failure:
     """Decide what a failed ``kind`` ("listing" or "detail") page means for the walk.
 
     ``status``: the HTTP status of the response that failed, None when none came back;
@@ -234,8 +243,7 @@ def after_failure(profile: Profile, kind: str, url: str, page_no: int, status: i
     return Failure(stop=Stop.ERROR if kind == "listing" else None, error=error)
 
 
-def next_listing_url(profile: Profile, walk: WalkState, listing: Listing,
-                     page_no: int) -> str | None:
+def next_listing_url(profile: Profile, walk: WalkState, listing: Listing, page_no: int) -> str | None:
     """The listing page after ``page_no``, as the profile's pagination finds it."""
     if profile.pagination == "template" and profile.template is not None:
         n = profile.first + page_no * profile.step
@@ -263,8 +271,13 @@ def _before(profile: Profile, raw: str | None, since: dt.date | None) -> bool:
     if since is None:
         return False
     try:
-        day = parse_date(raw, profile.date_formats, profile.date_languages, profile.date_order,
-                         pattern=profile.date_pattern)
+        day = parse_date(
+            raw,
+            profile.date_formats,
+            profile.date_languages,
+            profile.date_order,
+            pattern=profile.date_pattern,
+        )
     except DateProblem:
         return False  # let the pipelines report it; never drop on a guess
     return day < since.isoformat()

@@ -29,8 +29,11 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         uses = _SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
         if uses and item.get_closest_marker("integration") is None:
-            raise pytest.UsageError(f"{item.nodeid} uses {', '.join(sorted(uses))}: mark it "
-                                    "@pytest.mark.integration")
+            raise pytest.UsageError(
+                f"{item.nodeid} uses {', '.join(sorted(uses))}: mark it @pytest.mark.integration"
+            )
+
+
 FIXTURES = ROOT / "fixtures"
 
 
@@ -68,14 +71,31 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
-def crawl_command(workdir: Path, fixtures_url: str, *args: str, feed: Path | None = None,
-                  settings: dict[str, str] | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "releases",
-           "-s", f"PRESSBOT_FIXTURES_URL={fixtures_url}",
-           "-s", f"PRESSBOT_OUTPUT={workdir / 'releases.jsonl'}",
-           "-s", f"PRESSBOT_STATE={STATE.get(workdir, workdir / 'state.sqlite3')}",
-           "-s", f"PRESSBOT_RUNS_DIR={workdir / 'runs'}",
-           "-s", "LOG_LEVEL=INFO", *args]
+def crawl_command(
+    workdir: Path,
+    fixtures_url: str,
+    *args: str,
+    feed: Path | None = None,
+    settings: dict[str, str] | None = None,
+) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "releases",
+        "-s",
+        f"PRESSBOT_FIXTURES_URL={fixtures_url}",
+        "-s",
+        f"PRESSBOT_OUTPUT={workdir / 'releases.jsonl'}",
+        "-s",
+        f"PRESSBOT_STATE={STATE.get(workdir, workdir / 'state.sqlite3')}",
+        "-s",
+        f"PRESSBOT_RUNS_DIR={workdir / 'runs'}",
+        "-s",
+        "LOG_LEVEL=INFO",
+        *args,
+    ]
     for key, value in (settings or {}).items():
         cmd += ["-s", f"{key}={value}"]
     if feed is not None:
@@ -96,13 +116,24 @@ def state_backend(request, tmp_path):
     STATE.pop(tmp_path, None)
 
 
-def run_crawl(workdir: Path, fixtures_url: str, *args: str, feed: Path | None = None,
-              settings: dict[str, str] | None = None, timeout: float = 120) -> CrawlResult:
+def run_crawl(
+    workdir: Path,
+    fixtures_url: str,
+    *args: str,
+    feed: Path | None = None,
+    settings: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> CrawlResult:
     """Run a real `scrapy crawl releases` process from the project folder."""
     workdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(crawl_command(workdir, fixtures_url, *args, feed=feed, settings=settings),
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.run(
+        crawl_command(workdir, fixtures_url, *args, feed=feed, settings=settings),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     return CrawlResult(proc.returncode, proc.stderr, workdir / "releases.jsonl", feed)
 
 
@@ -156,11 +187,16 @@ def open_crawler(workdir: Path, settings: dict | None = None, **spider_args: str
     callbacks and build the components themselves. Close with ``spider.closed(reason)``."""
     values = Settings()
     values.setmodule("pressbot.settings", priority="project")
-    values.setdict({"PRESSBOT_OUTPUT": str(workdir / "releases.jsonl"),
-                    "PRESSBOT_STATE": str(workdir / "state.sqlite3"),
-                    "PRESSBOT_RUNS_DIR": str(workdir / "runs"),
-                    "PRESSBOT_FIXTURES_URL": FIXTURES_URL, **(settings or {})},
-                   priority="cmdline")
+    values.setdict(
+        {
+            "PRESSBOT_OUTPUT": str(workdir / "releases.jsonl"),
+            "PRESSBOT_STATE": str(workdir / "state.sqlite3"),
+            "PRESSBOT_RUNS_DIR": str(workdir / "runs"),
+            "PRESSBOT_FIXTURES_URL": FIXTURES_URL,
+            **(settings or {}),
+        },
+        priority="cmdline",
+    )
     crawler = Crawler(ReleasesSpider, values)
     crawler.spider = ReleasesSpider.from_crawler(crawler, **spider_args)
     crawler.stats = MemoryStatsCollector(crawler)
@@ -173,10 +209,9 @@ FIXTURES_URL = "http://fixtures.test"
 
 def fixture_response(url: str, request: Request | None = None, status: int = 200) -> TextResponse:
     """A response for ``url`` (under FIXTURES_URL) with the bytes of the fixture file it names."""
-    path = FIXTURES / url[len(FIXTURES_URL) + 1:].split("?")[0].split("#")[0]
+    path = FIXTURES / url[len(FIXTURES_URL) + 1 :].split("?")[0].split("#")[0]
     if path.is_dir():
         path = path / "index.html"
     body = path.read_bytes()
     cls = HtmlResponse if path.suffix in (".html", ".htm") else TextResponse
-    return cls(url, body=body, status=status, request=request or Request(url),
-               encoding="utf-8")
+    return cls(url, body=body, status=status, request=request or Request(url), encoding="utf-8")

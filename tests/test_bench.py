@@ -23,15 +23,42 @@ N = 3
 
 def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     out = tmp_path / "results" / "latest.json"
-    assert main(["--sizes", str(N), "--repeats", "1", "--json", str(out),
-                 "--workdir", str(tmp_path / "work"), "--server-seconds", "0.2",
-                 "--parse-seconds", "0.05", "--distributed-size", str(N),
-                 "--redis-fill", "1000"]) == 0
+    assert (
+        main(
+            [
+                "--sizes",
+                str(N),
+                "--repeats",
+                "1",
+                "--json",
+                str(out),
+                "--workdir",
+                str(tmp_path / "work"),
+                "--server-seconds",
+                "0.2",
+                "--parse-seconds",
+                "0.05",
+                "--distributed-size",
+                str(N),
+                "--redis-fill",
+                "1000",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     results = json.loads(out.read_text(encoding="utf-8"))
 
-    assert set(results) >= {"machine", "settings", "server", "sizes", "parse", "targets",
-                            "distributed", "duration_s"}
+    assert set(results) >= {
+        "machine",
+        "settings",
+        "server",
+        "sizes",
+        "parse",
+        "targets",
+        "distributed",
+        "duration_s",
+    }
     assert results["settings"]["REMOTE_CONTROL_ENABLED"] == "False"
     assert results["server"]["requests"] > 0
     fig = results["sizes"][str(N)]
@@ -56,8 +83,12 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
     assert published["items"]["runs"] == [NEW_RELEASES]
 
     parse = results["parse"]
-    for key in ("pressbot_entries_per_s", "lxml_entries_per_s", "baseline_parsel_entries_per_s",
-                "ratio_pressbot_lxml"):
+    for key in (
+        "pressbot_entries_per_s",
+        "lxml_entries_per_s",
+        "baseline_parsel_entries_per_s",
+        "ratio_pressbot_lxml",
+    ):
         assert len(parse[key]["runs"]) >= 3
     for target in results["targets"]:
         assert set(target) == {"target", "value", "limit", "holds"}
@@ -75,8 +106,7 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, capsys):
             assert fig["ids_twice"]["runs"] == [0]
             assert fig["pages"]["runs"] == [N + N * RELEASES_PER_PAGE]
             assert len(fig["per_worker"]) == int(w)
-            assert (sum(v["items"]["median"] for v in fig["per_worker"].values())
-                    == N * RELEASES_PER_PAGE)
+            assert sum(v["items"]["median"] for v in fig["per_worker"].values()) == N * RELEASES_PER_PAGE
             assert all(v["peak_rss_mb"]["median"] > 0 for v in fig["per_worker"].values())
         assert dist["reference"]["complete"]
         redis = dist["redis_memory"]

@@ -25,8 +25,10 @@ from pressbot.cases import (
 from pressbot.profiles import available_sources, load_profile
 from tests.conftest import FIXTURES, ROOT
 
-_FEED_PARAGRAPHS = ("an HTML summary of two <p> paragraphs comes out as one paragraph: html = true "
-                    "fields take the fragment's text with its block boundaries as spaces")
+_FEED_PARAGRAPHS = (
+    "an HTML summary of two <p> paragraphs comes out as one paragraph: html = true "
+    "fields take the fragment's text with its block boundaries as spaces"
+)
 #: Cases where pressbot's output disagrees with the page. Their expected files say what the page
 #: says; the test fails until pressbot does too (strict: a fix shows up as an XPASS).
 WRONG = {
@@ -46,8 +48,10 @@ def _params():
 def test_case(name):
     case = load_case(name)
     problems = case_diff(case.expected(), run_case(case))
-    assert not problems, (f"{name}: pressbot's output differs from {case.expected_file} "
-                          f"(the page: {case.page}):\n" + "\n".join(problems))
+    assert not problems, (
+        f"{name}: pressbot's output differs from {case.expected_file} "
+        f"(the page: {case.page}):\n" + "\n".join(problems)
+    )
 
 
 def test_every_wrong_case_exists():
@@ -87,10 +91,15 @@ def test_a_diff_names_each_value_that_differs():
 
 # --- saving a case: `scrapy inspect ... --save-case NAME` -------------------------------------
 
+
 def _inspect(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scrapy", "inspect", *args,
-                           "-s", f"PRESSBOT_CASES_DIR={tmp_path / 'cases'}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "inspect", *args, "-s", f"PRESSBOT_CASES_DIR={tmp_path / 'cases'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _saved_case_passes(tmp_path, name: str, like: str):
@@ -114,8 +123,11 @@ def test_save_case_of_a_fixture_page_references_it(tmp_path):
     folder = tmp_path / "cases" / "wp-news-two"
     assert sorted(p.name for p in folder.iterdir()) == ["case.json", "expected.json"]
     assert json.loads((folder / "case.json").read_text()) == {
-        "source": "wp-news", "kind": "listing", "url": url,
-        "page": "wp-news/category/press-releases/page/2/index.html"}
+        "source": "wp-news",
+        "kind": "listing",
+        "url": url,
+        "page": "wp-news/category/press-releases/page/2/index.html",
+    }
     _saved_case_passes(tmp_path, "wp-news-two", like="wp-news-page-2")
 
 
@@ -126,8 +138,10 @@ def test_save_case_of_a_release_page(tmp_path):
     assert proc.returncode == 0, proc.stderr
     case = _saved_case_passes(tmp_path, "report", like="wp-news-release-river-quality-report-2022")
     # Without --url, a page under fixtures/ stands for its path under the fixed fixtures URL.
-    assert (case.kind, case.url) == ("detail", f"{FIXTURES_URL}/wp-news/2023/05/04/"
-                                               "river-quality-report-2022/index.html")
+    assert (case.kind, case.url) == (
+        "detail",
+        f"{FIXTURES_URL}/wp-news/2023/05/04/river-quality-report-2022/index.html",
+    )
 
 
 @pytest.mark.integration
@@ -139,20 +153,30 @@ def test_save_case_of_a_page_elsewhere_freezes_a_copy(tmp_path):
     assert proc.returncode == 0, proc.stderr
     folder = tmp_path / "cases" / "frozen"
     assert json.loads((folder / "case.json").read_text()) == {
-        "source": "amnesty-ca", "kind": "listing", "url": url, "copy": "page.html"}
+        "source": "amnesty-ca",
+        "kind": "listing",
+        "url": url,
+        "copy": "page.html",
+    }
     assert (folder / "page.html").read_bytes() == page.read_bytes()
     page.unlink()  # the case no longer needs the original
     _saved_case_passes(tmp_path, "frozen", like="amnesty-ca-page-3")
 
 
-@pytest.mark.parametrize("args, message", [
-    (("amnesty-ca", "{elsewhere}", "--save-case", "x"),
-     "give the URL the page stands for (--url)"),
-    (("amnesty-ca", "fixtures/amnesty-ca/news/index.html", "--save-case", "../x"),
-     "case name '../x': use letters, digits"),
-    (("amnesty-ca", "fixtures/amnesty-ca/news/index.html", "--save-case", "taken"),
-     "taken exists: a case's expected file was checked by a person"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("amnesty-ca", "{elsewhere}", "--save-case", "x"), "give the URL the page stands for (--url)"),
+        (
+            ("amnesty-ca", "fixtures/amnesty-ca/news/index.html", "--save-case", "../x"),
+            "case name '../x': use letters, digits",
+        ),
+        (
+            ("amnesty-ca", "fixtures/amnesty-ca/news/index.html", "--save-case", "taken"),
+            "taken exists: a case's expected file was checked by a person",
+        ),
+    ],
+)
 @pytest.mark.integration
 def test_save_case_refusals(tmp_path, args, message):
     (tmp_path / "cases" / "taken").mkdir(parents=True)

@@ -34,8 +34,9 @@ RELEASES = 150
 def killed_run(workdir, srv, pages: int, offset: float) -> bool:
     """Start a crawl and SIGKILL it ``offset`` seconds after it has fetched ``pages`` listing
     pages (0: during start-up). True if it was still running when killed."""
-    cmd = crawl_command(workdir, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}",
-                        settings={"PRESSBOT_FLUSH_ITEMS": "3"})
+    cmd = crawl_command(
+        workdir, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}", settings={"PRESSBOT_FLUSH_ITEMS": "3"}
+    )
     before = len(listing_hits(srv))
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -63,16 +64,16 @@ def test_killed_runs_lose_and_duplicate_nothing(request, tmp_path, serve, n, bac
     srv = serve(site.hook)
     # Each kill: after a random number of listing pages (0 = while starting up), plus a random
     # fraction of a page's time, so kills land before, between and during writes and commits.
-    moments = [(rnd.randint(0, 12), round(rnd.uniform(0, 0.05), 3))
-               for _ in range(rnd.randint(1, 3))]
+    moments = [(rnd.randint(0, 12), round(rnd.uniform(0, 0.05), 3)) for _ in range(rnd.randint(1, 3))]
     alive = []
     for pages, offset in moments:
         alive.append(killed_run(tmp_path, srv, pages, offset))
         if rnd.random() < 0.5:
             site.publish(rnd.randint(1, 5))  # the site moves on between runs, too
     assert any(alive), "no kill landed on a running crawl: the test proved nothing"
-    final = run_crawl(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}",
-                      settings={"PRESSBOT_FLUSH_ITEMS": "3"})
+    final = run_crawl(
+        tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}", settings={"PRESSBOT_FLUSH_ITEMS": "3"}
+    )
     context = f"{backend}, seed {seed}, kills after (pages, seconds) {moments}"
     assert final.returncode == 0, (context, final.stderr[-2000:])
     raw = (tmp_path / "releases.jsonl").read_bytes()

@@ -47,12 +47,13 @@ def test_crawl_writes_the_15_seed_releases_once_then_nothing(tmp_path, server):
         assert got["revision"] == 1
     assert len({r["id"] for r in records}) == 15
     # Seed order is kept: newest first, as listed.
-    assert [r["published"] for r in records] == sorted((r["published"] for r in records),
-                                                       reverse=True)
+    assert [r["published"] for r in records] == sorted((r["published"] for r in records), reverse=True)
     # The three pages were fetched over HTTP, and the shifting duplicate was dropped.
     assert Counter(p for p in server.hits if p.endswith(".html")) == {
-        "/amnesty-ca/news/index.html": 1, "/amnesty-ca/news/page-2.html": 1,
-        "/amnesty-ca/news/page-3.html": 1}
+        "/amnesty-ca/news/index.html": 1,
+        "/amnesty-ca/news/page-2.html": 1,
+        "/amnesty-ca/news/page-3.html": 1,
+    }
     assert "wrote 15 new or revised releases" in first.stderr
     # Scrapy's own feed export holds exactly this run's new releases.
     assert [r["id"] for r in first.feed_records()] == [r["id"] for r in records]
@@ -82,7 +83,13 @@ def test_max_pages_and_since_bound_the_walk(tmp_path, server):
     recent = run_crawl(tmp_path / "b", server.url, "-a", "since=2020-07-22")
     assert recent.returncode == 0, recent.stderr
     assert {r["published"] for r in recent.records()} == {
-        "2020-08-20", "2020-08-18", "2020-07-29", "2020-07-27", "2020-07-23", "2020-07-22"}
+        "2020-08-20",
+        "2020-08-18",
+        "2020-07-29",
+        "2020-07-27",
+        "2020-07-23",
+        "2020-07-22",
+    }
     # Page 2 still had a July 22 entry, so it was read; page 3 (all older) was not.
     assert "/amnesty-ca/news/page-2.html" in server.hits
     assert "/amnesty-ca/news/page-3.html" not in server.hits
@@ -137,7 +144,6 @@ def test_dates_that_cannot_be_trusted_are_written_null_counted_and_logged(tmp_pa
     assert records[7]["published"] is None and "in the future" in records[7]["date_problem"]
     assert records[3]["published"] is None and "before 1990" in records[3]["date_problem"]
     assert records[7]["published_raw"] == "01 January 2099"
-    assert all(r["published"] and r["date_problem"] is None
-               for k, r in records.items() if k not in (3, 7))
+    assert all(r["published"] and r["date_problem"] is None for k, r in records.items() if k not in (3, 7))
     assert result.summary["sources"]["synthetic"]["date_problems"] == 2
     assert result.stderr.count("WARNING: synthetic: date") == 2

@@ -47,8 +47,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     assert listing_hits(srv) == ["/synthetic/news/index.html"]
     assert len(second.records()) == 95
     s = second.summary["sources"]["synthetic"]
-    assert (s["mode"], s["stop_reason"], s["new"], s["duplicates"]) == (
-        "incremental", "caught up", 0, 10)
+    assert (s["mode"], s["stop_reason"], s["new"], s["duplicates"]) == ("incremental", "caught up", 0, 10)
 
     # One release published: still one page, exactly that release written.
     site.publish(1)
@@ -71,8 +70,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     assert len(new) == 16 and len(revised) == 1
     assert revised[0]["title"] == "Release 93: corrected headline"
     assert revised[0]["revision"] == 2
-    original = next(r for r in fourth.records() if r["id"] == revised[0]["id"]
-                    and r["revision"] == 1)
+    original = next(r for r in fourth.records() if r["id"] == revised[0]["id"] and r["revision"] == 1)
     assert original["title"] != revised[0]["title"]
     assert len({r["id"] for r in fourth.records()}) == 111
 
@@ -118,8 +116,7 @@ def test_drift_names_the_selector_and_fails(tmp_path, serve):
     srv = serve()
     result = run_crawl(tmp_path, f"{srv.url}/redesign")
     assert result.returncode == outcome.DRIFT, result.stderr
-    message = ("entry selector css:.view-news .views-row article.node--view-mode-teaser matched "
-               "0 entries")
+    message = "entry selector css:.view-news .views-row article.node--view-mode-teaser matched 0 entries"
     assert message in result.stderr
     assert f"{srv.url}/redesign/amnesty-ca/news/index.html" in result.stderr
     s = result.summary
@@ -166,8 +163,7 @@ def test_overlapping_run_is_refused_and_corrupts_nothing(tmp_path, serve, state_
     site = SyntheticSite(releases=60, per_page=10, delay=0.15)
     srv = serve(site.hook)
     cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}")
-    first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             text=True)
+    first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
         while not listing_hits(srv) and time.monotonic() < deadline:
@@ -203,8 +199,7 @@ def test_sigint_is_interrupted_and_keeps_what_was_written(tmp_path, serve):
     site = SyntheticSite(releases=200, per_page=10, delay=0.2)
     srv = serve(site.hook)
     cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while len(listing_hits(srv)) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -213,8 +208,7 @@ def test_sigint_is_interrupted_and_keeps_what_was_written(tmp_path, serve):
     assert proc.returncode == outcome.INTERRUPTED, err
     written = [json.loads(x) for x in (tmp_path / "releases.jsonl").read_text().splitlines()]
     assert len(written) >= 20
-    assert json.loads((tmp_path / "runs" / "latest.json").read_text())["finish_reason"] == \
-        "shutdown"
+    assert json.loads((tmp_path / "runs" / "latest.json").read_text())["finish_reason"] == "shutdown"
     # The walk was not finished, so the next run is a full walk and completes the set.
     done = crawl(tmp_path, srv.url)
     assert done.returncode == 0

@@ -25,16 +25,37 @@ PROFILE = str(FIXTURES / "synthetic" / "synthetic-detail.toml")
 
 def worker(tmp_path, srv, redis_url, run: str, name: str) -> subprocess.Popen:
     """Start a worker; its log goes to <tmp_path>/<run>-<name>.log."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "releases", "-a", f"profile={PROFILE}",
-           "-s", f"PRESSBOT_FIXTURES_URL={srv.url}",
-           "-s", f"PRESSBOT_OUTPUT={tmp_path / 'out' / 'releases.jsonl'}",
-           "-s", f"PRESSBOT_STATE={redis_url}", "-s", f"PRESSBOT_RUNS_DIR={tmp_path / 'runs'}",
-           "-s", "PRESSBOT_DISTRIBUTED=1", "-s", f"PRESSBOT_RUN_ID={run}",
-           "-s", f"PRESSBOT_WORKER_ID={name}", "-s", "PRESSBOT_IDLE_CLOSE=2",
-           # Two requests at a time each, or the first worker would take a page's ten release
-           # pages at once and leave the others nothing to show for this small site.
-           "-s", "CONCURRENT_REQUESTS=2",
-           "-s", "LOG_LEVEL=INFO"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "releases",
+        "-a",
+        f"profile={PROFILE}",
+        "-s",
+        f"PRESSBOT_FIXTURES_URL={srv.url}",
+        "-s",
+        f"PRESSBOT_OUTPUT={tmp_path / 'out' / 'releases.jsonl'}",
+        "-s",
+        f"PRESSBOT_STATE={redis_url}",
+        "-s",
+        f"PRESSBOT_RUNS_DIR={tmp_path / 'runs'}",
+        "-s",
+        "PRESSBOT_DISTRIBUTED=1",
+        "-s",
+        f"PRESSBOT_RUN_ID={run}",
+        "-s",
+        f"PRESSBOT_WORKER_ID={name}",
+        "-s",
+        "PRESSBOT_IDLE_CLOSE=2",
+        # Two requests at a time each, or the first worker would take a page's ten release
+        # pages at once and leave the others nothing to show for this small site.
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+        "-s",
+        "LOG_LEVEL=INFO",
+    ]
     log = open(tmp_path / f"{run}-{name}.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     log.close()
@@ -66,8 +87,10 @@ def start_together(tmp_path, gate, run: str, names: list[str]) -> None:
 
 
 def outputs(tmp_path) -> dict[str, list[dict]]:
-    return {p.name: [json.loads(line) for line in p.read_text().splitlines()]
-            for p in sorted((tmp_path / "out").glob("releases.*.jsonl"))}
+    return {
+        p.name: [json.loads(line) for line in p.read_text().splitlines()]
+        for p in sorted((tmp_path / "out").glob("releases.*.jsonl"))
+    }
 
 
 def page_hits(srv) -> Counter:
@@ -75,8 +98,7 @@ def page_hits(srv) -> Counter:
 
 
 @pytest.mark.parametrize("workers", [2, 3])
-def test_workers_share_the_frontier_and_write_each_release_once(tmp_path, serve, redis_url,
-                                                                 workers):
+def test_workers_share_the_frontier_and_write_each_release_once(tmp_path, serve, redis_url, workers):
     site = SyntheticSite(releases=60, per_page=10, delay=0.05, detail_delay=0.02)
     gate = threading.Event()
     srv = serve(gated(site, gate))

@@ -18,8 +18,9 @@ FAST = {"PRESSBOT_RETRY_BACKOFF": "0.05", "RETRY_TIMES": "2", "DOWNLOAD_TIMEOUT"
 
 
 def crawl(tmp_path, srv, *args, profile=SYNTHETIC_PROFILE, settings=None):
-    result = run_crawl(tmp_path, srv.url, "-a", f"profile={profile}", *args,
-                       settings={**FAST, **(settings or {})})
+    result = run_crawl(
+        tmp_path, srv.url, "-a", f"profile={profile}", *args, settings={**FAST, **(settings or {})}
+    )
     result.source = result.summary["sources"].get("synthetic")
     return result
 
@@ -33,14 +34,18 @@ def site():
     return SyntheticSite(releases=30, per_page=10)
 
 
-@pytest.mark.parametrize("actions", [
-    (("status", 503, {"Retry-After": "1"}), ("status", 503), "ok"),
-    (("status", 500), "ok"),
-    (("status", 429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), "ok"),
-    (("sleep", 2.5), "ok"),  # longer than DOWNLOAD_TIMEOUT: a time-out, then fine
-    ("reset", "ok"),
-    ("empty", "ok"),
-], ids=["503-retry-after", "500", "429", "timeout", "reset", "empty-200"])
+@pytest.mark.parametrize(
+    "actions",
+    [
+        (("status", 503, {"Retry-After": "1"}), ("status", 503), "ok"),
+        (("status", 500), "ok"),
+        (("status", 429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), "ok"),
+        (("sleep", 2.5), "ok"),  # longer than DOWNLOAD_TIMEOUT: a time-out, then fine
+        ("reset", "ok"),
+        ("empty", "ok"),
+    ],
+    ids=["503-retry-after", "500", "429", "timeout", "reset", "empty-200"],
+)
 def test_transient_faults_are_retried(tmp_path, serve, site, actions):
     faults = Faults(site.hook).on(PAGE2, *actions)
     srv = serve(faults.hook)
@@ -51,14 +56,17 @@ def test_transient_faults_are_retried(tmp_path, serve, site, actions):
     assert result.source["failed_pages"] == 0
 
 
-@pytest.mark.parametrize("action, error", [
-    (("status", 503), "HTTP 503"),
-    (("status", 404), "HTTP 404"),
-    ("empty", "empty 200 response"),
-    ("reset", "Connection"),
-], ids=["503-forever", "404", "empty-forever", "reset-forever"])
-def test_a_page_that_keeps_failing_is_reported_and_retried_next_run(tmp_path, serve, site,
-                                                                   action, error):
+@pytest.mark.parametrize(
+    "action, error",
+    [
+        (("status", 503), "HTTP 503"),
+        (("status", 404), "HTTP 404"),
+        ("empty", "empty 200 response"),
+        ("reset", "Connection"),
+    ],
+    ids=["503-forever", "404", "empty-forever", "reset-forever"],
+)
+def test_a_page_that_keeps_failing_is_reported_and_retried_next_run(tmp_path, serve, site, action, error):
     faults = Faults(site.hook).on(PAGE2, action)
     srv = serve(faults.hook)
     result = crawl(tmp_path, srv)
@@ -87,15 +95,15 @@ def test_pagination_loop_is_bounded(tmp_path, serve, site):
 
 
 def test_next_link_to_another_domain_is_not_followed(tmp_path, serve, site):
-    away = site.listing(2).replace(b'href="page-3.html">Next',
-                                   b'href="http://press.example.invalid/page-3">Next')
+    away = site.listing(2).replace(
+        b'href="page-3.html">Next', b'href="http://press.example.invalid/page-3">Next'
+    )
     srv = serve(Faults(site.hook).on(PAGE2, ("body", away)).hook)
     result = crawl(tmp_path, srv)
     assert result.returncode == 0
     assert titles(result) == set(range(10, 30))
     [trap] = result.source["traps"]
-    assert trap == {"url": "http://press.example.invalid/page-3",
-                    "problem": "next page is on another site"}
+    assert trap == {"url": "http://press.example.invalid/page-3", "problem": "next page is on another site"}
 
 
 def test_endless_pages_are_bounded_by_max_pages(tmp_path, serve):
@@ -117,11 +125,17 @@ def test_redirect_off_the_site_is_refused(tmp_path, serve, site):
     assert result.returncode == 0
 
 
-@pytest.mark.parametrize("action, problem", [
-    (("body", b"<html><body>" + b"<p>padding</p>" * 200_000 + b"</body></html>"),
-     "larger than download max size"),
-    ("gzip-bomb", "exceeded DOWNLOAD_MAXSIZE (1048576 B) during decompression"),
-], ids=["huge", "gzip-bomb"])
+@pytest.mark.parametrize(
+    "action, problem",
+    [
+        (
+            ("body", b"<html><body>" + b"<p>padding</p>" * 200_000 + b"</body></html>"),
+            "larger than download max size",
+        ),
+        ("gzip-bomb", "exceeded DOWNLOAD_MAXSIZE (1048576 B) during decompression"),
+    ],
+    ids=["huge", "gzip-bomb"],
+)
 def test_oversized_pages_are_capped(tmp_path, serve, site, action, problem):
     srv = serve(Faults(site.hook).on(PAGE2, action).hook)
     result = crawl(tmp_path, srv, settings={"DOWNLOAD_MAXSIZE": str(1024 * 1024)})
@@ -150,8 +164,7 @@ def test_entries_without_link_or_date_are_dropped_with_reasons(tmp_path, serve, 
     result = crawl(tmp_path, srv)
     assert result.returncode == 0
     assert titles(result) == set(range(30)) - {29, 27}
-    assert result.source["dropped"] == {"missing_id": 1, "missing_url": 1,
-                                        "missing_published_raw": 1}
+    assert result.source["dropped"] == {"missing_id": 1, "missing_url": 1, "missing_published_raw": 1}
     assert "dropped: missing published_raw" in result.stderr
 
 
@@ -176,13 +189,16 @@ formats = ["%d %B %Y"]
 GUARD = "loopback, private or link-local address"
 
 
-@pytest.mark.parametrize("target, problem", [
-    ("http://169.254.169.254/latest/meta-data/", GUARD),
-    ("http://10.0.0.1/admin", GUARD),
-    ("http://metadata.localhost/", GUARD),
-    # Not in allowed_domains: Scrapy's offsite filter refuses it first.
-    ("http://[::ffff:169.254.169.254]/", "redirected off the site"),
-])
+@pytest.mark.parametrize(
+    "target, problem",
+    [
+        ("http://169.254.169.254/latest/meta-data/", GUARD),
+        ("http://10.0.0.1/admin", GUARD),
+        ("http://metadata.localhost/", GUARD),
+        # Not in allowed_domains: Scrapy's offsite filter refuses it first.
+        ("http://[::ffff:169.254.169.254]/", "redirected off the site"),
+    ],
+)
 def test_redirects_to_internal_addresses_are_refused(tmp_path, serve, site, target, problem):
     profile = tmp_path / "hostile.toml"
     profile.write_text(HOSTILE)
@@ -212,8 +228,9 @@ def test_retry_after_is_honoured(tmp_path, serve, site):
     assert second - first >= 2.0  # the server asked for two seconds; back-off alone is 0.05
 
 
-@pytest.mark.parametrize("header, seconds", [("3", 3.0), ("0", 0.0), ("soon", 0.0),
-                                             ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+@pytest.mark.parametrize(
+    "header, seconds", [("3", 3.0), ("0", 0.0), ("soon", 0.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)]
+)
 def test_retry_after_values(header, seconds):
     from pressbot.middlewares import _retry_after_seconds
 
@@ -247,8 +264,7 @@ def test_detail_links_to_another_local_port_are_refused_but_releases_kept(tmp_pa
     source = result.summary["sources"]["detail-elsewhere"]
     # Only the fixture server's own host and port are trusted, not every port of 127.0.0.1.
     assert len(source["traps"]) == 10
-    assert all(t["url"].startswith("http://127.0.0.1:9/") and GUARD in t["problem"]
-               for t in source["traps"])
+    assert all(t["url"].startswith("http://127.0.0.1:9/") and GUARD in t["problem"] for t in source["traps"])
     records = result.records()
     assert result.returncode == 0 and len(records) == 30
     refused = [r for r in records if r["url"].startswith("http://127.0.0.1:9/")]
@@ -258,8 +274,7 @@ def test_detail_links_to_another_local_port_are_refused_but_releases_kept(tmp_pa
 
 def test_a_failing_write_is_an_internal_error_and_leaves_the_walk_open(tmp_path, serve, site):
     srv = serve(site.hook)
-    result = crawl(tmp_path, srv, settings={"PRESSBOT_OUTPUT": "/dev/full",
-                                            "PRESSBOT_FLUSH_ITEMS": "1"})
+    result = crawl(tmp_path, srv, settings={"PRESSBOT_OUTPUT": "/dev/full", "PRESSBOT_FLUSH_ITEMS": "1"})
     assert result.returncode == outcome.INTERNAL_ERROR
     assert "No space left on device" in result.stderr
     from pressbot.state import open_state

@@ -16,11 +16,23 @@ from tests.conftest import ROOT
 SCHEMA = json.loads((ROOT / "pressbot" / "schema" / "release.schema.json").read_text())
 
 #: A value of each format that the schema accepts, and one it must refuse.
-GOOD = {Format.ID: "0123456789abcdef0123", Format.NAME: "amnesty-ca", Format.LINE: "A line",
-        Format.PARAGRAPHS: "One.\n\nTwo.", Format.URL: "https://press.invalid/a",
-        Format.DATE: "2020-07-08", Format.DATETIME: "2020-07-08T09:30:00Z", Format.INT: 2}
-BAD = {Format.ID: "not-an-id", Format.URL: "/relative", Format.DATE: "July 8, 2020",
-       Format.DATETIME: "2020-07-08", Format.INT: "2"}
+GOOD = {
+    Format.ID: "0123456789abcdef0123",
+    Format.NAME: "amnesty-ca",
+    Format.LINE: "A line",
+    Format.PARAGRAPHS: "One.\n\nTwo.",
+    Format.URL: "https://press.invalid/a",
+    Format.DATE: "2020-07-08",
+    Format.DATETIME: "2020-07-08T09:30:00Z",
+    Format.INT: 2,
+}
+BAD = {
+    Format.ID: "not-an-id",
+    Format.URL: "/relative",
+    Format.DATE: "July 8, 2020",
+    Format.DATETIME: "2020-07-08",
+    Format.INT: "2",
+}
 
 
 def record(**values) -> dict:
@@ -47,8 +59,7 @@ def test_the_schema_types_each_field_as_the_table_does(field: Field):
     prop = SCHEMA["properties"][field.name]
     types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
     assert ("null" in types) == field.nullable
-    assert [t for t in types if t != "null"] == ["integer" if field.format is Format.INT
-                                                 else "string"]
+    assert [t for t in types if t != "null"] == ["integer" if field.format is Format.INT else "string"]
     assert prop["description"]
     jsonschema.validate(record(), SCHEMA)
     if field.nullable:
@@ -90,5 +101,7 @@ def test_content_fields_make_the_content_hash():
         changed = content_hash({**base, field.name: "something else"}) != content_hash(base)
         assert changed == field.content, field.name
     # A record's hash as the code before the table computed it: state databases hold these.
-    assert content_hash({"title": "T", "published": "2020-07-08", "summary": "S",
-                         "subtitle": None}) == "a80a031353b719c4ca3b5526"
+    assert (
+        content_hash({"title": "T", "published": "2020-07-08", "summary": "S", "subtitle": None})
+        == "a80a031353b719c4ca3b5526"
+    )

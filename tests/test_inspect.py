@@ -31,8 +31,13 @@ def test_inspect_shows_every_field_and_why_empty():
 @pytest.mark.integration
 def test_inspect_command_reports_drift():
     page = FIXTURES / "redesign" / "amnesty-ca" / "news" / "index.html"
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", "amnesty-ca", str(page)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "inspect", "amnesty-ca", str(page)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == outcome.DRIFT
     assert "DRIFT   entry selector css:.view-news .views-row" in proc.stdout
 
@@ -42,8 +47,13 @@ def test_inspect_command_bad_profile(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\n')
     page = FIXTURES / "amnesty-ca" / "news" / "index.html"
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", str(bad), str(page)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "inspect", str(bad), str(page)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == outcome.BAD_CONFIG
     assert f"pressbot: error: {bad}: [base_url]" in proc.stderr
 
@@ -54,16 +64,21 @@ def test_inspect_reads_the_page_in_the_encoding_it_declares():
     body = body.replace("<head>", '<head><meta charset="windows-1252">', 1)
     body = body.replace("Airstrikes kill civilians", "Frappes aériennes", 1)
     out = io.StringIO()
-    inspect_page(profile, body.encode("cp1252", errors="replace"),
-                 "https://www.amnesty.ca/news/page-3.html", out)
+    inspect_page(
+        profile, body.encode("cp1252", errors="replace"), "https://www.amnesty.ca/news/page-3.html", out
+    )
     assert "Frappes aériennes" in out.getvalue()
 
 
 @pytest.mark.integration
 def test_inspect_command_bad_url():
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", "amnesty-ca",
-                           "http://[oops/news"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "inspect", "amnesty-ca", "http://[oops/news"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == outcome.BAD_CONFIG
     assert "pressbot: error: cannot read http://[oops/news" in proc.stderr
 
@@ -72,9 +87,16 @@ def test_inspect_command_bad_url():
 def test_inspect_command_shows_a_profile_s_old_keys_and_their_new_names():
     old_keys = ROOT / "tests" / "old_profiles" / "amnesty-ca.toml"
     page = FIXTURES / "amnesty-ca" / "news" / "page-3.html"
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "inspect", str(old_keys), str(page)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "inspect", str(old_keys), str(page)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0
-    assert (f"ProfileDeprecationWarning: {old_keys}: [listing.fields.published] is deprecated: "
-            "the key is now published_raw") in proc.stderr
+    assert (
+        f"ProfileDeprecationWarning: {old_keys}: [listing.fields.published] is deprecated: "
+        "the key is now published_raw"
+    ) in proc.stderr
     assert "published_raw 'July 08, 2020' -> 2020-07-08" in proc.stdout

@@ -14,9 +14,16 @@ from pressbot.state import SQLiteState
 
 
 def record(n: int, revision: int = 1, title: str | None = None) -> dict:
-    return {"id": f"{n:020x}", "source": "s", "url": f"https://x.invalid/{n}",
-            "title": title or f"Release {n}", "published": "2020-07-08", "summary": "é “quoted”",
-            "subtitle": None, "revision": revision}
+    return {
+        "id": f"{n:020x}",
+        "source": "s",
+        "url": f"https://x.invalid/{n}",
+        "title": title or f"Release {n}",
+        "published": "2020-07-08",
+        "summary": "é “quoted”",
+        "subtitle": None,
+        "revision": revision,
+    }
 
 
 def lines(path) -> list[dict]:
@@ -105,8 +112,7 @@ def test_text_utf8_cannot_hold_is_escaped_not_lost(tmp_path):
     ledger.write(record(1, title="half a pair \ud800 here"))
     ledger.write(record(2))
     ledger.close()
-    assert [r["title"] for r in lines(tmp_path / "out.jsonl")] == [
-        "half a pair \ud800 here", "Release 2"]
+    assert [r["title"] for r in lines(tmp_path / "out.jsonl")] == ["half a pair \ud800 here", "Release 2"]
 
 
 def test_a_full_disk_mid_batch_leaves_no_torn_line_and_writes_nothing_twice(tmp_path):
@@ -136,8 +142,7 @@ def test_a_full_disk_mid_batch_leaves_no_torn_line_and_writes_nothing_twice(tmp_
     assert SQLiteState(tmp_path / "state.sqlite3").count() == 7
 
 
-def test_a_state_that_fails_after_the_lines_are_on_disk_gets_them_recorded_not_rewritten(
-        tmp_path):
+def test_a_state_that_fails_after_the_lines_are_on_disk_gets_them_recorded_not_rewritten(tmp_path):
     ledger = open_ledger(tmp_path, batch=2)
     ledger.write(record(1))
     ledger.state.db.execute("PRAGMA query_only=ON")  # SQLite refuses every write from now on

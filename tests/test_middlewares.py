@@ -17,8 +17,11 @@ from pressbot.middlewares import (
     _retry_after_seconds,
 )
 
-START = {"local": ["http://127.0.0.1:8123/news/"], "files": ["file:///srv/fixtures/news.html"],
-         "public": ["https://press.example.org/news/"]}
+START = {
+    "local": ["http://127.0.0.1:8123/news/"],
+    "files": ["file:///srv/fixtures/news.html"],
+    "public": ["https://press.example.org/news/"],
+}
 
 
 @pytest.fixture
@@ -32,29 +35,35 @@ def check(guard, url: str, source: str | None = None):
     return asyncio.run(guard.process_request(Request(url, meta=meta)))
 
 
-@pytest.mark.parametrize(("url", "source"), [
-    ("http://127.0.0.1:8123/news/page-2.html", "local"),  # its own start host and port
-    ("file:///srv/fixtures/page-2.html", "files"),
-    ("http://127.0.0.1:8123/robots.txt", None),  # no source: any profile's start hosts
-    ("https://93.184.216.34/news", "public"),  # a public address
-])
+@pytest.mark.parametrize(
+    ("url", "source"),
+    [
+        ("http://127.0.0.1:8123/news/page-2.html", "local"),  # its own start host and port
+        ("file:///srv/fixtures/page-2.html", "files"),
+        ("http://127.0.0.1:8123/robots.txt", None),  # no source: any profile's start hosts
+        ("https://93.184.216.34/news", "public"),  # a public address
+    ],
+)
 def test_the_guard_lets_through(guard, url, source):
     middleware, stats = guard
     assert check(middleware, url, source) is None
     assert stats.get_value("pressbot/unsafe_refused") is None
 
 
-@pytest.mark.parametrize(("url", "source", "why"), [
-    ("http://127.0.0.1:8124/admin", "local", "loopback"),  # another port of the same host
-    ("http://127.0.0.1:8123/news/", "public", "loopback"),  # another profile's host
-    ("http://169.254.169.254/latest/meta-data/", "public", "loopback, private"),
-    ("http://10.0.0.7/", "public", "private"),
-    ("http://[::1]/", "public", "loopback"),
-    ("http://[::ffff:127.0.0.1]/", "public", "loopback"),
-    ("http://localhost:8123/", "public", "loopback"),
-    ("file:///etc/passwd", "public", "scheme 'file'"),
-    ("ftp://press.example.org/x", "public", "scheme 'ftp'"),
-])
+@pytest.mark.parametrize(
+    ("url", "source", "why"),
+    [
+        ("http://127.0.0.1:8124/admin", "local", "loopback"),  # another port of the same host
+        ("http://127.0.0.1:8123/news/", "public", "loopback"),  # another profile's host
+        ("http://169.254.169.254/latest/meta-data/", "public", "loopback, private"),
+        ("http://10.0.0.7/", "public", "private"),
+        ("http://[::1]/", "public", "loopback"),
+        ("http://[::ffff:127.0.0.1]/", "public", "loopback"),
+        ("http://localhost:8123/", "public", "loopback"),
+        ("file:///etc/passwd", "public", "scheme 'file'"),
+        ("ftp://press.example.org/x", "public", "scheme 'ftp'"),
+    ],
+)
 def test_the_guard_refuses(guard, url, source, why):
     middleware, stats = guard
     with pytest.raises(UnsafeDestination, match=why.split(",")[0]):
@@ -70,8 +79,9 @@ def test_outside_a_pressbot_run_no_local_place_is_trusted():
 
 @pytest.fixture
 def retry():
-    crawler = get_crawler(settings_dict={"PRESSBOT_RETRY_BACKOFF": 0.0,
-                                         "PRESSBOT_RETRY_MAX_DELAY": 60.0, "RETRY_TIMES": 2})
+    crawler = get_crawler(
+        settings_dict={"PRESSBOT_RETRY_BACKOFF": 0.0, "PRESSBOT_RETRY_MAX_DELAY": 60.0, "RETRY_TIMES": 2}
+    )
     crawler.spider = Spider.from_crawler(crawler, "test")  # get_retry_request counts on it
     return BackoffRetryMiddleware.from_crawler(crawler)
 

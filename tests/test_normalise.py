@@ -20,8 +20,13 @@ def profile():
 
 
 def entry(**fields):
-    return {"title": "  A  title\n", "url": "https://fixtures.invalid/amnesty-ca/en/news/a#top",
-            "published_raw": "July 8, 2020", "summary": " One  para.\n\n\n Two. ", **fields}
+    return {
+        "title": "  A  title\n",
+        "url": "https://fixtures.invalid/amnesty-ca/en/news/a#top",
+        "published_raw": "July 8, 2020",
+        "summary": " One  para.\n\n\n Two. ",
+        **fields,
+    }
 
 
 def test_a_clean_entry(profile):
@@ -32,11 +37,14 @@ def test_a_clean_entry(profile):
     assert len(out["id"]) == 20
 
 
-@pytest.mark.parametrize("raw, problem", [
-    ("July 8, 2027", "in the future"),
-    ("July 2020", "unparseable date"),
-    ("July 8, 1989", "before 1990"),
-])
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        ("July 8, 2027", "in the future"),
+        ("July 2020", "unparseable date"),
+        ("July 8, 1989", "before 1990"),
+    ],
+)
 def test_a_date_that_cannot_be_trusted_is_null_with_the_reason(profile, raw, problem):
     out = normalise(entry(published_raw=raw), profile, today=TODAY)
     assert out["published"] is None
@@ -51,32 +59,35 @@ def test_an_entry_is_not_changed_in_place(profile):
 
 
 MESSY = " One  para.\n\n\n Two. "
-EXTRACTED_TEXT = [f for f in FIELDS if f.format in (Format.LINE, Format.PARAGRAPHS)
-                  and {Origin.LISTING, Origin.DETAIL} & set(f.origins)]
+EXTRACTED_TEXT = [
+    f
+    for f in FIELDS
+    if f.format in (Format.LINE, Format.PARAGRAPHS) and {Origin.LISTING, Origin.DETAIL} & set(f.origins)
+]
 
 
 @pytest.mark.parametrize("field", EXTRACTED_TEXT, ids=lambda f: f.name)
 def test_extracted_text_is_cleaned_as_its_format_says(profile, field):
     out = normalise(entry(**{field.name: MESSY}), profile, today=TODAY)
-    assert out[field.name] == ("One para.\n\nTwo." if field.format is Format.PARAGRAPHS
-                               else "One para. Two.")
+    assert out[field.name] == ("One para.\n\nTwo." if field.format is Format.PARAGRAPHS else "One para. Two.")
 
 
-@pytest.mark.parametrize("field", [f for f in FIELDS if f.origins == (Origin.CRAWL,)],
-                         ids=lambda f: f.name)
+@pytest.mark.parametrize("field", [f for f in FIELDS if f.origins == (Origin.CRAWL,)], ids=lambda f: f.name)
 def test_what_the_crawl_sets_is_left_alone(profile, field):
     assert normalise(entry(**{field.name: MESSY}), profile, today=TODAY)[field.name] == MESSY
 
 
-@pytest.mark.parametrize("stats, code", [
-    ({}, outcome.OK),
-    ({"pressbot/drift": 1, "pressbot/failed_pages": 2, "finish_reason": "shutdown"},
-     outcome.DRIFT),
-    ({"pressbot/failed_pages": 2, "spider_exceptions/ValueError": 1}, outcome.PAGES_FAILED),
-    ({"spider_exceptions/ValueError": 1, "finish_reason": "shutdown"}, outcome.INTERNAL_ERROR),
-    ({"pressbot/internal_errors": 1}, outcome.INTERNAL_ERROR),
-    ({"finish_reason": "shutdown"}, outcome.INTERRUPTED),
-    ({"finish_reason": "finished", "pressbot/new": 15}, outcome.OK),
-])
+@pytest.mark.parametrize(
+    "stats, code",
+    [
+        ({}, outcome.OK),
+        ({"pressbot/drift": 1, "pressbot/failed_pages": 2, "finish_reason": "shutdown"}, outcome.DRIFT),
+        ({"pressbot/failed_pages": 2, "spider_exceptions/ValueError": 1}, outcome.PAGES_FAILED),
+        ({"spider_exceptions/ValueError": 1, "finish_reason": "shutdown"}, outcome.INTERNAL_ERROR),
+        ({"pressbot/internal_errors": 1}, outcome.INTERNAL_ERROR),
+        ({"finish_reason": "shutdown"}, outcome.INTERRUPTED),
+        ({"finish_reason": "finished", "pressbot/new": 15}, outcome.OK),
+    ],
+)
 def test_the_worst_problem_sets_the_exit_status(stats, code):
     assert outcome.exit_code(stats) == code

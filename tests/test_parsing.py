@@ -58,13 +58,18 @@ def test_markup_breakage_is_counted_not_fatal():
       <h3 class="node__title"><a href="/ok">Fine <em>title</em></a></h3>
       <div class="node__date">July 2, 2020</div></article></div></div><p>unclosed <b>markup"""
     profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
-    listing = parse_listing(page_from_bytes(html, "https://x.invalid/news/"), "https://x.invalid/news/",
-                            profile)
+    listing = parse_listing(
+        page_from_bytes(html, "https://x.invalid/news/"), "https://x.invalid/news/", profile
+    )
     assert len(listing.entries) == 2
     assert listing.entries[0]["title"] is None and listing.entries[0]["url"] is None
-    assert listing.entries[1] == {"title": "Fine title", "url": "https://x.invalid/ok",
-                                  "published_raw": "July 2, 2020", "subtitle": None,
-                                  "summary": None}
+    assert listing.entries[1] == {
+        "title": "Fine title",
+        "url": "https://x.invalid/ok",
+        "published_raw": "July 2, 2020",
+        "subtitle": None,
+        "summary": None,
+    }
     assert listing.missing == {"title": 1, "url": 1}
 
 
@@ -76,7 +81,8 @@ def test_link_rel_next_is_the_fallback_of_next_pagination():
     profile = load_profile(available_sources()["amnesty-ca"], "https://fixtures.invalid")
     url = "https://x.invalid/news"
     assert parse_listing(page_from_bytes(html, url), url, profile).next_urls == [
-        "https://x.invalid/news?page=2"]
+        "https://x.invalid/news?page=2"
+    ]
 
 
 def test_base_href_outside_a_head_tag_is_still_found():
@@ -122,17 +128,43 @@ published_raw = "time"
       </article></div>"""
     url = "https://press.invalid/news"
     page = page_from_bytes(html, url, ids=profile.uses_xpath_id)
-    assert [e["url"] for e in parse_listing(page, url, profile).entries] == [
-        "https://press.invalid/a"]
+    assert [e["url"] for e in parse_listing(page, url, profile).entries] == ["https://press.invalid/a"]
     # Without the table, id() finds nothing: which is why the spider asks the profile.
     assert parse_listing(page_from_bytes(html, url, ids=False), url, profile).entries == []
 
 
-_LINK_BASES = ["http://a", "http://a/", "http://a/b/c", "https://u:p@a:8080/b/c.html?x=1/y#f",
-               "http://a/b?q", "file:///tmp/x/y.html", "http://a/b/c;p", "http://A/b/./c",
-               "https://a.b/é/c", "http://a:80", "http://[::1]:8/x/", "http://a/b//c/"]
-_LINK_STARTS = ["", "", "/", "//", "http://", "https://", "http:/", "HTTP://", "./", "../", "?",
-                "#", "mailto:", "x:", "http://h", "https://h:1/"]
+_LINK_BASES = [
+    "http://a",
+    "http://a/",
+    "http://a/b/c",
+    "https://u:p@a:8080/b/c.html?x=1/y#f",
+    "http://a/b?q",
+    "file:///tmp/x/y.html",
+    "http://a/b/c;p",
+    "http://A/b/./c",
+    "https://a.b/é/c",
+    "http://a:80",
+    "http://[::1]:8/x/",
+    "http://a/b//c/",
+]
+_LINK_STARTS = [
+    "",
+    "",
+    "/",
+    "//",
+    "http://",
+    "https://",
+    "http:/",
+    "HTTP://",
+    "./",
+    "../",
+    "?",
+    "#",
+    "mailto:",
+    "x:",
+    "http://h",
+    "https://h:1/",
+]
 
 
 def test_links_join_as_urljoin_joins_them():
@@ -140,7 +172,8 @@ def test_links_join_as_urljoin_joins_them():
     for _ in range(30_000):
         base = rnd.choice(_LINK_BASES)
         href = rnd.choice(_LINK_STARTS) + "".join(
-            rnd.choice("ab/.?#;:é% 0-_=&@[]\t\n") for _ in range(rnd.randint(0, 8)))
+            rnd.choice("ab/.?#;:é% 0-_=&@[]\t\n") for _ in range(rnd.randint(0, 8))
+        )
         try:
             want = urljoin(base, href.strip())
         except ValueError:  # http://[oops: a missing URL, not a crashed page
@@ -166,27 +199,34 @@ def test_links_against_a_base_without_a_path_and_a_link_urljoin_cannot_read():
 
 def _profile_file(tmp_path, entry: str, fields: str):
     path = tmp_path / "p.toml"
-    path.write_text(f'name = "p"\nbase_url = "https://p.invalid/"\nstart_urls = ["news"]\n'
-                    f'[listing]\nentry = {entry}\nnext_page = "a[rel=next]::attr(href)"\n'
-                    f"[listing.fields]\n{fields}\n")
+    path.write_text(
+        f'name = "p"\nbase_url = "https://p.invalid/"\nstart_urls = ["news"]\n'
+        f'[listing]\nentry = {entry}\nnext_page = "a[rel=next]::attr(href)"\n'
+        f"[listing.fields]\n{fields}\n"
+    )
     return load_profile(path)
 
 
 def test_fields_found_outside_the_entry_and_computed_fields(tmp_path):
     """A definition list: the entry is the <dt>, its date the <dd> after it (a sibling axis,
     which the one-XPath-per-page batching cannot follow); the title computed by XPath."""
-    profile = _profile_file(tmp_path, '{ xpath = "//dl/dt" }', """
+    profile = _profile_file(
+        tmp_path,
+        '{ xpath = "//dl/dt" }',
+        """
 title = { xpath = "normalize-space(a)" }
 url = "a::attr(href)"
 published_raw = { xpath = "following-sibling::dd[1]" }
-summary = { xpath = "../@data-kind" }""")
+summary = { xpath = "../@data-kind" }""",
+    )
     html = b"""<dl data-kind="Release"><dt><a href="/a">  First
       one </a></dt><dd>2 July 2020</dd><dt><a href="/b">Second</a></dt><dd>1 July 2020</dd></dl>"""
     url = "https://p.invalid/news"
     listing = parse_listing(page_from_bytes(html, url), url, profile)
     assert [(e["title"], e["url"], e["published_raw"], e["summary"]) for e in listing.entries] == [
         ("First one", "https://p.invalid/a", "2 July 2020", "Release"),
-        ("Second", "https://p.invalid/b", "1 July 2020", "Release")]
+        ("Second", "https://p.invalid/b", "1 July 2020", "Release"),
+    ]
     assert listing.missing == {}
 
 
@@ -206,10 +246,13 @@ def test_hostile_base_and_json_ld_lose_nothing():
       <a href="/a">A</a></h3><div class="node__date">July 2, 2020</div></article></div></div>
       </body></html>"""
     url = "https://x.invalid/news"
-    assert parse_listing(page_from_bytes(html, url), url, profile).entries[0]["url"] == \
-        "https://x.invalid/a"
-    for ld, author in [("null", None), ('"text"', None), ('[1, {"headline": "h"}]', None),
-                       ('{"headline": "h", "author": {"name": ["A", "B"]}}', "A, B")]:
+    assert parse_listing(page_from_bytes(html, url), url, profile).entries[0]["url"] == "https://x.invalid/a"
+    for ld, author in [
+        ("null", None),
+        ('"text"', None),
+        ('[1, {"headline": "h"}]', None),
+        ('{"headline": "h", "author": {"name": ["A", "B"]}}', "A, B"),
+    ]:
         page = page_from_bytes(f'<script type="application/ld+json">{ld}</script>'.encode(), url)
         assert parse_detail(page, url, profile)["author"] == author, ld
 
@@ -222,8 +265,12 @@ def test_the_detail_published_at_selector_comes_before_the_page_s_metadata():
       </time><div class="node__body"><p>One.</p><p>Two.</p></div></body></html>"""
     url = "https://x.invalid/news/t"
     found = parse_detail(page_from_bytes(html, url), url, profile)
-    assert found == {"title": "T", "published_at": "2020-07-02T09:30:00+02:00",
-                     "body": "One.\n\nTwo.", "author": None}
+    assert found == {
+        "title": "T",
+        "published_at": "2020-07-02T09:30:00+02:00",
+        "body": "One.\n\nTwo.",
+        "author": None,
+    }
     # Without the selector's match, the page's metadata answers.
     found = parse_detail(page_from_bytes(html.replace(b"<time", b"<span"), url), url, profile)
     assert found["published_at"] == "2020-07-01T08:00:00Z"
@@ -249,13 +296,15 @@ def _site_pages(profile) -> list[Path]:
     suffixes = {"html": {".html", ""}, "xml": {".xml", ""}}[profile.format]
     pages = []
     for folder in (FIXTURES / site, FIXTURES / "redesign" / site):
-        pages += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes
-                        and p.name != "expected.json")
+        pages += sorted(
+            p for p in folder.rglob("*") if p.is_file() and p.suffix in suffixes and p.name != "expected.json"
+        )
     return pages
 
 
-SHIPPED = [n for n, path in available_sources().items()
-           if load_profile(path).format != "json"]  # JSON listings are read entry by entry anyway
+SHIPPED = [
+    n for n, path in available_sources().items() if load_profile(path).format != "json"
+]  # JSON listings are read entry by entry anyway
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -266,8 +315,7 @@ def test_batched_fields_equal_the_reference_on_every_saved_page(name):
         page = page_from_bytes(path.read_bytes(), path.as_uri(), fmt=profile.format)
         nodes = _entries(page, profile)
         entries += len(nodes)
-        assert _extract_columns(page.root, nodes, profile) == _reference_columns(nodes, profile), \
-            path
+        assert _extract_columns(page.root, nodes, profile) == _reference_columns(nodes, profile), path
     assert entries >= 4 and len(pages) >= 2  # the site's listing pages were among them
 
 
@@ -311,8 +359,7 @@ TRICKY_PAGE = b"""<html><head><base href="https://x.invalid/"></head><body>
   <dd>1 July 2020</dd></dl>
 </body></html>"""
 
-ARTICLES, NESTED_LI, NESTED_DIV, TERMS = "//article", "//li[@class='e']", "//div[@class='e']", \
-    "//dl/dt"
+ARTICLES, NESTED_LI, NESTED_DIV, TERMS = "//article", "//li[@class='e']", "//div[@class='e']", "//dl/dt"
 
 #: (entry XPath, field XPath, all, html, evaluated once for the page): selectors that are easy to
 #: get wrong in one batched evaluation: sibling, parent and ancestor axes, unions, functions and

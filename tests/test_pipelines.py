@@ -35,8 +35,14 @@ def ledger(tmp_path):
 
 
 def release(**fields) -> Release:
-    values = {"source": "amnesty-ca", "url": URL, "title": "  A   title ",
-              "published_raw": "July 15, 2020", "listing_url": URL, **fields}
+    values = {
+        "source": "amnesty-ca",
+        "url": URL,
+        "title": "  A   title ",
+        "published_raw": "July 15, 2020",
+        "listing_url": URL,
+        **fields,
+    }
     return Release(**values)
 
 
@@ -46,8 +52,7 @@ def normalised(stats, **fields) -> Release:
 
 def test_normalise_cleans_text_dates_and_gives_the_stable_id(stats):
     item = normalised(stats, summary="One\n  para.\n\n\nTwo.")
-    assert (item.title, item.published, item.summary) == ("A title", "2020-07-15",
-                                                          "One para.\n\nTwo.")
+    assert (item.title, item.published, item.summary) == ("A title", "2020-07-15", "One para.\n\nTwo.")
     assert item.id and len(item.id) == 20 and item.crawled_at.endswith("Z")
     assert normalised(stats).id == item.id
 
@@ -114,8 +119,9 @@ def test_a_failing_last_write_is_an_internal_error_not_a_clean_run(stats, tmp_pa
         ledger.close()  # still queued: closing tries once more, and says so
 
 
-@pytest.mark.parametrize("pipeline", [NormalisePipeline, ValidatePipeline, DeduplicatePipeline,
-                                      WritePipeline])
+@pytest.mark.parametrize(
+    "pipeline", [NormalisePipeline, ValidatePipeline, DeduplicatePipeline, WritePipeline]
+)
 def test_pipelines_stand_aside_outside_a_pressbot_run(pipeline):
     # scrapy shell, scrapy fetch or another spider: no run, no ledger opened, no lock taken.
     with pytest.raises(NotConfigured):

@@ -62,49 +62,75 @@ def test_fixtures_placeholder(tmp_path):
     assert p.start_urls == ("http://127.0.0.1:8123/demo/news",)
 
 
-@pytest.mark.parametrize("change, key, problem", [
-    (("[listing]", "[listing]\ncolour = 'red'"), "listing.colour", "unknown key"),
-    (('name = "demo"', 'name = "demo"\nspeed = 3'), "speed", "unknown key"),
-    (('entry = "article.teaser"', ""), "listing.entry", "missing"),
-    (('entry = "article.teaser"', 'entry = "article..teaser"'), "listing.entry", "does not compile"),
-    (('entry = "article.teaser"', 'entry = { xpath = "//article[" }'), "listing.entry",
-     "does not compile"),
-    (('entry = "article.teaser"', 'entry = { css = "a", xpath = "//a" }'), "listing.entry",
-     "exactly one of css or xpath"),
-    (('title = "h2 a"', 'title = "h2 a:nth-child("'), "listing.fields.title", "does not compile"),
-    (('title = "h2 a"', 'headline = "h2 a"'), "listing.fields.headline", "unknown key"),
-    (('title = "h2 a"', ""), "listing.fields.title", "required"),
-    (('base_url = "https://press.example.org/"', 'base_url = "press.example.org"'), "base_url",
-     "not an absolute"),
-    (('base_url = "https://press.example.org/"', 'base_url = "ftp://press.example.org/"'),
-     "base_url", "not an absolute"),
-    (('start_urls = ["news"]', "start_urls = []"), "start_urls", "non-empty list"),
-    (('name = "demo"', 'name = "de mo"'), "name", "letters, digits"),
-    (('name = "demo"', ""), "name", "missing"),
-    (('formats = ["%d %B %Y"]', 'formats = ["dd MM yyyy"]'), "dates.formats", "not a strptime"),
-    (('languages = ["en"]', 'languages = ["en"]\norder = "XYZ"'), "dates.order", "one of"),
-    (("[listing]", "[listing]\nmax_pages = 0"), "listing.max_pages", "at least 1"),
-    (("[dates]", "[checks]\nmax_missing_share = 2\n[dates]"), "checks.max_missing_share",
-     "from 0 to 1"),
-    (("[dates]", "[detail]\nfields = 3\n[dates]"), "detail.fields", "must be a table"),
-    (('start_urls = ["news"]', 'start_urls = ["news"'), "file", "not valid TOML"),
-    (("[listing]", '[listing]\nformat = "yaml"'), "listing.format", "must be one of html, xml, json"),
-    (("[listing]", '[listing]\npagination = "scroll"'), "listing.pagination", "must be one of"),
-    (("[listing]", '[listing]\npagination = "template"'), "listing.template", "required"),
-    (("[listing]", '[listing]\npagination = "template"\ntemplate = "news?page=2"'),
-     "listing.template", "with {n}"),
-    (("[listing]", '[listing]\ntemplate = "news?page={n}"'), "listing.template", "only used"),
-    (("[listing]", '[listing]\npagination = "pager"'), "listing.pager", "missing"),
-    (("[listing]", "[listing]\nstep = 0"), "listing.step", "at least 1"),
-    (('entry = "article.teaser"', 'entry = { jmes = "items" }'), "listing.entry",
-     "exactly one of css or xpath"),
-    (("[listing]", '[listing]\nformat = "json"'), "listing.entry", "must be a table {jmes"),
-    (('languages = ["en"]', 'languages = ["en"]\npattern = "(unclosed"'), "dates.pattern",
-     "not a regular expression"),
-    (("[dates]", "[detail]\nfollow = 1\n[dates]"), "detail.follow", "true or false"),
-    (('title = "h2 a"', 'title = { css = "h2 a", html = "yes" }'), "listing.fields.title.html",
-     "true or false"),
-])
+@pytest.mark.parametrize(
+    "change, key, problem",
+    [
+        (("[listing]", "[listing]\ncolour = 'red'"), "listing.colour", "unknown key"),
+        (('name = "demo"', 'name = "demo"\nspeed = 3'), "speed", "unknown key"),
+        (('entry = "article.teaser"', ""), "listing.entry", "missing"),
+        (('entry = "article.teaser"', 'entry = "article..teaser"'), "listing.entry", "does not compile"),
+        (
+            ('entry = "article.teaser"', 'entry = { xpath = "//article[" }'),
+            "listing.entry",
+            "does not compile",
+        ),
+        (
+            ('entry = "article.teaser"', 'entry = { css = "a", xpath = "//a" }'),
+            "listing.entry",
+            "exactly one of css or xpath",
+        ),
+        (('title = "h2 a"', 'title = "h2 a:nth-child("'), "listing.fields.title", "does not compile"),
+        (('title = "h2 a"', 'headline = "h2 a"'), "listing.fields.headline", "unknown key"),
+        (('title = "h2 a"', ""), "listing.fields.title", "required"),
+        (
+            ('base_url = "https://press.example.org/"', 'base_url = "press.example.org"'),
+            "base_url",
+            "not an absolute",
+        ),
+        (
+            ('base_url = "https://press.example.org/"', 'base_url = "ftp://press.example.org/"'),
+            "base_url",
+            "not an absolute",
+        ),
+        (('start_urls = ["news"]', "start_urls = []"), "start_urls", "non-empty list"),
+        (('name = "demo"', 'name = "de mo"'), "name", "letters, digits"),
+        (('name = "demo"', ""), "name", "missing"),
+        (('formats = ["%d %B %Y"]', 'formats = ["dd MM yyyy"]'), "dates.formats", "not a strptime"),
+        (('languages = ["en"]', 'languages = ["en"]\norder = "XYZ"'), "dates.order", "one of"),
+        (("[listing]", "[listing]\nmax_pages = 0"), "listing.max_pages", "at least 1"),
+        (("[dates]", "[checks]\nmax_missing_share = 2\n[dates]"), "checks.max_missing_share", "from 0 to 1"),
+        (("[dates]", "[detail]\nfields = 3\n[dates]"), "detail.fields", "must be a table"),
+        (('start_urls = ["news"]', 'start_urls = ["news"'), "file", "not valid TOML"),
+        (("[listing]", '[listing]\nformat = "yaml"'), "listing.format", "must be one of html, xml, json"),
+        (("[listing]", '[listing]\npagination = "scroll"'), "listing.pagination", "must be one of"),
+        (("[listing]", '[listing]\npagination = "template"'), "listing.template", "required"),
+        (
+            ("[listing]", '[listing]\npagination = "template"\ntemplate = "news?page=2"'),
+            "listing.template",
+            "with {n}",
+        ),
+        (("[listing]", '[listing]\ntemplate = "news?page={n}"'), "listing.template", "only used"),
+        (("[listing]", '[listing]\npagination = "pager"'), "listing.pager", "missing"),
+        (("[listing]", "[listing]\nstep = 0"), "listing.step", "at least 1"),
+        (
+            ('entry = "article.teaser"', 'entry = { jmes = "items" }'),
+            "listing.entry",
+            "exactly one of css or xpath",
+        ),
+        (("[listing]", '[listing]\nformat = "json"'), "listing.entry", "must be a table {jmes"),
+        (
+            ('languages = ["en"]', 'languages = ["en"]\npattern = "(unclosed"'),
+            "dates.pattern",
+            "not a regular expression",
+        ),
+        (("[dates]", "[detail]\nfollow = 1\n[dates]"), "detail.follow", "true or false"),
+        (
+            ('title = "h2 a"', 'title = { css = "h2 a", html = "yes" }'),
+            "listing.fields.title.html",
+            "true or false",
+        ),
+    ],
+)
 def test_broken_profiles(tmp_path, change, key, problem):
     path = write(tmp_path, GOOD.replace(*change, 1))
     with pytest.raises(ProfileError) as err:
@@ -132,12 +158,15 @@ def test_unknown_source_lists_known():
         load_sources("amnesty-ca,nope")
 
 
-@pytest.mark.parametrize("entry, message", [
-    ('{ xpath = "count(//li)" }', "must select elements, not compute a number"),
-    ('{ xpath = "string(//li)" }', "must select elements, not compute a string"),
-    ('{ xpath = "//x:li" }', "does not run: Undefined namespace prefix"),
-    ('{ xpath = "nosuch(//li)" }', "does not run: Unregistered function"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ('{ xpath = "count(//li)" }', "must select elements, not compute a number"),
+        ('{ xpath = "string(//li)" }', "must select elements, not compute a string"),
+        ('{ xpath = "//x:li" }', "does not run: Undefined namespace prefix"),
+        ('{ xpath = "nosuch(//li)" }', "does not run: Unregistered function"),
+    ],
+)
 def test_selectors_that_cannot_run_are_refused_at_load(tmp_path, entry, message):
     path = write(tmp_path, GOOD.replace('entry = "article.teaser"', f"entry = {entry}"))
     with pytest.raises(ProfileError) as err:
@@ -146,9 +175,13 @@ def test_selectors_that_cannot_run_are_refused_at_load(tmp_path, entry, message)
 
 
 #: A profile that selects every field the table lets a listing and a detail page select.
-EVERY_FIELD = GOOD.split("[listing.fields]")[0] + "[listing.fields]\n" + "".join(
-    f'{name} = "p.{name}"\n' for name in LISTING_FIELDS) + "[detail.fields]\n" + "".join(
-    f'{name} = "p.{name}"\n' for name in DETAIL_FIELDS)
+EVERY_FIELD = (
+    GOOD.split("[listing.fields]")[0]
+    + "[listing.fields]\n"
+    + "".join(f'{name} = "p.{name}"\n' for name in LISTING_FIELDS)
+    + "[detail.fields]\n"
+    + "".join(f'{name} = "p.{name}"\n' for name in DETAIL_FIELDS)
+)
 
 
 def test_every_field_of_the_table_has_its_selector_key(tmp_path):
@@ -171,8 +204,9 @@ def test_every_required_listing_field_is_required(tmp_path, name):
 
 @pytest.mark.parametrize("table, fields", [("listing", LISTING_FIELDS), ("detail", DETAIL_FIELDS)])
 def test_an_unknown_field_key_lists_the_table_s_keys(tmp_path, table, fields):
-    path = write(tmp_path, EVERY_FIELD.replace(f"[{table}.fields]\n",
-                                               f'[{table}.fields]\nheadline = "h1"\n', 1))
+    path = write(
+        tmp_path, EVERY_FIELD.replace(f"[{table}.fields]\n", f'[{table}.fields]\nheadline = "h1"\n', 1)
+    )
     with pytest.raises(ProfileError) as err:
         load_profile(path)
     assert err.value.key == f"{table}.fields.headline"
@@ -190,7 +224,8 @@ def test_a_profile_with_the_old_published_keys_loads_the_same_and_warns():
         f"{OLD_KEYS}: [detail.fields.published] is deprecated: the key is now published_at (the "
         f"item field it fills); rename it",
         f"{OLD_KEYS}: [listing.fields.published] is deprecated: the key is now published_raw "
-        f"(the item field it fills); rename it"]
+        f"(the item field it fills); rename it",
+    ]
     assert all(issubclass(w.category, DeprecationWarning) for w in caught)
     # The same Profile, so the same crawl: the fields keep their place, too.
     assert dataclasses.replace(old, path=new.path) == new
@@ -198,14 +233,19 @@ def test_a_profile_with_the_old_published_keys_loads_the_same_and_warns():
 
 
 def test_the_old_key_of_a_json_listing_warns_too(tmp_path):
-    text = GOOD.replace("[listing]", '[listing]\nformat = "json"').replace(
-        'entry = "article.teaser"', 'entry = { jmes = "items" }').replace(
-        'next_page = "a[rel=next]::attr(href)"', 'next_page = { jmes = "next" }')
-    text = text.split("[listing.fields]")[0] + """[listing.fields]
+    text = (
+        GOOD.replace("[listing]", '[listing]\nformat = "json"')
+        .replace('entry = "article.teaser"', 'entry = { jmes = "items" }')
+        .replace('next_page = "a[rel=next]::attr(href)"', 'next_page = { jmes = "next" }')
+    )
+    text = (
+        text.split("[listing.fields]")[0]
+        + """[listing.fields]
 title = { jmes = "headline" }
 url = { jmes = "path" }
 published = { jmes = "published" }
 """
+    )
     with pytest.warns(ProfileDeprecationWarning, match=r"\[listing.fields.published\] .* published_raw"):
         p = load_profile(write(tmp_path, text))
     assert p.fields["published_raw"].query == "published" and "published" not in p.fields
@@ -213,8 +253,9 @@ published = { jmes = "published" }
 
 @pytest.mark.parametrize("table, new", [("listing", "published_raw"), ("detail", "published_at")])
 def test_an_old_key_beside_its_new_name_is_an_error(tmp_path, table, new):
-    path = write(tmp_path, EVERY_FIELD.replace(f"[{table}.fields]\n",
-                                               f'[{table}.fields]\npublished = "time"\n', 1))
+    path = write(
+        tmp_path, EVERY_FIELD.replace(f"[{table}.fields]\n", f'[{table}.fields]\npublished = "time"\n', 1)
+    )
     with pytest.raises(ProfileError) as err:
         load_profile(path)
     assert err.value.key == f"{table}.fields.published"

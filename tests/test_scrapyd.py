@@ -36,14 +36,15 @@ def scrapyd(tmp_path):
     (home / "scrapyd.conf").write_text(f"""[scrapyd]
 bind_address = 127.0.0.1
 http_port = {port}
-eggs_dir = {home / 'eggs'}
-logs_dir = {home / 'logs'}
-dbs_dir = {home / 'dbs'}
+eggs_dir = {home / "eggs"}
+logs_dir = {home / "logs"}
+dbs_dir = {home / "dbs"}
 items_dir =
 poll_interval = 0.5
 """)
-    proc = subprocess.Popen([str(BIN / "scrapyd")], cwd=home, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(BIN / "scrapyd")], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -68,17 +69,33 @@ def test_deploy_schedule_collect(tmp_path, scrapyd, server):
         (shutil.copytree if src.is_dir() else shutil.copy)(src, project / name)
     cfg = (project / "scrapy.cfg").read_text().replace("http://127.0.0.1:6800/", base + "/")
     (project / "scrapy.cfg").write_text(cfg)
-    deploy = subprocess.run([str(BIN / "scrapyd-deploy"), "local", "-p", "pressbot"],
-                            cwd=project, capture_output=True, text=True, timeout=120)
+    deploy = subprocess.run(
+        [str(BIN / "scrapyd-deploy"), "local", "-p", "pressbot"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert deploy.returncode == 0, deploy.stderr + deploy.stdout
     assert api(base, "listspiders.json?project=pressbot")["spiders"] == ["releases"]
 
     out = tmp_path / "out"
-    settings = {"PRESSBOT_FIXTURES_URL": server.url, "PRESSBOT_OUTPUT": out / "releases.jsonl",
-                "PRESSBOT_STATE": out / "state.sqlite3", "PRESSBOT_RUNS_DIR": out / "runs"}
-    job = api(base, "schedule.json", [("project", "pressbot"), ("spider", "releases"),
-                                      ("source", "amnesty-ca"),
-                                      *(("setting", f"{k}={v}") for k, v in settings.items())])
+    settings = {
+        "PRESSBOT_FIXTURES_URL": server.url,
+        "PRESSBOT_OUTPUT": out / "releases.jsonl",
+        "PRESSBOT_STATE": out / "state.sqlite3",
+        "PRESSBOT_RUNS_DIR": out / "runs",
+    }
+    job = api(
+        base,
+        "schedule.json",
+        [
+            ("project", "pressbot"),
+            ("spider", "releases"),
+            ("source", "amnesty-ca"),
+            *(("setting", f"{k}={v}") for k, v in settings.items()),
+        ],
+    )
     assert job["status"] == "ok"
     deadline = time.monotonic() + 120
     while True:

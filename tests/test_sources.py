@@ -29,8 +29,15 @@ def test_source_crawls_its_fixture_exactly(tmp_path, server, name):
     def key(r):
         return r["url"].replace(server.url, "")
 
-    got = [{"path": key(r), "title": r["title"], "published": r["published"],
-            "published_raw": r["published_raw"]} for r in records]
+    got = [
+        {
+            "path": key(r),
+            "title": r["title"],
+            "published": r["published"],
+            "published_raw": r["published_raw"],
+        }
+        for r in records
+    ]
     assert sorted(got, key=lambda r: r["path"]) == sorted(expected, key=lambda r: r["path"])
     assert len({r["id"] for r in records}) == len(expected)
     summary = result.summary["sources"][name]
@@ -54,8 +61,15 @@ def test_detail_pages_add_time_author_and_body(tmp_path, server):
 
 
 def test_identity_and_robots(tmp_path, server):
-    result = run_crawl(tmp_path, server.url, "-a", "source=drupal-views", "-a", "max_pages=1",
-                       settings={"PRESSBOT_CONTACT_URL": "https://data.example.org/pressbot"})
+    result = run_crawl(
+        tmp_path,
+        server.url,
+        "-a",
+        "source=drupal-views",
+        "-a",
+        "max_pages=1",
+        settings={"PRESSBOT_CONTACT_URL": "https://data.example.org/pressbot"},
+    )
     assert result.returncode == 0
     assert server.agents == {"pressbot/0.1.0 (+https://data.example.org/pressbot)"}
     assert server.hits[0] == "/robots.txt"  # robots.txt is asked for first
@@ -80,8 +94,11 @@ def test_a_profile_with_the_old_field_keys_crawls_as_the_shipped_one_and_says_so
     old = run_crawl(tmp_path / "old", server.url, "-a", f"profile={old_keys}")
     new = run_crawl(tmp_path / "new", server.url, "-a", "source=amnesty-ca")
     assert old.returncode == new.returncode == 0, old.stderr[-3000:]
-    assert ("ProfileDeprecationWarning: " f"{old_keys}: [listing.fields.published] is deprecated: "
-            "the key is now published_raw") in old.stderr
+    assert (
+        "ProfileDeprecationWarning: "
+        f"{old_keys}: [listing.fields.published] is deprecated: "
+        "the key is now published_raw"
+    ) in old.stderr
     assert "ProfileDeprecationWarning" not in new.stderr
 
     def records(result):

@@ -22,12 +22,12 @@ AMNESTY = f"{FIXTURES_URL}/amnesty-ca/news/"
 def start_requests(spider) -> list[Request]:
     async def collect():
         return [r async for r in spider.start()]
+
     return asyncio.run(collect())
 
 
 def call(request: Request, response=None) -> list:
-    return list(request.callback(response or fixture_response(request.url, request),
-                                 **request.cb_kwargs))
+    return list(request.callback(response or fixture_response(request.url, request), **request.cb_kwargs))
 
 
 def failed(request: Request, exc: Exception) -> list:
@@ -49,8 +49,11 @@ def drive(spider, limit: int = 100) -> list[Release]:
 
 def write_all(crawler, items) -> None:
     run = crawler.spider.run
-    chain = [NormalisePipeline(crawler.stats, run.profiles), DeduplicatePipeline(
-        crawler.stats, run.ledger), WritePipeline(crawler.stats, run.ledger)]
+    chain = [
+        NormalisePipeline(crawler.stats, run.profiles),
+        DeduplicatePipeline(crawler.stats, run.ledger),
+        WritePipeline(crawler.stats, run.ledger),
+    ]
     for item in items:
         with contextlib.suppress(DropItem):
             for pipe in chain:
@@ -128,8 +131,7 @@ def test_a_listing_page_that_fails_stops_the_walk_with_an_error(tmp_path):
     assert failed(nxt, HttpError(response, "Ignoring non-200 response")) == []
     run = spider.run
     assert run.walks["amnesty-ca"].stop is Stop.ERROR
-    assert run.reports["amnesty-ca"].errors == [
-        {"url": nxt.url, "page": "listing", "error": "HTTP 503"}]
+    assert run.reports["amnesty-ca"].errors == [{"url": nxt.url, "page": "listing", "error": "HTTP 503"}]
     assert crawler.stats.get_value("pressbot/failed_pages") == 1
     assert run.finished_walks("finished") == {}
     spider.closed("finished")
@@ -141,8 +143,7 @@ def test_a_refused_listing_page_is_a_trap(tmp_path):
     assert failed(first, IgnoreRequest("Forbidden by robots.txt")) == []
     run = spider.run
     assert run.walks["amnesty-ca"].stop is Stop.REFUSED
-    assert run.reports["amnesty-ca"].traps == [
-        {"url": first.url, "problem": "Forbidden by robots.txt"}]
+    assert run.reports["amnesty-ca"].traps == [{"url": first.url, "problem": "Forbidden by robots.txt"}]
     spider.closed("finished")
 
 

@@ -21,8 +21,7 @@ def test_record_lookup_and_offsets(location):
     assert state.lookup(["a", "b"]) == {}
     assert state.output_offset("out.jsonl") == 0
     state.record([Seen("a", "src", "h1", 1), Seen("b", "src", "h2", 1)], "out.jsonl", 120)
-    assert state.lookup(["a", "b", "c"]) == {"a": Seen("a", "src", "h1", 1),
-                                             "b": Seen("b", "src", "h2", 1)}
+    assert state.lookup(["a", "b", "c"]) == {"a": Seen("a", "src", "h1", 1), "b": Seen("b", "src", "h2", 1)}
     assert state.output_offset("out.jsonl") == 120
     assert state.output_offset("other.jsonl") == 0
     state.close()

@@ -41,7 +41,10 @@ def test_a_clean_run(run):
     assert summary["started_at"] == "2026-01-01T10:00:00Z"
     amnesty = summary["sources"]["amnesty-ca"]
     assert (amnesty["mode"], amnesty["stop_reason"], amnesty["walk_complete"]) == (
-        "incremental", "caught up", True)
+        "incremental",
+        "caught up",
+        True,
+    )
     assert (amnesty["pages"], amnesty["new"], amnesty["failed_pages"]) == (2, 7, 0)
     assert summary["sources"]["gouv-fr"]["mode"] == "full"
     assert summary["output"] == str(run.ledger.output)
@@ -58,8 +61,7 @@ def test_failures_traps_and_drift_reach_the_summary_and_the_exit_status(run):
     assert gouv["errors"] == [{"url": "https://x.test/p2", "page": "listing", "error": "HTTP 503"}]
     assert (gouv["stop_reason"], gouv["walk_complete"], gouv["failed_pages"]) == ("error", False, 1)
     amnesty = summary["sources"]["amnesty-ca"]
-    assert amnesty["traps"] == [{"url": "https://evil.test/",
-                                 "problem": "next page is on another site"}]
+    assert amnesty["traps"] == [{"url": "https://evil.test/", "problem": "next page is on another site"}]
     run.drift("amnesty-ca", "https://x.test/", "entry selector matched 0 entries")
     assert build_summary(run.stats.get_stats(), run, "finished")["exit_code"] == outcome.DRIFT
 

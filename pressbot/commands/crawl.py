@@ -15,8 +15,12 @@ from pressbot.profiles import ProfileError, show_deprecations
 from pressbot.state import LockHeld, StateUnavailable
 
 #: Errors raised while the crawl starts that are the user's to fix, and their exit codes.
-_START_ERRORS = {ArgumentError: outcome.BAD_CONFIG, ProfileError: outcome.BAD_CONFIG,
-                 LockHeld: outcome.LOCKED, StateUnavailable: outcome.UNAVAILABLE}
+_START_ERRORS = {
+    ArgumentError: outcome.BAD_CONFIG,
+    ProfileError: outcome.BAD_CONFIG,
+    LockHeld: outcome.LOCKED,
+    StateUnavailable: outcome.UNAVAILABLE,
+}
 
 
 class Command(ScrapyCrawl):
@@ -36,14 +40,15 @@ class Command(ScrapyCrawl):
         started: Any = process.crawl(crawler, **opts.spargs)
         # AsyncCrawlerProcess returns an asyncio Task, CrawlerProcess a Deferred.
         if hasattr(started, "add_done_callback"):
-            started.add_done_callback(
-                lambda task: keep_error(None if task.cancelled() else task.exception()))
+            started.add_done_callback(lambda task: keep_error(None if task.cancelled() else task.exception()))
         else:
+
             def on_failure(failure):
                 if failure.check(*_START_ERRORS):
                     keep_error(failure.value)
                     return None
                 return failure
+
             started.addErrback(on_failure)
         process.start()
 

@@ -29,11 +29,15 @@ class Command(ScrapyCommand):
     def add_options(self, parser) -> None:
         super().add_options(parser)
         parser.add_argument("--url", help="the URL the saved page was fetched from (for links)")
-        parser.add_argument("--detail", action="store_true",
-                            help="the page is a release page: show the detail fields")
-        parser.add_argument("--save-case", metavar="NAME",
-                            help="save the page as a case, PRESSBOT_CASES_DIR/NAME/ (default "
-                                 "fixtures/cases/NAME/), with a draft expected.json to check by hand")
+        parser.add_argument(
+            "--detail", action="store_true", help="the page is a release page: show the detail fields"
+        )
+        parser.add_argument(
+            "--save-case",
+            metavar="NAME",
+            help="save the page as a case, PRESSBOT_CASES_DIR/NAME/ (default "
+            "fixtures/cases/NAME/), with a draft expected.json to check by hand",
+        )
 
     def run(self, args, opts) -> None:
         if len(args) != 2:
@@ -56,17 +60,23 @@ class Command(ScrapyCommand):
         if opts.save_case:
             live = args[1].startswith(("http://", "https://"))
             try:
-                case = save_case(opts.save_case, args[0], body, opts.url or (url if live else None),
-                                 "detail" if opts.detail else "listing",
-                                 page_file=None if live else Path(args[1]),
-                                 cases_dir=Path(settings.get("PRESSBOT_CASES_DIR") or CASES_DIR),
-                                 encoding=encoding)
+                case = save_case(
+                    opts.save_case,
+                    args[0],
+                    body,
+                    opts.url or (url if live else None),
+                    "detail" if opts.detail else "listing",
+                    page_file=None if live else Path(args[1]),
+                    cases_dir=Path(settings.get("PRESSBOT_CASES_DIR") or CASES_DIR),
+                    encoding=encoding,
+                )
             except (CaseError, ProfileError) as exc:
                 print(f"pressbot: error: {exc}", file=sys.stderr)
                 self.exitcode = outcome.BAD_CONFIG
                 return
-        drift = inspect_page(profile, body, opts.url or url, sys.stdout, detail=opts.detail,
-                             encoding=encoding)
+        drift = inspect_page(
+            profile, body, opts.url or url, sys.stdout, detail=opts.detail, encoding=encoding
+        )
         if case is not None:
             print(f"\n{saved_message(case)}", file=sys.stdout)
         self.exitcode = outcome.DRIFT if drift else outcome.OK

@@ -23,8 +23,7 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser) -> None:
         super().add_options(parser)
-        parser.add_argument("-o", "--output", default=None,
-                            help="merged file (default: PRESSBOT_MERGED)")
+        parser.add_argument("-o", "--output", default=None, help="merged file (default: PRESSBOT_MERGED)")
 
     def run(self, args, opts) -> None:
         settings = self.settings
@@ -40,6 +39,8 @@ class Command(ScrapyCommand):
             return
         out = opts.output or settings.get("PRESSBOT_MERGED")
         counts = merge(files, out)
-        print(f"merged {counts['files']} files, {counts['lines']} lines: {counts['written']} "
-              f"records to {out} ({counts['duplicates']} duplicates, {counts['torn']} torn lines "
-              "skipped)")
+        print(
+            f"merged {counts['files']} files, {counts['lines']} lines: {counts['written']} "
+            f"records to {out} ({counts['duplicates']} duplicates, {counts['torn']} torn lines "
+            "skipped)"
+        )

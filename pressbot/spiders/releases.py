@@ -33,15 +33,17 @@ class ReleasesSpider(scrapy.Spider):
         # once per callable object (a weak cache), and a fresh bound method each request would
         # cost a source parse per page.
         self._on_listing, self._on_detail, self._on_error = (
-            self.parse_listing, self.parse_detail, self.page_failed)
+            self.parse_listing,
+            self.parse_detail,
+            self.page_failed,
+        )
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.run = run = Run.open(crawler, spider.options)
         if all(p.allowed_domains for p in run.profiles.values()):
-            spider.allowed_domains = sorted({d for p in run.profiles.values()
-                                             for d in p.allowed_domains})
+            spider.allowed_domains = sorted({d for p in run.profiles.values() for d in p.allowed_domains})
         return spider
 
     async def start(self):
@@ -57,17 +59,26 @@ class ReleasesSpider(scrapy.Spider):
     def _listing_request(self, url: str, source: str, page_no: int) -> scrapy.Request:
         self.run.walks[source].ask(url)
         # Listing pages go first: the walk is sequential, release pages are not.
-        return scrapy.Request(url, callback=self._on_listing, errback=self._on_error, priority=10,
-                              cb_kwargs={"source": source, "page_no": page_no},
-                              meta={"pressbot_source": source, "pressbot_page": "listing"})
+        return scrapy.Request(
+            url,
+            callback=self._on_listing,
+            errback=self._on_error,
+            priority=10,
+            cb_kwargs={"source": source, "page_no": page_no},
+            meta={"pressbot_source": source, "pressbot_page": "listing"},
+        )
 
     def parse_listing(self, response, source: str, page_no: int) -> list:
         run = self.run
         profile = run.profiles[source]
         state = run.walks[source]
-        page = page_from_bytes(response.body, response.url,
-                               getattr(response, "encoding", "utf-8"), profile.format,
-                               ids=profile.uses_xpath_id)
+        page = page_from_bytes(
+            response.body,
+            response.url,
+            getattr(response, "encoding", "utf-8"),
+            profile.format,
+            ids=profile.uses_xpath_id,
+        )
         listing = parse_listing(page, response.url, profile)
         run.count(source, "pages")
         run.count(source, "entries", len(listing.entries))
@@ -80,10 +91,8 @@ class ReleasesSpider(scrapy.Spider):
             run.drift(source, response.url, problem)
         for trap in decided.traps:
             run.trap(source, trap)
-        outputs: list = [self._detail_request(entry, source, response.url)
-                         for entry in decided.follow]
-        outputs += [Release(source=source, listing_url=response.url, **entry)
-                    for entry in decided.emit]
+        outputs: list = [self._detail_request(entry, source, response.url) for entry in decided.follow]
+        outputs += [Release(source=source, listing_url=response.url, **entry) for entry in decided.emit]
         if decided.next_url is not None:
             outputs.append(self._listing_request(decided.next_url, source, page_no + 1))
         if decided.stop is not None:
@@ -97,16 +106,19 @@ class ReleasesSpider(scrapy.Spider):
     def _detail_request(self, entry: dict, source: str, listing_url: str) -> scrapy.Request:
         # Release pages may live on another host than the listing (a feed's links): Scrapy's
         # offsite filter would drop them silently; the safety guard still checks every one.
-        return scrapy.Request(entry["url"], callback=self._on_detail, errback=self._on_error,
-                              cb_kwargs={"source": source, "entry": entry,
-                                         "listing_url": listing_url},
-                              meta={"pressbot_source": source, "pressbot_page": "detail",
-                                    "allow_offsite": True})
+        return scrapy.Request(
+            entry["url"],
+            callback=self._on_detail,
+            errback=self._on_error,
+            cb_kwargs={"source": source, "entry": entry, "listing_url": listing_url},
+            meta={"pressbot_source": source, "pressbot_page": "detail", "allow_offsite": True},
+        )
 
     def parse_detail(self, response, source: str, entry: dict, listing_url: str) -> list:
         profile = self.run.profiles[source]
-        page = page_from_bytes(response.body, response.url, getattr(response, "encoding", "utf-8"),
-                               ids=profile.uses_xpath_id)
+        page = page_from_bytes(
+            response.body, response.url, getattr(response, "encoding", "utf-8"), ids=profile.uses_xpath_id
+        )
         found = parse_detail(page, response.url, profile)
         self.run.count(source, "detail_pages")
         merged = dict(entry)
@@ -124,10 +136,14 @@ class ReleasesSpider(scrapy.Spider):
         kind = request.meta.get("pressbot_page", "listing")
         response = getattr(failure.value, "response", None)
         decided = walk.after_failure(
-            run.profiles[source], kind, request.url, request.cb_kwargs.get("page_no", 1),
+            run.profiles[source],
+            kind,
+            request.url,
+            request.cb_kwargs.get("page_no", 1),
             status=response.status if response is not None else None,
             refused=bool(failure.check(IgnoreRequest, DownloadCancelledError)),
-            message=failure.getErrorMessage() or failure.type.__name__)
+            message=failure.getErrorMessage() or failure.type.__name__,
+        )
         if decided.trap is not None:
             run.trap(source, decided.trap)
         if decided.error is not None:
@@ -137,7 +153,10 @@ class ReleasesSpider(scrapy.Spider):
             run.stopped(source, decided.stop)
         outputs = []
         if decided.keep_entry:
-            outputs.append(Release(source=source, listing_url=request.cb_kwargs["listing_url"],
-                                   **request.cb_kwargs["entry"]))
+            outputs.append(
+                Release(
+                    source=source, listing_url=request.cb_kwargs["listing_url"], **request.cb_kwargs["entry"]
+                )
+            )
         run.track(source, len(outputs) - 1)
         return outputs
