@@ -4,7 +4,12 @@ Order is what makes runs exactly-once. A record is appended and fsync'd before i
 the state, so a crash can lose nothing; and the state remembers how many bytes of the output
 it has recorded, so at the next start any complete lines past that point (written, then the
 process died before recording them) are recorded without being written again, and a torn last
-line is set aside. Nothing is ever duplicated either.
+line is set aside. Nothing is ever duplicated either. An output found shorter than recorded (a
+copy restored from mid-write) has its torn end set aside and the releases it no longer holds
+forgotten, so that they are collected again.
+
+Before each batch it writes, the ledger asks the state to confirm that this run still holds
+the lock: a run that cannot prove it writes nothing more.
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pressbot.items import content_hash, record_line
-from pressbot.state import Seen, State
+from pressbot.state import LockLost, Seen, State
 
 logger = logging.getLogger(__name__)
 
 #: Not looked up yet (None in the look-up cache means looked up and unknown).
 _UNASKED = Seen("", "", "", 0)
+
+
+class LedgerFailed(RuntimeError):
+    """The ledger's output, state or lock failed, and its ``on_failure`` was told (once): what
+    callers get instead of the failure itself, so that it is reported once, not per record."""
 
 
 class Ledger:
@@ -52,6 +62,12 @@ class Ledger:
         #: Called after each flush with {source: records made durable} (distributed runs).
         self.on_durable: Callable[[dict[str, int]], object] | None = None
         self.repaired: list[str] = []
+        #: The first failure of the output, the state or the lock (None while all is well).
+        self.failure: BaseException | None = None
+        #: Told of that first failure; then every write, look-up and flush raises LedgerFailed.
+        #: Without it, failures reach the caller as they are, and writes may be retried.
+        self.on_failure: Callable[[BaseException], object] | None = None
+        self._lost: str | None = None  # the lock is lost: nothing more is written or recorded
         # One run holds the lock and is the only writer; distributed workers share a run
         # instead (see pressbot.distributed) and claim each release before writing it.
         self.shared = not lock
@@ -74,7 +90,10 @@ class Ledger:
             elif seen is not None:
                 found[i] = seen
         if rest:
-            looked = self.state.lookup(rest)
+            try:
+                looked = self.state.lookup(rest)
+            except Exception as exc:
+                raise self._failed(exc) from exc
             found.update(looked)
             if len(self._recent) > 2_000:
                 self._recent.clear()
@@ -88,6 +107,8 @@ class Ledger:
 
     def write(self, record: dict) -> None:
         """Queue one record; it reaches the file, then the state, at the next flush."""
+        if (self.failure is not None and self.on_failure is not None) or self._lost is not None:
+            raise LedgerFailed(f"{self.output}: not written: {self.failure}")
         self._lines.append(record_line(record))
         self._batch_sources[record["source"]] = self._batch_sources.get(record["source"], 0) + 1
         self._pending[record["id"]] = Seen(
@@ -96,15 +117,31 @@ class Ledger:
         if len(self._lines) >= self.batch_size or time.monotonic() - self._last_flush >= self.batch_seconds:
             self.flush()
 
+    @property
+    def unflushed(self) -> bool:
+        """Whether records wait to be written or recorded."""
+        return bool(self._lines or self._pending) and self._lost is None
+
     def flush(self) -> None:
         """Write queued lines and fsync them, then record them and the new offset in the state.
 
         Lines that reached the disk are never queued again: if the state then fails (a full
         disk, Redis gone) their records stay pending for the next flush, or the next run's
-        reconciliation, to record.
+        reconciliation, to record. Once the lock is lost nothing more is written or recorded:
+        the run that holds it now (or the next one) collects what is left.
         """
+        if self._lost is not None:
+            raise LedgerFailed(f"{self.output}: not written: {self._lost}")
+        try:
+            self._flush()
+        except Exception as exc:
+            raise self._failed(exc) from exc
+
+    def _flush(self) -> None:
         self._last_flush = time.monotonic()
         if self._lines:
+            if not self.shared:
+                self.state.confirm_lock()
             self._write(b"".join(self._lines))
             self.written += len(self._lines)
             self._lines.clear()
@@ -115,6 +152,24 @@ class Ledger:
                 self.on_durable(dict(self._batch_sources))
             self._pending.clear()
             self._batch_sources.clear()
+
+    def _failed(self, exc: BaseException) -> BaseException:
+        """Note a failure (once) and return what to raise: the failure itself, or LedgerFailed
+        once ``on_failure`` has been told."""
+        if isinstance(exc, LedgerFailed):
+            return exc
+        if isinstance(exc, LockLost) and self._lost is None:
+            self._lost = str(exc)
+            self._lines.clear()
+            self._pending.clear()
+            self._batch_sources.clear()
+        if self.failure is None:
+            self.failure = exc
+            if self.on_failure is not None:
+                self.on_failure(exc)
+        if self.on_failure is None:
+            return exc
+        return LedgerFailed(f"{self.output}: {exc}")
 
     def _write(self, data: bytes) -> None:
         if self._broken:
@@ -146,31 +201,38 @@ class Ledger:
         if self._fd is None:
             return
         try:
-            self.flush()
-            for source, reason in (finished_walks or {}).items():
-                self.state.end_walk(source, reason)
+            if self._lost is None:
+                self.flush()
+                if self.failure is None:
+                    # (A run whose output or state failed leaves its walks open.)
+                    for source, reason in (finished_walks or {}).items():
+                        self.state.end_walk(source, reason)
+        except Exception as exc:
+            raise self._failed(exc) from exc
         finally:
             os.close(self._fd)
             self._fd = None
             self.state.close()
 
     def _reconcile(self) -> int:
-        """Bring the state level with the output after an earlier run died between the two."""
+        """Bring the state level with the output after an earlier run died between the two, or
+        after the output was rotated or cut short."""
         out = str(self.output)
         committed = self.state.output_offset(out)
         size = self.output.stat().st_size if self.output.exists() else 0
         if size < committed:
-            # Someone rotated or truncated the output: the state still knows every id, so
-            # nothing is written twice; we just start counting this file afresh.
-            logger.warning(
-                "Output %s is shorter than recorded (%d < %d bytes): rotated? "
-                "Recording it from its current end.",
-                out,
-                size,
-                committed,
-            )
-            self.state.record([], out, size)
-            return size
+            if size == 0:
+                # Moved aside (rotated) or emptied: a new file. What the old one holds stays
+                # recorded, so nothing is written twice; this file is counted afresh.
+                logger.warning(
+                    "Output %s is empty but %d bytes were recorded: rotated? Starting it afresh "
+                    "(the releases already written stay recorded)",
+                    out,
+                    committed,
+                )
+                self.state.start_output(out)
+                return 0
+            return self._shortened(committed, size)
         if size == committed:
             return size
         with open(self.output, "rb") as f:
@@ -179,24 +241,13 @@ class Ledger:
         good_end = tail.rfind(b"\n") + 1
         seen = []
         for raw in tail[:good_end].splitlines():
-            try:
-                rec = json.loads(raw)
-                seen.append(Seen(rec["id"], rec["source"], content_hash(rec), rec["revision"]))
-            except (ValueError, KeyError, TypeError):
+            rec = _parse(raw)
+            if rec is None:
                 logger.error("Output %s holds an unreadable line past byte %d: %.80r", out, committed, raw)
+            else:
+                seen.append(rec)
         if good_end < len(tail):
-            aside = self.output.with_name(self.output.name + ".partial")
-            with open(aside, "ab") as f:
-                f.write(tail[good_end:] + b"\n")
-            with open(self.output, "r+b") as f:
-                f.truncate(committed + good_end)
-                os.fsync(f.fileno())
-            msg = (
-                f"Output {out} ended in a torn line ({len(tail) - good_end} bytes) left by an "
-                f"interrupted run: moved it to {aside}"
-            )
-            logger.warning(msg)
-            self.repaired.append(msg)
+            self._set_aside(committed + good_end, tail[good_end:], "left by an interrupted run")
         if seen:
             msg = (
                 f"Recorded {len(seen)} releases that an interrupted run wrote to {out} but "
@@ -206,3 +257,75 @@ class Ledger:
             self.repaired.append(msg)
         self.state.record(seen, out, committed + good_end)
         return committed + good_end
+
+    def _shortened(self, committed: int, size: int) -> int:
+        """The output holds fewer bytes than recorded (a copy restored from mid-write, say):
+        set its torn end aside, and forget the releases whose lines it no longer holds, so that
+        the next walk collects them again. Releases whose latest revision is gone but an older
+        one is still there go back to that revision."""
+        out = str(self.output)
+        with open(self.output, "rb") as f:
+            f.seek(max(0, size - 65536))
+            end = f.read()
+            good_end = size - len(end) + end.rfind(b"\n") + 1 if b"\n" in end else -1
+            if good_end < 0:  # a line longer than the window: look for its start from the top
+                f.seek(0)
+                good_end = f.read().rfind(b"\n") + 1
+            f.seek(good_end)
+            torn = f.read()
+        if torn:
+            self._set_aside(good_end, torn, "after it was cut short")
+        recorded = {s.id: s for s in self.state.in_output(out)}
+        held: dict[str, Seen] = {}  # the latest revision of each of those the output holds
+        with open(self.output, "rb") as f:
+            for raw in f:
+                rec = _parse(raw)
+                if (
+                    rec is not None
+                    and rec.id in recorded
+                    and rec.revision > held.get(rec.id, _UNASKED).revision
+                ):
+                    held[rec.id] = rec
+        restore, forget = [], []
+        for s in recorded.values():
+            h = held.get(s.id)
+            if h is not None and h.revision >= s.revision:
+                continue
+            if h is not None:
+                restore.append(Seen(s.id, s.source, h.hash, h.revision, s.gen))
+            elif s.revision > 1:
+                # Its earlier revisions are in an older output or lost too: the next one it gets
+                # is this revision again, so that no (id, revision) is ever written twice.
+                restore.append(Seen(s.id, s.source, "", s.revision - 1))
+            else:
+                forget.append(s)
+        self.state.rewind(restore, forget, out, good_end)
+        msg = (
+            f"Output {out} is shorter than recorded ({size} < {committed} bytes: restored from a "
+            f"copy taken mid-write?): {len(restore) + len(forget)} releases it no longer holds are "
+            "no longer recorded as seen, and the walks of their sources start afresh to collect them"
+        )
+        logger.warning(msg)
+        self.repaired.append(msg)
+        return good_end
+
+    def _set_aside(self, keep: int, torn: bytes, why: str) -> None:
+        """Move a torn last line (``torn``, from byte ``keep`` on) to ``<output>.partial``."""
+        aside = self.output.with_name(self.output.name + ".partial")
+        with open(aside, "ab") as f:
+            f.write(torn + b"\n")
+        with open(self.output, "r+b") as f:
+            f.truncate(keep)
+            os.fsync(f.fileno())
+        msg = f"Output {self.output} ended in a torn line ({len(torn)} bytes) {why}: moved it to {aside}"
+        logger.warning(msg)
+        self.repaired.append(msg)
+
+
+def _parse(raw: bytes) -> Seen | None:
+    """What one output line records, or None for a line that is not a whole record."""
+    try:
+        rec = json.loads(raw)
+        return Seen(rec["id"], rec["source"], content_hash(rec), rec["revision"])
+    except (ValueError, KeyError, TypeError):
+        return None

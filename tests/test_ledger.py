@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 
 from pressbot.items import content_hash
-from pressbot.ledger import Ledger
-from pressbot.state import SQLiteState
+from pressbot.ledger import Ledger, LedgerFailed
+from pressbot.state import LockLost, SQLiteState
 
 
 def record(n: int, revision: int = 1, title: str | None = None) -> dict:
@@ -156,3 +156,112 @@ def test_a_state_that_fails_after_the_lines_are_on_disk_gets_them_recorded_not_r
     assert [int(r["id"], 16) for r in lines(out)] == [1, 2, 3, 4]
     state = SQLiteState(tmp_path / "state.sqlite3")
     assert state.count() == 4 and state.output_offset(str(out.resolve())) == out.stat().st_size
+
+
+# --- an output cut short: nothing glued, nothing the output lacks still recorded --------------
+def test_an_output_restored_from_a_copy_taken_mid_write_forgets_what_it_lost(tmp_path):
+    out = tmp_path / "out.jsonl"
+    ledger = open_ledger(tmp_path, batch=2)
+    for n in range(6):
+        ledger.write(record(n))
+    ledger.close({"s": "end of archive"})
+    whole = out.read_bytes()
+    cut = len(b"".join(whole.splitlines(keepends=True)[:3])) + 17  # three lines and a fragment
+    out.write_bytes(whole[:cut])  # the copy, restored
+
+    ledger = open_ledger(tmp_path, batch=2)
+    assert out.read_bytes() == whole[: cut - 17]  # the fragment set aside...
+    assert (tmp_path / "out.jsonl.partial").read_bytes() == whole[cut - 17 : cut] + b"\n"
+    assert set(ledger.known([f"{n:020x}" for n in range(6)])) == {f"{n:020x}" for n in range(3)}
+    assert any("shorter than recorded" in m and "3 releases" in m for m in ledger.repaired)
+    assert not ledger.state.walk_complete("s")  # the next walk collects the three again
+    for n in range(3, 8):
+        ledger.write(record(n))
+    ledger.close()
+    assert [int(r["id"], 16) for r in lines(out)] == list(range(8))  # no glued line, none twice
+
+
+def test_an_output_cut_short_goes_back_to_the_revision_it_still_holds(tmp_path):
+    out = tmp_path / "out.jsonl"
+    ledger = open_ledger(tmp_path, batch=1)
+    ledger.write(record(1))
+    ledger.write(record(2))
+    ledger.write(record(1, revision=2, title="Changed"))
+    ledger.write(record(2, revision=2, title="Changed"))
+    ledger.close()
+    whole = out.read_bytes()
+    out.write_bytes(whole[: len(b"".join(whole.splitlines(keepends=True)[:1]))])  # rev 1 of 1 only
+
+    ledger = open_ledger(tmp_path)
+    known = ledger.known([f"{1:020x}", f"{2:020x}"])
+    assert known[f"{1:020x}"].revision == 1 and known[f"{1:020x}"].hash == content_hash(record(1))
+    # Release 2 is not in the file at all: its next record is revision 2 again, never a second 1.
+    assert known[f"{2:020x}"].revision == 1 and known[f"{2:020x}"].hash == ""
+    ledger.close()
+
+
+def test_an_output_moved_aside_is_a_new_file_and_writes_nothing_twice(tmp_path):
+    out = tmp_path / "out.jsonl"
+    ledger = open_ledger(tmp_path)
+    ledger.write(record(1))
+    ledger.close()
+    out.rename(tmp_path / "out.1.jsonl")
+    out.write_bytes(b"")  # rotated: an empty file in its place
+    ledger = open_ledger(tmp_path)
+    ledger.write(record(2))
+    ledger.close()
+    # Later cut short too: only what the new file held since it was started is forgotten.
+    ledger = open_ledger(tmp_path)
+    ledger.write(record(3))
+    ledger.close()
+    out.write_bytes(out.read_bytes()[:10])
+    ledger = open_ledger(tmp_path)
+    assert set(ledger.known([f"{n:020x}" for n in (1, 2, 3)])) == {f"{1:020x}"}
+    ledger.close()
+
+
+# --- failures, told once ----------------------------------------------------------------------
+def test_a_lost_lock_stops_every_write_and_record(tmp_path):
+    ledger = open_ledger(tmp_path, batch=2)
+    told = []
+    ledger.on_failure = told.append
+    ledger.write(record(1))
+    ledger.write(record(2))
+    out = tmp_path / "out.jsonl"
+    assert len(lines(out)) == 2
+    (tmp_path / "state.sqlite3").rename(tmp_path / "elsewhere.sqlite3")  # pulled out from under it
+    ledger.write(record(3))
+    with pytest.raises(LedgerFailed, match="deleted or replaced"):
+        ledger.write(record(4))
+    with pytest.raises(LedgerFailed):
+        ledger.write(record(5))
+    with pytest.raises(LedgerFailed):
+        ledger.flush()
+    ledger.close({"s": "end of archive"})
+    assert len(lines(out)) == 2  # nothing more reached the output
+    assert [type(e) for e in told] == [LockLost]
+
+
+def test_a_full_disk_is_told_once_and_then_every_write_refused(tmp_path):
+    import resource
+    import signal
+
+    ledger = open_ledger(tmp_path, batch=1)
+    told = []
+    ledger.on_failure = told.append
+    ledger.write(record(0))
+    out = tmp_path / "out.jsonl"
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (out.stat().st_size + 50, hard))
+        for n in range(1, 5):
+            with pytest.raises(LedgerFailed):
+                ledger.write(record(n, title="long " * 40))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert len(told) == 1 and isinstance(told[0], OSError)
+    ledger.close({"s": "end of archive"})  # the disk has room again: the queued record goes out
+    assert [int(r["id"], 16) for r in lines(out)] == [0, 1]
+    assert not SQLiteState(tmp_path / "state.sqlite3").walk_complete("s")

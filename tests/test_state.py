@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pressbot.state import LockHeld, Seen, open_state
+from pressbot.state import BadState, LockHeld, LockLost, Seen, StateUnavailable, open_state
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -138,3 +138,128 @@ def test_redis_claim_of_a_dead_worker_on_this_host_is_taken_over(redis_url):
     client.set("pressbot:claim:b", "another-host:1", ex=600)
     assert not state.claim("b", "h1")  # a live claim elsewhere stands until its time-out
     state.close()
+
+
+# --- the lock, proved at every write ---------------------------------------------------------
+def test_a_sqlite_lock_is_the_state_file_itself(tmp_path):
+    """A clean-up that deletes lock files cannot let a second run in: there is none to delete."""
+    first = open_state(str(tmp_path / "state.sqlite3"))
+    first.acquire_lock()
+    for stale in tmp_path.glob("*.lock"):
+        stale.unlink()
+    second = open_state(str(tmp_path / "state.sqlite3"))
+    with pytest.raises(LockHeld, match=r"another run \(pid \d+ on .+\) holds the lock"):
+        second.acquire_lock()
+    second.close()
+    first.confirm_lock()  # still its own
+    first.close()
+
+
+def test_a_sqlite_state_replaced_under_its_holder_loses_the_lock(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    state = open_state(str(path))
+    state.acquire_lock()
+    state.record([Seen("a", "src", "h1", 1)], "out", 10)
+    path.rename(tmp_path / "moved.sqlite3")
+    path.write_bytes(b"")  # someone's fresh, unlocked state at the path
+    with pytest.raises(LockLost, match="deleted or replaced"):
+        state.confirm_lock()
+    with pytest.raises(LockLost):
+        state.record([Seen("b", "src", "h2", 1)], "out", 20)
+    assert state.lookup(["a", "b"]).keys() == {"a"}
+    state.close()
+
+
+def test_a_redis_lock_that_expired_is_lost_and_nothing_more_is_recorded(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    state = open_state(redis_url)
+    state.acquire_lock()
+    state.record([Seen("a", "src", "h1", 1)], "out", 10)
+    client.set("pressbot:lock", "another-host:1:cafe")  # expired, and taken by another run
+    with pytest.raises(LockLost, match="expired"):
+        state.record([Seen("b", "src", "h2", 1)], "out", 20)
+    with pytest.raises(LockLost):
+        state.confirm_lock()
+    with pytest.raises(LockLost):
+        state.end_walk("src", "end of archive")
+    assert state.lookup(["a", "b"]).keys() == {"a"} and state.output_offset("out") == 10
+    assert not state.walk_complete("src")
+    state.close()
+    assert client.get("pressbot:lock") == "another-host:1:cafe"  # not ours to release
+
+
+def test_a_redis_lock_lives_its_ttl_unless_renewed(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    state = open_state(redis_url, lock_ttl=1.5)
+    state.acquire_lock()
+    assert 0 < client.pttl("pressbot:lock") <= 1500
+    state.confirm_lock()  # renews it too
+    state.close()
+
+
+def test_a_redis_server_that_goes_away_is_unavailable():
+    from pressbot.devserver import RedisServer
+
+    with RedisServer() as server:
+        state = open_state(server.url)
+        state.acquire_lock()
+        state.record([Seen("a", "src", "h1", 1)], "out", 10)
+        server.stop()
+        with pytest.raises(StateUnavailable, match="lost the Redis state at redis://"):
+            state.lookup(["a"])
+        with pytest.raises(StateUnavailable):
+            state.record([Seen("b", "src", "h2", 1)], "out", 20)
+        state.close()  # says so, and does not raise
+
+
+# --- outputs: generations, rotation, an output cut short --------------------------------------
+def test_an_output_rotated_keeps_what_it_held_and_starts_a_generation(location):
+    state = open_state(location)
+    state.record([Seen("a", "src", "h1", 1), Seen("b", "src", "h1", 1)], "out", 100)
+    assert {s.id for s in state.in_output("out")} == {"a", "b"}
+    state.start_output("out")  # moved aside: a new file
+    assert state.output_offset("out") == 0 and state.in_output("out") == []
+    state.record([Seen("c", "src", "h1", 1), Seen("a", "src", "h2", 2)], "out", 50)
+    assert {s.id for s in state.in_output("out")} == {"c", "a"}
+    assert state.lookup(["b"])["b"] == Seen("b", "src", "h1", 1)  # still known
+    state.record([Seen("d", "src", "h1", 1)], "other", 10)
+    assert {s.id for s in state.in_output("other")} == {"d"}
+    state.close()
+
+
+def test_rewind_restores_forgets_and_reopens_walks(location):
+    state = open_state(location)
+    state.record([Seen("a", "s1", "h1", 1), Seen("b", "s2", "h1", 1), Seen("c", "s3", "h1", 1)], "out", 90)
+    state.record([Seen("a", "s1", "h2", 2)], "out", 120)
+    for source in ("s1", "s2", "s3"):
+        state.end_walk(source, "end of archive")
+    [gen] = {s.gen for s in state.in_output("out")}
+    state.rewind([Seen("a", "s1", "h1", 1, gen)], [Seen("b", "s2", "h1", 1)], "out", 60)
+    assert state.lookup(["a", "b", "c"]) == {"a": Seen("a", "s1", "h1", 1), "c": Seen("c", "s3", "h1", 1)}
+    assert state.output_offset("out") == 60
+    assert (state.walk_complete("s1"), state.walk_complete("s2"), state.walk_complete("s3")) == (
+        False,
+        False,
+        True,
+    )
+    state.close()
+
+
+def test_a_corrupt_state_file_names_itself_and_says_what_to_do(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    path.write_bytes(b"this is not a database " * 100)
+    with pytest.raises(BadState) as err:
+        open_state(str(path))
+    assert str(err.value) == (
+        f"cannot use the state file {path} (file is not a database): restore it from a backup, "
+        "or move it aside together with the output to start afresh"
+    )
+
+
+def test_a_redis_url_the_client_cannot_read_is_a_bad_state():
+    with pytest.raises(BadState, match="not a usable Redis URL"):
+        open_state("redis://127.0.0.1:notaport/0")
