@@ -6,16 +6,19 @@ from collections.abc import Mapping
 from typing import Any
 
 OK = 0
-#: Bad spider arguments or a broken profile (sysexits EX_USAGE): fix the command or the file.
+#: Bad spider arguments, a broken profile, a bad setting or a state file that cannot be used
+#: (sysexits EX_USAGE): fix the command, the setting or the file.
 BAD_CONFIG = 64
 #: Drift: a listing page's selectors stopped matching (EX_DATAERR): the site changed.
 DRIFT = 65
-#: Pages that still failed after retries, or a state that cannot be reached (EX_UNAVAILABLE):
-#: the next run picks their entries up.
+#: Pages that still failed after retries, or a state that cannot be reached, at the start or
+#: mid-run (EX_UNAVAILABLE): the next run picks their entries up.
 PAGES_FAILED = UNAVAILABLE = 69
 #: An unexpected error in pressbot's own code (EX_SOFTWARE): see the log.
 INTERNAL_ERROR = 70
-#: Another run holds the lock on the state (EX_TEMPFAIL): nothing was done, try later.
+#: Another run holds the lock on the state (EX_TEMPFAIL): nothing was done, try later. Also a
+#: run that lost its lock mid-run (its lock file replaced, its Redis lock expired while it was
+#: paused): it stopped writing at once, and the run that holds the lock, or the next, goes on.
 LOCKED = 75
 #: The run was interrupted (SIGINT/SIGTERM) before it finished; what it wrote is kept.
 INTERRUPTED = 130
@@ -26,16 +29,18 @@ DESCRIPTIONS = {
     DRIFT: "drift: selectors stopped matching",
     PAGES_FAILED: "pages failed after retries, or the state unreachable",
     INTERNAL_ERROR: "internal error",
-    LOCKED: "another run holds the lock",
+    LOCKED: "another run holds the lock, or took it from this one",
     INTERRUPTED: "interrupted",
 }
 
 
 def exit_code(stats: Mapping[str, Any]) -> int:
     """The exit status of a crawl that started, from its final stats. Worst problem wins."""
+    if stats.get("pressbot/lock_lost"):
+        return LOCKED
     if stats.get("pressbot/drift"):
         return DRIFT
-    if stats.get("pressbot/failed_pages"):
+    if stats.get("pressbot/failed_pages") or stats.get("pressbot/state_unavailable"):
         return PAGES_FAILED
     if (
         stats.get("spider_exceptions")

@@ -17,7 +17,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from pressbot.fields import REQUIRED_FIELDS
 from pressbot.items import Release, content_hash
-from pressbot.ledger import Ledger
+from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.normalise import normalise
 from pressbot.profiles import Profile
 from pressbot.run import Run
@@ -118,7 +118,10 @@ class DeduplicatePipeline(_Base):
 
     def process_item(self, item):
         a = fields(item)
-        known = self.ledger.known([a["id"]]).get(a["id"])
+        try:
+            known = self.ledger.known([a["id"]]).get(a["id"])
+        except LedgerFailed as exc:  # said once, where it failed; the run is stopping
+            raise DropItem(str(exc), log_level="DEBUG") from None
         if known is not None and known.hash == content_hash(a):
             self.count(a, "duplicates")
             raise DropItem(f"{a['source']}: duplicate {a['url']}", log_level="DEBUG")
@@ -149,7 +152,10 @@ class WritePipeline(_Base):
 
     def process_item(self, item):
         # A shallow dict: every field is a plain value (asdict() would walk each one).
-        self.ledger.write(dict(fields(item)))
+        try:
+            self.ledger.write(dict(fields(item)))
+        except LedgerFailed as exc:  # said once, where it failed; the run is stopping
+            raise DropItem(str(exc), log_level="DEBUG") from None
         return item
 
     def close_spider(self) -> None:
@@ -158,6 +164,8 @@ class WritePipeline(_Base):
         # reason is known (spider_closed).
         try:
             self.ledger.flush()
+        except LedgerFailed:
+            pass  # said once, where it failed
         except Exception:
             # The last batch did not reach the disk (or the state): an internal error for the
             # exit status, and the walk stays open, so the next run collects those releases.

@@ -10,18 +10,21 @@ known.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy import signals
+from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.defer import deferred_from_coro
 
 from pressbot import __version__, distributed
 from pressbot.addresses import is_local_url
-from pressbot.ledger import Ledger
+from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.options import RunOptions, check_settings
 from pressbot.profiles import Profile, load_profile, load_sources
-from pressbot.state import open_state
+from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
 logger = logging.getLogger(__name__)
@@ -86,7 +89,7 @@ class Run:
         distributed.configure(settings)
         is_distributed = settings.getbool("PRESSBOT_DISTRIBUTED")
         run_id = settings.get("PRESSBOT_RUN_ID")
-        state = open_state(settings.get("PRESSBOT_STATE"))
+        state = open_state(settings.get("PRESSBOT_STATE"), lock_ttl=settings.getfloat("PRESSBOT_LOCK_TTL"))
         output = settings.get("PRESSBOT_OUTPUT").replace("{worker}", settings.get("PRESSBOT_WORKER_ID"))
         # Opening the ledger takes the run lock: a second run stops here, before any request.
         ledger = Ledger(
@@ -122,6 +125,7 @@ class Run:
         )
         run._crawler = crawler
         run.connect(crawler)
+        _keep_ledger(crawler, run)
         setattr(crawler, _ATTRIBUTE, run)
         return run
 
@@ -219,6 +223,8 @@ class Run:
         self.closed = True
         try:
             self.ledger.close({s: stop.label for s, stop in self.finished_walks(reason).items()})
+        except LedgerFailed:
+            pass  # logged once, when it failed (_keep_ledger)
         except Exception:
             # Walks stay open (close() records them last): the next run walks them again.
             self.stats.inc_value("pressbot/internal_errors")
@@ -275,3 +281,55 @@ def _polite_settings(settings, profiles: list[Profile]) -> None:
         settings.set("USER_AGENT", f"pressbot/{__version__} (+{contact})", priority="spider")
     if all(is_local_url(u) for p in profiles for u in p.start_urls):
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+
+
+def _keep_ledger(crawler, run: Run) -> None:
+    """Flush the ledger on a timer, so that records are durable within PRESSBOT_FLUSH_SECONDS
+    even when no further item comes; and when its output, state or lock fails, say so once and
+    stop the crawl: it writes nothing more, and the next run collects the rest."""
+    ledger = run.ledger
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, LockLost):
+            key, reason, what = "lock_lost", "lock lost", "lost the run lock"
+        elif isinstance(exc, StateUnavailable):
+            key, reason, what = "state_unavailable", "state unavailable", "lost its state"
+        elif isinstance(exc, OSError):
+            key, reason, what = "internal_errors", "output failed", f"could not write {ledger.output}"
+        else:
+            key, reason, what = "internal_errors", "state failed", "could not record in its state"
+        run.stats.inc_value(f"pressbot/{key}")
+        logger.error(
+            "pressbot %s (%s): it writes nothing more and stops; the next run collects the rest",
+            what,
+            exc,
+        )
+        for source in run.profiles:
+            # Distributed: no worker may end the walk. (Redis gone too: it stays open anyway.)
+            with contextlib.suppress(Exception):
+                run.track(source, 0, dirty=True)
+        engine = getattr(crawler, "_engine", None)  # (None before the crawl starts)
+        if not run.closed and engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=reason)).addErrback(lambda _: None)
+
+    ledger.on_failure = failed
+    if ledger.batch_seconds <= 0:
+        return  # every record is flushed as it comes
+
+    def tick() -> None:
+        if not run.closed and ledger.unflushed and ledger.failure is None:
+            with contextlib.suppress(LedgerFailed):  # failed() said it
+                ledger.flush()
+
+    timers: list[Any] = []  # made when the engine starts: it needs the reactor (or loop)
+
+    def start() -> None:
+        timers.append(create_looping_call(tick))
+        timers[0].start(ledger.batch_seconds / 2, now=False)
+
+    def stop() -> None:
+        if timers and timers[0].running:
+            timers[0].stop()
+
+    crawler.signals.connect(start, signal=signals.engine_started, weak=False)
+    crawler.signals.connect(stop, signal=signals.engine_stopped, weak=False)

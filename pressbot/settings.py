@@ -46,6 +46,9 @@ PRESSBOT_CONTACT_URL = None
 PRESSBOT_FLUSH_ITEMS = 1000
 #: ...and at least every this many seconds while records come in.
 PRESSBOT_FLUSH_SECONDS = 1.0
+#: A Redis run lock lives this many seconds unless its holder renews it (every third of that);
+#: a holder that could not renew it in time (paused, cut off) has lost it, and stops writing.
+PRESSBOT_LOCK_TTL = 30.0
 
 # --- Scrapy ------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True

@@ -270,29 +270,3 @@ def test_detail_links_to_another_local_port_are_refused_but_releases_kept(tmp_pa
     refused = [r for r in records if r["url"].startswith("http://127.0.0.1:9/")]
     assert len(refused) == 10 and all(r["published_at"] is None for r in refused)
     assert all(r["published_at"] for r in records if r not in refused)  # from detail pages
-
-
-def test_a_failing_write_is_an_internal_error_and_leaves_the_walk_open(tmp_path, serve, site):
-    srv = serve(site.hook)
-    result = crawl(tmp_path, srv, settings={"PRESSBOT_OUTPUT": "/dev/full", "PRESSBOT_FLUSH_ITEMS": "1"})
-    assert result.returncode == outcome.INTERNAL_ERROR
-    assert "No space left on device" in result.stderr
-    from pressbot.state import open_state
-
-    state = open_state(str(tmp_path / "state.sqlite3"))
-    assert state.count() == 0 and not state.walk_complete("synthetic")
-    state.close()
-
-
-def test_a_failing_last_write_is_an_internal_error_not_a_clean_run(tmp_path, serve, site):
-    # Batches of 1000: nothing is written before the spider closes, and then the disk is full.
-    srv = serve(site.hook)
-    result = crawl(tmp_path, srv, settings={"PRESSBOT_OUTPUT": "/dev/full"})
-    assert result.returncode == outcome.INTERNAL_ERROR, result.stderr
-    assert "could not write its last releases to /dev/full" in result.stderr
-    assert "No space left on device" in result.stderr
-    from pressbot.state import open_state
-
-    state = open_state(str(tmp_path / "state.sqlite3"))
-    assert state.count() == 0 and not state.walk_complete("synthetic")
-    state.close()

