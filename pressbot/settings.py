@@ -49,6 +49,9 @@ PRESSBOT_FLUSH_SECONDS = 1.0
 #: A Redis run lock lives this many seconds unless its holder renews it (every third of that);
 #: a holder that could not renew it in time (paused, cut off) has lost it, and stops writing.
 PRESSBOT_LOCK_TTL = 30.0
+#: After SIGINT/SIGTERM, requests still in flight this many seconds later (a long Retry-After
+#: wait) are abandoned and the run stops; what they held is collected by the next run.
+PRESSBOT_STOP_TIMEOUT = 3.0
 
 # --- Scrapy ------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True

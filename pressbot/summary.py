@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import logging
 import os
@@ -62,18 +64,54 @@ def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, 
     }
 
 
+def start_failure_summary(
+    started: dt.datetime, code: int, error: str, output: str | None = None
+) -> dict[str, Any]:
+    """The summary of a run that stopped before its crawl began (a bad setting, the lock held):
+    no sources walked, nothing written, and the error."""
+    return {
+        "started_at": _iso(started),
+        "finished_at": _iso(dt.datetime.now(dt.UTC)),
+        "finish_reason": "not started",
+        "exit_code": code,
+        "exit_meaning": outcome.DESCRIPTIONS.get(code, "unknown"),
+        "error": error,
+        "written": 0,
+        "output": output,
+        "repaired": [],
+        "sources": {},
+    }
+
+
 def write_summary(summary: Mapping[str, Any], runs_dir: str | os.PathLike) -> Path:
-    """Write <runs_dir>/<timestamp>.json and replace latest.json atomically."""
+    """Write <runs_dir>/<timestamp>.json, and make it latest.json unless latest.json is of a
+    run that started later (two runs racing: the one that started last is the latest)."""
     folder = Path(runs_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     path = folder / f"{stamp}.json"
     path.write_text(text, encoding="utf-8")
-    tmp = folder / f".latest.{os.getpid()}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, folder / "latest.json")
+    latest = folder / "latest.json"
+    # One writer at a time compares and replaces (the lock file is the folder's own).
+    fd = os.open(folder / ".latest.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if (summary.get("started_at") or "") >= (_started_at(latest) or ""):
+            tmp = folder / f".latest.{os.getpid()}.tmp"
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, latest)
+    finally:
+        os.close(fd)
     return path
+
+
+def _started_at(path: Path) -> str | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("started_at")
+    except (OSError, ValueError, AttributeError):
+        return None  # none yet, or not ours to keep
+    return value if isinstance(value, str) else None
 
 
 class RunSummary:
@@ -93,16 +131,45 @@ class RunSummary:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_closed(self, spider, reason: str) -> Path:
-        summary = build_summary(self.stats.get_stats(), self.run, reason)
-        path = write_summary(summary, self.runs_dir)
-        logger.info(
-            "Run summary: %s (exit status %d: %s)", path, summary["exit_code"], summary["exit_meaning"]
-        )
-        return path
+    def spider_closed(self, spider, reason: str) -> Path | None:
+        return save_summary(build_summary(self.stats.get_stats(), self.run, reason), self.runs_dir)
+
+
+def save_summary(summary: Mapping[str, Any], runs_dir: str | os.PathLike) -> Path | None:
+    """write_summary, and log where it went, or why it could not be written (one line)."""
+    try:
+        path = write_summary(summary, runs_dir)
+    except OSError as exc:
+        logger.error("pressbot could not write its run summary to %s: %s", runs_dir, exc)
+        return None
+    logger.info("Run summary: %s (exit status %d: %s)", path, summary["exit_code"], summary["exit_meaning"])
+    return path
+
+
+def close_abandoned(crawler, run: Run, runs_dir: str | os.PathLike) -> dict[str, Any]:
+    """Finish a run whose crawl was cut off before its spider closed (a second SIGINT, or a
+    stop that outlived PRESSBOT_STOP_TIMEOUT): what the pipelines tallied and queued, the
+    ledger's last flush (no walk marked complete), and the summary of an interrupted run."""
+    from pressbot import pipelines
+
+    for cls in (pipelines.NormalisePipeline, pipelines.ValidatePipeline, pipelines.DeduplicatePipeline):
+        with contextlib.suppress(RuntimeError):  # (no engine: the crawl never began)
+            pipe = crawler.get_item_pipeline(cls)
+            if pipe is not None:
+                pipe.close_spider()
+    with contextlib.suppress(RuntimeError):
+        writer = crawler.get_item_pipeline(pipelines.WritePipeline)
+        if writer is not None:
+            writer.close_spider()  # (it flushes the ledger, and says what it wrote)
+    run.close("shutdown")
+    crawler.stats.set_value("finish_reason", "shutdown")
+    summary = build_summary(crawler.stats.get_stats(), run, "shutdown")
+    save_summary(summary, runs_dir)
+    return summary
 
 
 def _iso(value: Any) -> str | None:
+    # Milliseconds: two runs that start within a second are still told apart (latest.json).
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return None

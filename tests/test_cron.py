@@ -189,10 +189,12 @@ def test_a_bad_setting_is_refused_before_any_request(tmp_path, serve):
 
 def test_an_unexpected_error_at_start_is_an_internal_error_that_says_what(tmp_path, serve):
     srv = serve(SyntheticSite(releases=10).hook)
-    result = crawl(tmp_path, srv.url, settings={"PRESSBOT_STATE": "/proc/nowhere/state.sqlite3"})
+    # (A state path that cannot be made is the user's to fix now: exit 64, test_operations.py.)
+    result = crawl(tmp_path, srv.url, settings={"EXTENSIONS": '{"pressbot.nowhere.Extension": 10}'})
     assert result.returncode == outcome.INTERNAL_ERROR
     assert "internal error while starting the crawl" in result.stderr
-    assert "/proc/nowhere" in result.stderr and srv.hits == []
+    assert "No module named 'pressbot.nowhere'" in result.stderr and srv.hits == []
+    assert result.summary["exit_code"] == outcome.INTERNAL_ERROR
 
 
 def test_sigint_is_interrupted_and_keeps_what_was_written(tmp_path, serve):

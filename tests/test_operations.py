@@ -150,7 +150,27 @@ def test_an_output_restored_from_a_copy_taken_mid_write(tmp_path, serve, state_b
     exactly_once(out, 55)
 
 
-# --- 5. a run whose state or output fails says so once, and stops ----------------------------
+# --- 5. every run leaves a summary and says what went wrong ------------------------------------
+def test_a_run_refused_at_the_start_logs_its_error_and_leaves_a_summary(tmp_path, serve, state_backend):
+    srv = serve(SyntheticSite(releases=10).hook)
+    log = tmp_path / "crawl.log"
+    assert crawl(tmp_path, srv.url).returncode == 0
+    holder = open_state(STATE.get(tmp_path, str(tmp_path / "state.sqlite3")))
+    holder.acquire_lock()
+    try:
+        locked = crawl(tmp_path, srv.url, settings={"LOG_FILE": str(log)})
+    finally:
+        holder.close()
+    assert locked.returncode == outcome.LOCKED
+    [line] = errors(locked.stderr)
+    assert line.startswith("pressbot: error: another run (") and line in log.read_text()
+    summary = locked.summary
+    assert (summary["exit_code"], summary["finish_reason"], summary["error"]) == (75, "not started", line)
+    bad = crawl(tmp_path, srv.url, settings={"LOG_FILE": str(log), "PRESSBOT_FLUSH_ITEMS": "lots"})
+    assert bad.returncode == outcome.BAD_CONFIG
+    assert "setting PRESSBOT_FLUSH_ITEMS: 'lots' is not a whole number" in log.read_text()
+    assert bad.summary["exit_code"] == 64
+    assert crawl(tmp_path, srv.url).summary["exit_code"] == 0
 
 
 def _redis(port: int, folder) -> subprocess.Popen:
@@ -203,6 +223,24 @@ def test_redis_dying_mid_run_is_unavailable_and_the_next_run_collects_the_rest(t
         server.wait()
 
 
+def test_two_sigints_in_quick_succession_are_interrupted(tmp_path, serve):
+    site = SyntheticSite(releases=200, per_page=10, delay=0.2)
+    srv = serve(site.hook)
+    proc = start(tmp_path, srv.url)
+    wait_for(lambda: len(listing_hits(srv)) >= 3, what="the run to be under way")
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == outcome.INTERRUPTED, err[-3000:]
+    summary = json.loads((tmp_path / "runs" / "latest.json").read_text())
+    assert (summary["exit_code"], summary["finish_reason"]) == (130, "shutdown")
+    assert summary["written"] == len((tmp_path / "releases.jsonl").read_bytes().splitlines())
+    done = crawl(tmp_path, srv.url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    exactly_once(tmp_path / "releases.jsonl", 200)
+
+
 def _fsize_limit(limit: int):
     def limited() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
@@ -242,6 +280,29 @@ def test_a_full_disk_logs_one_error_and_the_next_run_collects_the_rest(tmp_path,
         exactly_once(out, 150)
     finally:
         STATE.pop(tmp_path, None)
+
+
+def test_sigint_during_a_long_retry_after_wait_stops_within_seconds(tmp_path, serve):
+    site = SyntheticSite(releases=30, per_page=10)
+    faults = Faults(site.hook).on(PAGE2, ("status", 503, {"Retry-After": "60"}), "ok")
+    srv = serve(faults.hook)
+    proc = start(tmp_path, srv.url, {"PRESSBOT_RETRY_MAX_DELAY": "120"})
+    wait_for(lambda: PAGE2 in srv.hits, what="page 2's 503")
+    time.sleep(0.5)  # the run is in its Retry-After wait now
+    began = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - began
+    assert proc.returncode == outcome.INTERRUPTED, err[-3000:]
+    assert took < 8, f"took {took:.1f} s to stop"
+    assert "are abandoned" in err
+    summary = json.loads((tmp_path / "runs" / "latest.json").read_text())
+    assert (summary["exit_code"], summary["written"]) == (130, 10)
+    assert summary["sources"]["synthetic"]["new"] == 10
+    faults.plan.clear()
+    done = crawl(tmp_path, srv.url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    exactly_once(tmp_path / "releases.jsonl", 30)
 
 
 def test_records_are_flushed_within_the_second_when_no_further_item_comes(tmp_path, serve):

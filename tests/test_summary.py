@@ -38,7 +38,7 @@ def test_a_clean_run(run):
     run.walks["gouv-fr"].end(Stop.END_OF_ARCHIVE)
     summary = build_summary(run.stats.get_stats(), run, "finished")
     assert summary["exit_code"] == outcome.OK and summary["exit_meaning"] == "clean run"
-    assert summary["started_at"] == "2026-01-01T10:00:00Z"
+    assert summary["started_at"] == "2026-01-01T10:00:00.000Z"
     amnesty = summary["sources"]["amnesty-ca"]
     assert (amnesty["mode"], amnesty["stop_reason"], amnesty["walk_complete"]) == (
         "incremental",
@@ -92,3 +92,38 @@ def test_the_extension_writes_the_summary_and_latest(run, tmp_path):
 def test_the_extension_stands_aside_outside_a_pressbot_run():
     with pytest.raises(NotConfigured):
         RunSummary.from_crawler(get_crawler())
+
+
+def test_latest_is_never_an_older_run(tmp_path):
+    """Two runs racing: the one that started last stays latest.json, whichever finishes last."""
+    from pressbot.summary import write_summary
+
+    runs = tmp_path / "runs"
+    newer = {"started_at": "2026-01-01T10:00:00.500Z", "exit_code": 75}
+    older = {"started_at": "2026-01-01T10:00:00.200Z", "exit_code": 0}
+    write_summary(newer, runs)
+    write_summary(older, runs)  # finishes later, but started first
+    assert json.loads((runs / "latest.json").read_text()) == newer
+    assert len(list(runs.glob("2*.json"))) == 2  # each run keeps its own summary
+    newest = {"started_at": "2026-01-01T10:00:01.000Z", "exit_code": 0}
+    write_summary(newest, runs)
+    assert json.loads((runs / "latest.json").read_text()) == newest
+    (runs / "latest.json").write_text("not json")  # someone else's: replaced
+    write_summary(older, runs)
+    assert json.loads((runs / "latest.json").read_text()) == older
+
+
+def test_a_run_refused_at_the_start_has_a_summary(tmp_path):
+    from pressbot.summary import start_failure_summary
+
+    started = dt.datetime(2026, 1, 1, 10, 0, 0, 123456, tzinfo=dt.UTC)
+    summary = start_failure_summary(started, outcome.LOCKED, "pressbot: error: another run holds the lock")
+    assert summary["started_at"] == "2026-01-01T10:00:00.123Z"
+    assert (summary["finish_reason"], summary["exit_code"], summary["written"], summary["sources"]) == (
+        "not started",
+        75,
+        0,
+        {},
+    )
+    assert summary["exit_meaning"] == "another run holds the lock, or took it from this one"
+    assert summary["error"] == "pressbot: error: another run holds the lock"

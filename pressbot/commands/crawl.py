@@ -1,24 +1,40 @@
-"""`scrapy crawl` that exits with a status telling cron what happened (see pressbot.outcome)."""
+"""`scrapy crawl` that exits with a status telling cron what happened (see pressbot.outcome).
+
+Every run that starts leaves a run summary and logs its error (to ``LOG_FILE`` as well as
+stderr), a run refused at the start included; a stop (SIGINT, SIGTERM) that outlives
+``PRESSBOT_STOP_TIMEOUT`` abandons the requests still in flight, and a run cut off before its
+spider closed (a second SIGINT) is finished here: last flush, summary, exit 130.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import sys
+import time
 import traceback
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
+from scrapy.utils.asyncio import create_looping_call
 
 from pressbot import outcome
 from pressbot.options import ArgumentError
 from pressbot.profiles import ProfileError, show_deprecations
-from pressbot.state import LockHeld, StateUnavailable
+from pressbot.run import Run
+from pressbot.state import BadState, LockHeld, LockLost, StateUnavailable
+from pressbot.summary import close_abandoned, start_failure_summary, write_summary
+
+logger = logging.getLogger(__name__)
 
 #: Errors raised while the crawl starts that are the user's to fix, and their exit codes.
 _START_ERRORS = {
     ArgumentError: outcome.BAD_CONFIG,
     ProfileError: outcome.BAD_CONFIG,
+    BadState: outcome.BAD_CONFIG,
     LockHeld: outcome.LOCKED,
+    LockLost: outcome.LOCKED,
     StateUnavailable: outcome.UNAVAILABLE,
 }
 
@@ -28,6 +44,7 @@ class Command(ScrapyCrawl):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         show_deprecations()
+        started = dt.datetime.now(dt.UTC)
         process = self.crawler_process
         assert process is not None  # (requires_crawler_process)
         crawler = self._create_crawler(args[0])
@@ -37,10 +54,12 @@ class Command(ScrapyCrawl):
             if exc is not None:
                 errors.append(exc)
 
-        started: Any = process.crawl(crawler, **opts.spargs)
+        started_crawl: Any = process.crawl(crawler, **opts.spargs)
         # AsyncCrawlerProcess returns an asyncio Task, CrawlerProcess a Deferred.
-        if hasattr(started, "add_done_callback"):
-            started.add_done_callback(lambda task: keep_error(None if task.cancelled() else task.exception()))
+        if hasattr(started_crawl, "add_done_callback"):
+            started_crawl.add_done_callback(
+                lambda task: keep_error(None if task.cancelled() else task.exception())
+            )
         else:
 
             def on_failure(failure):
@@ -49,19 +68,75 @@ class Command(ScrapyCrawl):
                     return None
                 return failure
 
-            started.addErrback(on_failure)
+            started_crawl.addErrback(on_failure)
+        _stop_in_time(crawler)
         process.start()
 
         for exc in errors:
             for kind, code in _START_ERRORS.items():
                 if isinstance(exc, kind):
-                    print(f"pressbot: error: {exc}", file=sys.stderr)
-                    self.exitcode = code
+                    self._refused(crawler, started, code, f"pressbot: error: {exc}")
                     return
         if errors or process.bootstrap_failed:
             for exc in errors:  # unexpected: say what it was, with where it came from
                 print("pressbot: internal error while starting the crawl:", file=sys.stderr)
                 traceback.print_exception(exc, file=sys.stderr)
-            self.exitcode = outcome.INTERNAL_ERROR
+            error = "; ".join(f"{type(e).__name__}: {e}" for e in errors) or "the crawl did not start"
+            self._refused(crawler, started, outcome.INTERNAL_ERROR, f"pressbot: internal error: {error}")
+            return
+        run = Run.of(crawler)
+        if run is not None and not run.closed:
+            # The reactor stopped before the spider closed: finish the run here.
+            summary = close_abandoned(crawler, run, crawler.settings.get("PRESSBOT_RUNS_DIR"))
+            self.exitcode = summary["exit_code"]
             return
         self.exitcode = outcome.exit_code(crawler.stats.get_stats())
+
+    def _refused(self, crawler, started: dt.datetime, code: int, message: str) -> None:
+        """A run that stopped before its crawl began: one line on stderr (and in LOG_FILE), a
+        run summary saying so, and the exit status."""
+        settings = crawler.settings
+        if code != outcome.INTERNAL_ERROR:  # (the traceback is on stderr already)
+            print(message, file=sys.stderr)
+        if settings.get("LOG_FILE"):
+            logger.error(message)
+        self.exitcode = code
+        runs_dir = settings.get("PRESSBOT_RUNS_DIR")
+        if not isinstance(runs_dir, str) or not runs_dir.strip() or "PRESSBOT_RUNS_DIR" in message:
+            return
+        output = settings.get("PRESSBOT_OUTPUT")
+        summary = start_failure_summary(started, code, message, output if isinstance(output, str) else None)
+        try:
+            write_summary(summary, runs_dir)
+        except OSError as exc:
+            logger.debug("No run summary for a run refused at the start: %s", exc)
+
+
+def _stop_in_time(crawler) -> None:
+    """Once the crawl has begun to stop, give the requests still in flight PRESSBOT_STOP_TIMEOUT
+    seconds (Scrapy waits for every one: a Retry-After wait of a minute would hold the stop that
+    long), then stop the reactor; the run is finished after it (close_abandoned)."""
+    from twisted.internet import reactor as installed
+
+    reactor: Any = installed  # (twisted types the module, not the reactor installed in it)
+    began: list[float] = []
+
+    def check() -> None:
+        if crawler.crawling or getattr(crawler, "_engine", None) is None:
+            return
+        # (Read once the crawl has begun: the run checked the setting when it opened.)
+        timeout = crawler.settings.getfloat("PRESSBOT_STOP_TIMEOUT")
+        if not began:
+            began.append(time.monotonic())
+        elif time.monotonic() - began[0] >= timeout:
+            logger.warning(
+                "pressbot: requests still in flight %g s after the stop began (a long Retry-After "
+                "wait?) are abandoned; the next run collects what they held",
+                timeout,
+            )
+            poll.stop()
+            if reactor.running:
+                reactor.stop()
+
+    poll: Any = create_looping_call(check)
+    reactor.callWhenRunning(poll.start, 0.2)
