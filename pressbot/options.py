@@ -1,9 +1,15 @@
-"""Per-run options (spider arguments), validated into a typed model before any request."""
+"""Per-run options (spider arguments) and pressbot's settings, validated before any request."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ArgumentError(ValueError):
@@ -84,7 +90,14 @@ _NUMERIC_SETTINGS = {
     "PRESSBOT_IDLE_CLOSE": (float, 0),
     "PRESSBOT_RETRY_BACKOFF": (float, 0),
     "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
+    "PRESSBOT_LOCK_TTL": (float, 1),
+    "PRESSBOT_STOP_TIMEOUT": (float, 0),
 }
+#: The settings that name files or folders pressbot writes.
+_PATH_SETTINGS = ("PRESSBOT_OUTPUT", "PRESSBOT_STATE", "PRESSBOT_RUNS_DIR")
+#: A worker id becomes part of a file name: no folders, no dot files.
+_WORKER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_REDIS = ("redis://", "rediss://", "unix://")
 
 
 def check_settings(settings) -> None:
@@ -94,8 +107,139 @@ def check_settings(settings) -> None:
         raw = settings.get(name)
         try:
             value = kind(raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             what = "a whole number" if kind is int else "a number"
             raise ArgumentError(f"setting {name}: {raw!r} is not {what}") from None
+        if not math.isfinite(value):
+            raise ArgumentError(f"setting {name}: {raw!r} is not a finite number")
         if value < least:
             raise ArgumentError(f"setting {name}: {value} must be at least {least}")
+    for name in _PATH_SETTINGS:
+        raw = settings.get(name)
+        if not isinstance(raw, str | os.PathLike) or not str(raw).strip():
+            raise ArgumentError(f"setting {name}: empty: give a path")
+        if "\0" in str(raw):
+            raise ArgumentError(f"setting {name}: {str(raw)!r} holds a NUL character")
+    for name in ("PRESSBOT_STATE", "PRESSBOT_REDIS_URL"):
+        raw = settings.get(name)
+        if isinstance(raw, str) and raw.startswith(_REDIS):
+            problem = redis_url_problem(raw)
+            if problem:
+                raise ArgumentError(f"setting {name}: {raw!r} is not a usable Redis URL: {problem}")
+    worker = settings.get("PRESSBOT_WORKER_ID")
+    if worker is not None and not _WORKER_ID.fullmatch(str(worker)):
+        raise ArgumentError(
+            f"setting PRESSBOT_WORKER_ID: {str(worker)!r} must be letters, digits, '.', '-' or '_' "
+            "(it becomes part of the output's file name), starting with a letter or digit"
+        )
+
+
+def redis_url_problem(url: str) -> str | None:
+    """What is wrong with a Redis URL, or None (the client's own parser has the last word)."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - it raises for a port that is not a number in range
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme != "unix":
+        if not parts.hostname:
+            return "no host"
+        db = parts.path.strip("/")
+        if db and not db.isdigit():
+            return f"the database {db!r} is not a number"
+    try:
+        import redis
+    except ImportError:
+        return None  # opening the state says that the client is missing
+    try:
+        redis.ConnectionPool.from_url(url)
+    except (ValueError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
+def check_paths(settings, spider: str = "releases") -> None:
+    """Refuse, before any request, files that cannot be written or that would overwrite each
+    other: the output, the state (and SQLite's files beside it), the run summaries and any
+    ``-o``/``-O`` feed. Called once the output's ``{worker}`` is known (its final name)."""
+    template = str(settings.get("PRESSBOT_OUTPUT"))
+    worker = str(settings.get("PRESSBOT_WORKER_ID") or "")
+    output = Path(template.replace("{worker}", worker))
+    if "{worker}" in template and _real(output).parent != _real(Path(template)).parent:
+        raise ArgumentError(f"setting PRESSBOT_WORKER_ID: {worker!r} would put the output outside its folder")
+    state = str(settings.get("PRESSBOT_STATE"))
+    runs = Path(str(settings.get("PRESSBOT_RUNS_DIR")))
+    _check_file(output, "PRESSBOT_OUTPUT")
+    _check_folder(runs, "PRESSBOT_RUNS_DIR")
+    # Every file pressbot writes: (path, the setting it comes from, what it is).
+    files: list[tuple[Path, str, str]] = []
+    if not state.startswith(_REDIS):
+        _check_file(Path(state), "PRESSBOT_STATE")
+        files.append((Path(state), "PRESSBOT_STATE", "the state file"))
+        files += [(Path(state + s), "PRESSBOT_STATE", f"the state's {s[1:]} file") for s in _SQLITE_FILES]
+    files += [
+        (runs, "PRESSBOT_RUNS_DIR", "the run summaries' folder"),
+        (runs / "latest.json", "PRESSBOT_RUNS_DIR", "the latest run summary"),
+        (output, "PRESSBOT_OUTPUT", "the output"),
+        (Path(f"{output}.partial"), "PRESSBOT_OUTPUT", "the output's torn-line file"),
+    ]
+    seen: dict[Path, tuple[str, str]] = {}
+    for path, name, what in files:
+        real = _real(path)
+        if real in seen and seen[real][0] != name:
+            other, other_what = seen[real]
+            raise ArgumentError(
+                f"setting {name}: {path} ({what}) is also {other_what} ({other}): give each its own file"
+            )
+        seen.setdefault(real, (name, what))
+    for uri in _feed_paths(settings.getdict("FEEDS"), spider):
+        real = _real(uri)
+        if real in seen:
+            name, what = seen[real]
+            raise ArgumentError(
+                f"feed {uri} (-o/-O) would write to {what} ({name}): give the feed another file"
+            )
+
+
+#: The files SQLite keeps beside a database.
+_SQLITE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _real(path: Path) -> Path:
+    """A path with symbolic links resolved (as far as they exist), for comparing paths."""
+    return Path(os.path.realpath(path))
+
+
+def _check_file(path: Path, name: str) -> None:
+    """``path`` can be a file pressbot writes: a regular file or none yet, not under a file."""
+    if path.is_dir():
+        raise ArgumentError(f"setting {name}: {path} is a folder: give a file path")
+    if path.exists() and not path.is_file():
+        raise ArgumentError(f"setting {name}: {path} is not a regular file")
+    _check_folder(path.parent, name, of=path)
+
+
+def _check_folder(folder: Path, name: str, of: Path | None = None) -> None:
+    """``folder`` is, or can be made, a folder: no part of it is a file."""
+    for part in (folder, *folder.parents):
+        if part.exists():
+            if not part.is_dir():
+                what = f"{of} is under {part}" if of is not None else f"{folder} is under {part}"
+                raise ArgumentError(f"setting {name}: {what}, which is a file, not a folder")
+            return
+
+
+def _feed_paths(feeds: dict, spider: str) -> Iterable[Path]:
+    """The local files the crawl's feeds (``-o``/``-O``) write, where the name is fixed."""
+    for uri in feeds:
+        text = str(uri)
+        if text.startswith("file://"):
+            text = text[len("file://") :]
+        elif re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text):
+            continue  # s3://, ftp://, stdout:… are not local files
+        if text.startswith("stdout:") or text == "-":
+            continue
+        text = text.replace("%(name)s", spider)
+        if "%(" in text:
+            continue  # a name made per batch or per time: it cannot be one of ours
+        yield Path(text)

@@ -182,6 +182,8 @@ def load_profile(path, fixtures_url: str | None = None) -> Profile:
         raise ProfileError(path, "file", f"cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, "file", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ProfileError(path, "file", "not valid TOML: arrays or tables nested too deeply") from None
     return parse_profile(raw, path, fixtures_url or fixtures_file_url())
 
 
@@ -200,7 +202,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     if not isinstance(starts, list) or not starts or not all(isinstance(s, str) for s in starts):
         raise ProfileError(path, "start_urls", "must be a non-empty list of URLs")
     start_urls = tuple(
-        _url(urljoin(base_url, s.replace("{fixtures}", fixtures_url.rstrip("/"))), path, f"start_urls[{i}]")
+        _url(s.replace("{fixtures}", fixtures_url.rstrip("/")), path, f"start_urls[{i}]", base=base_url)
         for i, s in enumerate(starts)
     )
     domains = raw.get("allowed_domains")
@@ -256,7 +258,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
                 "listing.template",
                 'required for pagination = "template": a URL with {n}, e.g. "news?page={n}"',
             )
-        _url(urljoin(base_url, template.replace("{n}", "1")), path, "listing.template")
+        _url(template.replace("{n}", "1"), path, "listing.template", base=base_url)
     elif template is not None:
         raise ProfileError(path, "listing.template", 'only used with pagination = "template"')
     first = _int(listing, "first", 1, 0, path, "listing.")
@@ -400,11 +402,18 @@ def _strings(raw: dict[str, Any], key: str, path: str | Path, prefix: str) -> li
     return value
 
 
-def _url(url: str, path: str | Path, key: str) -> str:
-    parts = urlsplit(url)
+def _url(url: str, path: str | Path, key: str, base: str | None = None) -> str:
+    """``url`` (joined to ``base``, if given) when it is an absolute http(s) or file URL that
+    can be fetched: a well-formed host, a port in range."""
+    try:
+        joined = urljoin(base, url) if base is not None else url
+        parts = urlsplit(joined)
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        raise ProfileError(path, key, f"{url!r} is not a valid URL: {exc}") from None
     if parts.scheme not in {"http", "https", "file"} or (parts.scheme != "file" and not parts.hostname):
-        raise ProfileError(path, key, f"{url!r} is not an absolute http(s) or file URL")
-    return url
+        raise ProfileError(path, key, f"{joined!r} is not an absolute http(s) or file URL")
+    return joined
 
 
 def _given(selector: Selector | None) -> Selector:

@@ -22,7 +22,7 @@ from scrapy.utils.defer import deferred_from_coro
 from pressbot import __version__, distributed
 from pressbot.addresses import is_local_url
 from pressbot.ledger import Ledger, LedgerFailed
-from pressbot.options import RunOptions, check_settings
+from pressbot.options import RunOptions, check_paths, check_settings
 from pressbot.profiles import Profile, load_profile, load_sources
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
@@ -87,6 +87,7 @@ class Run:
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
         distributed.configure(settings)
+        check_paths(settings, crawler.spidercls.name)
         is_distributed = settings.getbool("PRESSBOT_DISTRIBUTED")
         run_id = settings.get("PRESSBOT_RUN_ID")
         state = open_state(settings.get("PRESSBOT_STATE"), lock_ttl=settings.getfloat("PRESSBOT_LOCK_TTL"))

@@ -150,6 +150,110 @@ def test_an_output_restored_from_a_copy_taken_mid_write(tmp_path, serve, state_b
     exactly_once(out, 55)
 
 
+# --- 3. paths that collide, 4. bad settings and profiles: refused, exit 64, one line -----------
+BAD_PORT_PROFILE = (
+    (ROOT / "fixtures" / "synthetic" / "synthetic.toml")
+    .read_text()
+    .replace('base_url = "{fixtures}/synthetic/"', 'base_url = "http://127.0.0.1:99999/synthetic/"')
+)
+
+
+@pytest.mark.parametrize(
+    "settings, args, message",
+    [
+        (
+            {"PRESSBOT_OUTPUT": "@/state.sqlite3"},
+            (),
+            "pressbot: error: setting PRESSBOT_OUTPUT: @/state.sqlite3 (the output) is also the state "
+            "file (PRESSBOT_STATE): give each its own file",
+        ),
+        (
+            {},
+            ("-O", "@/releases.jsonl"),
+            "pressbot: error: feed @/releases.jsonl (-o/-O) would write to the output "
+            "(PRESSBOT_OUTPUT): give the feed another file",
+        ),
+        (
+            {"PRESSBOT_WORKER_ID": "../../x", "PRESSBOT_OUTPUT": "@/out/releases.{worker}.jsonl"},
+            (),
+            "pressbot: error: setting PRESSBOT_WORKER_ID: '../../x' must be letters, digits",
+        ),
+        ({"PRESSBOT_STATE": ""}, (), "pressbot: error: setting PRESSBOT_STATE: empty: give a path"),
+        (
+            {"PRESSBOT_FLUSH_SECONDS": "nan"},
+            (),
+            "pressbot: error: setting PRESSBOT_FLUSH_SECONDS: 'nan' is not a finite number",
+        ),
+        (
+            {"PRESSBOT_STATE": "redis://127.0.0.1:notaport/0"},
+            (),
+            "pressbot: error: setting PRESSBOT_STATE: 'redis://127.0.0.1:notaport/0' is not a usable "
+            "Redis URL",
+        ),
+        (
+            {"PRESSBOT_STATE": "@/corrupt.sqlite3"},
+            (),
+            "pressbot: error: cannot use the state file @/corrupt.sqlite3 (file is not a database): "
+            "restore it from a backup, or move it aside together with the output to start afresh",
+        ),
+        (
+            {},
+            ("-a", "profile=@/bad-port.toml"),
+            "pressbot: error: @/bad-port.toml: [base_url] 'http://127.0.0.1:99999/synthetic/' is not a "
+            "valid URL: Port out of range 0-65535",
+        ),
+    ],
+    ids=[
+        "output=state",
+        "feed=output",
+        "worker-id",
+        "empty-state",
+        "nan",
+        "redis-port",
+        "corrupt-state",
+        "profile-port",
+    ],
+)
+def test_refused_before_any_request_with_one_line(tmp_path, serve, settings, args, message):
+    import sys
+
+    srv = serve(SyntheticSite(releases=10).hook)
+    (tmp_path / "corrupt.sqlite3").write_bytes(b"not a database, really " * 50)
+    (tmp_path / "bad-port.toml").write_text(BAD_PORT_PROFILE)
+    here = str(tmp_path)
+    cmd = crawl_command(
+        tmp_path,
+        srv.url,
+        *[a.replace("@", here) for a in args],
+        settings={k: v.replace("@", here) for k, v in settings.items()},
+    )
+    if not any(a.startswith("profile=") for a in args):
+        cmd[5:5] = ["-a", f"profile={SYNTHETIC_PROFILE}"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert cmd[0] == sys.executable
+    assert proc.returncode == outcome.BAD_CONFIG, proc.stderr[-2000:]
+    assert errors(proc.stderr) == [message.replace("@", here)] or (
+        errors(proc.stderr)[0].startswith(message.replace("@", here)) and len(errors(proc.stderr)) == 1
+    )
+    assert "Traceback" not in proc.stderr
+    assert srv.hits == []
+    assert not (tmp_path / "releases.jsonl").exists() and not (tmp_path / "out").exists()
+    summary = json.loads((tmp_path / "runs" / "latest.json").read_text())
+    assert (summary["exit_code"], summary["finish_reason"]) == (64, "not started")
+
+
+def test_an_output_named_like_the_old_lock_file_is_just_a_file(tmp_path, serve):
+    """Runs used to truncate an output at state.sqlite3.lock; there is no lock file any more."""
+    site = SyntheticSite(releases=20, per_page=10)
+    srv = serve(site.hook)
+    out = tmp_path / "state.sqlite3.lock"
+    settings = {"PRESSBOT_OUTPUT": str(out)}
+    assert crawl(tmp_path, srv.url, settings=settings).returncode == 0
+    site.publish(3)
+    assert crawl(tmp_path, srv.url, settings=settings).returncode == 0
+    exactly_once(out, 23)
+
+
 # --- 5. every run leaves a summary and says what went wrong ------------------------------------
 def test_a_run_refused_at_the_start_logs_its_error_and_leaves_a_summary(tmp_path, serve, state_backend):
     srv = serve(SyntheticSite(releases=10).hook)

@@ -48,3 +48,184 @@ def test_project_settings_keep_scrapys_extensions_but_the_remote_control():
     assert set(enabled) == (
         set(scrapys) - {"scrapy.extensions.remote_control.RemoteControl"} | {"pressbot.summary.RunSummary"}
     )
+
+
+# --- settings: a table of bad values and the one line each must give ---------------------------
+def settings_with(tmp_path, **values):
+    from scrapy.settings import Settings
+
+    from pressbot import settings as project
+
+    settings = Settings()
+    settings.setmodule(project, priority="project")
+    settings.setdict(
+        {
+            "PRESSBOT_OUTPUT": str(tmp_path / "releases.jsonl"),
+            "PRESSBOT_STATE": str(tmp_path / "state.sqlite3"),
+            "PRESSBOT_RUNS_DIR": str(tmp_path / "runs"),
+            "PRESSBOT_WORKER_ID": "host-1",
+        },
+        priority="cmdline",
+    )
+    settings.setdict({k: str(v).replace("@", str(tmp_path)) for k, v in values.items()}, priority="cmdline")
+    return settings
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"PRESSBOT_STATE": ""}, "setting PRESSBOT_STATE: empty: give a path"),
+        ({"PRESSBOT_OUTPUT": " "}, "setting PRESSBOT_OUTPUT: empty: give a path"),
+        ({"PRESSBOT_RUNS_DIR": ""}, "setting PRESSBOT_RUNS_DIR: empty: give a path"),
+        (
+            {"PRESSBOT_STATE": "redis://127.0.0.1:notaport/0"},
+            "setting PRESSBOT_STATE: 'redis://127.0.0.1:notaport/0' is not a usable Redis URL: "
+            "Port could not be cast to integer value as 'notaport'",
+        ),
+        (
+            {"PRESSBOT_STATE": "redis://127.0.0.1:70000/0"},
+            "'redis://127.0.0.1:70000/0' is not a usable Redis URL: Port out of range 0-65535",
+        ),
+        (
+            {"PRESSBOT_REDIS_URL": "redis://127.0.0.1:6379/zero"},
+            "setting PRESSBOT_REDIS_URL: 'redis://127.0.0.1:6379/zero' is not a usable Redis URL: "
+            "the database 'zero' is not a number",
+        ),
+        ({"PRESSBOT_FLUSH_SECONDS": "nan"}, "setting PRESSBOT_FLUSH_SECONDS: 'nan' is not a finite number"),
+        ({"PRESSBOT_RETRY_MAX_DELAY": "inf"}, "setting PRESSBOT_RETRY_MAX_DELAY: 'inf' is not a finite"),
+        ({"PRESSBOT_FLUSH_ITEMS": "1e99"}, "setting PRESSBOT_FLUSH_ITEMS: '1e99' is not a whole number"),
+        ({"PRESSBOT_LOCK_TTL": "0.1"}, "setting PRESSBOT_LOCK_TTL: 0.1 must be at least 1"),
+        ({"PRESSBOT_STOP_TIMEOUT": "-1"}, "setting PRESSBOT_STOP_TIMEOUT: -1.0 must be at least 0"),
+        (
+            {"PRESSBOT_WORKER_ID": "../../x"},
+            "setting PRESSBOT_WORKER_ID: '../../x' must be letters, digits, '.', '-' or '_'",
+        ),
+        ({"PRESSBOT_WORKER_ID": ".hidden"}, "setting PRESSBOT_WORKER_ID: '.hidden' must be"),
+    ],
+)
+def test_bad_settings(tmp_path, values, message):
+    from pressbot.options import check_settings
+
+    with pytest.raises(ArgumentError) as err:
+        check_settings(settings_with(tmp_path, **values))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_good_settings_pass(tmp_path):
+    from pressbot.options import check_paths, check_settings
+
+    settings = settings_with(tmp_path, PRESSBOT_STATE="redis://127.0.0.1:6379/0")
+    check_settings(settings)
+    check_paths(settings)
+    settings = settings_with(tmp_path, PRESSBOT_OUTPUT="@/out/releases.{worker}.jsonl")
+    settings.set("FEEDS", {str(tmp_path / "new.jsonl"): {"format": "jsonlines"}}, priority="cmdline")
+    check_settings(settings)
+    check_paths(settings)
+
+
+def _file(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("x")
+
+
+@pytest.mark.parametrize(
+    "values, feeds, make, message",
+    [
+        (
+            {"PRESSBOT_OUTPUT": "@/state.sqlite3"},
+            {},
+            None,
+            "setting PRESSBOT_OUTPUT: @/state.sqlite3 (the output) is also the state file "
+            "(PRESSBOT_STATE): give each its own file",
+        ),
+        (
+            {"PRESSBOT_OUTPUT": "@/state.sqlite3-wal"},
+            {},
+            None,
+            "(the output) is also the state's wal file (PRESSBOT_STATE)",
+        ),
+        (
+            {"PRESSBOT_STATE": "@/releases.jsonl.partial"},
+            {},
+            None,
+            "setting PRESSBOT_OUTPUT: @/releases.jsonl.partial (the output's torn-line file) is also "
+            "the state file (PRESSBOT_STATE)",
+        ),
+        (
+            {"PRESSBOT_RUNS_DIR": "@/releases.jsonl"},
+            {},
+            None,
+            "(the output) is also the run summaries' folder (PRESSBOT_RUNS_DIR)",
+        ),
+        (
+            {},
+            {"@/releases.jsonl": {"format": "jsonlines"}},
+            None,
+            "feed @/releases.jsonl (-o/-O) would write to the output (PRESSBOT_OUTPUT): give the feed "
+            "another file",
+        ),
+        (
+            {},
+            {"file://@/state.sqlite3": {"format": "json"}},
+            None,
+            "feed @/state.sqlite3 (-o/-O) would write to the state file (PRESSBOT_STATE)",
+        ),
+        (
+            {},
+            {"@/%(name)s.jsonl": {"format": "jsonlines"}},
+            None,
+            "feed @/releases.jsonl (-o/-O) would write to the output",
+        ),
+        (
+            {"PRESSBOT_OUTPUT": "@/f/releases.jsonl"},
+            {},
+            "f",
+            "setting PRESSBOT_OUTPUT: @/f/releases.jsonl is under @/f, which is a file, not a folder",
+        ),
+        ({"PRESSBOT_OUTPUT": "@/d"}, {}, "d/", "setting PRESSBOT_OUTPUT: @/d is a folder: give a file path"),
+        (
+            {"PRESSBOT_STATE": "/dev/null"},
+            {},
+            None,
+            "setting PRESSBOT_STATE: /dev/null is not a regular file",
+        ),
+        ({"PRESSBOT_STATE": "@/d"}, {}, "d/", "setting PRESSBOT_STATE: @/d is a folder: give a file path"),
+        (
+            {"PRESSBOT_RUNS_DIR": "@/f/runs"},
+            {},
+            "f",
+            "setting PRESSBOT_RUNS_DIR: @/f/runs is under @/f, which is a file, not a folder",
+        ),
+        (
+            {"PRESSBOT_OUTPUT": "@/out/releases.{worker}.jsonl", "PRESSBOT_WORKER_ID": "a/../../x"},
+            {},
+            None,
+            "setting PRESSBOT_WORKER_ID: 'a/../../x' would put the output outside its folder",
+        ),
+    ],
+    ids=[
+        "output=state",
+        "output=wal",
+        "partial=state",
+        "runs=output",
+        "feed=output",
+        "feed=state",
+        "feed=output-by-name",
+        "output-under-a-file",
+        "output-a-folder",
+        "state-dev-null",
+        "state-a-folder",
+        "runs-under-a-file",
+        "worker-escapes",
+    ],
+)
+def test_paths_that_collide_or_cannot_be_written(tmp_path, values, feeds, make, message):
+    from pressbot.options import check_paths
+
+    if make:
+        (tmp_path / make).mkdir() if make.endswith("/") else _file(tmp_path / make)
+    settings = settings_with(tmp_path, **values)
+    settings.set("FEEDS", {k.replace("@", str(tmp_path)): v for k, v in feeds.items()}, priority="cmdline")
+    with pytest.raises(ArgumentError) as err:
+        check_paths(settings)
+    assert message.replace("@", str(tmp_path)) in str(err.value)

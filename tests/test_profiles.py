@@ -260,3 +260,66 @@ def test_an_old_key_beside_its_new_name_is_an_error(tmp_path, table, new):
         load_profile(path)
     assert err.value.key == f"{table}.fields.published"
     assert err.value.problem == f"the old name of {new}, which is given too: keep only {new}"
+
+
+@pytest.mark.parametrize(
+    "change, key, problem",
+    [
+        (
+            ('base_url = "https://press.example.org/"', 'base_url = "http://[::1/x"'),
+            "base_url",
+            "'http://[::1/x' is not a valid URL: Invalid IPv6 URL",
+        ),
+        (
+            ('base_url = "https://press.example.org/"', 'base_url = "http://press.example.org:99999/"'),
+            "base_url",
+            "'http://press.example.org:99999/' is not a valid URL: Port out of range 0-65535",
+        ),
+        (
+            ('base_url = "https://press.example.org/"', 'base_url = "http://press.example.org:http/"'),
+            "base_url",
+            "is not a valid URL: Port could not be cast to integer value as 'http'",
+        ),
+        (
+            ('start_urls = ["news"]', 'start_urls = ["news", "http://[oops/x"]'),
+            "start_urls[1]",
+            "'http://[oops/x' is not a valid URL: Invalid IPv6 URL",
+        ),
+        (
+            ('start_urls = ["news"]', 'start_urls = ["http://press.example.org:123456/news"]'),
+            "start_urls[0]",
+            "Port out of range 0-65535",
+        ),
+        (
+            ("[listing]", '[listing]\npagination = "template"\ntemplate = "http://[::1/news?page={n}"'),
+            "listing.template",
+            "is not a valid URL: Invalid IPv6 URL",
+        ),
+        (
+            ('name = "demo"', 'name = "demo"\ndeep = ' + "[" * 5000 + "]" * 5000),
+            "file",
+            "not valid TOML: arrays or tables nested too deeply",
+        ),
+        (
+            ('name = "demo"', 'name = "demo"\ndeep = ' + "{ a = " * 5000 + "1" + " }" * 5000),
+            "file",
+            "not valid TOML: arrays or tables nested too deeply",
+        ),
+    ],
+    ids=[
+        "base-ipv6",
+        "base-port",
+        "base-port-name",
+        "start-ipv6",
+        "start-port",
+        "template",
+        "deep-arrays",
+        "deep-tables",
+    ],
+)
+def test_urls_and_toml_that_cannot_be_used_name_the_file_and_key(tmp_path, change, key, problem):
+    path = write(tmp_path, GOOD.replace(*change, 1))
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert err.value.key == key and problem in err.value.problem
+    assert str(err.value).startswith(f"{path}: [{key}] ") and "\n" not in str(err.value)
