@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
@@ -91,9 +91,20 @@ class NormalisePipeline(_Base):
 class ValidatePipeline(_Base):
     """Drop, with a logged reason and a stat, any entry missing a required field."""
 
+    def __init__(self, stats, required: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        super().__init__(stats)
+        #: source -> the fields its records must have (Profile.required_fields); a source not
+        #: in it must have every required field of the table.
+        self.required = dict(required or {})
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        profiles = cls._run(crawler).profiles
+        return cls(crawler.stats, {name: p.required_fields for name, p in profiles.items()})
+
     def process_item(self, item):
         a = fields(item)
-        missing = [f for f in REQUIRED_FIELDS if not a.get(f)]
+        missing = [f for f in self.required.get(a.get("source"), REQUIRED_FIELDS) if not a.get(f)]
         if missing:
             for f in missing:
                 self.count(a, f"dropped/missing_{f}")

@@ -16,7 +16,7 @@ from pressbot.pipelines import (
 )
 from pressbot.profiles import load_sources
 from pressbot.state import SQLiteState
-from tests.conftest import read_jsonl
+from tests.conftest import FIXTURES, open_crawler, read_jsonl
 
 PROFILES = {p.name: p for p in load_sources("amnesty-ca", "https://press.example.org")}
 URL = "https://press.example.org/amnesty-ca/news/a.html"
@@ -126,3 +126,25 @@ def test_pipelines_stand_aside_outside_a_pressbot_run(pipeline):
     # scrapy shell, scrapy fetch or another spider: no run, no ledger opened, no lock taken.
     with pytest.raises(NotConfigured):
         pipeline.from_crawler(get_crawler())
+
+
+def test_validate_keeps_an_undated_entry_of_a_source_whose_dates_are_optional(stats):
+    # What from_crawler gives it: each source's required fields, from its profile.
+    pipe = ValidatePipeline(stats, {"amnesty-ca": ("id", "source", "url", "title")})
+    item = normalised(stats, published_raw=None)
+    assert pipe.process_item(item) is item
+    with pytest.raises(DropItem, match="missing title"):
+        pipe.process_item(normalised(stats, published_raw=None, title=None))
+    # A source it was not told about needs every required field.
+    other = normalised(stats, published_raw=None)
+    other.source = "other"
+    with pytest.raises(DropItem, match="missing published_raw"):
+        pipe.process_item(other)
+
+
+def test_validate_is_built_with_each_source_s_required_fields(tmp_path):
+    profile = tmp_path / "undated.toml"
+    profile.write_text((FIXTURES / "dates" / "undated.toml").read_text())
+    crawler, spider = open_crawler(tmp_path, profile=str(profile))
+    assert ValidatePipeline.from_crawler(crawler).required == {"undated": ("id", "source", "url", "title")}
+    spider.closed("finished")
