@@ -26,6 +26,7 @@ _COUNTERS = (
     "revised",
     "duplicates",
     "date_problems",
+    "dates_out_of_order",
     "failed_pages",
     "traps",
 )

@@ -14,6 +14,7 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from pressbot import walk
 from pressbot.items import Release
+from pressbot.normalise import read_listing_dates
 from pressbot.options import RunOptions
 from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
 from pressbot.run import Run
@@ -80,6 +81,7 @@ class ReleasesSpider(scrapy.Spider):
             ids=profile.uses_xpath_id,
         )
         listing = parse_listing(page, response.url, profile)
+        run.count(source, "dates_out_of_order", read_listing_dates(listing, profile))
         run.count(source, "pages")
         run.count(source, "entries", len(listing.entries))
         # Look the page's releases up before yielding them: once yielded they become known.
