@@ -89,28 +89,25 @@ def read_listing_dates(listing: Listing, profile: Profile, today: dt.date | None
     if profile.date_optional:
         listing.missing.pop("published_raw", None)
     entries = listing.entries
-    order = profile.date_order
-    if order is None:
-        texts: list[str | None] = []
-        for entry in entries:
-            try:
-                texts.append(date_text(entry.get("published_raw"), profile.date_pattern))
-            except DateProblem:
-                texts.append(None)
-        order = settle_order(texts)
-    days: list[dt.date | None] = []
-    for entry in entries:
+    read: list[str | None] = []
+    ambiguous: dict[int, AmbiguousOrder] = {}
+    for i, entry in enumerate(entries):
         day = None
         raw = entry.get("published_raw")
         if raw:
             try:
                 day = _read(raw, profile, today)
             except AmbiguousOrder as exc:
-                if order in exc.readings:
-                    day = entry["published"] = exc.readings[order]
+                ambiguous[i] = exc
             except DateProblem:
                 pass
-        days.append(dt.date.fromisoformat(day) if day else None)
+        read.append(day)
+    if ambiguous:  # (never where the profile declares the order)
+        order = settle_order(_date_texts(entries, profile))
+        if order is not None:
+            for i, problem in ambiguous.items():
+                read[i] = entries[i]["published"] = problem.readings[order]
+    days = [dt.date.fromisoformat(day) if day else None for day in read]
     flagged = out_of_order(days)
     for i in flagged:
         logger.warning(
@@ -123,6 +120,16 @@ def read_listing_dates(listing: Listing, profile: Profile, today: dt.date | None
             listing.url,
         )
     return len(flagged)
+
+
+def _date_texts(entries: list[dict[str, Any]], profile: Profile) -> list[str | None]:
+    texts: list[str | None] = []
+    for entry in entries:
+        try:
+            texts.append(date_text(entry.get("published_raw"), profile.date_pattern))
+        except DateProblem:
+            texts.append(None)
+    return texts
 
 
 def _read(raw: str, profile: Profile, today: dt.date | None, settled: str | None = None) -> str:
