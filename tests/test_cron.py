@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -160,12 +161,21 @@ def test_lock_held_exits_at_once(tmp_path, serve, state_backend):
 
 
 def test_overlapping_run_is_refused_and_corrupts_nothing(tmp_path, serve, state_backend):
-    site = SyntheticSite(releases=60, per_page=10, delay=0.15)
-    srv = serve(site.hook)
+    site = SyntheticSite(releases=60, per_page=10)
+    gate = threading.Event()
+
+    def held(handler, path):
+        # The first run's walk waits on its second page until the second run has given up:
+        # the two overlap however slow the machine is.
+        if path.endswith("/page-2.html"):
+            gate.wait(60)
+        return site.hook(handler, path)
+
+    srv = serve(held)
     cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}")
     first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while not listing_hits(srv) and time.monotonic() < deadline:
             time.sleep(0.05)
         second = crawl(tmp_path, srv.url)
@@ -173,6 +183,7 @@ def test_overlapping_run_is_refused_and_corrupts_nothing(tmp_path, serve, state_
         assert "holds the lock" in second.stderr
         assert first.poll() is None, "the locked run should have given up while the first ran"
     finally:
+        gate.set()
         _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     records = second.records()
