@@ -19,6 +19,7 @@ class Origin(StrEnum):
     DETAIL = "detail"  # a selector in [detail.fields] (or the release page's own metadata)
     NORMALISE = "normalise"  # computed from the other fields by pressbot.normalise
     CRAWL = "crawl"  # set by the spider or the pipelines, never missing
+    FETCH = "fetch"  # how fetching the release page went: set by the spider when it failed
 
 
 class Format(StrEnum):
@@ -109,6 +110,14 @@ FIELDS: tuple[Field, ...] = (
         Format.LINE,
         (_N,),
         "Why published is null (unparseable, before 1990, in the future); else null.",
+    ),
+    Field(
+        "detail_error",
+        Format.LINE,
+        (Origin.FETCH,),
+        "Why the release page added nothing (it failed, is gone, was refused or redirects "
+        "elsewhere): the record holds what the listing gives, and the next run fetches the page "
+        "again; else null.",
     ),
 )
 

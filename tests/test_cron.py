@@ -33,8 +33,10 @@ def crawl(workdir, url, *args, **kw):
 def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     site = SyntheticSite(releases=95, per_page=10)
     srv = serve(site.hook)
+    # The bare rule: caught up, no overlap (test_overlap_finds_an_edit_past_the_first_page).
+    settings = {"PRESSBOT_OVERLAP_PAGES": "0"}
 
-    first = crawl(tmp_path, srv.url)
+    first = crawl(tmp_path, srv.url, settings=settings)
     assert first.returncode == 0, first.stderr
     assert len(first.records()) == 95
     assert len(listing_hits(srv)) == 10
@@ -43,7 +45,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
 
     # Nothing changed: one listing page, nothing written.
     srv.hits.clear()
-    second = crawl(tmp_path, srv.url)
+    second = crawl(tmp_path, srv.url, settings=settings)
     assert second.returncode == 0, second.stderr
     assert listing_hits(srv) == ["/synthetic/news/index.html"]
     assert len(second.records()) == 95
@@ -53,7 +55,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     # One release published: still one page, exactly that release written.
     site.publish(1)
     srv.hits.clear()
-    third = crawl(tmp_path, srv.url)
+    third = crawl(tmp_path, srv.url, settings=settings)
     assert listing_hits(srv) == ["/synthetic/news/index.html"]
     new = third.records()[95:]
     assert [r["url"].rsplit("/", 1)[1] for r in new] == ["95.html"]
@@ -63,7 +65,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     site.publish(15)
     site.edit(93, "Release 93: corrected headline")
     srv.hits.clear()
-    fourth = crawl(tmp_path, srv.url)
+    fourth = crawl(tmp_path, srv.url, settings=settings)
     assert fourth.returncode == 0, fourth.stderr
     assert listing_hits(srv) == ["/synthetic/news/index.html", "/synthetic/news/page-2.html"]
     new = fourth.records()[96:]
@@ -77,10 +79,32 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
 
     # full=1 walks every page again and still writes nothing that is not new.
     srv.hits.clear()
-    full = crawl(tmp_path, srv.url, "-a", "full=1")
+    full = crawl(tmp_path, srv.url, "-a", "full=1", settings=settings)
     assert full.returncode == 0, full.stderr
     assert len(listing_hits(srv)) == 12
     assert len(full.records()) == 112
+
+
+def test_overlap_reads_past_the_caught_up_point_and_finds_edits(tmp_path, serve):
+    site = SyntheticSite(releases=50, per_page=10)
+    srv = serve(site.hook)
+    assert crawl(tmp_path, srv.url).returncode == 0
+    site.publish(3)
+    site.edit(35, "Release 35: corrected headline")  # on page 2 after the three new ones
+    srv.hits.clear()
+    again = crawl(tmp_path, srv.url)
+    assert again.returncode == 0, again.stderr[-3000:]
+    # Page 1 holds the three new releases and seven known ones: caught up; then one page more.
+    assert listing_hits(srv) == ["/synthetic/news/index.html", "/synthetic/news/page-2.html"]
+    new = again.records()[50:]
+    assert sorted(r["url"].rsplit("/", 1)[1] for r in new if r["revision"] == 1) == [
+        "50.html",
+        "51.html",
+        "52.html",
+    ]
+    [revised] = [r for r in new if r["revision"] > 1]
+    assert revised["title"] == "Release 35: corrected headline"
+    assert again.summary["sources"]["synthetic"]["stop_reason"] == "caught up"
 
 
 def test_an_interrupted_walk_is_finished_by_the_next_run(tmp_path, serve, state_backend):
