@@ -75,7 +75,9 @@ class SyntheticSite:
         return [" ".join(rnd.choice(_WORDS) for _ in range(70)).capitalize() + "." for _ in range(2)]
 
     def listing(self, page: int) -> bytes | None:
-        if not 1 <= page <= self.pages:
+        """Listing page ``page``; the page after the last is the listing's template with no
+        entries (as a CMS view answers past its end), any later one None (404)."""
+        if not 1 <= page <= self.pages + 1:
             return None
         top = self.total - 1 - (page - 1) * self.per_page
         rows = []

@@ -204,8 +204,11 @@ def step(
         out.drift = check_listing(listing, profile)
 
     older = [_before(profile, e.get("published_raw"), options.since) for e in listing.entries]
-    for entry, old, rid in zip(listing.entries, older, ids, strict=True):
-        if old:
+    # A page cut short may have cut its last entry too (half a teaser): that one waits for the
+    # next run, which walks again anyway, rather than be written with a guessed end.
+    last = len(listing.entries) - 1 if not whole else -1
+    for n, (entry, old, rid) in enumerate(zip(listing.entries, older, ids, strict=True)):
+        if old or n == last:
             continue
         if profile.follow_detail and rid and _changed(entry, profile, known.get(rid)):
             out.follow.append(entry)

@@ -127,7 +127,7 @@ def test_redirect_off_the_site_is_refused(tmp_path, serve, site):
     assert titles(result) == set(range(20, 30))
     [trap] = result.source["traps"]
     assert trap["url"] == "http://elsewhere.invalid/news"
-    assert result.returncode == 0
+    assert result.returncode == outcome.PAGES_FAILED and not result.source["walk_complete"]
 
 
 @pytest.mark.parametrize(
@@ -147,6 +147,7 @@ def test_oversized_pages_are_capped(tmp_path, serve, site, action, problem):
     assert titles(result) == set(range(20, 30))
     [trap] = result.source["traps"]
     assert trap["url"].endswith(PAGE2) and problem in trap["problem"]
+    assert result.returncode == outcome.PAGES_FAILED and not result.source["walk_complete"]
 
 
 def test_truncated_page_keeps_its_good_entries(tmp_path, serve, site):

@@ -726,3 +726,8 @@ def test_a_new_release_in_the_overlap_starts_the_count_over():
     decided = step(PROFILE, state, page2, 2, seen(PROFILE, *range(10, 19)), OPTS)
     assert decided.stop is None and decided.caught_up_page is None
     assert decided.next_url == NEWS + "page-3.html"
+
+
+def test_a_page_cut_short_holds_its_last_entry_back():
+    decided = step(PROFILE, walk(), listing(range(4)), 2, {}, OPTS, whole=False)
+    assert [e["title"] for e in decided.emit] == ["Release 0", "Release 1", "Release 2"]
