@@ -27,6 +27,8 @@ _COUNTERS = (
     "duplicates",
     "date_problems",
     "failed_pages",
+    "detail_errors",
+    "incomplete_walks",
     "traps",
 )
 

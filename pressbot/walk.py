@@ -268,11 +268,17 @@ def _catch_up(
 ) -> None:
     """Whether an incremental walk is caught up with what it collected before.
 
-    Known releases in a row count only where they are in the listing's newest-first order and
-    not listed already on an earlier page: pinned posts (old, at the top of every page) must not
-    make a walk stop before the new releases under them. A new release on a page read after the
-    walk was caught up (the overlap) starts the count over.
+    Known releases in a row count only where they are unchanged (an edited release, or one
+    still waiting for its release page, is not caught up with), in the listing's newest-first
+    order, and not listed already on an earlier page: pinned posts (old, at the top of every
+    page) must not make a walk stop before the new releases under them. A new release on a page
+    read after the walk was caught up (the overlap) starts the count over.
     """
+    same = {
+        rid
+        for rid, entry in zip(ids, listing.entries, strict=True)
+        if rid is not None and rid in known and not _changed(entry, profile, known[rid])
+    }
     days = [_day(profile, e.get("published_raw")) for e in listing.entries]
     newest_after: list[str | None] = [None] * len(days)
     newest: str | None = None
@@ -285,11 +291,11 @@ def _catch_up(
     for rid, day, later in zip(ids, days, newest_after, strict=True):
         if rid in walk.listed or (day is not None and later is not None and later > day):
             continue  # repeated from an earlier page, or out of date order: pinned
-        streak = streak + 1 if rid in known else 0
+        streak = streak + 1 if rid in same else 0
         if options.known_in_a_row and streak >= options.known_in_a_row:
             caught = True
     out.known_streak = streak
-    if all(i in known for i in ids):
+    if all(i in same for i in ids):
         caught = True
     fresh = [i for i in ids if i not in known and i not in walk.listed]
     if walk.caught_up_page is not None and fresh:

@@ -53,6 +53,16 @@ def seen(profile, *numbers, changed: bool = False) -> dict[str, Seen]:
     return out
 
 
+def known_as_listed(profile, page: Listing, numbers) -> dict[str, Seen]:
+    """What the state holds of these releases when it stored them as ``page`` lists them."""
+    out = {}
+    for e in page.entries:
+        if int(e["url"].rsplit("r", 1)[1].split(".")[0]) in numbers:
+            rid = release_id(profile.name, profile.base_url, e["url"])
+            out[rid] = Seen(rid, profile.name, content_hash(normalise(e, profile)), 1)
+    return out
+
+
 def walk(incremental: bool = False, visited=(), streak: int = 0) -> WalkState:
     return WalkState(incremental=incremental, visited=set(visited), known_streak=streak)
 
@@ -684,8 +694,9 @@ def pinned_listing(pinned=range(100, 105), new=range(0, 10)) -> Listing:
 
 
 def test_pinned_old_releases_at_the_top_do_not_stop_the_walk():
-    known = seen(PROFILE, *range(100, 105))  # the pins were collected long ago
-    decided = step(PROFILE, walk(True), pinned_listing(), 1, known, NO_OVERLAP)
+    page = pinned_listing()
+    known = known_as_listed(PROFILE, page, set(range(100, 105)))  # collected long ago
+    decided = step(PROFILE, walk(True), page, 1, known, NO_OVERLAP)
     assert decided.stop is None and decided.known_streak == 0
 
 
@@ -702,9 +713,19 @@ def test_releases_repeated_from_an_earlier_page_do_not_count():
     assert decided.stop is None and decided.known_streak == 0  # 0, 1 known, then 2 is new
 
 
+def test_an_edited_or_incomplete_release_is_not_caught_up_with():
+    page = listing()
+    known = {**seen(PROFILE, *range(10)), **seen(PROFILE, 3, changed=True)}
+    options = WalkOptions(known_in_a_row=7, overlap_pages=0)
+    decided = step(PROFILE, walk(True), page, 1, known, options)
+    # 4..9: the streak broke at 3; and a page with an edited release is not a known page
+    assert decided.stop is None and decided.known_streak == 6
+
+
 def test_caught_up_after_the_pins_when_the_page_is_known():
-    known = seen(PROFILE, *range(100, 105), *range(5))
-    decided = step(PROFILE, walk(True), pinned_listing(), 1, known, NO_OVERLAP)
+    page = pinned_listing()
+    known = known_as_listed(PROFILE, page, {*range(100, 105), *range(5)})
+    decided = step(PROFILE, walk(True), page, 1, known, NO_OVERLAP)
     assert decided.stop is Stop.CAUGHT_UP
 
 
