@@ -19,6 +19,7 @@ class Origin(StrEnum):
     DETAIL = "detail"  # a selector in [detail.fields] (or the release page's own metadata)
     NORMALISE = "normalise"  # computed from the other fields by pressbot.normalise
     CRAWL = "crawl"  # set by the spider or the pipelines, never missing
+    FETCH = "fetch"  # how fetching the release page went: set by the spider when it failed
 
 
 class Format(StrEnum):
@@ -121,6 +122,14 @@ FIELDS: tuple[Field, ...] = (
         (_N,),
         "Why published is null (unparseable, an ambiguous day/month order, before 1990, in the "
         "future, no date on the listing); else null.",
+    ),
+    Field(
+        "detail_error",
+        Format.LINE,
+        (Origin.FETCH,),
+        "Why the release page added nothing (it failed, is gone, was refused or redirects "
+        "elsewhere): the record holds what the listing gives, and the next run fetches the page "
+        "again; else null.",
     ),
 )
 

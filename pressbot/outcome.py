@@ -35,7 +35,7 @@ def exit_code(stats: Mapping[str, Any]) -> int:
     """The exit status of a crawl that started, from its final stats. Worst problem wins."""
     if stats.get("pressbot/drift"):
         return DRIFT
-    if stats.get("pressbot/failed_pages"):
+    if stats.get("pressbot/failed_pages") or stats.get("pressbot/incomplete_walks"):
         return PAGES_FAILED
     if (
         stats.get("spider_exceptions")

@@ -117,11 +117,16 @@ class ValidatePipeline(_Base):
 
 
 class DeduplicatePipeline(_Base):
-    """Drop releases already written (this run or an earlier one); number changed ones."""
+    """Drop releases already written (this run or an earlier one); number changed ones.
+
+    A release seen twice in one run (a "Featured" box and its own entry, with other text) is
+    one observation, the first: a revision is a change between runs, never within one.
+    """
 
     def __init__(self, stats, ledger: Ledger) -> None:
         super().__init__(stats)
         self.ledger = ledger
+        self.this_run: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -129,6 +134,10 @@ class DeduplicatePipeline(_Base):
 
     def process_item(self, item):
         a = fields(item)
+        if a["id"] in self.this_run:
+            self.count(a, "duplicates")
+            raise DropItem(f"{a['source']}: {a['url']} seen already in this run", log_level="DEBUG")
+        self.this_run.add(a["id"])
         known = self.ledger.known([a["id"]]).get(a["id"])
         if known is not None and known.hash == content_hash(a):
             self.count(a, "duplicates")

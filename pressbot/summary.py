@@ -28,6 +28,8 @@ _COUNTERS = (
     "date_problems",
     "dates_out_of_order",
     "failed_pages",
+    "detail_errors",
+    "incomplete_walks",
     "traps",
 )
 

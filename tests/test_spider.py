@@ -102,7 +102,13 @@ def test_the_next_run_after_a_complete_walk_stops_when_caught_up(tmp_path):
     crawler, spider = open_crawler(tmp_path)
     assert spider.run.walks["amnesty-ca"].mode == "incremental"
     out = call(start_requests(spider)[0])
-    assert not [o for o in out if isinstance(o, Request)]  # page 1 known: no page 2
+    [overlap] = [o for o in out if isinstance(o, Request)]  # page 1 known: one page more
+    assert call(overlap) and spider.run.walks["amnesty-ca"].stop is Stop.CAUGHT_UP
+    spider.closed("finished")
+
+    crawler, spider = open_crawler(tmp_path, settings={"PRESSBOT_OVERLAP_PAGES": 0})
+    out = call(start_requests(spider)[0])
+    assert not [o for o in out if isinstance(o, Request)]  # no overlap: no page 2
     assert spider.run.walks["amnesty-ca"].stop is Stop.CAUGHT_UP
     spider.closed("finished")
 
