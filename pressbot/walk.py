@@ -203,7 +203,7 @@ def step(
     if not empty_template_page:
         out.drift = check_listing(listing, profile)
 
-    older = [_before(profile, e.get("published_raw"), options.since) for e in listing.entries]
+    older = [_before(profile, e, options.since) for e in listing.entries]
     # A page cut short may have cut its last entry too (half a teaser): that one waits for the
     # next run, which walks again anyway, rather than be written with a guessed end.
     last = len(listing.entries) - 1 if not whole else -1
@@ -279,7 +279,7 @@ def _catch_up(
         for rid, entry in zip(ids, listing.entries, strict=True)
         if rid is not None and rid in known and not _changed(entry, profile, known[rid])
     }
-    days = [_day(profile, e.get("published_raw")) for e in listing.entries]
+    days = [_day(profile, e) for e in listing.entries]
     newest_after: list[str | None] = [None] * len(days)
     newest: str | None = None
     for i in range(len(days) - 1, -1, -1):
@@ -405,8 +405,13 @@ def _changed(entry: dict, profile: Profile, seen: Seen | None) -> bool:
     return seen is None or seen.hash != content_hash(normalise(entry, profile))
 
 
-def _day(profile: Profile, raw: str | None) -> str | None:
-    """The ISO day printed in ``raw``, or None where it cannot be read (never guessed)."""
+def _day(profile: Profile, entry: dict) -> str | None:
+    """The entry's ISO day: the one its listing page settled (pressbot.normalise's
+    read_listing_dates), else the one its printed date says; None where neither can be read
+    (never guessed)."""
+    if entry.get("published"):
+        return entry["published"]
+    raw = entry.get("published_raw")
     if not raw:
         return None
     try:
@@ -421,8 +426,8 @@ def _day(profile: Profile, raw: str | None) -> str | None:
         return None
 
 
-def _before(profile: Profile, raw: str | None, since: dt.date | None) -> bool:
+def _before(profile: Profile, entry: dict, since: dt.date | None) -> bool:
     if since is None:
         return False
-    day = _day(profile, raw)  # unreadable: let the pipelines report it; never drop on a guess
+    day = _day(profile, entry)  # unreadable: let the pipelines report it; never drop on a guess
     return day is not None and day < since.isoformat()

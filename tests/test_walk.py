@@ -752,3 +752,11 @@ def test_a_new_release_in_the_overlap_starts_the_count_over():
 def test_a_page_cut_short_holds_its_last_entry_back():
     decided = step(PROFILE, walk(), listing(range(4)), 2, {}, OPTS, whole=False)
     assert [e["title"] for e in decided.emit] == ["Release 0", "Release 1", "Release 2"]
+
+
+def test_the_day_a_listing_page_settled_is_the_walks_day():
+    page = listing(range(3))
+    for e in page.entries:  # printed ambiguously; the page's own dates settled them
+        e["published_raw"], e["published"] = "07/20/2020", "2020-07-20"
+    decided = step(PROFILE, walk(), page, 1, {}, WalkOptions(since=dt.date(2020, 8, 1)))
+    assert decided.emit == [] and decided.stop is Stop.DATE_LIMIT
