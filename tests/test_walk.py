@@ -757,6 +757,6 @@ def test_a_page_cut_short_holds_its_last_entry_back():
 def test_the_day_a_listing_page_settled_is_the_walks_day():
     page = listing(range(3))
     for e in page.entries:  # printed ambiguously; the page's own dates settled them
-        e["published_raw"], e["published"] = "07/20/2020", "2020-07-20"
+        e["published_raw"], e["published"] = "07/06/2020", "2020-07-06"
     decided = step(PROFILE, walk(), page, 1, {}, WalkOptions(since=dt.date(2020, 8, 1)))
     assert decided.emit == [] and decided.stop is Stop.DATE_LIMIT
