@@ -37,6 +37,8 @@ class SourceReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     drift: list[dict[str, Any]] = field(default_factory=list)
     traps: list[dict[str, Any]] = field(default_factory=list)
+    #: Values on pages that could not be used (pressbot.parsing.EntryProblem), the first ones.
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -170,6 +172,20 @@ class Run:
         self.count(source, "traps")
         self.reports[source].traps.append({"url": trap.url, "problem": trap.problem})
         logger.warning("%s: not following %s: %s", source, trap.url, trap.problem)
+
+    #: How many entry problems a source's report lists (all are counted and logged).
+    PROBLEMS_LISTED = 100
+
+    def entry_problems(self, source: str, url: str, problems: list) -> None:
+        """Values a page gave that could not be used: the entry (or field) went without them.
+        Counted by kind, logged each, and the first ones listed in the run summary."""
+        listed = self.reports[source].problems
+        for p in problems:
+            self.count(source, "entry_problems")
+            self.count(source, f"entry_problems/{p.kind}")
+            logger.warning("%s: %s: %s", source, url, p)
+            if len(listed) < self.PROBLEMS_LISTED:
+                listed.append({"url": url, "entry": p.index, "field": p.field, "problem": p.reason})
 
     def drift(self, source: str, url: str, problem: str) -> None:
         self.count(source, "drift")

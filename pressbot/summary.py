@@ -30,6 +30,7 @@ _COUNTERS = (
     "failed_pages",
     "detail_errors",
     "incomplete_walks",
+    "entry_problems",
     "traps",
 )
 
@@ -50,6 +51,7 @@ def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, 
         entry["walk_complete"] = walk.stop is not None and walk.stop.complete
         entry["errors"] = list(report.errors)
         entry["drift"] = list(report.drift)
+        entry["problems"] = list(report.problems)
         entry["traps"] = list(report.traps)
         sources[name] = entry
     return {

@@ -286,3 +286,19 @@ def test_the_publisher_s_time_zone_gives_the_local_day(tmp_path):
         ("2024-06-04", "2024-06-04T10:00:00+02:00"),
         ("2024-06-02", "2024-06-02T23:45:00+02:00"),  # its own offset: its own day
     ]
+
+
+def test_values_a_page_could_not_use_are_counted_logged_and_listed(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    [first] = start_requests(spider)
+    response = fixture_response(first.url, first)
+    bad = response.body.replace(b'href="russia-navalny-illness.html"', b'href="javascript:void(0)"', 1)
+    assert bad != response.body
+    out = call(first, response.replace(body=bad))
+    items = [o for o in out if isinstance(o, Release)]
+    assert len(items) == 6 and items[0].url is None  # the entry goes on, without its link
+    [problem] = spider.run.reports["amnesty-ca"].problems
+    assert (problem["url"], problem["entry"], problem["field"]) == (first.url, 0, "url")
+    assert "javascript:void(0)" in problem["problem"]
+    assert crawler.stats.get_value("pressbot/source/amnesty-ca/entry_problems/not_http_url") == 1
+    spider.closed("finished")

@@ -90,6 +90,8 @@ class ReleasesSpider(scrapy.Spider):
         run.count(source, "dates_out_of_order", read_listing_dates(listing, profile))
         run.count(source, "pages")
         run.count(source, "entries", len(listing.entries))
+        if listing.problems:
+            run.entry_problems(source, response.url, listing.problems)
         # What the walk needs to trust the page's end: was it read whole, and (for the first
         # page, and an empty one) what its template is made of.
         html = profile.format == "html"
@@ -161,8 +163,11 @@ class ReleasesSpider(scrapy.Spider):
         page = page_from_bytes(
             response.body, response.url, getattr(response, "encoding", "utf-8"), ids=profile.uses_xpath_id
         )
-        found = parse_detail(page, response.url, profile)
+        problems: list = []
+        found = parse_detail(page, response.url, profile, problems=problems)
         self.run.count(source, "detail_pages")
+        if problems:
+            self.run.entry_problems(source, response.url, problems)
         merged = dict(entry)
         for key, value in found.items():
             # The listing's values stand; the page adds what the listing lacks.
