@@ -6,9 +6,15 @@ from typing import Any
 
 from bench.crawl import NEW_RELEASES
 
-TARGET_SPEED_RATIO = 1.0
+TARGET_SPEED_RATIO = 1.1
 TARGET_RSS_GROWTH = 1.2
-TARGET_INCREMENTAL_PAGES = 2
+#: Listing pages an incremental run reads past those with new releases: the page where it is
+#: caught up, and PRESSBOT_OVERLAP_PAGES (1 by default) more.
+_CAUGHT_UP_AND_OVERLAP = 2
+#: An unchanged site: the first page is known, then the overlap.
+TARGET_INCREMENTAL_PAGES = _CAUGHT_UP_AND_OVERLAP
+#: After +NEW_RELEASES (one page of them): that page, then as above.
+TARGET_PUBLISH_PAGES = 1 + _CAUGHT_UP_AND_OVERLAP
 TARGET_INCREMENTAL_VS_ONE_PAGE = 1.5
 TARGET_PARSER_VS_LXML = 0.5
 
@@ -69,10 +75,10 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         checked.append(
             {
                 "target": f"N={listing_pages}: incremental run after +{NEW_RELEASES} "
-                f"releases fetches <= {TARGET_INCREMENTAL_PAGES} listing pages",
+                f"releases fetches <= {TARGET_PUBLISH_PAGES} listing pages",
                 "value": pages,
-                "limit": TARGET_INCREMENTAL_PAGES,
-                "holds": pages <= TARGET_INCREMENTAL_PAGES,
+                "limit": TARGET_PUBLISH_PAGES,
+                "holds": pages <= TARGET_PUBLISH_PAGES,
             }
         )
     if "parse" in results:

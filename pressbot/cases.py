@@ -41,8 +41,9 @@ FIXTURES_URL = "https://fixtures.invalid"
 #: The bundled cases.
 CASES_DIR = FIXTURES_DIR / "cases"
 KINDS = ("listing", "detail")
-#: Item fields a case does not compare: they depend on the run, not on the page.
-RUN_FIELDS = ("crawled_at", "revision")
+#: Item fields a case does not compare: they depend on the run (and how its fetches went), not
+#: on the page.
+RUN_FIELDS = ("crawled_at", "revision", "detail_error")
 RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(Release) if f.name not in RUN_FIELDS)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SUFFIX = {"html": ".html", "xml": ".xml", "json": ".json"}

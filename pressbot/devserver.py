@@ -63,12 +63,25 @@ class Handler(BaseHTTPRequestHandler):
         candidates += [target.with_name(stem + ext) for ext in ("", ".html", ".json", ".xml")]
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
-            self.send_whole(404, b"not found", "text/plain")
+            self.send_not_found(target)
             return
         ctype = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype.endswith(("xml", "json")):
             ctype += "; charset=utf-8"
         self.send_whole(200, found.read_bytes(), ctype)
+
+    def send_not_found(self, target: Path) -> None:
+        """404, with the site's own "not found" page when it has one: the nearest 404.html in
+        the folders above, as static hosts and most CMSs answer (WordPress past its last page)."""
+        root = self.server.root
+        for folder in target.parents:
+            if not folder.is_relative_to(root):
+                break
+            page = folder / "404.html"
+            if page.is_file():
+                self.send_whole(404, page.read_bytes())
+                return
+        self.send_whole(404, b"not found", "text/plain")
 
     def send_whole(
         self,

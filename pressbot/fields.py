@@ -19,6 +19,7 @@ class Origin(StrEnum):
     DETAIL = "detail"  # a selector in [detail.fields] (or the release page's own metadata)
     NORMALISE = "normalise"  # computed from the other fields by pressbot.normalise
     CRAWL = "crawl"  # set by the spider or the pipelines, never missing
+    FETCH = "fetch"  # how fetching the release page went: set by the spider when it failed
 
 
 class Format(StrEnum):
@@ -47,12 +48,15 @@ class Field:
     required: bool = False
     #: A change of its value makes a known release a new revision.
     content: bool = False
+    #: A required field that a profile may declare optional (the printed date, with
+    #: ``[dates] optional = true``): that source's records may then hold null.
+    profile_optional: bool = False
 
     @property
     def nullable(self) -> bool:
-        """Whether a written record may hold null: neither required nor set by the crawl, which
-        always sets what it sets."""
-        return not self.required and Origin.CRAWL not in self.origins
+        """Whether a written record may hold null: neither required (or a profile may waive it)
+        nor set by the crawl, which always sets what it sets."""
+        return (not self.required or self.profile_optional) and Origin.CRAWL not in self.origins
 
     @property
     def keeps_all(self) -> bool:
@@ -85,7 +89,15 @@ FIELDS: tuple[Field, ...] = (
         "not be read or is out of range (see date_problem).",
         content=True,
     ),
-    Field("published_raw", Format.LINE, (_L,), "The date as printed on the listing.", required=True),
+    Field(
+        "published_raw",
+        Format.LINE,
+        (_L,),
+        "The date as printed on the listing; null only where the profile says dates are optional "
+        "and the entry prints none.",
+        required=True,
+        profile_optional=True,
+    ),
     Field("summary", Format.PARAGRAPHS, (_L,), "Teaser text from the listing.", content=True),
     Field("subtitle", Format.LINE, (_L, _D), "The subtitle or deck line, where there is one.", content=True),
     Field(
@@ -108,7 +120,16 @@ FIELDS: tuple[Field, ...] = (
         "date_problem",
         Format.LINE,
         (_N,),
-        "Why published is null (unparseable, before 1990, in the future); else null.",
+        "Why published is null (unparseable, an ambiguous day/month order, before 1990, in the "
+        "future, no date on the listing); else null.",
+    ),
+    Field(
+        "detail_error",
+        Format.LINE,
+        (Origin.FETCH,),
+        "Why the release page added nothing (it failed, is gone, was refused or redirects "
+        "elsewhere): the record holds what the listing gives, and the next run fetches the page "
+        "again; else null.",
     ),
 )
 

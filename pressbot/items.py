@@ -35,6 +35,7 @@ class Release:
     crawled_at: str | None = None
     revision: int = 1
     date_problem: str | None = None
+    detail_error: str | None = None
 
 
 #: URLs that w3lib's canonicalize_url returns unchanged: http(s), a lower-case ASCII host, a port
@@ -67,6 +68,11 @@ def release_id(source: str, base_url: str, url: str) -> str:
 def content_hash(record: dict) -> str:
     """A digest of the fields whose change is a revision."""
     text = "\x1f".join(str(record.get(k) or "") for k in CONTENT_FIELDS)
+    if record.get("detail_error"):
+        # A record that lacks its release page's part differs from the whole one: the next run
+        # sees the listing entry as changed, fetches the page again, and writes the whole
+        # record as a revision. (Whole records hash as they always did.)
+        text += "\x1f!detail"
     # surrogatepass: a lone surrogate (a JSON feed's "\\ud800") hashes instead of failing.
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 

@@ -8,31 +8,64 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest
 
-from pressbot.addresses import is_local_url, port_of, unsafe_ip
+from pressbot.addresses import host_of, local_host, port_of, unsafe_ip
 from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
 
 
-def _trusted(start_urls: Iterable[str]) -> tuple[set[str], set[tuple[str, int | None]]]:
-    """Schemes and local (host, port) pairs that these start URLs vouch for."""
-    schemes, places = {"http", "https"}, set()
-    for url in start_urls:
-        parts = urlsplit(url)
-        if parts.scheme == "file":
-            schemes.add("file")
-        elif is_local_url(url):
-            places.add(((parts.hostname or "").lower(), port_of(parts)))
-    return schemes, places
+#: How the guard asks DNS: a host name and port -> the addresses it resolves to (none when it
+#: does not resolve). Tests hand in a table.
+Resolve = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def resolve_addresses(host: str, port: int) -> list[str]:
+    """The IPv4 and IPv6 addresses the system resolver gives for ``host``."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
+    except OSError:
+        return []
+    return [str(info[4][0]) for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)]
+
+
+@dataclass
+class _Trust:
+    """What one source's start URLs vouch for: their schemes, and the places they are on,
+    ``(host, port)`` by name (as ``host_of`` gives it) and, once resolved, by address."""
+
+    schemes: set[str]
+    places: set[tuple[str, int | None]]
+    addresses: set[tuple[str, int | None]] | None = None
+
+    @classmethod
+    def of(cls, start_urls: Iterable[str]) -> _Trust:
+        schemes, places = {"http", "https"}, set()
+        for url in start_urls:
+            parts = urlsplit(url)
+            if parts.scheme == "file":
+                schemes.add("file")
+            elif parts.scheme in ("http", "https"):
+                places.add((host_of(parts), port_of(parts)))
+        return cls(schemes, places)
+
+
+def _address(text: str) -> str:
+    """An address as text, written one way: ``::FFFF:7F00:1`` and ``::ffff:127.0.0.1`` are
+    ``127.0.0.1`` (an IPv4-mapped address reaches the IPv4 one)."""
+    ip = ipaddress.ip_address(text.split("%", 1)[0])
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return str(mapped or ip)
 
 
 class UnsafeDestination(IgnoreRequest):
@@ -42,15 +75,22 @@ class UnsafeDestination(IgnoreRequest):
 class SafeDestinationMiddleware:
     """Refuse requests to non-HTTP(S) schemes and to loopback, private, link-local or reserved
     addresses (169.254.169.254 cloud metadata among them), after DNS resolution, unless a
-    profile's own start URLs are on that very host (the bundled fixtures are)."""
+    profile's own start URLs are on that very place: the same host name and port (a name that
+    resolves to loopback, such as ``localhost`` or a ``/etc/hosts`` entry, included), or an
+    address and port a start host resolves to (the bundled fixtures are on one)."""
 
-    def __init__(self, stats, start_urls: Mapping[str, Iterable[str]]) -> None:
-        """``start_urls``: each source's start URLs, the local places it vouches for."""
+    def __init__(
+        self, stats, start_urls: Mapping[str, Iterable[str]], resolve: Resolve = resolve_addresses
+    ) -> None:
+        """``start_urls``: each source's start URLs, the local places it vouches for;
+        ``resolve``: how to ask DNS."""
         self.stats = stats
-        self._resolved: dict[str, bool] = {}
-        self._by_source = {name: _trusted(urls) for name, urls in start_urls.items()}
+        self._resolve = resolve
+        #: Each host name's addresses, asked once a run.
+        self._dns: dict[str, list[str]] = {}
+        self._by_source = {name: _Trust.of(urls) for name, urls in start_urls.items()}
         # Requests of no source (robots.txt) may go where any source's start URLs go.
-        self._any = _trusted([u for urls in start_urls.values() for u in urls])
+        self._any = _Trust.of([u for urls in start_urls.values() for u in urls])
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -61,32 +101,51 @@ class SafeDestinationMiddleware:
 
     async def process_request(self, request):
         parts = urlsplit(request.url)
-        schemes, places = self._by_source.get(request.meta.get("pressbot_source"), self._any)
-        if parts.scheme not in schemes:
+        trust = self._by_source.get(request.meta.get("pressbot_source"), self._any)
+        if parts.scheme not in trust.schemes:
             self._refuse(request, f"scheme {parts.scheme!r} is not crawled")
         if parts.scheme == "file":
             return None
-        host = (parts.hostname or "").lower()
-        if (host, port_of(parts)) in places:
-            return None
-        if is_local_url(request.url) or await self._resolves_inside(host, parts.port):
-            self._refuse(request, f"{host} is a loopback, private or link-local address")
+        host, port = host_of(parts), port_of(parts)
+        if (host, port) in trust.places:
+            return None  # a start host and port of the profile, by name
+        inside = [a for a in await self._addresses(host, port) if unsafe_ip(a)]
+        if not inside and not local_host(host):
+            return None  # public (or unresolvable: Scrapy's own DNS error follows)
+        trusted = await self._start_addresses(trust) if inside else set()
+        if inside and all((a, port) in trusted for a in inside):
+            return None  # where a start host is, by address
+        where = host if _is_address(host) or not inside else f"{host} ({', '.join(inside)})"
+        self._refuse(request, f"{where} is a loopback, private or link-local address")
         return None
 
-    async def _resolves_inside(self, host: str, port: int | None) -> bool:
-        if host not in self._resolved:
-            try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, port or 80)
-            except OSError:
-                return False  # let the download fail with Scrapy's own DNS error
-            self._resolved[host] = any(
-                unsafe_ip(str(info[4][0])) for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)
-            )
-        return self._resolved[host]
+    async def _addresses(self, host: str, port: int | None) -> list[str]:
+        """The host's addresses: itself if it is one, else what DNS said first, normalised."""
+        if _is_address(host):
+            return [_address(host)]
+        if host not in self._dns:
+            self._dns[host] = [_address(a) for a in await self._resolve(host, port or 80)]
+        return self._dns[host]
+
+    async def _start_addresses(self, trust: _Trust) -> set[tuple[str, int | None]]:
+        if trust.addresses is None:
+            found: set[tuple[str, int | None]] = set()
+            for host, port in trust.places:
+                found.update((a, port) for a in await self._addresses(host, port))
+            trust.addresses = found
+        return trust.addresses
 
     def _refuse(self, request, why: str) -> None:
         self.stats.inc_value("pressbot/unsafe_refused")
         raise UnsafeDestination(f"refused {request.url}: {why}")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 class EmptyResponse(Exception):

@@ -1,23 +1,48 @@
-"""Normalisation of one extracted entry: clean text, canonical URL, stable id, ISO dates.
+"""Normalisation of one extracted entry: clean text, canonical URL, stable id, ISO dates; and
+the part of reading dates that needs the whole listing page (``read_listing_dates``).
 
-A pure function of the entry and its profile, used by the normalise pipeline, and by the
-spider where it must know an entry's id and content before deciding to fetch its detail page.
+``normalise`` is a pure function of the entry and its profile, used by the normalise pipeline,
+and by the spider where it must know an entry's id and content before deciding to fetch its
+detail page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
-from pressbot.dates import DateProblem, parse_date, parse_datetime
+from pressbot.dates import (
+    AmbiguousOrder,
+    DateProblem,
+    date_text,
+    out_of_order,
+    parse_date,
+    parse_datetime,
+    publisher_time,
+    settle_order,
+)
 from pressbot.fields import LINE_FIELDS, PARAGRAPH_FIELDS
 from pressbot.items import canonical_url, release_id
 from pressbot.profiles import Profile
 from pressbot.text import clean_text
 
+if TYPE_CHECKING:
+    from pressbot.parsing import Listing
+
+logger = logging.getLogger(__name__)
+
+#: The date_problem of an entry that prints no date, where the profile says dates are optional.
+NO_DATE = "no date on the listing"
+
 
 def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = None) -> dict:
-    """A normalised copy of ``entry`` (item fields); date problems are reported, never guessed."""
+    """A normalised copy of ``entry`` (item fields); date problems are reported, never guessed.
+
+    A ``published`` already in the entry is what its listing page read (``read_listing_dates``):
+    it stands for a numeric date whose day/month order only the page settles, and only as one
+    of the two days the printed text can be.
+    """
     out = dict(entry)
     for name in LINE_FIELDS:
         if name in out:
@@ -29,22 +54,97 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
         # The id canonicalises the URL itself: give it the URL as the spider did (a cache hit).
         out["id"] = release_id(profile.name, profile.base_url, out["url"])
         out["url"] = canonical_url(out["url"])
-    out["published"], out["date_problem"] = None, None
     raw = out.get("published_raw")
+    # A detail page's time first, else the listing's own text, when it is a timestamp.
+    out["published_at"] = publisher_time(
+        out.get("published_at") or parse_datetime(raw), profile.date_timezone
+    )
+    out["published"], out["date_problem"] = None, None
     if raw:
         try:
-            out["published"] = parse_date(
-                raw,
-                profile.date_formats,
-                profile.date_languages,
-                profile.date_order,
-                today=today,
-                pattern=profile.date_pattern,
-            )
+            out["published"] = _read(raw, profile, today, settled=entry.get("published"))
         except DateProblem as exc:
             out["date_problem"] = str(exc)
-        if not out.get("published_at"):
-            out["published_at"] = parse_datetime(raw)
-    if out.get("published_at") and not out["published"] and not out["date_problem"]:
+    elif profile.date_optional and not out["published_at"]:
+        out["date_problem"] = NO_DATE
+    if out["published_at"] and not out["published"] and not out["date_problem"]:
         out["published"] = out["published_at"][:10]
     return out
+
+
+def read_listing_dates(listing: Listing, profile: Profile, today: dt.date | None = None) -> int:
+    """What one listing page says about its entries' dates, taken into the entries (in place),
+    between ``parse_listing`` and the walk; returns how many dates are out of the listing's
+    order (each logged).
+
+    - Where the profile declares no ``[dates] order``, the page's own dates may settle it
+      (``settle_order``): an entry whose numeric date is ambiguous then gets ``published``, the
+      day in that order, which ``normalise`` keeps. Unsettled, it stays ambiguous: null, with
+      the reason.
+    - A date far out of the listing's newest-first order (``out_of_order``: a pinned post, a
+      misread) is kept as read, logged and counted.
+    - Where dates are optional (``[dates] optional = true``), entries without one do not count
+      towards the drift alarm's missing fields.
+    """
+    if profile.date_optional:
+        listing.missing.pop("published_raw", None)
+    entries = listing.entries
+    read: list[str | None] = []
+    ambiguous: dict[int, AmbiguousOrder] = {}
+    for i, entry in enumerate(entries):
+        day = None
+        raw = entry.get("published_raw")
+        if raw:
+            try:
+                day = _read(raw, profile, today)
+            except AmbiguousOrder as exc:
+                ambiguous[i] = exc
+            except DateProblem:
+                pass
+        read.append(day)
+    if ambiguous:  # (never where the profile declares the order)
+        order = settle_order(_date_texts(entries, profile))
+        if order is not None:
+            for i, problem in ambiguous.items():
+                read[i] = entries[i]["published"] = problem.readings[order]
+    days = [dt.date.fromisoformat(day) if day else None for day in read]
+    flagged = out_of_order(days)
+    for i in flagged:
+        logger.warning(
+            "%s: date %s (%r) of %s is far out of the listing's newest-first order on %s "
+            "(a pinned post, or a misread date); kept",
+            profile.name,
+            days[i],
+            entries[i].get("published_raw"),
+            entries[i].get("url"),
+            listing.url,
+        )
+    return len(flagged)
+
+
+def _date_texts(entries: list[dict[str, Any]], profile: Profile) -> list[str | None]:
+    texts: list[str | None] = []
+    for entry in entries:
+        try:
+            texts.append(date_text(entry.get("published_raw"), profile.date_pattern))
+        except DateProblem:
+            texts.append(None)
+    return texts
+
+
+def _read(raw: str, profile: Profile, today: dt.date | None, settled: str | None = None) -> str:
+    """The entry's ISO date from its printed text; ``settled``: the listing page's reading."""
+    try:
+        return parse_date(
+            raw,
+            profile.date_formats,
+            profile.date_languages,
+            profile.date_order,
+            today=today,
+            pattern=profile.date_pattern,
+            timezone=profile.date_timezone,
+        )
+    except AmbiguousOrder as exc:
+        if settled is not None and settled in exc.readings.values():
+            return settled
+        raise

@@ -87,6 +87,7 @@ _NUMERIC_SETTINGS = {
     "PRESSBOT_FLUSH_ITEMS": (int, 1),
     "PRESSBOT_FLUSH_SECONDS": (float, 0),
     "PRESSBOT_KNOWN_IN_A_ROW": (int, 0),
+    "PRESSBOT_OVERLAP_PAGES": (int, 0),
     "PRESSBOT_IDLE_CLOSE": (float, 0),
     "PRESSBOT_RETRY_BACKOFF": (float, 0),
     "PRESSBOT_RETRY_MAX_DELAY": (float, 0),

@@ -40,7 +40,11 @@ def exit_code(stats: Mapping[str, Any]) -> int:
         return LOCKED
     if stats.get("pressbot/drift"):
         return DRIFT
-    if stats.get("pressbot/failed_pages") or stats.get("pressbot/state_unavailable"):
+    if (
+        stats.get("pressbot/failed_pages")
+        or stats.get("pressbot/incomplete_walks")
+        or stats.get("pressbot/state_unavailable")
+    ):
         return PAGES_FAILED
     if (
         stats.get("spider_exceptions")

@@ -7,23 +7,61 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
+import parsel
 from lxml import etree
-from parsel import Selector as Page
+from parsel.selector import SafeXMLParser, create_root_node
 
 from pressbot.dates import parse_datetime
 from pressbot.fields import REQUIRED_LISTING_FIELDS
+from pressbot.items import canonical_url
 from pressbot.profiles import Profile, Selector
-from pressbot.text import element_text, html_text, squash
+from pressbot.text import MarkupTooDeep, element_text, html_text, squash, too_deep
+
+logger = logging.getLogger(__name__)
 
 _META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content", smart_strings=False)
 _JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 _TIME_DATETIME = etree.XPath("//time/@datetime", smart_strings=False)
 _LINK_NEXT = etree.XPath("/html/head/link[@rel='next']/@href", smart_strings=False)
+
+
+#: EntryProblem.kind: what was wrong with a value, in words fit for a counter's name.
+NOT_HTTP_URL = "not_http_url"  # not an absolute http(s) URL once joined (javascript:, mailto:, …)
+UNUSABLE_URL = "unusable_url"  # a URL that cannot be joined, encoded or requested (a lone
+#                                surrogate, a port out of range, http://[oops/)
+TOO_DEEP = "too_deep"  # markup or JSON nested deeper than its parser reads
+NOT_JSON = "not_json"  # a JSON listing page that is not JSON
+UNREADABLE = "unreadable"  # anything else that failed while reading the value or the page
+
+
+@dataclass(frozen=True)
+class EntryProblem:
+    """A value on a page that could not be used, and why: the page and the walk go on without it.
+
+    ``index`` is the entry's position in ``Listing.entries`` (0 for the first); that entry's
+    ``field`` is None, the rest of the entry is as extracted. ``index`` None is a problem of the
+    page itself: ``field`` is then ``"next_page"`` (a next link left out of ``next_urls``) or
+    None (the page could not be read whole, e.g. JSON nested too deep: no entries, or markup
+    nested past 2048 levels: what came before that point). ``kind`` is one of the module's
+    constants (NOT_HTTP_URL, UNUSABLE_URL, TOO_DEEP, NOT_JSON, UNREADABLE), for counters;
+    ``reason`` says in one line what was wrong, with the value where there is one. The same
+    record serves release pages (``parse_detail``), with ``index`` None.
+    """
+
+    index: int | None
+    field: str | None
+    kind: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = "page" if self.index is None else f"entry {self.index}"
+        return f"{where}: {self.field or 'page'}: {self.reason}"
 
 
 @dataclass
@@ -35,6 +73,17 @@ class Listing:
     next_urls: list[str] = field(default_factory=list)
     #: field -> how many entries lacked it (required fields only), for the drift alarm.
     missing: dict[str, int] = field(default_factory=dict)
+    #: Values that could not be used (each made its entry's field None), and problems of the
+    #: page itself, in the order found: see EntryProblem.
+    problems: list[EntryProblem] = field(default_factory=list)
+
+
+class Page(parsel.Selector):
+    """A parsed page: a parsel Selector, with what the parser could not read of it."""
+
+    __slots__ = ("problems",)
+    #: Problems of the page itself (index None), copied into its Listing.
+    problems: list[EntryProblem]
 
 
 def page_from_bytes(
@@ -47,9 +96,25 @@ def page_from_bytes(
     Python class for every element it hands out, a tenth of a millisecond a page here.
     ``ids=False`` skips the table of id attributes, which only XPath's id() function reads
     (``Profile.uses_xpath_id``).
+
+    Never raises: a page that cannot be read whole says why in ``Page.problems`` (JSON nested
+    deeper than Python's parser reads, markup nested past libxml2's 2048 levels), with what
+    could be read of it.
     """
+    problems: list[EntryProblem] = []
+    try:
+        page = _parse(body, url, encoding, fmt, ids, problems)
+    except Exception as exc:  # a page no parser reads is a problem of that page, not a crash
+        logger.debug("could not parse %s", url, exc_info=True)
+        problems.append(EntryProblem(None, None, UNREADABLE, f"the page could not be parsed: {_error(exc)}"))
+        page = Page(root=None, type="json") if fmt == "json" else Page(root=etree.fromstring(b"<html/>"))
+    page.problems = problems
+    return page
+
+
+def _parse(body: bytes, url: str, encoding: str, fmt: str, ids: bool, problems: list[EntryProblem]) -> Page:
     if fmt == "json":
-        return Page(text=body.decode(encoding or "utf-8", errors="replace"), type="json")
+        return Page(root=_json(body.decode(encoding or "utf-8", errors="replace"), problems), type="json")
     if fmt == "html":
         try:
             parser = _html_parser(encoding or "utf-8", ids)
@@ -60,37 +125,112 @@ def page_from_bytes(
                 body = body.decode(encoding, errors="replace").encode("utf-8")
             parser = _html_parser("utf-8", ids)
         root = etree.fromstring(body or b"<html/>", parser=parser, base_url=url)
+        _check_depth(parser, problems)
         if root is None:  # only whitespace or comments
             root = etree.fromstring(b"<html/>", parser=parser)
         return Page(root=root, type="html", base_url=url)
-    page = Page(body=body or b"<rss/>", base_url=url, encoding=encoding, type=fmt)
+    # parsel's own XML reading (huge_tree, no entities), through a parser that is kept, to
+    # read its error log.
+    _XMLParser.last = None
+    root = create_root_node(
+        "", _XMLParser, base_url=url, huge_tree=True, body=body or b"<rss/>", encoding=encoding
+    )
+    if _XMLParser.last is not None:
+        _check_depth(_XMLParser.last, problems)
+    page = Page(root=root, type=fmt, base_url=url)
     page.remove_namespaces()  # Atom's default namespace would hide every element
     return page
 
 
+class _XMLParser(SafeXMLParser):
+    #: The last instance made: parsel makes one per page.
+    last: etree.XMLParser | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        type(self).last = self
+
+
+def _check_depth(parser, problems: list[EntryProblem]) -> None:
+    if too_deep(parser):
+        line = next(e.line for e in parser.error_log if "Excessive depth" in e.message)
+        problems.append(
+            EntryProblem(
+                None,
+                None,
+                TOO_DEEP,
+                f"markup nested deeper than 2048 levels: the page was read up to line {line} only",
+            )
+        )
+
+
+def _json(text: str, problems: list[EntryProblem]):
+    """The JSON document, or None (with the problem) when it cannot be read."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        problems.append(EntryProblem(None, None, TOO_DEEP, "JSON nested deeper than the parser reads"))
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            # A number of more than 4,300 digits (Python's limit): kept as its digits.
+            with contextlib.suppress(ValueError, RecursionError):
+                return json.loads(text, parse_int=_int_or_digits)
+        problems.append(EntryProblem(None, None, NOT_JSON, f"not JSON: {exc}"))
+    return None
+
+
+def _int_or_digits(digits: str) -> int | str:
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
+
+
 @lru_cache(maxsize=32)
 def _html_parser(encoding: str, ids: bool) -> etree.HTMLParser:
-    # The options parsel uses for HTML: recover from broken markup, keep the document whole.
+    # The options parsel uses for HTML: recover from broken markup, keep the document whole
+    # (huge_tree: without it libxml2 stops reading at 256 levels of nesting, and 10 entries
+    # each followed by 30 unclosed <div>s lose their last entries and the next link).
     return etree.HTMLParser(
-        recover=True, encoding=encoding, huge_tree=False, remove_comments=False, collect_ids=ids
+        recover=True, encoding=encoding, huge_tree=True, remove_comments=False, collect_ids=ids
     )
 
 
-def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
-    """Extract every entry on a listing page and the URLs of the pages after it."""
-    listing = Listing(url=url)
+def parse_listing(page: parsel.Selector, url: str, profile: Profile) -> Listing:
+    """Extract every entry on a listing page and the URLs of the pages after it.
+
+    Never raises for a page: each entry's fields are read on their own, and a value that cannot
+    be used (see EntryProblem) is None in its entry and recorded in ``Listing.problems``; the
+    rest of the entry, the other entries and the next links stand.
+    """
+    listing = Listing(url=url, problems=list(getattr(page, "problems", ())))
+    try:
+        _read_listing(page, url, profile, listing)
+    except Exception as exc:  # a bug, or a page nothing above foresaw: reported, not a crash
+        logger.exception("%s: could not parse the listing page %s", profile.name, url)
+        listing.problems.append(
+            EntryProblem(None, None, UNREADABLE, f"the page could not be parsed: {_error(exc)}")
+        )
+    return listing
+
+
+def _read_listing(page: parsel.Selector, url: str, profile: Profile, listing: Listing) -> None:
+    problems = listing.problems
     nodes: list
     if profile.format == "json":
         base = url
         nodes = page.jmespath(profile.entry.query)
-        columns = {name: [extract(n, sel) for n in nodes] for name, sel in profile.fields.items()}
+        columns = {
+            name: [_guarded(n, sel, i, name, problems) for i, n in enumerate(nodes)]
+            for name, sel in profile.fields.items()
+        }
     else:
         base = _base_url(page.root, url)
         nodes = [n for n in _compiled(profile.entry.xpath)(page.root) if isinstance(n, etree._Element)]
-        columns = _extract_columns(page.root, nodes, profile)
+        columns = _extract_columns(page.root, nodes, profile, problems)
     join = _joiner(base)
     if "url" in columns:
-        columns["url"] = [join(u) if u else u for u in columns["url"]]
+        columns["url"] = _entry_urls(columns["url"], join, base, _allows_file(profile), problems)
     keys = list(columns)  # a selector's key is the item field it fills
     listing.entries = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     for name in REQUIRED_LISTING_FIELDS:  # (a value is a non-empty string or None)
@@ -104,13 +244,120 @@ def parse_listing(page: Page, url: str, profile: Profile) -> Listing:
         hrefs = [str(h) for h in _LINK_NEXT(page.root)]  # <link rel="next"> in the head
     for href in hrefs:
         nxt = join(href)
-        if nxt and nxt != url and nxt not in listing.next_urls:
+        if nxt == url or nxt in listing.next_urls:
+            continue
+        # Where a next link may lead is the walk's to judge (it reports links off the site); a
+        # link that cannot even be requested is left out here.
+        fine = nxt is not None and nxt.isascii() and _PLAIN_HTTP.match(nxt)
+        problem = None if fine else _url_problem(nxt, href, any_scheme=True)
+        if problem is not None:
+            problems.append(EntryProblem(None, "next_page", *problem))
+        elif nxt is not None:
             listing.next_urls.append(nxt)
-    return listing
+
+
+def _entry_urls(
+    hrefs: list, join, base: str, allow_file: bool, problems: list[EntryProblem]
+) -> list[str | None]:
+    """Each entry's link joined to the page's base URL, or None (recorded) where that is not
+    a URL a release can have: absolute http(s), or file: for a profile that starts on file:."""
+    urls = [join(h) if h else None for h in hrefs]
+    given = [u for u in urls if u is not None]
+    plain = _PLAIN_HTTP.match(base)
+    if plain and len(given) == len(hrefs) - hrefs.count(None):  # every link joined
+        # Nearly every page: all its links on the base's own http(s) host, told at once (20
+        # links checked one by one cost a fortieth of the page's parse).
+        origin = "\n" + plain.group().rstrip("/?#") + "/"
+        lines = "\n" + "\n".join(given)  # (joined links hold no newline: urljoin drops them)
+        if lines.isascii() and lines.count(origin) == len(given):
+            return urls
+    for i, url in enumerate(urls):
+        if url is not None and url.isascii() and _PLAIN_HTTP.match(url):
+            continue
+        if hrefs[i]:
+            problem = _url_problem(url, hrefs[i], allow_file=allow_file)
+            if problem is not None:
+                problems.append(EntryProblem(i, "url", *problem))
+                urls[i] = None
+    return urls
+
+
+#: The start of an http(s) URL with a host name or IPv4 address and a port in range, up to
+#: where its path begins: such a URL, if ASCII, is one _url_problem finds nothing wrong with.
+_PLAIN_HTTP = re.compile(
+    r"https?://[A-Za-z0-9._~-]+"
+    r"(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    r"(?:[/?#]|$)"
+)
+
+
+def _allows_file(profile: Profile) -> bool:
+    """Whether file: release URLs are fine: only where the profile itself starts on file:
+    (the bundled fixtures); a page on the web must not send the crawler to local files."""
+    return any(u[:5].lower() == "file:" for u in profile.start_urls)
+
+
+def _url_problem(
+    url: str | None, href: str, allow_file: bool = False, any_scheme: bool = False
+) -> tuple[str, str] | None:
+    """(kind, reason) if ``url``, the link ``href`` joined, cannot be used; None if it can.
+
+    Entries need an absolute http(s) URL with a host (``allow_file``: or a local file: URL);
+    with ``any_scheme``, only whether the URL can be encoded, read and canonicalised."""
+    if url is None:
+        return UNUSABLE_URL, f"cannot be joined to the page's URL: {_short(href)}"
+    try:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https"):
+            if not parts.hostname:
+                return NOT_HTTP_URL, f"not an absolute http(s) URL: {_short(url)} (no host)"
+        elif parts.scheme == "file" and allow_file:
+            if parts.netloc not in ("", "localhost"):
+                return NOT_HTTP_URL, f"not a local file: URL: {_short(url)} (on another host)"
+        elif not any_scheme:
+            return NOT_HTTP_URL, f"not an absolute http(s) URL: {_short(url)}"
+        parts.port  # noqa: B018 - reading it is the check: a port out of range raises
+        canonical_url(url)  # what the release id is made of (cached: the walk asks next)
+    except UnicodeError:
+        return UNUSABLE_URL, f"not valid Unicode (a lone surrogate): {_short(url)}"
+    except ValueError as exc:
+        return UNUSABLE_URL, f"{exc}: {_short(url)}"
+    return None
+
+
+def _short(value: str, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _error(exc: BaseException) -> str:
+    """An exception in one line, for a problem's reason."""
+    if isinstance(exc, RecursionError):
+        return "nested too deep to read"
+    text = " ".join(str(exc).split())
+    if isinstance(exc, MarkupTooDeep) or not text:
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
+
+
+def _problem(index: int | None, name: str, exc: Exception) -> EntryProblem:
+    kind = TOO_DEEP if isinstance(exc, MarkupTooDeep | RecursionError) else UNREADABLE
+    return EntryProblem(index, name, kind, _error(exc))
+
+
+def _guarded(node, sel: Selector, index: int | None, name: str, problems: list[EntryProblem]) -> str | None:
+    """``extract``, for one entry's field: a value that cannot be read is None, and recorded."""
+    try:
+        return extract(node, sel)
+    except Exception as exc:  # one entry's value, never its page
+        problems.append(_problem(index, name, exc))
+        return None
 
 
 def check_listing(listing: Listing, profile: Profile) -> list[str]:
-    """Drift: what on this page says the profile's selectors no longer fit the site."""
+    """Drift: what on this page says the profile's selectors no longer fit the site, or that
+    the page could not be read whole (then what it holds past that point, its next link
+    included, is unknown: the walk must not look complete)."""
     problems = []
     found = len(listing.entries)
     if found < profile.min_entries:
@@ -125,18 +372,41 @@ def check_listing(listing: Listing, profile: Profile) -> list[str]:
                 f"{missing} of {found} entries (more than "
                 f"{profile.max_missing_share:.0%})"
             )
+    for problem in listing.problems:
+        if problem.index is not None:
+            continue  # an entry's value: that entry's business (counted, the walk goes on)
+        if problem.field is None:
+            problems.append(f"page not read whole: {problem.reason}")
+        elif not listing.next_urls:  # (a pager with one bad link of ten still leads on)
+            problems.append(f"next link {problem.field} not followed: {problem.reason}")
     return problems
 
 
-def parse_detail(page: Page, url: str, profile: Profile) -> dict[str, str | None]:
+def parse_detail(
+    page: parsel.Selector, url: str, profile: Profile, problems: list[EntryProblem] | None = None
+) -> dict[str, str | None]:
     """A release page's fields: what the profile selects, then the page's standard metadata.
 
     The publication time comes from the profile's ``published_at`` selector, else
     ``article:published_time``, else JSON-LD ``datePublished``, else the first
     ``<time datetime>``; the author from the profile, else JSON-LD.
+
+    Never raises for a page: a value that cannot be read is None (the listing's value stands)
+    and, with ``problems``, recorded there (``index`` None), after the page's own problems.
     """
-    root = page.root
-    out = {name: extract(root, sel) for name, sel in profile.detail_fields.items()}
+    if problems is None:
+        problems = []
+    problems.extend(getattr(page, "problems", ()))
+    try:
+        return _read_detail(page.root, profile, problems)
+    except Exception as exc:  # a bug, or a page nothing above foresaw: reported, not a crash
+        logger.exception("%s: could not parse the release page %s", profile.name, url)
+        problems.append(EntryProblem(None, None, UNREADABLE, f"the page could not be parsed: {_error(exc)}"))
+        return {}
+
+
+def _read_detail(root, profile: Profile, problems: list[EntryProblem]) -> dict[str, str | None]:
+    out = {name: _guarded(root, sel, None, name, problems) for name, sel in profile.detail_fields.items()}
     ld = _json_ld(root)
     candidates = [
         out.pop("published_at", None),
@@ -162,7 +432,7 @@ def _json_ld(root: etree._Element) -> dict:
     for text in _JSONLD(root):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to read
             continue
         if not isinstance(data, list | dict):
             continue
@@ -179,19 +449,27 @@ def _str(value) -> str | None:
 _TAIL = re.compile(r"^(.+)/(@[A-Za-z_][\w.:-]*)$")
 
 
-def _extract_columns(root, nodes: list, profile: Profile) -> dict[str, list[str | None]]:
+def _extract_columns(
+    root, nodes: list, profile: Profile, problems: list[EntryProblem] | None = None
+) -> dict[str, list[str | None]]:
     """Every field for every entry: what ``extract`` gives entry by entry (tests/test_parsing.py
     compares the two), faster. Fields that only differ by a final ``/@attr`` (the title link and
-    its href) share one evaluation of their common path."""
+    its href) share one evaluation of their common path. A value that cannot be read is None,
+    and recorded in ``problems``."""
+    if problems is None:
+        problems = []
     if _nested(nodes):
         # A match inside an inner entry belongs to the outer one too: it cannot be traced back
         # to one entry, so such a page (rare) is read entry by entry.
-        return {name: [extract(n, sel) for n in nodes] for name, sel in profile.fields.items()}
+        return {
+            name: [_guarded(n, sel, i, name, problems) for i, n in enumerate(nodes)]
+            for name, sel in profile.fields.items()
+        }
     evaluated, derived = _field_plan(tuple(profile.fields.items()))
     columns: dict[str, list[str | None]] = {}
     firsts: dict[str, list | None] = {}  # field XPath -> first element it matched in each entry
     for name, sel in evaluated:
-        columns[name], firsts[sel.xpath] = _extract_all(root, nodes, sel)
+        columns[name], firsts[sel.xpath] = _extract_all(root, nodes, sel, name, problems)
     element = etree._Element
     for name, path, attr in derived:
         matches = firsts.get(path) or _first_elements(root, nodes, path)
@@ -200,7 +478,7 @@ def _extract_columns(root, nodes: list, profile: Profile) -> dict[str, list[str 
             if column[i] is None and match is not None:
                 # The first match has no such attribute (<a name> before <a href>), or is not
                 # an element: a later match may have it.
-                column[i] = extract(nodes[i], profile.fields[name])
+                column[i] = _guarded(nodes[i], profile.fields[name], i, name, problems)
         columns[name] = column
     return columns
 
@@ -262,17 +540,27 @@ def _first_elements(root, nodes: list, xpath: str) -> list:
     return first
 
 
-def _extract_all(root, nodes: list, sel: Selector) -> tuple[list[str | None], list | None]:
+def _extract_all(
+    root, nodes: list, sel: Selector, name: str, problems: list[EntryProblem]
+) -> tuple[list[str | None], list | None]:
     """One field for every entry of a page with a single XPath evaluation over the page, and
     the first element matched in each entry (None when the matches are not elements).
 
     Evaluating 4 fields x 20 entries separately costs 80 XPath calls, each with its fixed
     overhead; here each match is traced back to its entry instead. Expressions that cannot be
-    chained after the entries (functions, unions) fall back to one evaluation per entry.
+    chained after the entries (functions, unions) fall back to one evaluation per entry, and so
+    does a field whose text cannot be read in some entry: that entry alone gets None.
     """
     batch = _batched(sel.xpath)
-    if batch is None or not nodes:
-        return [extract(n, sel) for n in nodes], None
+    if batch is not None and nodes:
+        try:
+            return _batched_column(root, nodes, sel, batch)
+        except Exception:  # (a guard in the loop would cost a sixth of its time)
+            pass
+    return [_guarded(n, sel, i, name, problems) for i, n in enumerate(nodes)], None
+
+
+def _batched_column(root, nodes: list, sel: Selector, batch) -> tuple[list[str | None], list | None]:
     # The loop of _owned and _text_of, written out: it runs for every field of every entry.
     index = {node: i for i, node in enumerate(nodes)}
     found: list = [None] * len(nodes)  # first text, or (all) the list of texts

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
@@ -91,9 +91,20 @@ class NormalisePipeline(_Base):
 class ValidatePipeline(_Base):
     """Drop, with a logged reason and a stat, any entry missing a required field."""
 
+    def __init__(self, stats, required: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        super().__init__(stats)
+        #: source -> the fields its records must have (Profile.required_fields); a source not
+        #: in it must have every required field of the table.
+        self.required = dict(required or {})
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        profiles = cls._run(crawler).profiles
+        return cls(crawler.stats, {name: p.required_fields for name, p in profiles.items()})
+
     def process_item(self, item):
         a = fields(item)
-        missing = [f for f in REQUIRED_FIELDS if not a.get(f)]
+        missing = [f for f in self.required.get(a.get("source"), REQUIRED_FIELDS) if not a.get(f)]
         if missing:
             for f in missing:
                 self.count(a, f"dropped/missing_{f}")
@@ -106,11 +117,16 @@ class ValidatePipeline(_Base):
 
 
 class DeduplicatePipeline(_Base):
-    """Drop releases already written (this run or an earlier one); number changed ones."""
+    """Drop releases already written (this run or an earlier one); number changed ones.
+
+    A release seen twice in one run (a "Featured" box and its own entry, with other text) is
+    one observation, the first: a revision is a change between runs, never within one.
+    """
 
     def __init__(self, stats, ledger: Ledger) -> None:
         super().__init__(stats)
         self.ledger = ledger
+        self.this_run: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -118,6 +134,10 @@ class DeduplicatePipeline(_Base):
 
     def process_item(self, item):
         a = fields(item)
+        if a["id"] in self.this_run:
+            self.count(a, "duplicates")
+            raise DropItem(f"{a['source']}: {a['url']} seen already in this run", log_level="DEBUG")
+        self.this_run.add(a["id"])
         try:
             known = self.ledger.known([a["id"]]).get(a["id"])
         except LedgerFailed as exc:  # said once, where it failed; the run is stopping

@@ -6,6 +6,7 @@ import re
 import sys
 import tomllib
 import warnings
+import zoneinfo
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -18,7 +19,7 @@ from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
-from pressbot.fields import BY_NAME, DETAIL_FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
+from pressbot.fields import BY_NAME, DETAIL_FIELDS, FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
 
 #: The bundled profiles, read through importlib.resources so that they load from an egg too
 #: (scrapyd runs zipped eggs).
@@ -62,7 +63,7 @@ _LISTING_KEYS = {
     "step",
     "max_pages",
 }
-_DATES_KEYS = {"formats", "languages", "order", "pattern"}
+_DATES_KEYS = {"formats", "languages", "order", "pattern", "optional", "timezone"}
 _DETAIL_KEYS = {"follow", "fields"}
 _CHECKS_KEYS = {"min_entries", "max_missing_share"}
 _DATE_ORDERS = {"DMY", "MDY", "YMD", "YDM", "DYM", "MYD"}
@@ -127,6 +128,10 @@ class Profile:
     date_languages: tuple[str, ...] = ("en",)
     date_order: str | None = None
     date_pattern: str | None = None
+    #: Entries may print no date: kept with a null date and the reason, not dropped.
+    date_optional: bool = False
+    #: The publisher's IANA time zone: the local day of timestamps in UTC or with no offset.
+    date_timezone: str | None = None
     detail_fields: dict[str, Selector] = field(default_factory=dict)
     follow_detail: bool = False
     min_entries: int = 1
@@ -144,6 +149,13 @@ class Profile:
             *self.detail_fields.values(),
         ]
         return any(_XPATH_ID.search(s.xpath) for s in selectors if s is not None and s.kind != "jmes")
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        """The fields a record of this source must have (validation drops one lacking any): the
+        table's required fields, less those the profile declares optional (the printed date,
+        with ``[dates] optional = true``)."""
+        return tuple(f.name for f in FIELDS if f.required and not (f.profile_optional and self.date_optional))
 
 
 def available_sources(directory=SOURCES_DIR) -> dict[str, Path]:
@@ -283,6 +295,22 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
             re.compile(pattern)
         except re.error as exc:
             raise ProfileError(path, "dates.pattern", f"not a regular expression: {exc}") from None
+    optional = dates.get("optional", False)
+    if not isinstance(optional, bool):
+        raise ProfileError(path, "dates.optional", "must be true or false")
+    timezone = dates.get("timezone")
+    if timezone is not None:
+        try:
+            if not isinstance(timezone, str):
+                raise ValueError("not a string")
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            raise ProfileError(
+                path,
+                "dates.timezone",
+                f"unknown time zone {timezone!r}: give an IANA name such as "
+                '"Europe/Paris", "America/New_York" or "UTC"',
+            ) from None
 
     detail = _table(raw, "detail", path)
     _no_unknown(detail, _DETAIL_KEYS, path, "detail.")
@@ -320,6 +348,8 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         date_languages=tuple(languages),
         date_order=order,
         date_pattern=pattern,
+        date_optional=optional,
+        date_timezone=timezone,
         detail_fields=detail_fields,
         min_entries=min_entries,
         max_missing_share=float(share),

@@ -40,6 +40,8 @@ class SourceReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     drift: list[dict[str, Any]] = field(default_factory=list)
     traps: list[dict[str, Any]] = field(default_factory=list)
+    #: Values on pages that could not be used (pressbot.parsing.EntryProblem), the first ones.
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -122,6 +124,7 @@ class Run:
                 since=options.since,
                 max_pages=options.max_pages,
                 known_in_a_row=settings.getint("PRESSBOT_KNOWN_IN_A_ROW"),
+                overlap_pages=settings.getint("PRESSBOT_OVERLAP_PAGES"),
             ),
         )
         run._crawler = crawler
@@ -175,27 +178,60 @@ class Run:
         self.reports[source].traps.append({"url": trap.url, "problem": trap.problem})
         logger.warning("%s: not following %s: %s", source, trap.url, trap.problem)
 
+    #: How many entry problems a source's report lists (all are counted and logged).
+    PROBLEMS_LISTED = 100
+
+    def entry_problems(self, source: str, url: str, problems: list) -> None:
+        """Values a page gave that could not be used: the entry (or field) went without them.
+        Counted by kind, logged each, and the first ones listed in the run summary."""
+        listed = self.reports[source].problems
+        for p in problems:
+            self.count(source, "entry_problems")
+            self.count(source, f"entry_problems/{p.kind}")
+            logger.warning("%s: %s: %s", source, url, p)
+            if len(listed) < self.PROBLEMS_LISTED:
+                listed.append({"url": url, "entry": p.index, "field": p.field, "problem": p.reason})
+
     def drift(self, source: str, url: str, problem: str) -> None:
         self.count(source, "drift")
         self.reports[source].drift.append({"url": url, "problem": problem})
         self.track(source, 0, dirty=True)
         logger.error("%s: drift on %s: %s", source, url, problem)
 
-    def page_failed(self, source: str, kind: str, url: str, error: str) -> None:
-        self.count(source, "failed_pages")
+    def page_failed(self, source: str, kind: str, url: str, error: str, failed: bool = True) -> None:
+        """A page could not be read. ``failed``: it counts in the exit status (a release page
+        that is gone, 404, is only reported: its release is written from the listing)."""
         self.reports[source].errors.append({"url": url, "page": kind, "error": error})
+        if kind == "detail":
+            self.detail_failed(source, url, error, failed=failed)
+            return
+        self.count(source, "failed_pages")
         self.track(source, 0, dirty=True)
         logger.error(
-            "%s: %s page %s failed after retries: %s; its entries are not recorded "
-            "and the next run collects them",
+            "%s: listing page %s failed after retries: %s; the walk stops here and the next run "
+            "walks the whole listing again",
             source,
-            kind,
             url,
             error,
         )
 
-    def stopped(self, source: str, stop: Stop) -> None:
-        """A walk of ``source`` ended (the walk state already holds it)."""
+    def detail_failed(self, source: str, url: str, why: str, failed: bool = False) -> None:
+        """A release page added nothing: its release is written as the listing gives it, with
+        ``detail_error`` saying why, and the next run fetches the page again."""
+        self.count(source, "detail_errors")
+        if failed:
+            self.count(source, "failed_pages")
+            self.track(source, 0, dirty=True)
+        logger.warning("%s: release page %s: %s; its listing values are written", source, url, why)
+
+    def stopped(self, source: str, stop: Stop, url: str | None = None, problem: str | None = None) -> None:
+        """A walk of ``source`` ended at ``url`` (the walk state already holds it). A walk that
+        ended short, ``problem`` saying why, is reported with its URL and fails the run."""
+        if problem is not None:
+            self.count(source, "incomplete_walks")
+            error = {"url": url, "page": "listing", "error": f"{stop.label}: {problem}"}
+            self.reports[source].errors.append(error)
+            self.track(source, 0, dirty=True)
         if self.tracker is not None:
             self.tracker.stopped(source, stop)
         worst = self.walks[source].stop or stop
@@ -245,16 +281,26 @@ class Run:
             and not request.meta.get("allow_offsite")
             and not on_site(request.url, self.profiles[source])
         ):
-            self.trap(
-                source, Trap(request.url, f"redirected off the site from {request.meta['redirect_urls'][0]}")
-            )
+            first = request.meta["redirect_urls"][0]
+            self.trap(source, Trap(request.url, f"redirected off the site from {first}"))
+            if request.meta.get("pressbot_page") == "listing":
+                # The walk goes no further than this page, and nothing will say so but us.
+                self.walks[source].end(Stop.OFF_SITE)
+                self.stopped(source, Stop.OFF_SITE, first, f"it redirects off the site to {request.url}")
 
     def _request_dropped(self, request, spider) -> None:
         # A page asked for twice in a run (by two workers, or the same release on two listing
-        # pages) is fetched once: the second request is done as it is dropped.
+        # pages) is fetched once: the second request is done as it is dropped. But a listing
+        # page that redirects back to a page already requested ends its walk short, unseen by
+        # any callback: say so.
         source = request.meta.get("pressbot_source")
-        if source in self.reports:
-            self.track(source, -1)
+        if source not in self.reports:
+            return
+        if request.meta.get("pressbot_page") == "listing" and request.meta.get("redirect_urls"):
+            first = request.meta["redirect_urls"][0]
+            self.walks[source].end(Stop.DROPPED)
+            self.stopped(source, Stop.DROPPED, first, f"it redirects to {request.url}, already requested")
+        self.track(source, -1)
 
     def _item_dropped(self, item, response, exception, spider) -> None:
         source = getattr(item, "source", None)

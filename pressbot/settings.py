@@ -30,9 +30,12 @@ PRESSBOT_WORKER_ID = None
 PRESSBOT_MERGED = "data/merged/releases.jsonl"
 #: A distributed worker closes after its frontier has been empty this many seconds.
 PRESSBOT_IDLE_CLOSE = 5
-#: Incremental runs stop walking a listing after this many known releases in a row (0: off),
+#: An incremental run is caught up after this many known releases in a row (0: off),
 #: or after a whole page of known releases, whichever comes first.
 PRESSBOT_KNOWN_IN_A_ROW = 5
+#: ...and then reads this many listing pages more, so that edits to recent releases (and releases
+#: that pinned posts pushed down) are seen without a full walk.
+PRESSBOT_OVERLAP_PAGES = 1
 #: Run summaries: <dir>/<UTC timestamp>.json for every run, and <dir>/latest.json.
 PRESSBOT_RUNS_DIR = "data/runs"
 #: Retries back off exponentially from this many seconds (a Retry-After header can ask more)...

@@ -28,7 +28,11 @@ _COUNTERS = (
     "revised",
     "duplicates",
     "date_problems",
+    "dates_out_of_order",
     "failed_pages",
+    "detail_errors",
+    "incomplete_walks",
+    "entry_problems",
     "traps",
 )
 
@@ -49,6 +53,7 @@ def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, 
         entry["walk_complete"] = walk.stop is not None and walk.stop.complete
         entry["errors"] = list(report.errors)
         entry["drift"] = list(report.drift)
+        entry["problems"] = list(report.problems)
         entry["traps"] = list(report.traps)
         sources[name] = entry
     return {

@@ -41,9 +41,15 @@ class SyntheticSite:
         prefix: str = "/synthetic",
         delay: float = 0.0,
         detail_delay: float = 0.0,
+        pinned: int = 0,
+        featured: int | None = None,
     ) -> None:
         self.total = releases
         self.per_page = per_page
+        #: The oldest ``pinned`` releases are pinned at the top of every page (sticky posts).
+        self.pinned = pinned
+        #: A release shown a second time, with another title, at the top of page 1.
+        self.featured = featured
         self.prefix = prefix.rstrip("/")
         self.delay = delay
         self.detail_delay = detail_delay
@@ -59,7 +65,7 @@ class SyntheticSite:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-(self.total - self.pinned) // self.per_page))
 
     def date(self, k: int) -> dt.date:
         return _START + dt.timedelta(days=k // 8)
@@ -75,17 +81,25 @@ class SyntheticSite:
         return [" ".join(rnd.choice(_WORDS) for _ in range(70)).capitalize() + "." for _ in range(2)]
 
     def listing(self, page: int) -> bytes | None:
-        if not 1 <= page <= self.pages:
+        """Listing page ``page``; the page after the last is the listing's template with no
+        entries (as a CMS view answers past its end), any later one None (404)."""
+        if not 1 <= page <= self.pages + 1:
             return None
         top = self.total - 1 - (page - 1) * self.per_page
+        shown = [*range(self.pinned - 1, -1, -1), *range(top, max(top - self.per_page, self.pinned - 1), -1)]
+        if page == 1 and self.featured is not None:
+            shown.insert(0, self.featured)
         rows = []
-        for k in range(top, max(top - self.per_page, -1), -1):
+        for n, k in enumerate(shown):
             day = self.date(k)
+            title = self.title(k)
+            if page == 1 and n == 0 and self.featured is not None:
+                title = f"Featured: {title}"
             paras = "".join(f"<p>{html.escape(p)}</p>" for p in self.teaser(k))
             rows.append(
                 f'<article class="teaser" id="r{k}"><div class="meta"><span class="date">'
                 f'{day.strftime("%d %B %Y")}</span> <span class="tags"><a href="#t">News</a></span>'
-                f'</div><h2 class="title"><a href="r/{k}.html">{html.escape(self.title(k))}</a>'
+                f'</div><h2 class="title"><a href="r/{k}.html">{html.escape(title)}</a>'
                 f'</h2><div class="teaser-body">{paras}</div></article>'
             )
         nav = [

@@ -21,33 +21,46 @@ from pressbot.normalise import normalise
 from pressbot.parsing import Listing, check_listing
 from pressbot.profiles import Profile
 from pressbot.state import Seen
+from pressbot.structure import same_template
 
 
 class Stop(enum.Enum):
     """Why a walk of a listing ended.
 
-    ``complete``: the walk reached the listing's end or the releases already collected, so the
-    next run may stop as soon as it is caught up. Any other stop makes the next run walk the
-    whole listing again. ``severity`` orders the stops of one source's several walks (the worst
-    is reported); ``level`` is how the stop is logged.
+    ``complete``: the walk reached a genuine end of the listing, on a page read whole, or the
+    releases already collected; only then may the next run stop as soon as it is caught up. Any
+    other stop makes the next run walk the whole listing again. ``short``: the walk ended before
+    the archive's end through a fault or a trap, not the operator's choice (``-a max_pages``,
+    ``-a since``): the run's exit status is then not 0. ``severity`` orders the stops of one
+    source's several walks (the worst is reported); ``level`` is how the stop is logged.
     """
 
-    END_OF_ARCHIVE = ("end of archive", True, 0, logging.INFO)
-    CAUGHT_UP = ("caught up", True, 1, logging.INFO)
-    PAGE_LIMIT = ("page limit", True, 1, logging.INFO)
+    END_OF_ARCHIVE = ("end of archive", True, False, 0, logging.INFO)
+    CAUGHT_UP = ("caught up", True, False, 1, logging.INFO)
+    PAGE_LIMIT = ("page limit", True, False, 1, logging.INFO)
+    RUN_PAGE_LIMIT = ("run page limit", False, False, 2, logging.INFO)
+    DATE_LIMIT = ("date limit", False, False, 2, logging.INFO)
     #: A trap: the next link leads back to a page this walk read already.
-    LOOP = ("pagination loop", True, 1, logging.WARNING)
+    LOOP = ("pagination loop", False, True, 3, logging.ERROR)
     #: A trap: the next link leads off the source's site.
-    OFF_SITE = ("next page off the site", True, 1, logging.WARNING)
-    #: A guard (robots.txt, the size cap, the destination guard) refused a listing page.
-    REFUSED = ("listing page refused", True, 1, logging.WARNING)
-    RUN_PAGE_LIMIT = ("run page limit", False, 2, logging.INFO)
-    DATE_LIMIT = ("date limit", False, 2, logging.INFO)
-    DRIFT = ("drift", False, 3, logging.ERROR)
-    ERROR = ("error", False, 4, logging.ERROR)
+    OFF_SITE = ("next page off the site", False, True, 3, logging.ERROR)
+    #: A guard (robots.txt, the size cap, the redirect limit, the destination guard) refused a
+    #: listing page.
+    REFUSED = ("listing page refused", False, True, 3, logging.ERROR)
+    #: The last page read has no next link, but it was cut short: its end is not the archive's.
+    TRUNCATED = ("listing page cut short", False, True, 3, logging.ERROR)
+    #: A template walk's page past the first came back empty, or 404, but is not the listing's
+    #: own page (a one-off error, an empty body, a maintenance notice).
+    NOT_AN_END = ("template page is not the listing's end", False, True, 3, logging.ERROR)
+    #: A listing page redirected back to a page already requested: the duplicate filter
+    #: dropped it.
+    DROPPED = ("listing page dropped as a duplicate", False, True, 3, logging.ERROR)
+    DRIFT = ("drift", False, True, 4, logging.ERROR)
+    ERROR = ("error", False, True, 5, logging.ERROR)
 
-    def __init__(self, label: str, complete: bool, severity: int, level: int) -> None:
-        self.label, self.complete, self.severity, self.level = label, complete, severity, level
+    def __init__(self, label: str, complete: bool, short: bool, severity: int, level: int) -> None:
+        self.label, self.complete, self.short = label, complete, short
+        self.severity, self.level = severity, level
 
     def __str__(self) -> str:
         return self.label
@@ -72,9 +85,11 @@ class WalkOptions:
     since: dt.date | None = None
     #: Walk at most this many listing pages (the profile's max_pages applies too).
     max_pages: int | None = None
-    #: An incremental walk stops after this many known releases in a row (0: off), or a
-    #: whole page of known releases.
+    #: An incremental walk is caught up after this many known releases in a row (0: off),
+    #: or a whole page of known releases...
     known_in_a_row: int = 5
+    #: ...and then reads this many pages more, so edits to recent releases are seen.
+    overlap_pages: int = 1
 
 
 @dataclass
@@ -89,6 +104,12 @@ class WalkState:
     known_streak: int = 0
     #: How the walk ended (the worst, when a source has several start pages), or None.
     stop: Stop | None = None
+    #: The page on which the walk was first caught up (it then reads the overlap), or None.
+    caught_up_page: int | None = None
+    #: Releases already listed on an earlier page of this walk (pinned posts repeat).
+    listed: set[str] = field(default_factory=set)
+    #: The template fingerprint of the walk's first page (pressbot.structure).
+    first_page: frozenset[str] | None = None
 
     @property
     def mode(self) -> str:
@@ -101,6 +122,8 @@ class WalkState:
     def advance(self, step: Step) -> None:
         """Take a step's outcome into the walk."""
         self.known_streak = step.known_streak
+        self.caught_up_page = step.caught_up_page
+        self.listed.update(step.listed)
         if step.next_url is not None:
             self.ask(step.next_url)
         if step.stop is not None:
@@ -134,6 +157,11 @@ class Step:
     drift: list[str] = field(default_factory=list)
     traps: list[Trap] = field(default_factory=list)
     known_streak: int = 0
+    caught_up_page: int | None = None
+    #: The page's release ids, for the walk's memory of what it listed.
+    listed: list[str] = field(default_factory=list)
+    #: Why the walk stopped short, for the run summary (the stop says what kind).
+    problem: str | None = None
 
 
 def entry_ids(profile: Profile, listing: Listing) -> list[str | None]:
@@ -151,44 +179,55 @@ def step(
     page_no: int,
     known: Mapping[str, Seen],
     options: WalkOptions,
+    *,
+    whole: bool = True,
+    template: frozenset[str] | None = None,
 ) -> Step:
     """Decide what listing page ``page_no`` of ``profile`` gives, and where the walk goes next.
 
     ``known``: what the state knows of the page's releases, looked up before any is written.
+    ``whole``: whether the page was read to its end (pressbot.structure.read_whole);
+    ``template``: its fingerprint, given for the first page and for an empty one.
     """
-    out = Step(known_streak=walk.known_streak)
-    # An empty page after the first ends a template walk (that is how such archives end);
-    # anywhere else, too few entries means the selectors no longer fit the site.
-    end_of_template = profile.pagination == "template" and page_no > 1 and not listing.entries
-    if not end_of_template:
+    ids = entry_ids(profile, listing)
+    out = Step(
+        known_streak=walk.known_streak, caught_up_page=walk.caught_up_page, listed=[i for i in ids if i]
+    )
+    # An empty page after the first ends a template walk (that is how such archives end), but
+    # only the listing's own page, read whole; anywhere else, too few entries means the
+    # selectors no longer fit the site.
+    empty_template_page = profile.pagination == "template" and page_no > 1 and not listing.entries
+    end_of_template = (
+        empty_template_page and whole and same_template(template or frozenset(), walk.first_page)
+    )
+    if not empty_template_page:
         out.drift = check_listing(listing, profile)
 
-    ids = entry_ids(profile, listing)
-    caught_up = False
-    if walk.incremental and listing.entries:
-        streak = walk.known_streak
-        for i in ids:
-            streak = streak + 1 if i in known else 0
-            if options.known_in_a_row and streak >= options.known_in_a_row:
-                caught_up = True
-        out.known_streak = streak
-        caught_up = caught_up or all(i in known for i in ids)
-
-    older = [_before(profile, e.get("published_raw"), options.since) for e in listing.entries]
-    for entry, old, rid in zip(listing.entries, older, ids, strict=True):
-        if old:
+    older = [_before(profile, e, options.since) for e in listing.entries]
+    # A page cut short may have cut its last entry too (half a teaser): that one waits for the
+    # next run, which walks again anyway, rather than be written with a guessed end.
+    last = len(listing.entries) - 1 if not whole else -1
+    for n, (entry, old, rid) in enumerate(zip(listing.entries, older, ids, strict=True)):
+        if old or n == last:
             continue
         if profile.follow_detail and rid and _changed(entry, profile, known.get(rid)):
             out.follow.append(entry)
         else:
             out.emit.append(entry)
 
+    if walk.incremental and listing.entries:
+        _catch_up(out, profile, walk, listing, ids, page_no, known, options)
+
     next_url = next_listing_url(profile, walk, listing, page_no)
     if out.drift and not listing.entries:
         out.stop = Stop.DRIFT
-    elif end_of_template:
-        out.stop = Stop.END_OF_ARCHIVE
-    elif caught_up:
+    elif empty_template_page:
+        out.stop = Stop.END_OF_ARCHIVE if end_of_template else Stop.NOT_AN_END
+        if not end_of_template:
+            out.problem = "an empty page that is not the listing's own page" + (
+                "" if whole else ", cut short"
+            )
+    elif out.caught_up_page is not None and page_no - out.caught_up_page >= options.overlap_pages:
         out.stop = Stop.CAUGHT_UP
     # Listings run newest first: once the page's last entry predates `since`, so does every
     # later page. (The last, not the first: a sticky post at the top may be old.)
@@ -199,7 +238,9 @@ def step(
     elif options.max_pages and page_no >= options.max_pages:
         out.stop = Stop.RUN_PAGE_LIMIT
     elif next_url is None:
-        out.stop = Stop.END_OF_ARCHIVE
+        out.stop = Stop.END_OF_ARCHIVE if whole else Stop.TRUNCATED
+        if not whole:
+            out.problem = "the page has no next link, but it was cut short"
     elif canonical_url(next_url) in walk.visited:
         out.traps.append(Trap(next_url, "pagination loops back to a page already read"))
         out.stop = Stop.LOOP
@@ -208,7 +249,59 @@ def step(
         out.stop = Stop.OFF_SITE
     else:
         out.next_url = next_url
+    if out.stop in (Stop.END_OF_ARCHIVE, Stop.PAGE_LIMIT) and out.caught_up_page is not None:
+        out.stop = Stop.CAUGHT_UP  # caught up, and the overlap ran out of pages: say the former
+    if out.traps and out.problem is None:
+        out.problem = f"{out.traps[0].problem}: {out.traps[0].url}"
     return out
+
+
+def _catch_up(
+    out: Step,
+    profile: Profile,
+    walk: WalkState,
+    listing: Listing,
+    ids: list[str | None],
+    page_no: int,
+    known: Mapping[str, Seen],
+    options: WalkOptions,
+) -> None:
+    """Whether an incremental walk is caught up with what it collected before.
+
+    Known releases in a row count only where they are unchanged (an edited release, or one
+    still waiting for its release page, is not caught up with), in the listing's newest-first
+    order, and not listed already on an earlier page: pinned posts (old, at the top of every
+    page) must not make a walk stop before the new releases under them. A new release on a page
+    read after the walk was caught up (the overlap) starts the count over.
+    """
+    same = {
+        rid
+        for rid, entry in zip(ids, listing.entries, strict=True)
+        if rid is not None and rid in known and not _changed(entry, profile, known[rid])
+    }
+    days = [_day(profile, e) for e in listing.entries]
+    newest_after: list[str | None] = [None] * len(days)
+    newest: str | None = None
+    for i in range(len(days) - 1, -1, -1):
+        newest_after[i] = newest
+        day = days[i]
+        if day is not None and (newest is None or day > newest):
+            newest = day
+    streak, caught = walk.known_streak, False
+    for rid, day, later in zip(ids, days, newest_after, strict=True):
+        if rid in walk.listed or (day is not None and later is not None and later > day):
+            continue  # repeated from an earlier page, or out of date order: pinned
+        streak = streak + 1 if rid in same else 0
+        if options.known_in_a_row and streak >= options.known_in_a_row:
+            caught = True
+    out.known_streak = streak
+    if all(i in same for i in ids):
+        caught = True
+    fresh = [i for i in ids if i not in known and i not in walk.listed]
+    if walk.caught_up_page is not None and fresh:
+        out.caught_up_page = None  # new releases past the point it was caught up: go on
+    elif caught and out.caught_up_page is None:
+        out.caught_up_page = page_no
 
 
 @dataclass
@@ -217,30 +310,52 @@ class Failure:
 
     stop: Stop | None = None
     trap: Trap | None = None
-    #: The error to report (the page's entries are then collected by the next run).
+    #: A failure to report with the page's URL; ``failed``: one that makes the run's exit
+    #: status say pages failed (a release page that is gone, 404 or 410, is only reported).
     error: str | None = None
-    #: A release page was refused: write its release as the listing describes it.
-    keep_entry: bool = False
+    failed: bool = False
+    #: A release page failed: write its release as the listing describes it, with this as
+    #: its ``detail_error`` (the next run fetches the page again).
+    detail_error: str | None = None
+
+
+#: Statuses of a release page that is gone rather than failing: reported, never retried.
+GONE = (404, 410)
 
 
 def after_failure(
-    profile: Profile, kind: str, url: str, page_no: int, status: int | None, refused: bool, message: str
+    profile: Profile,
+    kind: str,
+    url: str,
+    page_no: int,
+    status: int | None,
+    refused: bool,
+    message: str,
+    *,
+    end_page: bool = False,
 ) -> Failure:
     """Decide what a failed ``kind`` ("listing" or "detail") page means for the walk.
 
     ``status``: the HTTP status of the response that failed, None when none came back;
-    ``refused``: a guard (robots.txt, the size cap, the destination guard) dropped the request.
+    ``refused``: a guard (robots.txt, the size cap, the redirect limit, the destination guard)
+    dropped the request; ``end_page``: the response, a 404 of a template walk's page past the
+    first, is the listing's own page with no entries (as WordPress answers /page/N+1/).
     """
-    if kind == "listing" and status == 404 and profile.pagination == "template" and page_no > 1:
-        return Failure(stop=Stop.END_OF_ARCHIVE)  # WordPress answers /page/N+1/ with 404
+    what = f"HTTP {status}" if status is not None else (message or "request refused")
+    if kind == "listing":
+        if status == 404 and profile.pagination == "template" and page_no > 1 and end_page:
+            return Failure(stop=Stop.END_OF_ARCHIVE)
+        if refused and status is None:
+            return Failure(stop=Stop.REFUSED, trap=Trap(url, what), error=_refused(what), failed=True)
+        return Failure(stop=Stop.ERROR, error=what, failed=True)
+    # A release page: the release itself is good, keep what its listing entry says.
     if refused and status is None:
-        trap = Trap(url, message or "request refused")
-        if kind == "listing":
-            return Failure(stop=Stop.REFUSED, trap=trap)
-        # The release itself is good: keep what its listing entry says.
-        return Failure(trap=trap, keep_entry=True)
-    error = f"HTTP {status}" if status is not None else message
-    return Failure(stop=Stop.ERROR if kind == "listing" else None, error=error)
+        return Failure(trap=Trap(url, what), detail_error=_refused(what))
+    return Failure(error=what, failed=status not in GONE, detail_error=what)
+
+
+def _refused(what: str) -> str:
+    return what if what.lower().startswith("refused") else f"refused: {what}"
 
 
 def next_listing_url(profile: Profile, walk: WalkState, listing: Listing, page_no: int) -> str | None:
@@ -252,6 +367,29 @@ def next_listing_url(profile: Profile, walk: WalkState, listing: Listing, page_n
         # A numbered pager: the first page link not read yet (pagers list pages in order).
         return next((u for u in listing.next_urls if canonical_url(u) not in walk.visited), None)
     return listing.next_urls[0] if listing.next_urls else None
+
+
+def join_url(base: str, href: str) -> str | None:
+    """``href`` made absolute against ``base``; None when it cannot be read as a URL."""
+    try:
+        return urljoin(base, href) if href else None
+    except ValueError:
+        return None
+
+
+def same_page(a: str, b: str) -> bool:
+    """Whether two URLs name the same page written differently: http or https, with or
+    without ``www.``, a trailing slash, the host's case, the query's order."""
+
+    def key(url: str) -> tuple[str, str, str]:
+        parts = urlsplit(canonical_url(url))
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        return host, parts.path.rstrip("/") or "/", parts.query
+
+    try:
+        return key(a) == key(b)
+    except ValueError:
+        return False
 
 
 def on_site(url: str, profile: Profile) -> bool:
@@ -267,11 +405,17 @@ def _changed(entry: dict, profile: Profile, seen: Seen | None) -> bool:
     return seen is None or seen.hash != content_hash(normalise(entry, profile))
 
 
-def _before(profile: Profile, raw: str | None, since: dt.date | None) -> bool:
-    if since is None:
-        return False
+def _day(profile: Profile, entry: dict) -> str | None:
+    """The entry's ISO day: the one its listing page settled (pressbot.normalise's
+    read_listing_dates), else the one its printed date says; None where neither can be read
+    (never guessed)."""
+    if entry.get("published"):
+        return entry["published"]
+    raw = entry.get("published_raw")
+    if not raw:
+        return None
     try:
-        day = parse_date(
+        return parse_date(
             raw,
             profile.date_formats,
             profile.date_languages,
@@ -279,5 +423,11 @@ def _before(profile: Profile, raw: str | None, since: dt.date | None) -> bool:
             pattern=profile.date_pattern,
         )
     except DateProblem:
-        return False  # let the pipelines report it; never drop on a guess
-    return day < since.isoformat()
+        return None
+
+
+def _before(profile: Profile, entry: dict, since: dt.date | None) -> bool:
+    if since is None:
+        return False
+    day = _day(profile, entry)  # unreadable: let the pipelines report it; never drop on a guess
+    return day is not None and day < since.isoformat()

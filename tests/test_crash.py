@@ -23,6 +23,7 @@ from tests.conftest import (
     listing_hits,
     run_crawl,
 )
+from tests.faults import Faults
 
 #: Real `scrapy crawl` processes and servers: the slow loop (README).
 pytestmark = pytest.mark.integration
@@ -83,6 +84,46 @@ def test_killed_runs_lose_and_duplicate_nothing(request, tmp_path, serve, n, bac
     assert len(urls) == len(set(urls)), f"duplicates, {context}"
     assert set(urls) == {f"{k}.html" for k in range(site.total)}, f"losses, {context}"
     assert {r["revision"] for r in records} == {1}, context
+
+
+FAULTS = [("truncate", 0.5), ("status", 503), "self-redirect", "gzip-bomb"]
+SHORT_CASES = [(n, "sqlite") for n in range(30, 34)] + [(n, "redis") for n in range(34, 36)]
+
+
+@pytest.mark.parametrize("n, backend", SHORT_CASES)
+def test_killed_runs_and_walks_ended_short_lose_and_duplicate_nothing(request, tmp_path, serve, n, backend):
+    """Kills while a listing page misbehaves, a run that ends short of it (exit 69), then the
+    site fixed: the last run walks everything and the output holds every release once."""
+    if backend == "redis":
+        STATE[tmp_path] = request.getfixturevalue("redis_url")
+        request.addfinalizer(lambda: STATE.pop(tmp_path, None))
+    seed = BASE_SEED + n
+    rnd = random.Random(seed)
+    site = SyntheticSite(releases=RELEASES, per_page=10, delay=0.04)
+    bad = f"/synthetic/news/page-{rnd.randint(2, 12)}.html"
+    fault = FAULTS[n % len(FAULTS)]
+    faults = Faults(site.hook).on(bad, ("redirect", bad) if fault == "self-redirect" else fault)
+    broken = {"on": True}
+    srv = serve(lambda handler, path: (faults.hook if broken["on"] else site.hook)(handler, path))
+    settings = {
+        "PRESSBOT_FLUSH_ITEMS": "3",
+        "RETRY_TIMES": "1",
+        "PRESSBOT_RETRY_BACKOFF": "0.05",
+        "DOWNLOAD_MAXSIZE": str(1024 * 1024),
+    }
+    moments = [(rnd.randint(0, 12), round(rnd.uniform(0, 0.05), 3)) for _ in range(rnd.randint(1, 3))]
+    for pages, offset in moments:
+        killed_run(tmp_path, srv, pages, offset)
+    context = f"{backend}, seed {seed}, {fault} on {bad}, kills after {moments}"
+    short = run_crawl(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}", settings=settings)
+    assert short.returncode == 69, (context, short.stderr[-2000:])
+    broken["on"] = False
+    final = run_crawl(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}", settings=settings)
+    assert final.returncode == 0, (context, final.stderr[-2000:])
+    records = [json.loads(line) for line in (tmp_path / "releases.jsonl").read_bytes().splitlines()]
+    urls = [r["url"].rsplit("/", 1)[1] for r in records]
+    assert len(urls) == len(set(urls)), f"duplicates, {context}"
+    assert set(urls) == {f"{k}.html" for k in range(site.total)}, f"losses, {context}"
 
 
 def test_kill_lands_mid_crawl(tmp_path, serve):

@@ -147,3 +147,58 @@ def test_dates_that_cannot_be_trusted_are_written_null_counted_and_logged(tmp_pa
     assert all(r["published"] and r["date_problem"] is None for k, r in records.items() if k not in (3, 7))
     assert result.summary["sources"]["synthetic"]["date_problems"] == 2
     assert result.stderr.count("WARNING: synthetic: date") == 2
+
+
+def test_a_day_first_source_without_a_dates_table_is_never_read_month_first(tmp_path, server):
+    """fixtures/dates/press-dotted: "11.06.18" and the like, with no [dates] order. Before, all
+    six were written month first (2018-11-06), exit 0, no warning."""
+    profile = FIXTURES / "dates" / "press-dotted.toml"
+    result = run_crawl(tmp_path, server.url, "-a", f"profile={profile}")
+    # Unreadable dates are reported, not lost: a clean run (README, exit status).
+    assert result.returncode == outcome.OK, result.stderr
+    records = result.records()
+    assert [(r["published_raw"], r["published"]) for r in records] == [
+        ("02.07.18", "2018-07-02"),  # page 1: only day first keeps it newest first
+        ("11.06.18", "2018-06-11"),
+        ("05.06.18", "2018-06-05"),
+        ("01.06.18", "2018-06-01"),
+        ("04.05.18", None),  # page 2: newest first either way, so not read
+        ("03.05.18", None),
+    ]
+    assert records[4]["date_problem"] == (
+        "ambiguous day/month order: '04.05.18' is 2018-05-04 day first or 2018-04-05 month first; "
+        "set [dates] order"
+    )
+    assert "ambiguous day/month order: '03.05.18'" in records[5]["date_problem"]
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+    source = result.summary["sources"]["press-dotted"]
+    assert (source["date_problems"], source["dates_out_of_order"], source["new"]) == (2, 0, 6)
+    assert result.summary["exit_code"] == outcome.OK
+    assert result.stderr.count("WARNING: press-dotted: ambiguous day/month order") == 2
+
+    # Declaring the order reads them all, as revisions of the two (their date changed); a full
+    # walk, since an incremental one stops at page 1, which it knows (README, Dates).
+    declared = tmp_path / "declared.toml"
+    declared.write_text(profile.read_text() + '\n[dates]\norder = "DMY"\n')
+    again = run_crawl(tmp_path, server.url, "-a", f"profile={declared}", "-a", "full=1")
+    assert again.returncode == outcome.OK, again.stderr
+    revised = again.records()[6:]
+    assert [(r["published"], r["revision"]) for r in revised] == [("2018-05-04", 2), ("2018-05-03", 2)]
+    assert again.summary["sources"]["press-dotted"]["date_problems"] == 0
+
+
+def test_a_source_with_optional_dates_keeps_its_undated_entries(tmp_path, server):
+    result = run_crawl(tmp_path, server.url, "-a", f"profile={FIXTURES / 'dates' / 'undated.toml'}")
+    assert result.returncode == outcome.OK, result.stderr
+    records = result.records()
+    assert [r["date_problem"] for r in records] == [
+        None,
+        "no date on the listing",
+        None,
+        "no date on the listing",
+    ]
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+    source = result.summary["sources"]["undated"]
+    assert (source["new"], source["dropped"], source["drift"]) == (4, {}, [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -32,8 +33,10 @@ def crawl(workdir, url, *args, **kw):
 def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     site = SyntheticSite(releases=95, per_page=10)
     srv = serve(site.hook)
+    # The bare rule: caught up, no overlap (test_overlap_finds_an_edit_past_the_first_page).
+    settings = {"PRESSBOT_OVERLAP_PAGES": "0"}
 
-    first = crawl(tmp_path, srv.url)
+    first = crawl(tmp_path, srv.url, settings=settings)
     assert first.returncode == 0, first.stderr
     assert len(first.records()) == 95
     assert len(listing_hits(srv)) == 10
@@ -42,7 +45,7 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
 
     # Nothing changed: one listing page, nothing written.
     srv.hits.clear()
-    second = crawl(tmp_path, srv.url)
+    second = crawl(tmp_path, srv.url, settings=settings)
     assert second.returncode == 0, second.stderr
     assert listing_hits(srv) == ["/synthetic/news/index.html"]
     assert len(second.records()) == 95
@@ -52,19 +55,24 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
     # One release published: still one page, exactly that release written.
     site.publish(1)
     srv.hits.clear()
-    third = crawl(tmp_path, srv.url)
+    third = crawl(tmp_path, srv.url, settings=settings)
     assert listing_hits(srv) == ["/synthetic/news/index.html"]
     new = third.records()[95:]
     assert [r["url"].rsplit("/", 1)[1] for r in new] == ["95.html"]
 
-    # Fifteen more, and a correction to a known release that is now on page 2: two pages,
-    # 15 new, 1 revision.
+    # Fifteen more, and a correction to a known release that is now on page 2: 15 new,
+    # 1 revision.
     site.publish(15)
     site.edit(93, "Release 93: corrected headline")
     srv.hits.clear()
-    fourth = crawl(tmp_path, srv.url)
+    fourth = crawl(tmp_path, srv.url, settings=settings)
     assert fourth.returncode == 0, fourth.stderr
-    assert listing_hits(srv) == ["/synthetic/news/index.html", "/synthetic/news/page-2.html"]
+    # (The edited release breaks the known streak on page 2: page 3 is read to be sure.)
+    assert listing_hits(srv) == [
+        "/synthetic/news/index.html",
+        "/synthetic/news/page-2.html",
+        "/synthetic/news/page-3.html",
+    ]
     new = fourth.records()[96:]
     revised = [r for r in new if r["revision"] > 1]
     assert len(new) == 16 and len(revised) == 1
@@ -76,10 +84,32 @@ def test_incremental_runs_fetch_what_is_new(tmp_path, serve, state_backend):
 
     # full=1 walks every page again and still writes nothing that is not new.
     srv.hits.clear()
-    full = crawl(tmp_path, srv.url, "-a", "full=1")
+    full = crawl(tmp_path, srv.url, "-a", "full=1", settings=settings)
     assert full.returncode == 0, full.stderr
     assert len(listing_hits(srv)) == 12
     assert len(full.records()) == 112
+
+
+def test_overlap_reads_past_the_caught_up_point_and_finds_edits(tmp_path, serve):
+    site = SyntheticSite(releases=50, per_page=10)
+    srv = serve(site.hook)
+    assert crawl(tmp_path, srv.url).returncode == 0
+    site.publish(3)
+    site.edit(35, "Release 35: corrected headline")  # on page 2 after the three new ones
+    srv.hits.clear()
+    again = crawl(tmp_path, srv.url)
+    assert again.returncode == 0, again.stderr[-3000:]
+    # Page 1 holds the three new releases and seven known ones: caught up; then one page more.
+    assert listing_hits(srv) == ["/synthetic/news/index.html", "/synthetic/news/page-2.html"]
+    new = again.records()[50:]
+    assert sorted(r["url"].rsplit("/", 1)[1] for r in new if r["revision"] == 1) == [
+        "50.html",
+        "51.html",
+        "52.html",
+    ]
+    [revised] = [r for r in new if r["revision"] > 1]
+    assert revised["title"] == "Release 35: corrected headline"
+    assert again.summary["sources"]["synthetic"]["stop_reason"] == "caught up"
 
 
 def test_an_interrupted_walk_is_finished_by_the_next_run(tmp_path, serve, state_backend):
@@ -160,12 +190,21 @@ def test_lock_held_exits_at_once(tmp_path, serve, state_backend):
 
 
 def test_overlapping_run_is_refused_and_corrupts_nothing(tmp_path, serve, state_backend):
-    site = SyntheticSite(releases=60, per_page=10, delay=0.15)
-    srv = serve(site.hook)
+    site = SyntheticSite(releases=60, per_page=10)
+    gate = threading.Event()
+
+    def held(handler, path):
+        # The first run's walk waits on its second page until the second run has given up:
+        # the two overlap however slow the machine is.
+        if path.endswith("/page-2.html"):
+            gate.wait(60)
+        return site.hook(handler, path)
+
+    srv = serve(held)
     cmd = crawl_command(tmp_path, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}")
     first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while not listing_hits(srv) and time.monotonic() < deadline:
             time.sleep(0.05)
         second = crawl(tmp_path, srv.url)
@@ -173,6 +212,7 @@ def test_overlapping_run_is_refused_and_corrupts_nothing(tmp_path, serve, state_
         assert "holds the lock" in second.stderr
         assert first.poll() is None, "the locked run should have given up while the first ran"
     finally:
+        gate.set()
         _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     records = second.records()

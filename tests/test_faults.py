@@ -87,11 +87,15 @@ def test_pagination_loop_is_bounded(tmp_path, serve, site):
     looped = site.listing(3).replace(b"</nav>", b'<a rel="next" href="index.html">Next</a></nav>')
     srv = serve(Faults(site.hook).on(PAGE3, ("body", looped)).hook)
     result = crawl(tmp_path, srv)
-    assert result.returncode == 0
     assert titles(result) == set(range(30))
     [trap] = result.source["traps"]
     assert trap["url"].endswith(PAGE1) and "loops back" in trap["problem"]
     assert srv.hits.count(PAGE1) == 1
+    # A loop is no end of the archive: the walk is not complete, and the run says so.
+    assert result.returncode == outcome.PAGES_FAILED
+    assert (result.source["stop_reason"], result.source["walk_complete"]) == ("pagination loop", False)
+    [error] = result.source["errors"]
+    assert error["url"].endswith(PAGE3) and "pagination loop" in error["error"]
 
 
 def test_next_link_to_another_domain_is_not_followed(tmp_path, serve, site):
@@ -100,10 +104,11 @@ def test_next_link_to_another_domain_is_not_followed(tmp_path, serve, site):
     )
     srv = serve(Faults(site.hook).on(PAGE2, ("body", away)).hook)
     result = crawl(tmp_path, srv)
-    assert result.returncode == 0
+    assert result.returncode == outcome.PAGES_FAILED
     assert titles(result) == set(range(10, 30))
     [trap] = result.source["traps"]
     assert trap == {"url": "http://press.example.invalid/page-3", "problem": "next page is on another site"}
+    assert result.source["stop_reason"] == "next page off the site" and not result.source["walk_complete"]
 
 
 def test_endless_pages_are_bounded_by_max_pages(tmp_path, serve):
@@ -122,7 +127,7 @@ def test_redirect_off_the_site_is_refused(tmp_path, serve, site):
     assert titles(result) == set(range(20, 30))
     [trap] = result.source["traps"]
     assert trap["url"] == "http://elsewhere.invalid/news"
-    assert result.returncode == 0
+    assert result.returncode == outcome.PAGES_FAILED and not result.source["walk_complete"]
 
 
 @pytest.mark.parametrize(
@@ -142,6 +147,7 @@ def test_oversized_pages_are_capped(tmp_path, serve, site, action, problem):
     assert titles(result) == set(range(20, 30))
     [trap] = result.source["traps"]
     assert trap["url"].endswith(PAGE2) and problem in trap["problem"]
+    assert result.returncode == outcome.PAGES_FAILED and not result.source["walk_complete"]
 
 
 def test_truncated_page_keeps_its_good_entries(tmp_path, serve, site):
@@ -151,7 +157,10 @@ def test_truncated_page_keeps_its_good_entries(tmp_path, serve, site):
     assert set(range(20, 30)) <= got  # page 1 whole
     cut = got & set(range(10, 20))
     assert 3 <= len(cut) < 10  # the entries before the cut
-    assert result.source["stop_reason"] == "end of archive"  # the pager was cut off too
+    # The pager was cut off too: that is no end of the archive.
+    assert result.returncode == outcome.PAGES_FAILED
+    assert (result.source["stop_reason"], result.source["walk_complete"]) == ("listing page cut short", False)
+    assert result.source["errors"][0]["url"].endswith(PAGE2)
 
 
 def test_entries_without_link_or_date_are_dropped_with_reasons(tmp_path, serve, site):
@@ -207,7 +216,10 @@ def test_redirects_to_internal_addresses_are_refused(tmp_path, serve, site, targ
     source = result.summary["sources"]["hostile"]
     [trap] = source["traps"]
     assert trap["url"] == target and problem in trap["problem"]
-    assert len(result.records()) == 10 and result.returncode == 0
+    assert len(result.records()) == 10
+    # The rest of the listing was not collected: the walk is open and the run fails loudly.
+    assert result.returncode == outcome.PAGES_FAILED and not source["walk_complete"]
+    assert source["errors"] and source["errors"][0]["url"].endswith(PAGE2)
 
 
 def test_non_http_links_are_refused(tmp_path, serve, site):

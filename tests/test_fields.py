@@ -11,6 +11,7 @@ import pytest
 from pressbot import fields
 from pressbot.fields import FIELDS, Field, Format, Origin
 from pressbot.items import Release, content_hash
+from pressbot.normalise import NO_DATE
 from tests.conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "pressbot" / "schema" / "release.schema.json").read_text())
@@ -105,3 +106,14 @@ def test_content_fields_make_the_content_hash():
         content_hash({"title": "T", "published": "2020-07-08", "summary": "S", "subtitle": None})
         == "a80a031353b719c4ca3b5526"
     )
+
+
+def test_a_record_without_a_printed_date_says_why():
+    # Only a source whose profile says dates are optional writes one (pressbot.normalise.NO_DATE).
+    jsonschema.validate(record(published_raw=None, published=None, date_problem=NO_DATE), SCHEMA)
+    jsonschema.validate(record(published_raw=None, date_problem=None), SCHEMA)  # a release page's date
+    for problem in (None, "unparseable date 'x'"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(record(published_raw=None, published=None, date_problem=problem), SCHEMA)
+    assert fields.REQUIRED_FIELDS == ("id", "source", "url", "title", "published_raw")
+    assert [f.name for f in FIELDS if f.profile_optional] == ["published_raw"]

@@ -7,18 +7,27 @@ import dataclasses
 import json
 import random
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from lxml import etree
+from scrapy.http import Request
 
 from pressbot.cases import load_case
+from pressbot.items import release_id
 from pressbot.parsing import (
+    NOT_HTTP_URL,
+    NOT_JSON,
+    TOO_DEEP,
+    UNUSABLE_URL,
     _batched,
     _compiled,
+    _entry_urls,
     _extract_columns,
     _field_plan,
     _joiner,
+    _url_problem,
+    check_listing,
     extract,
     page_from_bytes,
     parse_detail,
@@ -316,6 +325,7 @@ def test_batched_fields_equal_the_reference_on_every_saved_page(name):
         nodes = _entries(page, profile)
         entries += len(nodes)
         assert _extract_columns(page.root, nodes, profile) == _reference_columns(nodes, profile), path
+        assert parse_listing(page, path.as_uri(), profile).problems == [], path  # nothing unusable
     assert entries >= 4 and len(pages) >= 2  # the site's listing pages were among them
 
 
@@ -463,3 +473,362 @@ def test_a_field_read_off_another_field_s_elements_equals_the_reference(entry, o
     page = page_from_bytes(TRICKY_PAGE, "https://x.invalid/news")
     nodes = _entries(page, profile)
     assert _extract_columns(page.root, nodes, profile) == _reference_columns(nodes, profile)
+
+
+# --- pages parsed whole ------------------------------------------------------------------------
+# libxml2 stops reading at 256 levels of nesting unless told otherwise (huge_tree, as parsel
+# does); past 2048 even then. Real pages with unclosed tags get deep fast.
+
+HTTP_SITE = "http://127.0.0.1:8000"
+SYNTHETIC_PAGE_1 = f"{HTTP_SITE}/synthetic/news/index.html"
+
+
+def _synthetic(per_page: int = 10, fixtures_url: str = HTTP_SITE):
+    profile = load_profile(FIXTURES / "synthetic" / "synthetic.toml", fixtures_url)
+    return SyntheticSite(3 * per_page, per_page=per_page), profile
+
+
+def _entry_numbers(listing) -> list[int | None]:
+    return [int(e["url"].rsplit("/", 1)[1].split(".")[0]) if e["url"] else None for e in listing.entries]
+
+
+def test_entries_each_followed_by_unclosed_divs_are_all_read():
+    site, profile = _synthetic()
+    html = site.listing(1).replace(b"</article>", b"</article>" + b"<div>" * 30)
+    listing = parse_listing(page_from_bytes(html, SYNTHETIC_PAGE_1), SYNTHETIC_PAGE_1, profile)
+    assert _entry_numbers(listing) == list(range(29, 19, -1))  # 10, not 8
+    assert listing.next_urls == [f"{HTTP_SITE}/synthetic/news/page-2.html"]
+    assert listing.problems == [] and check_listing(listing, profile) == []
+
+
+@pytest.mark.parametrize(
+    ("tag", "space"),
+    [("span", ""), ("div", " ")],  # a <div> takes element_text's own walk, and is a word break
+)
+def test_a_very_deep_element_in_one_title_loses_nothing(tag, space):
+    site, profile = _synthetic()
+    html = site.listing(1)
+    end = html.index(b"</a></h2>", html.index(b'id="r26"'))  # the title link
+    deep = f"<{tag}>".encode() * 1500 + b"deep" + f"</{tag}>".encode() * 1500
+    html = html[:end] + deep + html[end:]
+    listing = parse_listing(page_from_bytes(html, SYNTHETIC_PAGE_1), SYNTHETIC_PAGE_1, profile)
+    assert _entry_numbers(listing) == list(range(29, 19, -1))
+    assert listing.entries[3]["title"] == site.title(26) + space + "deep"
+    assert listing.next_urls and listing.problems == []
+
+
+def test_a_page_nested_past_what_libxml2_reads_is_reported_not_trusted():
+    """Past 2048 levels libxml2 stops even with huge_tree: the entries before that point are
+    kept, and the page is drift (its next link may be past the cut)."""
+    site, profile = _synthetic()
+    html = site.listing(1)
+    cut = html.index(b'<article class="teaser" id="r25"')
+    html = html[:cut] + b"<div>" * 3000 + html[cut:]
+    listing = parse_listing(page_from_bytes(html, SYNTHETIC_PAGE_1), SYNTHETIC_PAGE_1, profile)
+    assert _entry_numbers(listing)[:4] == [29, 28, 27, 26]
+    [problem] = listing.problems
+    assert (problem.index, problem.field, problem.kind) == (None, None, TOO_DEEP)
+    assert "nested deeper than 2048 levels" in problem.reason
+    assert any("page not read whole" in d for d in check_listing(listing, profile))
+
+
+# --- one bad entry never costs a page ----------------------------------------------------------
+# Every case: a saved page with one entry (or the page) spoiled; what each entry's URL becomes
+# (None for the spoiled one, or every entry's when the page cannot be read), the problems
+# recorded as (index, field, kind, words of the reason), and whether the next link survives.
+
+JSON_PAGE = FIXTURES / "json-newsroom" / "api" / "releases@offset=0&limit=4.json"
+JSON_URL = f"{HTTP_SITE}/json-newsroom/api/releases?offset=0&limit=4"
+JSON_PATHS = [
+    "/json-newsroom/releases/battery-storage-ostfeld-online.html",
+    "/json-newsroom/releases/solar-ppa-stadtwerke-brueckenau.html",
+    "/json-newsroom/releases/q1-2024-results.html",
+    "/json-newsroom/releases/grid-technician-training-centre.html",
+]
+FEED_PAGE = FIXTURES / "feed-newsroom" / "feed.xml"
+FEED_URL = f"{HTTP_SITE}/feed-newsroom/feed"
+
+
+def _json_case(old: bytes, new: bytes) -> bytes:
+    body = JSON_PAGE.read_bytes()
+    assert old in body
+    return body.replace(old, new, 1)
+
+
+def _feed_case(markup: bytes, item: int = 2) -> bytes:
+    body = FEED_PAGE.read_bytes()
+    at = 0
+    for _ in range(item + 1):
+        at = body.index(b"<item>", at + 1)
+    at = body.index(b"<description>", at) + len(b"<description>")
+    return body[:at] + markup + body[at:]
+
+
+def _html_case(href: str) -> bytes:
+    return SyntheticSite(30, per_page=10).listing(1).replace(b'href="r/27.html"', f'href="{href}"'.encode())
+
+
+_DEEP_DIVS = b"<div>" * 1500 + b"deep" + b"</div>" * 1500
+_ESCAPED = b"&lt;div&gt;" * 1500 + b"deep" + b"&lt;/div&gt;" * 1500
+_TOO_DEEP_ESCAPED = b"&lt;div&gt;" * 3000 + b"deep" + b"&lt;/div&gt;" * 3000
+
+#: (case, source, page URL, page bytes, the entry whose URL is spoiled (None: none; "page":
+#: no entry read), problems as (index, field, kind, words in the reason), whether the next
+#: links are those of the clean page (a feed has none))
+BAD = [
+    (
+        "json-lone-surrogate-in-url",
+        "json-newsroom",
+        JSON_URL,
+        _json_case(b'q1-2024-results.html"', b'q1\\ud800.html"'),
+        2,
+        [(2, "url", UNUSABLE_URL, "lone surrogate")],
+        True,
+    ),
+    (
+        "json-nested-100k-deep",
+        "json-newsroom",
+        JSON_URL,
+        _json_case(b'"tags": ["storage", "operations"]', b'"tags": ' + b"[" * 100_000 + b"]" * 100_000),
+        "page",
+        [(None, None, TOO_DEEP, "JSON nested deeper")],
+        False,
+    ),
+    (
+        "json-not-json",
+        "json-newsroom",
+        JSON_URL,
+        b"<html><body>Service unavailable</body></html>",
+        "page",
+        [(None, None, NOT_JSON, "not JSON")],
+        False,
+    ),
+    (
+        "json-number-of-5000-digits",
+        "json-newsroom",
+        JSON_URL,
+        _json_case(b'"id": 912', b'"id": ' + b"9" * 5000),
+        None,
+        [],
+        True,
+    ),
+    (
+        "json-next-link-lone-surrogate",
+        "json-newsroom",
+        JSON_URL,
+        _json_case(b'offset=4&limit=4"', b'offset=4\\udc00"'),
+        None,
+        [(None, "next_page", UNUSABLE_URL, "lone surrogate")],
+        False,
+    ),
+    ("rss-1500-nested-divs", "feed-newsroom", FEED_URL, _feed_case(_DEEP_DIVS), None, [], True),
+    ("rss-1500-nested-divs-escaped", "feed-newsroom", FEED_URL, _feed_case(_ESCAPED), None, [], True),
+    (
+        "rss-3000-nested-divs-escaped",
+        "feed-newsroom",
+        FEED_URL,
+        _feed_case(_TOO_DEEP_ESCAPED),
+        None,  # the entry stands, without its summary
+        [(2, "summary", TOO_DEEP, "nested deeper than 2048 levels")],
+        True,
+    ),
+    *[
+        (
+            f"link-{href}",
+            "synthetic",
+            SYNTHETIC_PAGE_1,
+            _html_case(href),
+            2,
+            [(2, "url", NOT_HTTP_URL, "not an absolute http(s) URL")],
+            True,
+        )
+        for href in ("javascript:void(0)", "mailto:press@example.org", "tel:+441234567", "data:text/html,x")
+    ],
+    (
+        "link-file-from-a-web-page",
+        "synthetic",
+        SYNTHETIC_PAGE_1,
+        _html_case("file:///etc/passwd"),
+        2,
+        [(2, "url", NOT_HTTP_URL, "'file:///etc/passwd'")],
+        True,
+    ),
+    (
+        "link-port-out-of-range",
+        "synthetic",
+        SYNTHETIC_PAGE_1,
+        _html_case("http://127.0.0.1:99999/r/27.html"),
+        2,
+        [(2, "url", UNUSABLE_URL, "Port out of range")],
+        True,
+    ),
+    (
+        "link-unjoinable",
+        "synthetic",
+        SYNTHETIC_PAGE_1,
+        _html_case("http://[oops/"),
+        2,
+        [(2, "url", UNUSABLE_URL, "cannot be joined")],
+        True,
+    ),
+    (
+        "next-link-port-out-of-range",
+        "synthetic",
+        SYNTHETIC_PAGE_1,
+        SyntheticSite(30, per_page=10).listing(1).replace(b'href="page-2.html"', b'href="//h:70000/p2"'),
+        None,
+        [(None, "next_page", UNUSABLE_URL, "Port out of range")],
+        False,
+    ),
+]
+
+
+def _bad_profile(source: str):
+    if source == "synthetic":
+        return _synthetic()[1]
+    return load_profile(available_sources()[source], HTTP_SITE)
+
+
+def _fmt(source: str) -> str:
+    return {"json-newsroom": "json", "feed-newsroom": "xml"}.get(source, "html")
+
+
+@pytest.mark.parametrize(
+    ("source", "url", "body", "spoiled", "problems", "next_kept"),
+    [b[1:] for b in BAD],
+    ids=[b[0] for b in BAD],
+)
+def test_one_bad_entry_never_costs_a_page(source, url, body, spoiled, problems, next_kept):
+    profile = _bad_profile(source)
+    clean = {
+        "json-newsroom": JSON_PAGE.read_bytes(),
+        "feed-newsroom": FEED_PAGE.read_bytes(),
+        "synthetic": SyntheticSite(30, per_page=10).listing(1),
+    }[source]
+    good = parse_listing(page_from_bytes(clean, url, fmt=_fmt(source)), url, profile)
+    listing = parse_listing(page_from_bytes(body, url, fmt=_fmt(source)), url, profile)
+
+    got = [(p.index, p.field, p.kind) for p in listing.problems]
+    assert got == [p[:3] for p in problems], listing.problems
+    for problem, (*_, words) in zip(listing.problems, problems, strict=True):
+        assert words in problem.reason, problem
+    if spoiled == "page":
+        assert listing.entries == [] and listing.next_urls == []
+        assert any("page not read whole" in d for d in check_listing(listing, profile))
+        return
+    # Every other entry is exactly what the clean page gives; the spoiled one lacks its URL only.
+    assert len(listing.entries) == len(good.entries)
+    for i, (entry, clean_entry) in enumerate(zip(listing.entries, good.entries, strict=True)):
+        if i == spoiled:
+            assert entry == {**clean_entry, "url": None}
+        elif problems and problems[0][1] == "summary" and i == problems[0][0]:
+            assert entry == {**clean_entry, "summary": None}
+        elif source == "feed-newsroom" and i == 2:
+            assert entry["summary"].startswith("deep ") and entry["title"] == clean_entry["title"]
+        else:
+            assert entry == clean_entry
+    assert (listing.next_urls == good.next_urls) is next_kept
+    if next_kept:
+        assert check_listing(listing, profile) == []
+
+
+@pytest.mark.parametrize(
+    ("href", "start", "url", "problem"),
+    [
+        # against an http page: absolute http(s) URLs, whatever the host
+        ("//x", HTTP_SITE, "http://x", None),
+        ("http:x", HTTP_SITE, f"{HTTP_SITE}/synthetic/news/x", None),
+        ("HTTPS://Press.Example.org/a", HTTP_SITE, "HTTPS://Press.Example.org/a", None),  # as urljoin
+        ("http://", HTTP_SITE, SYNTHETIC_PAGE_1, None),  # (urljoin: the page itself)
+        ("file:///etc/passwd", HTTP_SITE, None, NOT_HTTP_URL),
+        ("ftp://press.example.org/a", HTTP_SITE, None, NOT_HTTP_URL),
+        ("http://@/a", HTTP_SITE, None, NOT_HTTP_URL),
+        ("http://h:port/a", HTTP_SITE, None, UNUSABLE_URL),
+        # against a profile that starts on file: (the bundled fixtures), local files too
+        ("r/1.html", None, "{fixtures}/synthetic/news/r/1.html", None),
+        ("file:///srv/x.html", None, "file:///srv/x.html", None),
+        ("//x", None, None, NOT_HTTP_URL),  # file://x: another machine's file
+        ("http:x", None, None, NOT_HTTP_URL),  # no host
+        ("javascript:void(0)", None, None, NOT_HTTP_URL),
+    ],
+)
+def test_which_entry_links_are_release_urls(href, start, url, problem):
+    site, profile = _synthetic(fixtures_url=start) if start else _synthetic(fixtures_url=None)
+    page_url = profile.start_urls[0]
+    listing = parse_listing(page_from_bytes(_html_case(href), page_url), page_url, profile)
+    fixtures = profile.base_url.removesuffix("/synthetic/")
+    assert listing.entries[2]["url"] == (url.replace("{fixtures}", fixtures) if url else None)
+    assert [p.kind for p in listing.problems] == ([problem] if problem else [])
+    assert [e["url"] for i, e in enumerate(listing.entries) if i != 2] == [
+        e["url"]
+        for i, e in enumerate(
+            parse_listing(page_from_bytes(site.listing(1), page_url), page_url, profile).entries
+        )
+        if i != 2
+    ]
+
+
+def test_every_release_url_the_parser_lets_through_can_be_requested():
+    """Random links against random bases: a link the fast check passes, the full check passes
+    too; and whatever passes has an id and makes a Scrapy request (the spider makes both)."""
+    rnd = random.Random(11)
+    bases = [
+        "http://127.0.0.1:8000/news/",
+        "https://a.example/b/c.html",
+        "http://[::1]:8/x",
+        "file:///srv/f/i.html",
+    ]
+    starts = ["", "/", "//", "http://", "https://", "http:", "file:", "javascript:", "//h:", "http://h:9"]
+    for _ in range(20_000):
+        base = rnd.choice(bases)
+        href = rnd.choice(starts) + "".join(
+            rnd.choice("ab/.:?#%é\ud800[]@0-9 ") for _ in range(rnd.randint(0, 10))
+        )
+        allow_file = base.startswith("file:")
+        join = _joiner(base)
+        fast = _entry_urls([href, "a"], join, base, allow_file, [])[0]
+        joined = join(href) if href else None
+        slow = joined if href and _url_problem(joined, href, allow_file=allow_file) is None else None
+        assert fast == (slow if href else None), (base, href)
+        if fast is not None:
+            assert urlsplit(fast).scheme in (("http", "https", "file") if allow_file else ("http", "https"))
+            release_id("s", base, fast)
+            Request(fast)
+
+
+def test_a_release_page_that_cannot_be_read_gives_what_it_can():
+    profile = load_profile(available_sources()["wp-news"], HTTP_SITE)
+    url = f"{HTTP_SITE}/wp-news/2023/05/04/river-quality-report-2022/"
+    ld = '{"datePublished": "2023-05-04T09:30:00Z", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    html = (
+        f'<html><head><script type="application/ld+json">{ld}</script></head><body>'
+        '<div class="entry-content"><p>Intro.</p>'
+        + "<div>" * 1500
+        + "<p>Deep text.</p>"
+        + "</div>" * 1500
+        + "</div>"
+        '<time datetime="2023-05-04T10:00:00Z">4 May</time></body></html>'
+    ).encode()
+    problems: list = []
+    found = parse_detail(page_from_bytes(html, url), url, profile, problems)
+    assert found["published_at"] == "2023-05-04T10:00:00Z"  # the JSON-LD could not be read
+    assert found["body"] == "Intro.\n\nDeep text."
+    assert problems == []
+
+
+@pytest.mark.parametrize("xpath", ["div", "div | nothing"])  # batched, and entry by entry
+def test_a_value_that_cannot_be_read_is_none_in_its_entry_alone(xpath):
+    too_deep = "&lt;b&gt;" * 3000 + "x"
+    html = (
+        "<html><body>"
+        + "".join(f"<article><div>{t}</div></article>" for t in ("One", too_deep, "&lt;i&gt;Three"))
+        + "</body></html>"
+    ).encode()
+    profile = _tricky_profile("//article", {"title": Selector("xpath", xpath, xpath, False, True)})
+    assert (_batched(xpath) is not None) == (xpath == "div")
+    page = page_from_bytes(html, "https://x.invalid/news")
+    problems: list = []
+    assert _extract_columns(page.root, _entries(page, profile), profile, problems) == {
+        "title": ["One", None, "Three"]
+    }
+    assert [(p.index, p.field, p.kind) for p in problems] == [(1, "title", TOO_DEEP)]

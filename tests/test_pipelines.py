@@ -16,7 +16,7 @@ from pressbot.pipelines import (
 )
 from pressbot.profiles import load_sources
 from pressbot.state import SQLiteState
-from tests.conftest import read_jsonl
+from tests.conftest import FIXTURES, open_crawler, read_jsonl
 
 PROFILES = {p.name: p for p in load_sources("amnesty-ca", "https://press.example.org")}
 URL = "https://press.example.org/amnesty-ca/news/a.html"
@@ -86,8 +86,13 @@ def test_deduplicate_numbers_new_changed_and_drops_known(stats, ledger):
     first = dedup.process_item(normalised(stats))
     assert first.revision == 1
     write.process_item(first)
+    dedup.close_spider()
+    # The next runs: the same release as it was, then changed.
+    dedup = DeduplicatePipeline(stats, ledger)
     with pytest.raises(DropItem, match="duplicate"):
-        dedup.process_item(normalised(stats))  # the same release again, this run
+        dedup.process_item(normalised(stats))
+    dedup.close_spider()
+    dedup = DeduplicatePipeline(stats, ledger)
     changed = dedup.process_item(normalised(stats, title="A better title"))
     assert changed.revision == 2 and changed.id == first.id
     dedup.close_spider()
@@ -126,3 +131,41 @@ def test_pipelines_stand_aside_outside_a_pressbot_run(pipeline):
     # scrapy shell, scrapy fetch or another spider: no run, no ledger opened, no lock taken.
     with pytest.raises(NotConfigured):
         pipeline.from_crawler(get_crawler())
+
+
+def test_a_release_seen_twice_in_a_run_is_one_observation(stats, ledger):
+    dedup, write = DeduplicatePipeline(stats, ledger), WritePipeline(stats, ledger)
+    featured = dedup.process_item(normalised(stats, title="Featured: A title"))
+    write.process_item(featured)
+    with pytest.raises(DropItem, match="seen already in this run"):
+        dedup.process_item(normalised(stats))  # its own entry, other text: no revision
+    write.close_spider()
+    # The next run sees the same two: the first is known as it is, the second is this run's twin.
+    dedup = DeduplicatePipeline(stats, ledger)
+    with pytest.raises(DropItem, match="duplicate"):
+        dedup.process_item(normalised(stats, title="Featured: A title"))
+    with pytest.raises(DropItem, match="seen already in this run"):
+        dedup.process_item(normalised(stats))
+    assert [r["revision"] for r in read_jsonl(ledger.output)] == [1]
+
+
+def test_validate_keeps_an_undated_entry_of_a_source_whose_dates_are_optional(stats):
+    # What from_crawler gives it: each source's required fields, from its profile.
+    pipe = ValidatePipeline(stats, {"amnesty-ca": ("id", "source", "url", "title")})
+    item = normalised(stats, published_raw=None)
+    assert pipe.process_item(item) is item
+    with pytest.raises(DropItem, match="missing title"):
+        pipe.process_item(normalised(stats, published_raw=None, title=None))
+    # A source it was not told about needs every required field.
+    other = normalised(stats, published_raw=None)
+    other.source = "other"
+    with pytest.raises(DropItem, match="missing published_raw"):
+        pipe.process_item(other)
+
+
+def test_validate_is_built_with_each_source_s_required_fields(tmp_path):
+    profile = tmp_path / "undated.toml"
+    profile.write_text((FIXTURES / "dates" / "undated.toml").read_text())
+    crawler, spider = open_crawler(tmp_path, profile=str(profile))
+    assert ValidatePipeline.from_crawler(crawler).required == {"undated": ("id", "source", "url", "title")}
+    spider.closed("finished")

@@ -6,7 +6,13 @@ import dataclasses
 
 import pytest
 
-from pressbot.fields import BY_NAME, DETAIL_FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
+from pressbot.fields import (
+    BY_NAME,
+    DETAIL_FIELDS,
+    LISTING_FIELDS,
+    REQUIRED_FIELDS,
+    REQUIRED_LISTING_FIELDS,
+)
 from pressbot.profiles import (
     ProfileDeprecationWarning,
     ProfileError,
@@ -260,6 +266,45 @@ def test_an_old_key_beside_its_new_name_is_an_error(tmp_path, table, new):
         load_profile(path)
     assert err.value.key == f"{table}.fields.published"
     assert err.value.problem == f"the old name of {new}, which is given too: keep only {new}"
+
+
+# --- [dates]: optional dates and the publisher's time zone ------------------------------------
+@pytest.mark.parametrize(
+    "line, key, problem",
+    [
+        ('timezone = "Europe/Pariss"', "dates.timezone", "unknown time zone 'Europe/Pariss'"),
+        ('timezone = "europe/paris"', "dates.timezone", "unknown time zone"),  # names are exact
+        ('timezone = "Europe"', "dates.timezone", "unknown time zone"),  # a folder, not a zone
+        ('timezone = "../../etc/passwd"', "dates.timezone", "unknown time zone"),
+        ('timezone = "/etc/localtime"', "dates.timezone", "unknown time zone"),
+        ('timezone = ""', "dates.timezone", "unknown time zone"),
+        ("timezone = 2", "dates.timezone", "unknown time zone 2"),
+        ('optional = "yes"', "dates.optional", "true or false"),
+        ('timezone = "UTC"\ncolour = 1', "dates.colour", "optional, order, pattern, timezone"),
+    ],
+)
+def test_broken_dates_tables(tmp_path, line, key, problem):
+    path = write(tmp_path, GOOD.replace('languages = ["en"]', f'languages = ["en"]\n{line}', 1))
+    with pytest.raises(ProfileError) as err:
+        load_profile(path)
+    assert err.value.key == key
+    assert problem in err.value.problem
+    assert str(err.value).startswith(f"{path}: [{key}] ")
+
+
+def test_a_dates_table_with_a_time_zone_and_optional_dates(tmp_path):
+    p = load_profile(
+        write(tmp_path, GOOD.replace('languages = ["en"]', 'timezone = "Europe/Paris"\noptional = true'))
+    )
+    assert (p.date_timezone, p.date_optional) == ("Europe/Paris", True)
+    assert p.required_fields == ("id", "source", "url", "title")  # not the printed date
+
+
+def test_profiles_that_loaded_before_load_the_same():
+    # No [dates] optional or timezone: every field required as before, no time zone applied.
+    for profile in load_sources(",".join(available_sources())):
+        assert profile.required_fields == REQUIRED_FIELDS
+        assert (profile.date_optional, profile.date_timezone) == (False, None)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from pathlib import Path
 
+import jsonschema
 import pytest
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.http import Request
@@ -12,11 +15,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from pressbot.items import Release
-from pressbot.pipelines import DeduplicatePipeline, NormalisePipeline, WritePipeline
+from pressbot.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline, WritePipeline
 from pressbot.walk import Stop
-from tests.conftest import FIXTURES_URL, fixture_response, open_crawler, read_jsonl
+from tests.conftest import FIXTURES, FIXTURES_URL, ROOT, fixture_response, open_crawler, read_jsonl
 
 AMNESTY = f"{FIXTURES_URL}/amnesty-ca/news/"
+SCHEMA = json.loads((ROOT / "pressbot" / "schema" / "release.schema.json").read_text())
 
 
 def start_requests(spider) -> list[Request]:
@@ -98,7 +102,13 @@ def test_the_next_run_after_a_complete_walk_stops_when_caught_up(tmp_path):
     crawler, spider = open_crawler(tmp_path)
     assert spider.run.walks["amnesty-ca"].mode == "incremental"
     out = call(start_requests(spider)[0])
-    assert not [o for o in out if isinstance(o, Request)]  # page 1 known: no page 2
+    [overlap] = [o for o in out if isinstance(o, Request)]  # page 1 known: one page more
+    assert call(overlap) and spider.run.walks["amnesty-ca"].stop is Stop.CAUGHT_UP
+    spider.closed("finished")
+
+    crawler, spider = open_crawler(tmp_path, settings={"PRESSBOT_OVERLAP_PAGES": 0})
+    out = call(start_requests(spider)[0])
+    assert not [o for o in out if isinstance(o, Request)]  # no overlap: no page 2
     assert spider.run.walks["amnesty-ca"].stop is Stop.CAUGHT_UP
     spider.closed("finished")
 
@@ -186,3 +196,109 @@ def test_a_refused_release_page_keeps_its_listing_entry(wp):
     assert item.title == request.cb_kwargs["entry"]["title"] and item.body is None
     assert spider.run.walks["wp-news"].stop is None  # the walk goes on
     assert spider.run.reports["wp-news"].traps[0]["url"] == request.url
+
+
+# --- dates: settled by the listing page, optional, in the publisher's time zone ---------------
+DATES = FIXTURES / "dates"
+AMBIGUOUS = "ambiguous day/month order: '{}' is {} day first or {} month first; set [dates] order"
+
+
+def crawl_in_process(tmp_path, profile: Path) -> tuple[dict, list[dict]]:
+    """Walk ``profile``'s listing and put every item through the pipelines, as a crawl does."""
+    crawler, spider = open_crawler(tmp_path, profile=str(profile))
+    run = spider.run
+    chain = [
+        NormalisePipeline(crawler.stats, run.profiles),
+        ValidatePipeline.from_crawler(crawler),
+        DeduplicatePipeline(crawler.stats, run.ledger),
+        WritePipeline(crawler.stats, run.ledger),
+    ]
+    for item in drive(spider):
+        with contextlib.suppress(DropItem):
+            for pipe in chain:
+                item = pipe.process_item(item)
+    for pipe in chain:
+        pipe.close_spider()
+    spider.closed("finished")
+    return crawler.stats.get_stats(), read_jsonl(tmp_path / "releases.jsonl")
+
+
+@pytest.mark.parametrize(
+    "name, published, problems, out_of_order",
+    [
+        # Day first with two-digit years and no [dates] table: read month first before (all six
+        # wrong). Page 1 only reads newest first day first; page 2 reads newest first both ways.
+        (
+            "press-dotted",
+            ["2018-07-02", "2018-06-11", "2018-06-05", "2018-06-01", None, None],
+            {
+                4: AMBIGUOUS.format("04.05.18", "2018-05-04", "2018-04-05"),
+                5: AMBIGUOUS.format("03.05.18", "2018-05-03", "2018-03-05"),
+            },
+            0,
+        ),
+        # Days above 12 settle the page (three of these were read month first before); the pinned
+        # welcome post at the top is far out of the listing's order: kept, and counted.
+        (
+            "nordic-news",
+            ["2013-11-27", "2016-02-16", "2015-10-02", "2015-09-18", "2015-02-11", "2014-06-03"],
+            {},
+            1,
+        ),
+        # Year first: year, month, day, as before.
+        ("blog-cards", ["2013-05-01", "2013-04-16", "2013-04-04", "2013-03-12"], {}, 0),
+    ],
+)
+def test_numeric_dates_without_a_dates_table(tmp_path, name, published, problems, out_of_order):
+    stats, records = crawl_in_process(tmp_path, DATES / f"{name}.toml")
+    assert [r["published"] for r in records] == published
+    assert {i: r["date_problem"] for i, r in enumerate(records) if r["date_problem"]} == problems
+    assert stats.get(f"pressbot/source/{name}/date_problems", 0) == len(problems)
+    assert stats[f"pressbot/source/{name}/dates_out_of_order"] == out_of_order
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+
+
+def test_optional_dates_keep_undated_entries(tmp_path):
+    stats, records = crawl_in_process(tmp_path / "optional", DATES / "undated.toml")
+    assert [(r["published_raw"], r["published"], r["date_problem"]) for r in records] == [
+        ("12. Juni 2024", "2024-06-12", None),
+        (None, None, "no date on the listing"),
+        ("3. Juni 2024", "2024-06-03", None),
+        (None, None, "no date on the listing"),
+    ]
+    assert stats["pressbot/source/undated/date_problems"] == 2
+    assert "pressbot/dropped" not in stats
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+    # The same profile without optional = true drops them, as before.
+    required = tmp_path / "required.toml"
+    required.write_text((DATES / "undated.toml").read_text().replace("optional = true", ""))
+    stats, records = crawl_in_process(tmp_path / "required", required)
+    assert [r["published"] for r in records] == ["2024-06-12", "2024-06-03"]
+    assert stats["pressbot/source/undated/dropped/missing_published_raw"] == 2
+
+
+def test_the_publisher_s_time_zone_gives_the_local_day(tmp_path):
+    _, records = crawl_in_process(tmp_path, DATES / "late-feed.toml")
+    assert [(r["published"], r["published_at"]) for r in records] == [
+        ("2024-06-05", "2024-06-05T00:30:00+02:00"),  # 22:30 UTC on 4 June is 5 June in Paris
+        ("2024-06-04", "2024-06-04T10:00:00+02:00"),
+        ("2024-06-02", "2024-06-02T23:45:00+02:00"),  # its own offset: its own day
+    ]
+
+
+def test_values_a_page_could_not_use_are_counted_logged_and_listed(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    [first] = start_requests(spider)
+    response = fixture_response(first.url, first)
+    bad = response.body.replace(b'href="russia-navalny-illness.html"', b'href="javascript:void(0)"', 1)
+    assert bad != response.body
+    out = call(first, response.replace(body=bad))
+    items = [o for o in out if isinstance(o, Release)]
+    assert len(items) == 6 and items[0].url is None  # the entry goes on, without its link
+    [problem] = spider.run.reports["amnesty-ca"].problems
+    assert (problem["url"], problem["entry"], problem["field"]) == (first.url, 0, "url")
+    assert "javascript:void(0)" in problem["problem"]
+    assert crawler.stats.get_value("pressbot/source/amnesty-ca/entry_problems/not_http_url") == 1
+    spider.closed("finished")

@@ -1,11 +1,14 @@
-"""Text helpers: squash agrees with str.split, paragraphs survive cleaning, elements' text."""
+"""Text helpers: squash agrees with str.split, paragraphs survive cleaning, elements' text (however
+deep), HTML held as text."""
 
 from __future__ import annotations
+
+import random
 
 import pytest
 from lxml import etree
 
-from pressbot.text import clean_text, element_text, html_text, squash
+from pressbot.text import BLOCK_TAGS, MarkupTooDeep, clean_text, element_text, html_text, squash
 
 _LONG = "Ministers publish the report on housing and climate measures today " * 3
 
@@ -77,3 +80,72 @@ def test_element_text(html, text):
 )
 def test_html_text(markup, text):
     assert squash(html_text(markup)) == text
+
+
+def _recursive_text(el: etree._Element) -> str:
+    """element_text as it was written first, recursively: the reference for the stack walk."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if node.tag in ("script", "style", "template") or not isinstance(node.tag, str):
+            return
+        block = node.tag in BLOCK_TAGS
+        if block:
+            parts.append(" ")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append(" ")
+
+    walk(el)
+    return "".join(parts)
+
+
+def test_element_text_walks_as_the_recursion_did():
+    rnd = random.Random(7)
+    tags = ["div", "p", "span", "b", "li", "script", "br", "em", "!--", "td"]
+    for _ in range(2_000):
+        html, open_tags = [], []
+        for _ in range(rnd.randint(1, 25)):
+            pick = rnd.random()
+            if pick < 0.4:
+                tag = rnd.choice(tags)
+                if tag == "!--":
+                    html.append("<!-- c -->")
+                else:
+                    html.append(f"<{tag}>")
+                    open_tags.append(tag)
+            elif pick < 0.6 and open_tags:
+                html.append(f"</{open_tags.pop()}>")
+            else:
+                html.append(rnd.choice(["a", " b ", "c\n", "\xa0d"]))
+        el = _element("<div>" + "".join(html) + "</div>")
+        # (squashed: without blocks inside, element_text takes string(), without the outer spaces)
+        assert squash(element_text(el)) == squash(_recursive_text(el)), html
+
+
+def test_element_text_of_an_element_nested_past_python_s_recursion_limit():
+    html = "<html><body><div>a" + "<div>" * 1800 + "deep" + "</div>" * 1800 + "b</div></body></html>"
+    el = etree.fromstring(html, etree.HTMLParser(huge_tree=True)).find("body/div")
+    assert squash(element_text(el)) == "a deep b"
+
+
+@pytest.mark.parametrize(
+    "markup, text",
+    [
+        ("<div>" * 1500 + "deep" + "</div>" * 1500 + "<p>tail</p>", "deep tail"),  # libxml2: 256
+        ("<p>Caf\ud800 menu</p>", "Caf\ufffd menu"),  # a lone surrogate: lxml dropped the <p>
+        ("<!-- only a comment -->", ""),
+    ],
+)
+def test_html_text_of_awkward_fragments(markup, text):
+    assert squash(html_text(markup)) == text
+
+
+def test_html_text_nested_past_what_libxml2_reads_is_refused():
+    with pytest.raises(MarkupTooDeep, match="2048 levels"):
+        html_text("<b>" * 3000 + "x")

@@ -53,11 +53,22 @@ def seen(profile, *numbers, changed: bool = False) -> dict[str, Seen]:
     return out
 
 
+def known_as_listed(profile, page: Listing, numbers) -> dict[str, Seen]:
+    """What the state holds of these releases when it stored them as ``page`` lists them."""
+    out = {}
+    for e in page.entries:
+        if int(e["url"].rsplit("r", 1)[1].split(".")[0]) in numbers:
+            rid = release_id(profile.name, profile.base_url, e["url"])
+            out[rid] = Seen(rid, profile.name, content_hash(normalise(e, profile)), 1)
+    return out
+
+
 def walk(incremental: bool = False, visited=(), streak: int = 0) -> WalkState:
     return WalkState(incremental=incremental, visited=set(visited), known_streak=streak)
 
 
 OPTS = WalkOptions()
+NO_OVERLAP = WalkOptions(overlap_pages=0)
 
 # (case, profile, walk state, listing, page number, known releases, options)
 #   -> (stop, next url, traps' problems)
@@ -82,7 +93,7 @@ STOPS = [
         listing(range(3)),
         1,
         seen(PROFILE, 0, 1, 2),
-        WalkOptions(known_in_a_row=0),
+        WalkOptions(known_in_a_row=0, overlap_pages=0),
         Stop.CAUGHT_UP,
         None,
         [],
@@ -94,7 +105,7 @@ STOPS = [
         listing(),
         1,
         seen(PROFILE, 2, 3, 4, 5, 6),
-        OPTS,
+        NO_OVERLAP,
         Stop.CAUGHT_UP,
         None,
         [],
@@ -118,7 +129,7 @@ STOPS = [
         listing(),
         2,
         seen(PROFILE, 0, 1),
-        OPTS,
+        NO_OVERLAP,
         Stop.CAUGHT_UP,
         None,
         [],
@@ -281,14 +292,14 @@ STOPS = [
         [],
     ),
     (
-        "template: an empty page after the first ends it",
+        "template: an empty page unlike the first is not the end",
         TEMPLATE,
         walk(),
         listing(range(0)),
         4,
         {},
         OPTS,
-        Stop.END_OF_ARCHIVE,
+        Stop.NOT_AN_END,
         None,
         [],
     ),
@@ -357,7 +368,8 @@ def test_advance_takes_the_step_into_the_walk():
     decided = step(PROFILE, state, listing(), 1, seen(PROFILE, 8, 9), OPTS)
     state.advance(decided)
     assert state.known_streak == 2 and NEWS + "page-2.html" in state.visited
-    state.advance(step(PROFILE, state, listing(), 2, seen(PROFILE, 0, 1, 2), OPTS))
+    page2 = listing(range(10, 20), next_urls=[NEWS + "page-3.html"])
+    state.advance(step(PROFILE, state, page2, 2, seen(PROFILE, 10, 11, 12), NO_OVERLAP))
     assert state.stop is Stop.CAUGHT_UP
 
 
@@ -412,47 +424,68 @@ def test_entry_ids_are_the_release_ids():
     ]
 
 
-# (case, profile, kind, page number, status, refused, message)
-#   -> (stop, trap problem, error, keep the entry)
+# (case, profile, kind, page number, status, refused, message, the listing's own end page)
+#   -> (stop, trap problem, error, fails the run, detail_error)
 FAILURES = [
     (
-        "template page past the first answers 404: the end",
+        "template page past the first: a 404 that is the listing's own page",
         TEMPLATE,
         "listing",
         3,
         404,
         False,
         "",
+        True,
         Stop.END_OF_ARCHIVE,
         None,
         None,
         False,
+        None,
     ),
     (
-        "template's first page answers 404: an error",
+        "template page past the first: a one-off 404",
+        TEMPLATE,
+        "listing",
+        3,
+        404,
+        False,
+        "",
+        False,
+        Stop.ERROR,
+        None,
+        "HTTP 404",
+        True,
+        None,
+    ),
+    (
+        "template's first page answers 404",
         TEMPLATE,
         "listing",
         1,
         404,
         False,
         "",
+        True,
         Stop.ERROR,
         None,
         "HTTP 404",
-        False,
+        True,
+        None,
     ),
     (
-        "a next-link page answers 404: an error",
+        "a next-link page answers 404",
         PROFILE,
         "listing",
         3,
         404,
         False,
         "",
+        True,
         Stop.ERROR,
         None,
         "HTTP 404",
-        False,
+        True,
+        None,
     ),
     (
         "listing page 503 after retries",
@@ -462,10 +495,12 @@ FAILURES = [
         503,
         False,
         "",
+        False,
         Stop.ERROR,
         None,
         "HTTP 503",
-        False,
+        True,
+        None,
     ),
     (
         "listing page times out",
@@ -475,23 +510,27 @@ FAILURES = [
         None,
         False,
         "TimeoutError",
+        False,
         Stop.ERROR,
         None,
         "TimeoutError",
-        False,
+        True,
+        None,
     ),
     (
-        "listing page refused by a guard",
+        "listing page refused by robots.txt",
         PROFILE,
         "listing",
         2,
         None,
         True,
-        "Forbidden by robots",
-        Stop.REFUSED,
-        "Forbidden by robots",
-        None,
+        "Forbidden by robots.txt",
         False,
+        Stop.REFUSED,
+        "Forbidden by robots.txt",
+        "refused: Forbidden by robots.txt",
+        True,
+        None,
     ),
     (
         "release page refused: keep the listing's entry",
@@ -501,53 +540,94 @@ FAILURES = [
         None,
         True,
         "",
+        False,
         None,
         "request refused",
         None,
-        True,
+        False,
+        "refused: request refused",
     ),
     (
-        "release page 500: an error, the walk goes on",
+        "release page 500: kept, reported, fails the run",
         DETAIL,
         "detail",
         1,
         500,
         False,
         "",
+        False,
         None,
         None,
         "HTTP 500",
+        True,
+        "HTTP 500",
+    ),
+    (
+        "release page gone (404): kept, reported only",
+        DETAIL,
+        "detail",
+        1,
+        404,
         False,
+        "",
+        False,
+        None,
+        None,
+        "HTTP 404",
+        False,
+        "HTTP 404",
+    ),
+    (
+        "release page times out: kept",
+        DETAIL,
+        "detail",
+        1,
+        None,
+        False,
+        "TimeoutError",
+        False,
+        None,
+        None,
+        "TimeoutError",
+        True,
+        "TimeoutError",
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("profile", "kind", "page_no", "status", "refused", "message", "stop", "trap", "error", "keep"),
+    (
+        "profile",
+        "kind",
+        "page_no",
+        "status",
+        "refused",
+        "message",
+        "end_page",
+        "stop",
+        "trap",
+        "error",
+        "failed",
+        "detail_error",
+    ),
     [c[1:] for c in FAILURES],
     ids=[c[0] for c in FAILURES],
 )
-def test_after_failure(profile, kind, page_no, status, refused, message, stop, trap, error, keep):
+def test_after_failure(
+    profile, kind, page_no, status, refused, message, end_page, stop, trap, error, failed, detail_error
+):
     url = NEWS + "page-x.html"
-    decided = after_failure(profile, kind, url, page_no, status, refused, message)
+    decided = after_failure(profile, kind, url, page_no, status, refused, message, end_page=end_page)
     assert decided.stop is stop
     assert decided.trap == (Trap(url, trap) if trap else None)
-    assert decided.error == error
-    assert decided.keep_entry is keep
+    assert (decided.error, decided.failed, decided.detail_error) == (error, failed, detail_error)
 
 
-def test_which_stops_are_complete():
-    complete = {s.label for s in Stop if s.complete}
-    assert complete == {
-        "end of archive",
-        "caught up",
-        "page limit",
-        "pagination loop",
-        "next page off the site",
-        "listing page refused",
-    }
-    assert not Stop.RUN_PAGE_LIMIT.complete and not Stop.DATE_LIMIT.complete
-    assert not Stop.ERROR.complete and not Stop.DRIFT.complete
+def test_which_stops_are_complete_and_which_end_a_walk_short():
+    assert {s.label for s in Stop if s.complete} == {"end of archive", "caught up", "page limit"}
+    # The operator's own limits leave the walk open, but are not faults.
+    assert {s.label for s in Stop if not s.complete and not s.short} == {"run page limit", "date limit"}
+    assert Stop.LOOP.short and Stop.REFUSED.short and Stop.TRUNCATED.short and Stop.DROPPED.short
 
 
 def test_the_worst_stop_of_a_source_is_reported():
@@ -558,3 +638,125 @@ def test_the_worst_stop_of_a_source_is_reported():
     assert Stop.CAUGHT_UP.worst(Stop.RUN_PAGE_LIMIT) is Stop.RUN_PAGE_LIMIT
     assert all(Stop.from_label(s.label) is s for s in Stop)
     assert Stop.from_label("no such stop") is None and Stop.from_label(None) is None
+
+
+# --- walks that end short -----------------------------------------------------------------
+SITE = frozenset({"div#page", "header.site", "nav.menu", "footer.site", "div.view", "ul.pager"})
+FIRST = SITE | {"article.teaser", "h2.title", "p.lede"}
+
+
+def test_template_walk_ends_on_the_listings_own_empty_page():
+    state = walk()
+    state.first_page = FIRST
+    decided = step(TEMPLATE, state, listing(range(0)), 4, {}, OPTS, template=SITE | {"p.empty"})
+    assert decided.stop is Stop.END_OF_ARCHIVE and decided.drift == []
+
+
+@pytest.mark.parametrize(
+    ("whole", "template", "why"),
+    [
+        (False, SITE, "cut short"),  # the site's page, but not all of it
+        (True, frozenset({"p.maintenance", "div.notice", "h1.down", "span.x", "div.y"}), ""),
+        (True, frozenset(), ""),  # an empty body, plain text
+    ],
+    ids=["cut-short", "another-page", "no-markup"],
+)
+def test_an_empty_template_page_that_is_not_the_listing_is_no_end(whole, template, why):
+    state = walk()
+    state.first_page = FIRST
+    decided = step(TEMPLATE, state, listing(range(0)), 3, {}, OPTS, whole=whole, template=template)
+    assert decided.stop is Stop.NOT_AN_END and not decided.stop.complete
+    assert "not the listing's own page" in decided.problem and why in decided.problem
+
+
+def test_a_last_page_cut_short_is_no_end():
+    decided = step(PROFILE, walk(), listing(next_urls=()), 2, {}, OPTS, whole=False)
+    assert decided.stop is Stop.TRUNCATED and "cut short" in decided.problem
+
+
+def test_a_cut_page_with_its_next_link_goes_on():
+    decided = step(PROFILE, walk(), listing(), 2, {}, OPTS, whole=False)
+    assert decided.stop is None and decided.next_url == NEWS + "page-2.html"
+
+
+def test_traps_say_what_and_where():
+    decided = step(PROFILE, walk(), listing(next_urls=["https://evil.test/p2"]), 1, {}, OPTS)
+    assert decided.problem == "next page is on another site: https://evil.test/p2"
+
+
+# --- incremental stops: pinned posts, the overlap -----------------------------------------
+def pinned_listing(pinned=range(100, 105), new=range(0, 10)) -> Listing:
+    """Five old releases pinned at the top of the page, then the page's own, newest first."""
+    page = Listing(url=NEWS, next_urls=[NEWS + "page-2.html"])
+    page.entries = [entry(n, f"2019-01-{n - 99:02d}") for n in pinned]
+    page.entries += [entry(n, f"2020-07-{20 - n:02d}") for n in new]
+    return page
+
+
+def test_pinned_old_releases_at_the_top_do_not_stop_the_walk():
+    page = pinned_listing()
+    known = known_as_listed(PROFILE, page, set(range(100, 105)))  # collected long ago
+    decided = step(PROFILE, walk(True), page, 1, known, NO_OVERLAP)
+    assert decided.stop is None and decided.known_streak == 0
+
+
+def test_releases_repeated_from_an_earlier_page_do_not_count():
+    state = walk(True)
+    state.listed = set(seen(PROFILE, *range(100, 105)))  # the pins, listed on page 1 too
+    known = seen(PROFILE, *range(100, 105), 0, 1)
+    page = Listing(
+        url=NEWS,
+        entries=[entry(n) for n in (100, 101, 102, 103, 104, 0, 1, 2)],
+        next_urls=[NEWS + "page-3.html"],
+    )
+    decided = step(PROFILE, state, page, 2, known, NO_OVERLAP)
+    assert decided.stop is None and decided.known_streak == 0  # 0, 1 known, then 2 is new
+
+
+def test_an_edited_or_incomplete_release_is_not_caught_up_with():
+    page = listing()
+    known = {**seen(PROFILE, *range(10)), **seen(PROFILE, 3, changed=True)}
+    options = WalkOptions(known_in_a_row=7, overlap_pages=0)
+    decided = step(PROFILE, walk(True), page, 1, known, options)
+    # 4..9: the streak broke at 3; and a page with an edited release is not a known page
+    assert decided.stop is None and decided.known_streak == 6
+
+
+def test_caught_up_after_the_pins_when_the_page_is_known():
+    page = pinned_listing()
+    known = known_as_listed(PROFILE, page, {*range(100, 105), *range(5)})
+    decided = step(PROFILE, walk(True), page, 1, known, NO_OVERLAP)
+    assert decided.stop is Stop.CAUGHT_UP
+
+
+def test_the_overlap_reads_one_page_past_the_point_it_was_caught_up():
+    state = walk(True)
+    first = step(PROFILE, state, listing(), 1, seen(PROFILE, *range(10)), OPTS)
+    assert first.stop is None and first.caught_up_page == 1 and first.next_url
+    state.advance(first)
+    edited = {**seen(PROFILE, *range(10, 20)), **seen(DETAIL, 12, changed=True)}
+    second = step(PROFILE, state, listing(range(10, 20)), 2, edited, OPTS)
+    assert second.stop is Stop.CAUGHT_UP
+    assert len(second.emit) == 10  # every release of the overlap goes to deduplication
+
+
+def test_a_new_release_in_the_overlap_starts_the_count_over():
+    state = walk(True)
+    state.advance(step(PROFILE, state, listing(), 1, seen(PROFILE, *range(10)), OPTS))
+    page2 = listing(range(10, 20), next_urls=[NEWS + "page-3.html"])
+    decided = step(PROFILE, state, page2, 2, seen(PROFILE, *range(10, 19)), OPTS)
+    assert decided.stop is None and decided.caught_up_page is None
+    assert decided.next_url == NEWS + "page-3.html"
+
+
+def test_a_page_cut_short_holds_its_last_entry_back():
+    decided = step(PROFILE, walk(), listing(range(4)), 2, {}, OPTS, whole=False)
+    assert [e["title"] for e in decided.emit] == ["Release 0", "Release 1", "Release 2"]
+
+
+def test_the_day_a_listing_page_settled_is_the_walks_day():
+    page = listing(range(3))
+    for e in page.entries:  # printed ambiguously; the page's own dates settled them
+        e["published_raw"], e["published"] = "07/06/2020", "2020-07-06"
+    decided = step(PROFILE, walk(), page, 1, {}, WalkOptions(since=dt.date(2020, 8, 1)))
+    assert decided.emit == [] and decided.stop is Stop.DATE_LIMIT

@@ -14,9 +14,16 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from pressbot import walk
 from pressbot.items import Release
+from pressbot.normalise import read_listing_dates
 from pressbot.options import RunOptions
 from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
 from pressbot.run import Run
+from pressbot.structure import fingerprint, read_whole, same_template
+
+#: Redirect statuses of release pages, handled by the spider (see _detail_request).
+REDIRECTS = (301, 302, 303, 307, 308)
+#: How many redirects to the same page written another way a release page may take.
+MAX_DETAIL_HOPS = 3
 
 
 class ReleasesSpider(scrapy.Spider):
@@ -80,11 +87,29 @@ class ReleasesSpider(scrapy.Spider):
             ids=profile.uses_xpath_id,
         )
         listing = parse_listing(page, response.url, profile)
+        run.count(source, "dates_out_of_order", read_listing_dates(listing, profile))
         run.count(source, "pages")
         run.count(source, "entries", len(listing.entries))
+        if listing.problems:
+            run.entry_problems(source, response.url, listing.problems)
+        # What the walk needs to trust the page's end: was it read whole, and (for the first
+        # page, and an empty one) what its template is made of.
+        html = profile.format == "html"
+        template = fingerprint(page.root) if html and (page_no == 1 or not listing.entries) else None
+        if page_no == 1 and state.first_page is None:
+            state.first_page = template
         # Look the page's releases up before yielding them: once yielded they become known.
         known = run.ledger.known([i for i in walk.entry_ids(profile, listing) if i])
-        decided = walk.step(profile, state, listing, page_no, known, run.walk_options)
+        decided = walk.step(
+            profile,
+            state,
+            listing,
+            page_no,
+            known,
+            run.walk_options,
+            whole=read_whole(response.body, profile.format),
+            template=template,
+        )
         state.advance(decided)
 
         for problem in decided.drift:
@@ -96,37 +121,70 @@ class ReleasesSpider(scrapy.Spider):
         if decided.next_url is not None:
             outputs.append(self._listing_request(decided.next_url, source, page_no + 1))
         if decided.stop is not None:
-            run.stopped(source, decided.stop)
+            run.stopped(source, decided.stop, response.url, decided.problem)
         # Distributed: what this page produced is owed from now on, and the page is done, in
         # one count, so that a worker killed at any point leaves the run visibly unfinished.
         run.track(source, len(outputs) - 1)
         return outputs
 
     # --- release pages ---------------------------------------------------------------------
-    def _detail_request(self, entry: dict, source: str, listing_url: str) -> scrapy.Request:
+    def _detail_request(
+        self, entry: dict, source: str, listing_url: str, url: str | None = None, hops: int = 0
+    ) -> scrapy.Request:
         # Release pages may live on another host than the listing (a feed's links): Scrapy's
         # offsite filter would drop them silently; the safety guard still checks every one.
+        # Their redirects come here rather than to the redirect middleware: a release page that
+        # redirects elsewhere (a maintenance page that thirty releases redirect to) must not
+        # lend its text to the release, nor be dropped by the duplicate filter with it.
         return scrapy.Request(
-            entry["url"],
+            url or entry["url"],
             callback=self._on_detail,
             errback=self._on_error,
+            dont_filter=hops > 0,
             cb_kwargs={"source": source, "entry": entry, "listing_url": listing_url},
-            meta={"pressbot_source": source, "pressbot_page": "detail", "allow_offsite": True},
+            meta={
+                "pressbot_source": source,
+                "pressbot_page": "detail",
+                "allow_offsite": True,
+                "dont_redirect": True,
+                "handle_httpstatus_list": list(REDIRECTS),
+                "pressbot_hops": hops,
+            },
         )
 
+    def _keep_listing_values(self, source: str, entry: dict, listing_url: str, why: str) -> Release:
+        """The release as its listing describes it, saying why its page added nothing."""
+        return Release(source=source, listing_url=listing_url, detail_error=why, **entry)
+
     def parse_detail(self, response, source: str, entry: dict, listing_url: str) -> list:
+        if response.status in REDIRECTS:
+            return self._detail_redirect(response, source, entry, listing_url)
         profile = self.run.profiles[source]
         page = page_from_bytes(
             response.body, response.url, getattr(response, "encoding", "utf-8"), ids=profile.uses_xpath_id
         )
-        found = parse_detail(page, response.url, profile)
+        problems: list = []
+        found = parse_detail(page, response.url, profile, problems=problems)
         self.run.count(source, "detail_pages")
+        if problems:
+            self.run.entry_problems(source, response.url, problems)
         merged = dict(entry)
         for key, value in found.items():
             # The listing's values stand; the page adds what the listing lacks.
             if value and not merged.get(key):
                 merged[key] = value
         return [Release(source=source, listing_url=listing_url, **merged)]
+
+    def _detail_redirect(self, response, source: str, entry: dict, listing_url: str) -> list:
+        location = response.headers.get(b"Location", b"").decode("latin-1").strip()
+        target = walk.join_url(response.url, location)
+        hops = response.meta.get("pressbot_hops", 0)
+        if target and hops < MAX_DETAIL_HOPS and walk.same_page(target, entry["url"]):
+            # The same page written another way (https, www., a trailing slash): follow it.
+            return [self._detail_request(entry, source, listing_url, url=target, hops=hops + 1)]
+        why = f"release page redirects elsewhere: {target or location or '(no Location)'}"
+        self.run.detail_failed(source, response.url, why)
+        return [self._keep_listing_values(source, entry, listing_url, why)]
 
     # --- failures --------------------------------------------------------------------------
     def page_failed(self, failure) -> list:
@@ -135,28 +193,46 @@ class ReleasesSpider(scrapy.Spider):
         source = request.meta["pressbot_source"]
         kind = request.meta.get("pressbot_page", "listing")
         response = getattr(failure.value, "response", None)
+        profile = run.profiles[source]
+        page_no = request.cb_kwargs.get("page_no", 1)
         decided = walk.after_failure(
-            run.profiles[source],
+            profile,
             kind,
             request.url,
-            request.cb_kwargs.get("page_no", 1),
+            page_no,
             status=response.status if response is not None else None,
             refused=bool(failure.check(IgnoreRequest, DownloadCancelledError)),
             message=failure.getErrorMessage() or failure.type.__name__,
+            end_page=(
+                kind == "listing" and response is not None and self._listing_end(response, source, page_no)
+            ),
         )
         if decided.trap is not None:
             run.trap(source, decided.trap)
         if decided.error is not None:
-            run.page_failed(source, kind, request.url, decided.error)
+            # A page that failed after redirects is reported under the URL the walk asked for.
+            asked = (request.meta.get("redirect_urls") or [request.url])[0]
+            run.page_failed(source, kind, asked, decided.error, failed=decided.failed)
         if decided.stop is not None:
             run.walks[source].end(decided.stop)
-            run.stopped(source, decided.stop)
+            run.stopped(source, decided.stop, request.url)
         outputs = []
-        if decided.keep_entry:
+        if decided.detail_error is not None:
+            cb = request.cb_kwargs
             outputs.append(
-                Release(
-                    source=source, listing_url=request.cb_kwargs["listing_url"], **request.cb_kwargs["entry"]
-                )
+                self._keep_listing_values(source, cb["entry"], cb["listing_url"], decided.detail_error)
             )
         run.track(source, len(outputs) - 1)
         return outputs
+
+    def _listing_end(self, response, source: str, page_no: int) -> bool:
+        """Whether a template walk's failed page (a 404) is the listing's own page with no
+        entries, read whole: the archive's end, as WordPress answers past its last page."""
+        profile = self.run.profiles[source]
+        if profile.pagination != "template" or page_no <= 1 or profile.format != "html":
+            return False
+        body = response.body or b""
+        page = page_from_bytes(body, response.url, getattr(response, "encoding", "utf-8"), "html")
+        if parse_listing(page, response.url, profile).entries or not read_whole(body):
+            return False
+        return same_template(fingerprint(page.root), self.run.walks[source].first_page)
