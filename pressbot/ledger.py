@@ -20,6 +20,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NoReturn
 
 from pressbot.items import content_hash, record_line
 from pressbot.state import LockLost, Seen, State
@@ -93,7 +94,7 @@ class Ledger:
             try:
                 looked = self.state.lookup(rest)
             except Exception as exc:
-                raise self._failed(exc) from exc
+                self._raise(exc)
             found.update(looked)
             if len(self._recent) > 2_000:
                 self._recent.clear()
@@ -135,7 +136,7 @@ class Ledger:
         try:
             self._flush()
         except Exception as exc:
-            raise self._failed(exc) from exc
+            self._raise(exc)
 
     def _flush(self) -> None:
         self._last_flush = time.monotonic()
@@ -152,6 +153,14 @@ class Ledger:
                 self.on_durable(dict(self._batch_sources))
             self._pending.clear()
             self._batch_sources.clear()
+
+    def _raise(self, exc: BaseException) -> NoReturn:
+        """Raise what a failure becomes: itself, or LedgerFailed (saying it, not chaining it:
+        one traceback is enough) once ``on_failure`` has been told."""
+        failed = self._failed(exc)
+        if failed is exc:
+            raise exc
+        raise failed from None
 
     def _failed(self, exc: BaseException) -> BaseException:
         """Note a failure (once) and return what to raise: the failure itself, or LedgerFailed
@@ -208,7 +217,7 @@ class Ledger:
                     for source, reason in (finished_walks or {}).items():
                         self.state.end_walk(source, reason)
         except Exception as exc:
-            raise self._failed(exc) from exc
+            self._raise(exc)
         finally:
             os.close(self._fd)
             self._fd = None
