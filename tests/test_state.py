@@ -263,3 +263,13 @@ def test_a_corrupt_state_file_names_itself_and_says_what_to_do(tmp_path):
 def test_a_redis_url_the_client_cannot_read_is_a_bad_state():
     with pytest.raises(BadState, match="not a usable Redis URL"):
         open_state("redis://127.0.0.1:notaport/0")
+
+
+def test_a_state_file_that_cannot_be_opened_names_itself_and_says_what_to_do(tmp_path):
+    (tmp_path / "state.sqlite3").mkdir()  # (as root, a mode of 000 would not stop it)
+    with pytest.raises(BadState) as err:
+        open_state(str(tmp_path / "state.sqlite3"))
+    assert str(err.value) == (
+        f"cannot open the state file {tmp_path / 'state.sqlite3'}: Is a directory; check that this "
+        "user can read and write it and its folder"
+    )
