@@ -42,6 +42,9 @@ class SourceReport:
     traps: list[dict[str, Any]] = field(default_factory=list)
     #: Values on pages that could not be used (pressbot.parsing.EntryProblem), the first ones.
     problems: list[dict[str, Any]] = field(default_factory=list)
+    #: Release pages that are gone (404, 410): their releases are kept from the listing; this
+    #: does not keep the walk from being complete.
+    gone: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -201,7 +204,8 @@ class Run:
     def page_failed(self, source: str, kind: str, url: str, error: str, failed: bool = True) -> None:
         """A page could not be read. ``failed``: it counts in the exit status (a release page
         that is gone, 404, is only reported: its release is written from the listing)."""
-        self.reports[source].errors.append({"url": url, "page": kind, "error": error})
+        report = self.reports[source]
+        (report.errors if failed else report.gone).append({"url": url, "page": kind, "error": error})
         if kind == "detail":
             self.detail_failed(source, url, error, failed=failed)
             return
@@ -224,14 +228,19 @@ class Run:
             self.track(source, 0, dirty=True)
         logger.warning("%s: release page %s: %s; its listing values are written", source, url, why)
 
+    def short(self, source: str, url: str | None, problem: str) -> None:
+        """The walk of ``source`` missed something at ``url``: it cannot be complete this run,
+        the run fails (69) and the next one walks the whole listing again."""
+        self.count(source, "incomplete_walks")
+        self.reports[source].errors.append({"url": url, "page": "listing", "error": problem})
+        self.track(source, 0, dirty=True)
+        logger.error("%s: %s: %s; the next run walks the whole listing again", source, url, problem)
+
     def stopped(self, source: str, stop: Stop, url: str | None = None, problem: str | None = None) -> None:
         """A walk of ``source`` ended at ``url`` (the walk state already holds it). A walk that
         ended short, ``problem`` saying why, is reported with its URL and fails the run."""
         if problem is not None:
-            self.count(source, "incomplete_walks")
-            error = {"url": url, "page": "listing", "error": f"{stop.label}: {problem}"}
-            self.reports[source].errors.append(error)
-            self.track(source, 0, dirty=True)
+            self.short(source, url, f"{stop.label}: {problem}")
         if self.tracker is not None:
             self.tracker.stopped(source, stop)
         worst = self.walks[source].stop or stop

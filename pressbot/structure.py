@@ -12,37 +12,55 @@ import re
 
 from lxml import etree
 
-#: The end of an HTML document: its closing </html> or </body>, then only space or comments.
-_HTML_END = re.compile(rb"</(?:html|body)\s*>(?:\s|<!--.*?-->)*\Z", re.I | re.S)
+#: Where an HTML document closes: its </html> or </body> (scripts may follow; a cut page has
+#: neither near its end).
+_HTML_END = re.compile(rb"</(?:html|body)\s*>", re.I)
+#: The first element of an XML document, past its prolog and comments.
+_XML_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+#: How much of a page's end is looked at.
+_TAIL = 8192
 #: How many elements of a page its fingerprint looks at (the site's chrome comes first).
 _FINGERPRINT_ELEMENTS = 3000
 #: A page is the listing's own when this share of its fingerprint is in the first page's.
 _SAME_TEMPLATE = 0.6
-#: ...and it has at least this many distinct classes and ids to compare.
+#: ...and it has at least this many distinct classes and ids to compare (else: unknown).
 _LEAST_TOKENS = 5
 
 
-def read_whole(body: bytes, fmt: str = "html") -> bool:
-    """Whether ``body`` looks like a whole document of the listing's format: HTML that closes
-    its </html> or </body>, XML whose root element closes, JSON that parses."""
+def ends_whole(body: bytes, fmt: str = "html", encoding: str | None = None) -> bool:
+    """Whether ``body`` ends as a whole document of the listing's format does: HTML that closes
+    its </html> or </body> near its end, XML whose root element closes, JSON that parses (in
+    the page's own encoding)."""
     if fmt == "json":
         try:
-            json.loads(body)
-        except (ValueError, RecursionError):
+            json.loads(body.decode(encoding or "utf-8"))
+        except (ValueError, RecursionError, LookupError):
             return False
         return True
-    tail = body[-4096:].rstrip()
+    tail = body[-_TAIL:]
     if fmt == "xml":
-        return tail.endswith(b">") and _closes_root(body)
-    return bool(_HTML_END.search(tail))
+        root = _XML_ROOT.search(_skip_prolog(body[:4096]))
+        if root is None:
+            return False
+        return re.search(rb"</" + re.escape(root.group(1)) + rb"\s*>", tail) is not None
+    return _HTML_END.search(tail) is not None
 
 
-def _closes_root(body: bytes) -> bool:
-    try:
-        etree.fromstring(body, etree.XMLParser(recover=False, huge_tree=True, resolve_entities=False))
-    except etree.XMLSyntaxError:
-        return False
-    return True
+def _skip_prolog(head: bytes) -> bytes:
+    """The document past its XML declaration, processing instructions, comments and doctype."""
+    return re.sub(rb"<\?.*?\?>|<!--.*?-->|<![^>]*>", b"", head, flags=re.S)
+
+
+def read_whole(
+    body: bytes, fmt: str = "html", first_ends: bool | None = None, encoding: str | None = None
+) -> bool:
+    """Whether a listing page was read to its end. A page is judged cut only on evidence: it
+    does not end as a whole document does, while the walk's first page did (``first_ends``;
+    None for the first page itself, which has nothing to compare with and counts as whole). A
+    site whose pages never close their </html> (HTML5 allows it) is read as whole."""
+    if ends_whole(body, fmt, encoding):
+        return True
+    return first_ends is not True
 
 
 def fingerprint(root: etree._Element) -> frozenset[str]:
@@ -65,6 +83,10 @@ def fingerprint(root: etree._Element) -> frozenset[str]:
 def same_template(page: frozenset[str], first: frozenset[str] | None) -> bool:
     """Whether a page with fingerprint ``page`` is built on the template of the walk's first
     page: most of what it is made of is in the first page too."""
-    if first is None or len(page) < _LEAST_TOKENS:
+    if first is None:
         return False
+    if len(page) < _LEAST_TOKENS or len(first) < _LEAST_TOKENS:
+        # Too plain a site (or a JSON or XML listing) to tell templates apart: the walk
+        # confirms such an end with the page after it instead.
+        return True
     return len(page & first) / len(page) >= _SAME_TEMPLATE

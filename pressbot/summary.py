@@ -40,6 +40,8 @@ _COUNTERS = (
 def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, Any]:
     """The summary of one run, from its stats and the run's walks and reports."""
     code = outcome.exit_code({**stats, "finish_reason": reason})
+    # What the next run will find: a walk that ended completely in a clean, finished run.
+    complete = run.finished_walks(reason)
     sources = {}
     for name, walk in run.walks.items():
         report = run.reports[name]
@@ -50,10 +52,11 @@ def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, 
         }
         entry["mode"] = walk.mode
         entry["stop_reason"] = walk.stop.label if walk.stop is not None else None
-        entry["walk_complete"] = walk.stop is not None and walk.stop.complete
+        entry["walk_complete"] = name in complete
         entry["errors"] = list(report.errors)
         entry["drift"] = list(report.drift)
         entry["problems"] = list(report.problems)
+        entry["gone"] = list(report.gone)
         entry["traps"] = list(report.traps)
         sources[name] = entry
     return {

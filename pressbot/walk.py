@@ -110,6 +110,10 @@ class WalkState:
     listed: set[str] = field(default_factory=set)
     #: The template fingerprint of the walk's first page (pressbot.structure).
     first_page: frozenset[str] | None = None
+    #: Whether the walk's first page ended as a whole document (pressbot.structure.read_whole).
+    first_ends: bool | None = None
+    #: A template walk's page that looked like the end, waiting for the page after it.
+    suspected_end: int | None = None
 
     @property
     def mode(self) -> str:
@@ -123,6 +127,7 @@ class WalkState:
         """Take a step's outcome into the walk."""
         self.known_streak = step.known_streak
         self.caught_up_page = step.caught_up_page
+        self.suspected_end = step.suspected_end
         self.listed.update(step.listed)
         if step.next_url is not None:
             self.ask(step.next_url)
@@ -158,9 +163,12 @@ class Step:
     traps: list[Trap] = field(default_factory=list)
     known_streak: int = 0
     caught_up_page: int | None = None
+    #: A template walk's page that looked like the end, waiting for the page after it.
+    suspected_end: int | None = None
     #: The page's release ids, for the walk's memory of what it listed.
     listed: list[str] = field(default_factory=list)
-    #: Why the walk stopped short, for the run summary (the stop says what kind).
+    #: Why the walk ended short, or (with no stop) why it cannot be complete though it goes on
+    #: (a page cut short, a page that failed before this one): for the run summary.
     problem: str | None = None
 
 
@@ -197,9 +205,19 @@ def step(
     # only the listing's own page, read whole; anywhere else, too few entries means the
     # selectors no longer fit the site.
     empty_template_page = profile.pagination == "template" and page_no > 1 and not listing.entries
-    end_of_template = (
-        empty_template_page and whole and same_template(template or frozenset(), walk.first_page)
+    # It looks like the end if it is the listing's own page (its site's template; any JSON or
+    # XML page that parses) read whole. The page after it confirms: an end is a page with no
+    # entries followed by another (or a 404); one that is followed by entries was a fault.
+    looks_like_end = (
+        empty_template_page
+        and whole
+        and (profile.format != "html" or same_template(template or frozenset(), walk.first_page))
     )
+    out.suspected_end = walk.suspected_end
+    if walk.suspected_end is not None and listing.entries:
+        gap = walk.suspected_end
+        out.problem = f"page {gap} had no entries, but page {page_no} after it has: page {gap} failed"
+        out.suspected_end = None
     if not empty_template_page:
         out.drift = check_listing(listing, profile)
 
@@ -221,9 +239,13 @@ def step(
     next_url = next_listing_url(profile, walk, listing, page_no)
     if out.drift and not listing.entries:
         out.stop = Stop.DRIFT
+    elif empty_template_page and walk.suspected_end is not None:
+        out.stop = Stop.END_OF_ARCHIVE  # two pages with no entries in a row: the end, confirmed
+    elif empty_template_page and looks_like_end and page_no < profile.max_pages:
+        out.next_url, out.suspected_end = next_url, page_no  # confirm with the page after it
     elif empty_template_page:
-        out.stop = Stop.END_OF_ARCHIVE if end_of_template else Stop.NOT_AN_END
-        if not end_of_template:
+        out.stop = Stop.END_OF_ARCHIVE if looks_like_end else Stop.NOT_AN_END
+        if not looks_like_end:
             out.problem = "an empty page that is not the listing's own page" + (
                 "" if whole else ", cut short"
             )
@@ -251,6 +273,11 @@ def step(
         out.next_url = next_url
     if out.stop in (Stop.END_OF_ARCHIVE, Stop.PAGE_LIMIT) and out.caught_up_page is not None:
         out.stop = Stop.CAUGHT_UP  # caught up, and the overlap ran out of pages: say the former
+    if not whole and out.problem is None:
+        out.problem = (
+            "the page was cut short (it does not end as the walk's first page did); "
+            "its last entry waits for the next run"
+        )
     if out.traps and out.problem is None:
         out.problem = f"{out.traps[0].problem}: {out.traps[0].url}"
     return out
@@ -297,7 +324,7 @@ def _catch_up(
     out.known_streak = streak
     if all(i in same for i in ids):
         caught = True
-    fresh = [i for i in ids if i not in known and i not in walk.listed]
+    fresh = [i for i in ids if i and i not in known and i not in walk.listed]
     if walk.caught_up_page is not None and fresh:
         out.caught_up_page = None  # new releases past the point it was caught up: go on
     elif caught and out.caught_up_page is None:
@@ -317,6 +344,9 @@ class Failure:
     #: A release page failed: write its release as the listing describes it, with this as
     #: its ``detail_error`` (the next run fetches the page again).
     detail_error: str | None = None
+    #: A template walk's page that looks like the end: ask for the page after it to confirm.
+    next_url: str | None = None
+    suspected_end: int | None = None
 
 
 #: Statuses of a release page that is gone rather than failing: reported, never retried.
@@ -333,17 +363,26 @@ def after_failure(
     message: str,
     *,
     end_page: bool = False,
+    walk: WalkState | None = None,
 ) -> Failure:
     """Decide what a failed ``kind`` ("listing" or "detail") page means for the walk.
 
     ``status``: the HTTP status of the response that failed, None when none came back;
     ``refused``: a guard (robots.txt, the size cap, the redirect limit, the destination guard)
     dropped the request; ``end_page``: the response, a 404 of a template walk's page past the
-    first, is the listing's own page with no entries (as WordPress answers /page/N+1/).
+    first, is the listing's own page with no entries (as WordPress answers /page/N+1/), which
+    the page after it confirms as the end (another 404, or no entries).
     """
     what = f"HTTP {status}" if status is not None else (message or "request refused")
     if kind == "listing":
-        if status == 404 and profile.pagination == "template" and page_no > 1 and end_page:
+        template_past_first = profile.pagination == "template" and page_no > 1
+        if status == 404 and template_past_first and walk is not None and walk.suspected_end is not None:
+            return Failure(stop=Stop.END_OF_ARCHIVE)  # the page after a suspected end: confirmed
+        if status == 404 and template_past_first and end_page and page_no < profile.max_pages:
+            probe = walk is not None and next_listing_url(profile, walk, Listing(url=url), page_no)
+            if probe:
+                return Failure(next_url=probe, suspected_end=page_no)
+        if status == 404 and template_past_first and end_page:
             return Failure(stop=Stop.END_OF_ARCHIVE)
         if refused and status is None:
             return Failure(stop=Stop.REFUSED, trap=Trap(url, what), error=_refused(what), failed=True)

@@ -57,31 +57,37 @@ def test_a_release_listed_twice_is_one_observation_and_never_churns(tmp_path, se
 
 def test_a_release_page_that_stays_404_keeps_its_release(tmp_path, serve):
     site = SyntheticSite(releases=30, per_page=10)
-    faults = Faults(site.hook).on("/synthetic/news/r/7.html", ("status", 404))
+    faults = Faults(site.hook).on("/synthetic/news/r/25.html", ("status", 404))
     srv = serve(faults.hook)
     first = crawl(tmp_path, srv, profile=DETAIL_PROFILE)
     records = {number(r): r for r in first.records()}
     assert sorted(records) == list(range(30))
-    gone = records[7]
+    gone = records[25]
     assert gone["title"] and gone["summary"] and gone["body"] is None
     assert gone["detail_error"] == "HTTP 404"
-    assert all(r["body"] and r["detail_error"] is None for k, r in records.items() if k != 7)
+    assert all(r["body"] and r["detail_error"] is None for k, r in records.items() if k != 25)
     # A page that is gone is reported, not a failed run.
     assert first.returncode == 0, first.stderr[-3000:]
     assert first.source["detail_errors"] == 1
-    assert first.source["errors"] == [
-        {"url": f"{srv.url}/synthetic/news/r/7.html", "page": "detail", "error": "HTTP 404"}
+    assert first.source["errors"] == []
+    assert first.source["gone"] == [
+        {"url": f"{srv.url}/synthetic/news/r/25.html", "page": "detail", "error": "HTTP 404"}
     ]
+    # A page that is gone does not keep the walk from being complete: the next run is incremental.
+    assert first.source["walk_complete"] is True
 
     srv.hits.clear()
     second = crawl(tmp_path, srv, profile=DETAIL_PROFILE)
-    assert srv.hits.count("/synthetic/news/r/7.html") == 1  # asked for again
+    assert second.source["mode"] == "incremental"
+    # Asked for again: a walk that reaches the release (here page 1; an old one, the next full
+    # walk) fetches its page again.
+    assert srv.hits.count("/synthetic/news/r/25.html") == 1
     assert len(second.records()) == 30  # nothing written twice
 
     faults.plan.clear()  # the page is back
     third = crawl(tmp_path, srv, profile=DETAIL_PROFILE)
     [back] = third.records()[30:]
-    assert number(back) == 7 and back["revision"] == 2 and back["body"] and back["detail_error"] is None
+    assert number(back) == 25 and back["revision"] == 2 and back["body"] and back["detail_error"] is None
 
 
 def test_release_pages_that_redirect_to_a_maintenance_page_keep_their_releases(tmp_path, serve):

@@ -645,11 +645,36 @@ SITE = frozenset({"div#page", "header.site", "nav.menu", "footer.site", "div.vie
 FIRST = SITE | {"article.teaser", "h2.title", "p.lede"}
 
 
-def test_template_walk_ends_on_the_listings_own_empty_page():
+def test_template_walk_ends_on_the_listings_own_empty_page_once_the_next_confirms():
     state = walk()
     state.first_page = FIRST
     decided = step(TEMPLATE, state, listing(range(0)), 4, {}, OPTS, template=SITE | {"p.empty"})
-    assert decided.stop is Stop.END_OF_ARCHIVE and decided.drift == []
+    # It looks like the end: the page after it is asked for, to be sure.
+    assert decided.stop is None and decided.drift == [] and decided.suspected_end == 4
+    assert decided.next_url == BASE + "news?page=4"
+    state.advance(decided)
+    confirmed = step(TEMPLATE, state, listing(range(0)), 5, {}, OPTS, template=SITE)
+    assert confirmed.stop is Stop.END_OF_ARCHIVE and confirmed.problem is None
+
+
+def test_an_empty_template_page_followed_by_entries_was_a_fault():
+    state = walk()
+    state.first_page = FIRST
+    state.advance(step(TEMPLATE, state, listing(range(0)), 3, {}, OPTS, template=SITE))
+    decided = step(TEMPLATE, state, listing(range(20, 30), next_urls=()), 4, {}, OPTS)
+    assert decided.stop is None and decided.next_url == BASE + "news?page=4"
+    assert len(decided.emit) == 10  # the page's releases are collected this run
+    assert decided.problem == "page 3 had no entries, but page 4 after it has: page 3 failed"
+    assert decided.suspected_end is None
+
+
+def test_a_404_after_a_suspected_end_confirms_it_and_a_first_one_asks_for_the_next():
+    state = walk()
+    first = after_failure(TEMPLATE, "listing", NEWS, 3, 404, False, "", end_page=True, walk=state)
+    assert first.stop is None and first.suspected_end == 3 and first.next_url == BASE + "news?page=3"
+    state.suspected_end = 3
+    second = after_failure(TEMPLATE, "listing", NEWS, 4, 404, False, "", walk=state)
+    assert second.stop is Stop.END_OF_ARCHIVE
 
 
 @pytest.mark.parametrize(
@@ -657,9 +682,8 @@ def test_template_walk_ends_on_the_listings_own_empty_page():
     [
         (False, SITE, "cut short"),  # the site's page, but not all of it
         (True, frozenset({"p.maintenance", "div.notice", "h1.down", "span.x", "div.y"}), ""),
-        (True, frozenset(), ""),  # an empty body, plain text
     ],
-    ids=["cut-short", "another-page", "no-markup"],
+    ids=["cut-short", "another-page"],
 )
 def test_an_empty_template_page_that_is_not_the_listing_is_no_end(whole, template, why):
     state = walk()
@@ -669,14 +693,15 @@ def test_an_empty_template_page_that_is_not_the_listing_is_no_end(whole, templat
     assert "not the listing's own page" in decided.problem and why in decided.problem
 
 
+def test_a_page_cut_short_with_a_next_link_goes_on_but_the_walk_cannot_be_complete():
+    decided = step(PROFILE, walk(), listing(), 2, {}, OPTS, whole=False)
+    assert decided.stop is None and decided.next_url == NEWS + "page-2.html"
+    assert "cut short" in decided.problem
+
+
 def test_a_last_page_cut_short_is_no_end():
     decided = step(PROFILE, walk(), listing(next_urls=()), 2, {}, OPTS, whole=False)
     assert decided.stop is Stop.TRUNCATED and "cut short" in decided.problem
-
-
-def test_a_cut_page_with_its_next_link_goes_on():
-    decided = step(PROFILE, walk(), listing(), 2, {}, OPTS, whole=False)
-    assert decided.stop is None and decided.next_url == NEWS + "page-2.html"
 
 
 def test_traps_say_what_and_where():

@@ -18,7 +18,7 @@ from pressbot.normalise import read_listing_dates
 from pressbot.options import RunOptions
 from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
 from pressbot.run import Run
-from pressbot.structure import fingerprint, read_whole, same_template
+from pressbot.structure import ends_whole, fingerprint, read_whole, same_template
 
 #: Redirect statuses of release pages, handled by the spider (see _detail_request).
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -98,6 +98,12 @@ class ReleasesSpider(scrapy.Spider):
         template = fingerprint(page.root) if html and (page_no == 1 or not listing.entries) else None
         if page_no == 1 and state.first_page is None:
             state.first_page = template
+        encoding = getattr(response, "encoding", None)
+        if page_no == 1 and state.first_ends is None:
+            state.first_ends = ends_whole(response.body, profile.format, encoding)
+        whole = read_whole(
+            response.body, profile.format, None if page_no == 1 else state.first_ends, encoding
+        )
         # Look the page's releases up before yielding them: once yielded they become known.
         known = run.ledger.known([i for i in walk.entry_ids(profile, listing) if i])
         decided = walk.step(
@@ -107,7 +113,7 @@ class ReleasesSpider(scrapy.Spider):
             page_no,
             known,
             run.walk_options,
-            whole=read_whole(response.body, profile.format),
+            whole=whole,
             template=template,
         )
         state.advance(decided)
@@ -122,6 +128,8 @@ class ReleasesSpider(scrapy.Spider):
             outputs.append(self._listing_request(decided.next_url, source, page_no + 1))
         if decided.stop is not None:
             run.stopped(source, decided.stop, response.url, decided.problem)
+        elif decided.problem is not None:
+            run.short(source, response.url, decided.problem)  # it goes on, but cannot be complete
         # Distributed: what this page produced is owed from now on, and the page is done, in
         # one count, so that a worker killed at any point leaves the run visibly unfinished.
         run.track(source, len(outputs) - 1)
@@ -206,6 +214,7 @@ class ReleasesSpider(scrapy.Spider):
             end_page=(
                 kind == "listing" and response is not None and self._listing_end(response, source, page_no)
             ),
+            walk=run.walks[source],
         )
         if decided.trap is not None:
             run.trap(source, decided.trap)
@@ -216,7 +225,10 @@ class ReleasesSpider(scrapy.Spider):
         if decided.stop is not None:
             run.walks[source].end(decided.stop)
             run.stopped(source, decided.stop, request.url)
-        outputs = []
+        outputs: list = []
+        if decided.next_url is not None:  # a 404 that looks like the end: the page after confirms
+            run.walks[source].suspected_end = decided.suspected_end
+            outputs.append(self._listing_request(decided.next_url, source, page_no + 1))
         if decided.detail_error is not None:
             cb = request.cb_kwargs
             outputs.append(
@@ -233,6 +245,9 @@ class ReleasesSpider(scrapy.Spider):
             return False
         body = response.body or b""
         page = page_from_bytes(body, response.url, getattr(response, "encoding", "utf-8"), "html")
-        if parse_listing(page, response.url, profile).entries or not read_whole(body):
+        state = self.run.walks[source]
+        if parse_listing(page, response.url, profile).entries or not read_whole(
+            body, "html", state.first_ends
+        ):
             return False
         return same_template(fingerprint(page.root), self.run.walks[source].first_page)
