@@ -302,3 +302,22 @@ def test_values_a_page_could_not_use_are_counted_logged_and_listed(tmp_path):
     assert "javascript:void(0)" in problem["problem"]
     assert crawler.stats.get_value("pressbot/source/amnesty-ca/entry_problems/not_http_url") == 1
     spider.closed("finished")
+
+
+def test_a_start_url_off_the_profiles_domains_is_a_walk_that_ends_short(tmp_path):
+    profile = tmp_path / "moved.toml"
+    text = (FIXTURES / "synthetic" / "synthetic.toml").read_text()
+    profile.write_text(
+        text.replace(
+            'start_urls = ["news/index.html"]',
+            'start_urls = ["news/index.html"]\nallowed_domains = ["press.example.org"]',
+        )
+    )
+    crawler, spider = open_crawler(tmp_path, profile=str(profile))
+    assert start_requests(spider) == []
+    walk = spider.run.walks["synthetic"]
+    assert walk.stop is Stop.OFF_SITE and not walk.stop.complete
+    [error] = spider.run.reports["synthetic"].errors
+    assert "allowed_domains" in error["error"]
+    assert crawler.stats.get_value("pressbot/incomplete_walks") == 1  # the run exits 69
+    spider.closed("finished")

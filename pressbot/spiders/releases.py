@@ -56,6 +56,13 @@ class ReleasesSpider(scrapy.Spider):
     async def start(self):
         for profile in self.run.profiles.values():
             for url in profile.start_urls:
+                if not walk.on_site(url, profile):
+                    # Scrapy's offsite filter would drop it unseen: a walk that never starts.
+                    self.run.walks[profile.name].end(walk.Stop.OFF_SITE)
+                    domains = list(profile.allowed_domains)
+                    problem = f"the start URL is not on the profile's allowed_domains {domains}"
+                    self.run.stopped(profile.name, walk.Stop.OFF_SITE, url, problem)
+                    continue
                 self.run.track(profile.name, 1)
                 yield self._listing_request(url, profile.name, 1)
 
