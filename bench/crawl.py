@@ -17,6 +17,7 @@ from bench.processes import (
     FinishedProcess,
     count_lines,
     pipelines_enabled,
+    pressbot_command,
     run_process,
     scrapy_stat,
     settings_args,
@@ -93,25 +94,13 @@ def run_pressbot(server: SiteServer, workdir: Path, *args: str, timeout: float =
     (kept between calls: the second call on the same folder is an incremental run)."""
     workdir.mkdir(parents=True, exist_ok=True)
     output, runs_dir = workdir / "releases.jsonl", workdir / "runs"
-    cmd = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "releases",
-        "-a",
-        f"profile={SYNTHETIC_PROFILE}",
-        "-s",
-        f"PRESSBOT_FIXTURES_URL={server.url}",
-        "-s",
-        f"PRESSBOT_OUTPUT={output}",
-        "-s",
-        f"PRESSBOT_STATE={workdir / 'state.sqlite3'}",
-        "-s",
-        f"PRESSBOT_RUNS_DIR={runs_dir}",
-        *settings_args(COMMON_SETTINGS),
-        *args,
-    ]
+    settings = {
+        "PRESSBOT_OUTPUT": output,
+        "PRESSBOT_STATE": workdir / "state.sqlite3",
+        "PRESSBOT_RUNS_DIR": runs_dir,
+        **COMMON_SETTINGS,
+    }
+    cmd = [*pressbot_command(SYNTHETIC_PROFILE, server.url, settings), *args]
     lines_before = count_lines(output)
     server.control("reset")
     earlier_runs = len(list(workdir.glob("crawl*.log")))

@@ -27,7 +27,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -35,7 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.processes import child_env, count_lines, run_process, settings_args
+from bench.processes import child_env, count_lines, pressbot_command, run_process
 from bench.server_client import SiteServer
 from bench.settings import COMMON_SETTINGS, PROJECT_DIR, RELEASES_PER_PAGE
 from bench.stats import summarize
@@ -52,30 +51,19 @@ DISTRIBUTED_SETTINGS = {**COMMON_SETTINGS, "PRESSBOT_IDLE_CLOSE": str(IDLE_CLOSE
 
 # --- one measurement: `workers` concurrent workers ---------------------------------------------
 def _worker_cmd(server: SiteServer, redis_url: str, workdir: Path, run_id: str, worker: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "releases",
-        "-a",
-        f"profile={DETAIL_PROFILE}",
-        "-s",
-        f"PRESSBOT_FIXTURES_URL={server.url}",
-        "-s",
-        f"PRESSBOT_OUTPUT={workdir / 'out' / 'releases.jsonl'}",
-        "-s",
-        f"PRESSBOT_STATE={redis_url}",
-        "-s",
-        f"PRESSBOT_RUNS_DIR={workdir / 'runs' / worker}",
-        "-s",
-        "PRESSBOT_DISTRIBUTED=1",
-        "-s",
-        f"PRESSBOT_RUN_ID={run_id}",
-        "-s",
-        f"PRESSBOT_WORKER_ID={worker}",
-        *settings_args(DISTRIBUTED_SETTINGS),
-    ]
+    return pressbot_command(
+        DETAIL_PROFILE,
+        server.url,
+        {
+            "PRESSBOT_OUTPUT": workdir / "out" / "releases.jsonl",
+            "PRESSBOT_STATE": redis_url,
+            "PRESSBOT_RUNS_DIR": workdir / "runs" / worker,
+            "PRESSBOT_DISTRIBUTED": 1,
+            "PRESSBOT_RUN_ID": run_id,
+            "PRESSBOT_WORKER_ID": worker,
+            **DISTRIBUTED_SETTINGS,
+        },
+    )
 
 
 def run_workers(
@@ -269,24 +257,16 @@ def run_reference(server: SiteServer, releases: int, workdir: Path, timeout: flo
     scheduler): what the distributed machinery costs one worker."""
     workdir.mkdir(parents=True, exist_ok=True)
     output = workdir / "releases.jsonl"
-    cmd = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "releases",
-        "-a",
-        f"profile={DETAIL_PROFILE}",
-        "-s",
-        f"PRESSBOT_FIXTURES_URL={server.url}",
-        "-s",
-        f"PRESSBOT_OUTPUT={output}",
-        "-s",
-        f"PRESSBOT_STATE={workdir / 'state.sqlite3'}",
-        "-s",
-        f"PRESSBOT_RUNS_DIR={workdir / 'runs'}",
-        *settings_args(COMMON_SETTINGS),
-    ]
+    cmd = pressbot_command(
+        DETAIL_PROFILE,
+        server.url,
+        {
+            "PRESSBOT_OUTPUT": output,
+            "PRESSBOT_STATE": workdir / "state.sqlite3",
+            "PRESSBOT_RUNS_DIR": workdir / "runs",
+            **COMMON_SETTINGS,
+        },
+    )
     server.control("reset")
     started = time.monotonic()
     proc = run_process(cmd, PROJECT_DIR, workdir / "crawl.log", timeout)

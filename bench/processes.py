@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -66,9 +67,23 @@ def child_env() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if not name.startswith("SCRAPY_")}
 
 
-def settings_args(settings: dict[str, str]) -> list[str]:
+def settings_args(settings: dict[str, object]) -> list[str]:
     """``settings`` as Scrapy command-line options: ``-s NAME=VALUE`` each."""
     return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+
+
+def pressbot_command(profile: str | Path, fixtures_url: str, settings: dict[str, object]) -> list[str]:
+    """``scrapy crawl releases`` on a profile file, with pressbot and Scrapy settings."""
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "releases",
+        "-a",
+        f"profile={profile}",
+        *settings_args({"PRESSBOT_FIXTURES_URL": fixtures_url, **settings}),
+    ]
 
 
 def scrapy_stat(log: str, name: str) -> float | None:
