@@ -27,7 +27,7 @@ _MODIFIED = etree.XPath(
     " or @name='last-modified']/@content",
     smart_strings=False,
 )
-_HTML_LANG = etree.XPath("/html/@lang | /html/@xml:lang", smart_strings=False)
+_HTML_LANG = etree.XPath("/html/@lang | /html/@*[name()='xml:lang']", smart_strings=False)
 _META_LANGUAGE = etree.XPath(
     "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content"
     " | //meta[@name='language' or @name='DC.language' or @name='dc.language']/@content",
@@ -176,9 +176,15 @@ def _words(text: str) -> str:
 
 
 def _only_teaser(paragraphs: list[str], teaser: str | None) -> bool:
-    """Whether the extracted text says nothing the teaser does not: every paragraph of it is
-    within the teaser (the teaser itself, a part of it, or it cut short with an ellipsis)."""
+    """Whether the extracted text is the teaser: every paragraph of it within the teaser (the
+    teaser itself, or a part of it), or, where the listing cut the teaser short with an
+    ellipsis, one paragraph that the teaser begins."""
     if not teaser:
         return False
     known = f" {_words(teaser)} "
-    return known.strip() != "" and all(f" {_words(p)} " in known for p in paragraphs)
+    if not known.strip():
+        return False
+    if all(f" {_words(p)} " in known for p in paragraphs):
+        return True
+    cut = teaser.rstrip().endswith(("…", "..."))
+    return cut and len(paragraphs) == 1 and f" {_words(paragraphs[0])} ".startswith(known)
