@@ -46,6 +46,8 @@ UNTYPED = frozenset(
 #: Pages read of one PDF: a release is a few pages; a 900-page report linked from a listing is
 #: read this far (and reported), so that one file cannot hold the crawl for minutes.
 MAX_PAGES = 50
+#: A line this long or shorter found on every page is a running header or footer.
+RUNNING_CHARS = 100
 #: A paragraph longer than this is no dateline...
 DATELINE_CHARS = 60
 #: ...and one longer than this is the text itself: a dateline is looked for above it (in the
@@ -100,6 +102,8 @@ def read_pdf(body: bytes) -> PdfDocument:
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise UnreadablePdf("it is encrypted: a password is needed to open it")
         count = len(reader.pages)
+        if not count:
+            raise UnreadablePdf("it has no pages")
         texts = [_page_lines(reader.pages[i]) for i in range(min(count, MAX_PAGES))]
     except UnreadablePdf:
         raise
@@ -234,7 +238,8 @@ def _without_running_lines(pages: list[list[str]]) -> list[str]:
     def mask(p: str) -> str:
         return re.sub(r"\d+", "#", p)
 
-    running = set.intersection(*({mask(p) for p in page} for page in pages))
+    # (Only short lines: a header or a footer, never a paragraph of the text.)
+    running = set.intersection(*({mask(p) for p in page if len(p) <= RUNNING_CHARS} for page in pages))
     out: list[str] = []
     seen: set[str] = set()
     for page in pages:
