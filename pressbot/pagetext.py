@@ -44,6 +44,8 @@ _NO_LANGUAGE = {"und", "mul", "mis", "zxx", "xx"}
 DETECT_MIN_CHARS = 200
 #: ...and this confidence (py3langid's normalised probability): below either, it stays null.
 DETECT_MIN_CONFIDENCE = 0.95
+#: How much of a text is looked at.
+DETECT_MAX_CHARS = 1000
 
 
 def language_tag(value: Any) -> str | None:
@@ -90,7 +92,8 @@ def detect_language(text: str | None) -> str | None:
     is sure: at least DETECT_MIN_CHARS characters and DETECT_MIN_CONFIDENCE; else None."""
     if not text or len(text) < DETECT_MIN_CHARS:
         return None
-    language, confidence = _identifier().classify(text)
+    # The first thousand characters tell as well as the whole text, in a fraction of the time.
+    language, confidence = _identifier().classify(text[:DETECT_MAX_CHARS])
     return language if confidence >= DETECT_MIN_CONFIDENCE and language not in _NO_LANGUAGE else None
 
 

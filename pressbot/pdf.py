@@ -55,6 +55,20 @@ DATELINE_CHARS = 60
 TEXT_CHARS = 120
 
 
+class _Lazy:
+    """A regular expression compiled when first used: a crawl that meets no PDF never pays
+    the few milliseconds of compiling them all."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+        self.compiled: re.Pattern[str] | None = None
+
+    def __call__(self) -> re.Pattern[str]:
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern, self.flags)
+        return self.compiled
+
+
 class UnreadablePdf(ValueError):
     """A PDF that cannot be read (broken, cut short, encrypted); the message says why."""
 
@@ -181,11 +195,11 @@ def _page_lines(page) -> list[Line]:
     return lines
 
 
-_PAGE_NUMBER = re.compile(
+_PAGE_NUMBER = _Lazy(
     r"(?:page|seite|página|pagina)?\s*[-–—]?\s*\d{1,3}\s*(?:(?:of|/|von|de|sur|di)\s*\d{1,3})?\s*[-–—]?",
     re.IGNORECASE,
 )
-_SOFT_BREAK = re.compile(r"(?<=[^\W\d_])-$")
+_SOFT_BREAK = _Lazy(r"(?<=[^\W\d_])-$")
 
 
 def _paragraphs(lines: list[Line]) -> list[tuple[str, int]]:
@@ -219,8 +233,8 @@ def _paragraphs(lines: list[Line]) -> list[tuple[str, int]]:
     for group in groups:
         joined = group[0]
         for nxt in group[1:]:
-            joined += nxt if _SOFT_BREAK.search(joined) and nxt[:1].islower() else " " + nxt
-        if not _PAGE_NUMBER.fullmatch(joined):
+            joined += nxt if _SOFT_BREAK().search(joined) and nxt[:1].islower() else " " + nxt
+        if not _PAGE_NUMBER().fullmatch(joined):
             paragraphs.append((joined, len(group)))
     return paragraphs
 
@@ -253,7 +267,7 @@ def _without_running_lines(pages: list[list[str]]) -> list[str]:
     return out
 
 
-_PDF_DATE = re.compile(
+_PDF_DATE = _Lazy(
     r"(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?\s*(?:([Zz])|([+-])(\d{2})'?(\d{2})?'?)?"
 )
 
@@ -264,7 +278,7 @@ def pdf_date(value: str | None) -> str | None:
     None where it is not a date."""
     if not value:
         return None
-    match = _PDF_DATE.match(value.strip())
+    match = _PDF_DATE().match(value.strip())
     if match is None:
         return None
     year, month, day, hour, minute, second, zulu, sign, off_h, off_m = match.groups()
@@ -286,12 +300,12 @@ def pdf_date(value: str | None) -> str | None:
 
 
 # --- what the release gets -------------------------------------------------------------------------
-_LABEL = re.compile(
+_LABEL = _Lazy(
     r"^(?:date|dated|issued|released|published|for (?:immediate )?release)\s*(?:on)?\s*[:\-–—]?\s*",
     re.IGNORECASE,
 )
 #: A wire-style dateline opening the first paragraph: "CALDER, 4 March 2024 – Twenty-three …".
-_WIRE = re.compile(r"^[A-Z][A-Z .'’-]{1,40},\s+(.{6,40}?)\s+[–—-]{1,2}\s")
+_WIRE = _Lazy(r"^[A-Z][A-Z .'’-]{1,40},\s+(.{6,40}?)\s+[–—-]{1,2}\s")
 
 
 def parse_pdf(
@@ -381,12 +395,12 @@ def _datelines(paragraphs: list[tuple[str, int]]) -> list[str]:
     found = []
     for text, lines in paragraphs:
         if len(text) > TEXT_CHARS:
-            wire = _WIRE.match(text)
+            wire = _WIRE().match(text)
             if wire:
                 found.append(wire.group(1).rstrip(","))
             break
         if lines == 1 and len(text) <= DATELINE_CHARS:
-            found.append(_LABEL.sub("", text).strip(" .,"))
+            found.append(_LABEL().sub("", text).strip(" .,"))
     return found
 
 
