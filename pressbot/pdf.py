@@ -157,6 +157,10 @@ def _catalog_language(reader) -> str | None:
         return None
 
 
+#: C0 control characters but the line breaks: no text holds them.
+_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t\r")
+
+
 @dataclass(frozen=True)
 class Line:
     """One line of a page's text: how high up the page it starts, and its type size."""
@@ -179,6 +183,7 @@ def _page_lines(page) -> list[Line]:
     words: list[str] = []
     where: tuple[float, float] | None = None
     for text, cm, tm, size in pieces:
+        text = text.translate(_CONTROLS)  # (a font without a text map yields NULs and the like)
         for i, part in enumerate(text.split("\n")):
             if i:  # a line ends
                 if (line := squash("".join(words))) and where is not None:

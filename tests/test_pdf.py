@@ -13,6 +13,7 @@ import datetime as dt
 import importlib.util
 import json
 import sys
+import zlib
 
 import pytest
 from scrapy.http import HtmlResponse, Request, Response
@@ -137,6 +138,26 @@ def test_a_pdf_that_cannot_be_read_says_why(body, reason):
     with pytest.raises(UnreadablePdf) as caught:
         read_pdf(body)
     assert str(caught.value).startswith(reason)
+
+
+def test_a_pdf_bomb_is_refused_not_decompressed():
+    # A page whose text stream inflates to 80 MB, from 80 kB: pypdf stops at 75 MB.
+    squeeze = zlib.compressobj(1)
+    stream = squeeze.compress(b"BT /F1 11 Tf 72 700 Td (Hello) Tj ET\n")
+    stream += b"".join(squeeze.compress(b" " * 2**20) for _ in range(80)) + squeeze.flush()
+    start = PDF.index(b"6 0 obj")
+    end = PDF.index(b"endobj", start) + len(b"endobj")
+    bomb = b"6 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj" % (
+        len(stream),
+        stream,
+    )
+    with pytest.raises(UnreadablePdf, match="LimitReachedError"):
+        read_pdf(PDF[:start] + bomb + PDF[end:])
+
+
+def test_control_characters_never_reach_the_text():
+    pdf = release(pages=[["A font with no text map: \x01\x02 left these."]])
+    assert "A font with no text map: left these." in read_pdf(pdf).paragraphs
 
 
 def test_a_pdf_encrypted_without_a_password_to_open_it_reads():
