@@ -435,7 +435,10 @@ def _read_detail(
     out["published_at"] = next((t for c in candidates if (t := parse_datetime(_str(c)))), None)
     out["modified_at"] = pagetext.modified_time(root, ld, out.pop("modified_at", None))
     if "body" not in profile.detail_fields:
-        out["body"] = pagetext.main_text(root, url, teaser)
+        # A page not read whole has no whole text (and trafilatura takes a second over 2048
+        # levels of markup).
+        whole = not any(p.kind == TOO_DEEP for p in problems)
+        out["body"] = pagetext.main_text(root, url, teaser) if whole else None
     out["language"] = (
         pagetext.language_tag(out.pop("language", None))
         or pagetext.declared_language(root, content_language)

@@ -210,6 +210,17 @@ def test_a_page_that_says_more_than_the_teaser_has_its_text_as_the_body():
     assert main_text(lede, URL, teaser=TEASER) == f"{TEASER} It opens in 2026."
 
 
+def test_a_page_not_read_whole_has_no_main_text():
+    # Nested past the 2048 levels libxml2 reads: what was read is no release's whole text.
+    deep = b"<html><body><article>" + b"<div>" * 3000 + f"<p>{ENGLISH}</p>".encode() * 3 + b"</div>" * 3000
+    problems: list = []
+    found = parse_detail(page_from_bytes(deep + b"</article></body></html>", URL), URL, NO_BODY, problems)
+    assert found["body"] is None
+    assert [p.kind for p in problems] == ["too_deep"]
+    shallow = b"<html><body><article>" + b"<div>" * 30 + f"<p>{ENGLISH}</p>".encode() * 3 + b"</div>" * 30
+    assert parse_detail(page_from_bytes(shallow + b"</article></body></html>", URL), URL, NO_BODY)["body"]
+
+
 def test_a_page_with_no_main_text_has_no_body():
     assert main_text(root("<html><body><nav><a href='/'>Home</a></nav></body></html>"), URL) is None
     assert main_text(root("<html/>"), URL) is None
