@@ -212,7 +212,9 @@ def test_a_page_that_says_more_than_the_teaser_has_its_text_as_the_body():
 
 def test_a_page_not_read_whole_has_no_main_text():
     # Nested past the 2048 levels libxml2 reads: what was read is no release's whole text.
-    deep = b"<html><body><article>" + b"<div>" * 3000 + f"<p>{ENGLISH}</p>".encode() * 3 + b"</div>" * 3000
+    # Its first paragraphs were read; the rest, past the cut, was not.
+    paragraphs = f"<p>{ENGLISH}</p>".encode() * 3
+    deep = b"<html><body><article>" + paragraphs + b"<div>" * 3000 + paragraphs + b"</div>" * 3000
     problems: list = []
     found = parse_detail(page_from_bytes(deep + b"</article></body></html>", URL), URL, NO_BODY, problems)
     assert found["body"] is None
