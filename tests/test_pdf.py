@@ -419,6 +419,13 @@ def test_an_undated_entry_is_dated_by_its_pdf_and_a_dated_one_by_its_listing(gov
     request.cb_kwargs["entry"] = {**request.cb_kwargs["entry"], "published_raw": "13 March 2024"}
     [item] = answer(request, "releases/2024/MR-2024-031.pdf", "application/pdf")
     assert normalise(dataclasses.asdict(item), PROFILE)["published"] == "2024-03-13"
+    # ...and one the listing prints but cannot read stays unread: the PDF's day (4 March, one of
+    # its two readings) does not settle the listing's day/month order.
+    request = details[f"{BASE}/releases/2024/MR-2024-027.pdf"]
+    request.cb_kwargs["entry"] = {**request.cb_kwargs["entry"], "published_raw": "04/03/2024"}
+    [item] = answer(request, "releases/2024/MR-2024-027.pdf", "application/pdf")
+    record = normalise(dataclasses.asdict(item), PROFILE)
+    assert record["published"] is None and record["date_problem"].startswith("ambiguous day/month order")
 
 
 @pytest.mark.parametrize(
