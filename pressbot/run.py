@@ -190,6 +190,16 @@ class Run:
         """What the state knows of these releases (a look knows none: every entry is new)."""
         return {} if self._ledger is None else self._ledger.known(ids)
 
+    def walk_from(self, url: str) -> str:
+        """A listing page from outside the walk (``scrapy parse URL``, the shell): its source,
+        whose walk begins at it; in a look, afresh each time (a page looked at twice is no
+        pagination loop)."""
+        source = self.source_of(url)
+        if self.looking:
+            self.walks[source] = WalkState(incremental=False)
+        self.walks[source].ask(url)
+        return source
+
     def source_of(self, url: str) -> str:
         """The source a page given from outside the walk belongs to (``scrapy parse URL``):
         the profile whose base URL holds it (the longest), else the one whose site it is on,

@@ -44,6 +44,8 @@ def test_a_look_opens_no_state_and_is_no_run(tmp_path):
         r["title"] for r in load_case("amnesty-ca-page-1").expected()["records"]
     ]
     assert [r.url for r in requests] == [f"{FIXTURES_URL}/amnesty-ca/news/page-2.html"]
+    again = spider.parse_listing(fixture_response(f"{FIXTURES_URL}/amnesty-ca/news/index.html"))
+    assert len(again) == len(out)  # looked at again: no pagination loop, the same page
     spider.closed("finished")
     assert list(tmp_path.iterdir()) == []  # no state, no output, no runs folder
 
@@ -204,10 +206,11 @@ def test_shell(project, site):
 @pytest.mark.integration
 def test_shell_with_the_releases_spider_and_its_callbacks(project, site):
     url = f"{site.url}/amnesty-ca/news/index.html"
-    code = "[type(o).__name__ for o in spider.parse_listing(response)]"
+    # (twice: a page looked at again is no pagination loop)
+    code = "(lambda s, r: [[type(o).__name__ for o in s.parse_listing(r)] for _ in 'ab'])(spider, response)"
     proc = untouched(project, site, "shell", "--spider=releases", url, "-c", code)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == str(["Release"] * 6 + ["Request"])
+    assert proc.stdout.strip().splitlines()[-1] == str([["Release"] * 6 + ["Request"]] * 2)
     assert "pressbot: looking only (amnesty-ca): no run lock, state, output or run summary" in proc.stderr
 
 

@@ -88,9 +88,8 @@ class ReleasesSpider(scrapy.Spider):
 
     def parse_listing(self, response, source: str | None = None, page_no: int = 1) -> list:
         run = self.run
-        if source is None:  # a page from outside the walk (scrapy parse, shell): its first
-            source = run.source_of(response.url)
-            run.walks[source].ask(response.url)
+        if source is None:  # a page from outside the walk (scrapy parse, the shell)
+            source = run.walk_from(response.url)
         profile = run.profiles[source]
         state = run.walks[source]
         page = page_from_bytes(
