@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: The crawler attribute that holds its run (one crawler, one run).
 _ATTRIBUTE = "pressbot_run"
 #: What the commands that only look at pages add to their ``default_settings``
-#: (pressbot/commands/: shell, fetch, view, parse, check). No default in settings.py: a
+#: (pressbot/commands/: shell, fetch, view, parse, check, bench). No default in settings.py: a
 #: project setting would outrank the commands' own.
 LOOK_ONLY = {"PRESSBOT_LOOK_ONLY": True}
 
