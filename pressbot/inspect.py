@@ -115,6 +115,6 @@ def _show(value: str | None, width: int = 100) -> str:
         return "(empty)"
     text = clean_text(value, paragraphs=True) or ""
     paras = text.count("\n\n") + 1
-    flat = text.replace("\n\n", " ¶ ")
+    flat = text.replace("\n\n", " ¶ ").replace("\n", " ↵ ")  # paragraphs, and lines
     flat = flat if len(flat) <= width else flat[: width - 1] + "…"
     return flat + (f"  ({paras} paragraphs)" if paras > 1 else "")

@@ -25,16 +25,9 @@ from pressbot.cases import (
 from pressbot.profiles import available_sources, load_profile
 from tests.conftest import FIXTURES, ROOT
 
-_FEED_PARAGRAPHS = (
-    "an HTML summary of two <p> paragraphs comes out as one paragraph: html = true "
-    "fields take the fragment's text with its block boundaries as spaces"
-)
 #: Cases where pressbot's output disagrees with the page. Their expected files say what the page
 #: says; the test fails until pressbot does too (strict: a fix shows up as an XPASS).
-WRONG = {
-    "feed-newsroom-page-1": _FEED_PARAGRAPHS,
-    "feed-newsroom-atom-page-1": _FEED_PARAGRAPHS,
-}
+WRONG: dict[str, str] = {}
 CASES = case_names()
 
 

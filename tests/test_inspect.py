@@ -23,7 +23,8 @@ def test_inspect_shows_every_field_and_why_empty():
     assert "matched 4 entries" in text
     assert "published_raw 'July 08, 2020' -> 2020-07-08" in text
     assert "subtitle      (empty: css:.field--name-field-subtitle matched nothing)" in text
-    assert "subtitle      Airstrikes kill civilians, including children Arbitrary" in text
+    # A subtitle's list items, one a line: shown on one line, with the breaks marked.
+    assert "subtitle      Airstrikes kill civilians, including children ↵ Arbitrary" in text
     assert "https://www.amnesty.ca/news/myanmar-rakhine-chin-airstrikes.html" in text
     assert text.rstrip().endswith("checks  ok")
 

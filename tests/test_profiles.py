@@ -16,6 +16,7 @@ from pressbot.fields import (
 from pressbot.profiles import (
     ProfileDeprecationWarning,
     ProfileError,
+    ProfileWarning,
     available_sources,
     load_profile,
     load_sources,
@@ -185,7 +186,7 @@ EVERY_FIELD = (
     GOOD.split("[listing.fields]")[0]
     + "[listing.fields]\n"
     + "".join(f'{name} = "p.{name}"\n' for name in LISTING_FIELDS)
-    + "[detail.fields]\n"
+    + "[detail]\nfollow = true\n[detail.fields]\n"
     + "".join(f'{name} = "p.{name}"\n' for name in DETAIL_FIELDS)
 )
 
@@ -195,8 +196,10 @@ def test_every_field_of_the_table_has_its_selector_key(tmp_path):
     assert list(p.fields) == list(LISTING_FIELDS)
     assert list(p.detail_fields) == list(DETAIL_FIELDS)
     for name, sel in [*p.fields.items(), *p.detail_fields.items()]:
-        # Paragraph fields keep every match unless the profile says otherwise.
+        # Paragraph fields keep every match unless the profile says otherwise; they and text
+        # fields keep their lines and paragraphs.
         assert sel.all == BY_NAME[name].keeps_all, name
+        assert sel.layout == BY_NAME[name].keeps_layout, name
         assert sel.query == f"p.{name}"
 
 
@@ -222,10 +225,24 @@ def test_an_unknown_field_key_lists_the_table_s_keys(tmp_path, table, fields):
 OLD_KEYS = ROOT / "tests" / "old_profiles" / "amnesty-ca.toml"
 
 
-def test_a_profile_with_the_old_published_keys_loads_the_same_and_warns():
-    new = load_profile(available_sources()["amnesty-ca"])
-    with pytest.warns(ProfileDeprecationWarning) as caught:
+def test_a_profile_with_the_old_published_keys_loads_the_same_and_warns(tmp_path):
+    # The same file with today's keys (published_raw on the listing, published_at on the page).
+    renamed = OLD_KEYS.read_text(encoding="utf-8").replace(
+        '\npublished = ".node__date"', '\npublished_raw = ".node__date"'
+    )
+    renamed = renamed.replace('\npublished = "time', '\npublished_at = "time')
+    (tmp_path / "amnesty-ca.toml").write_text(renamed, encoding="utf-8")
+    with pytest.warns(ProfileWarning):
+        new = load_profile(tmp_path / "amnesty-ca.toml")
+    with pytest.warns((ProfileDeprecationWarning, ProfileWarning)) as caught:
         old = load_profile(OLD_KEYS)
+    # Its [detail.fields] without follow = true did nothing, and still does: that is said too.
+    assert [str(w.message) for w in caught if w.category is ProfileWarning] == [
+        f"{OLD_KEYS}: [detail.fields] does nothing without [detail] follow = true: release pages "
+        "are not fetched (only `scrapy inspect --detail` reads the table); set follow = true, or "
+        "remove the table"
+    ]
+    caught = [w for w in caught if w.category is ProfileDeprecationWarning]
     assert sorted(str(w.message) for w in caught) == [
         f"{OLD_KEYS}: [detail.fields.published] is deprecated: the key is now published_at (the "
         f"item field it fills); rename it",
