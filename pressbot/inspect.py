@@ -59,14 +59,27 @@ def why_empty(node, sel: Selector) -> str:
 
 
 def inspect_page(
-    profile: Profile, body: bytes, url: str, out: TextIO, detail: bool = False, encoding: str | None = None
+    profile: Profile,
+    body: bytes,
+    url: str,
+    out: TextIO,
+    detail: bool = False,
+    encoding: str | None = None,
+    page_no: int = 1,
 ) -> int:
     """Print the page's entries field by field, as the crawl reads them; returns the number of
-    drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8."""
+    drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8.
+    ``page_no``: the listing page's place in its walk (a profile's [listing.json] reads pages
+    after the start pages)."""
     encoding = encoding or html_body_declared_encoding(body) or "utf-8"
+    later = not detail and profile.later is not None and page_no > 1
+    if not detail:
+        profile = profile.for_page(page_no)
     page = page_from_bytes(body, url, encoding, "html" if detail else profile.format)
     print(f"profile {profile.name} ({profile.path})", file=out)
     print(f"page    {url} ({len(body):,} bytes)", file=out)
+    if later:
+        print(f"read as [listing.json]: page {page_no}, a JSON page after the start pages", file=out)
     if detail:
         for name, value in parse_detail(page, url, profile).items():
             print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)

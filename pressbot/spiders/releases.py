@@ -84,7 +84,8 @@ class ReleasesSpider(scrapy.Spider):
 
     def parse_listing(self, response, source: str, page_no: int) -> list:
         run = self.run
-        profile = run.profiles[source]
+        # (A profile whose later pages are JSON reads them with its [listing.json].)
+        profile = run.profiles[source].for_page(page_no)
         state = run.walks[source]
         page = page_from_bytes(
             response.body,
@@ -247,7 +248,7 @@ class ReleasesSpider(scrapy.Spider):
     def _listing_end(self, response, source: str, page_no: int) -> bool:
         """Whether a template walk's failed page (a 404) is the listing's own page with no
         entries, read whole: the archive's end, as WordPress answers past its last page."""
-        profile = self.run.profiles[source]
+        profile = self.run.profiles[source].for_page(page_no)
         if profile.pagination != "template" or page_no <= 1 or profile.format != "html":
             return False
         body = response.body or b""
