@@ -70,11 +70,6 @@ class Key:
         return f"{self.table}.{self.name}" if self.table else self.name
 
 
-_SELECTOR_DOC = (
-    'a CSS string (parsel\'s `::text`, `::attr(name)`), or a table `{ css = "…" }`, '
-    '`{ xpath = "…" }` or, in a JSON listing, `{ jmes = "…" }` with the keys of [selector tables]'
-    "(#selector-tables)"
-)
 _FORMATS = ("html", "xml", "json")
 _PAGINATIONS = ("next", "pager", "template")
 _DATE_ORDERS = ("DMY", "MDY", "YMD", "YDM", "DYM", "MYD")
@@ -87,7 +82,7 @@ def _field_keys(table: str, fields: tuple[str, ...], jmes: bool, old: dict[str, 
     for name in fields:
         field = BY_NAME[name]
         required = table != "detail.fields" and name in REQUIRED_LISTING_FIELDS
-        doc = field.doc.rstrip(".")
+        doc = f"fills `{name}`: {field.doc[:1].lower()}{field.doc[1:].rstrip('.')}"
         if field.keeps_all:
             doc += "; every match is kept, as paragraphs (`all = false`: the first)"
         example = {
@@ -168,10 +163,10 @@ KEYS: tuple[Key, ...] = (
         default_text="the start URLs' hosts",
         example='["example.gov"]',
     ),
-    Key("", "listing", Kind.TABLE, "the listing pages: [listing]", required=True),
-    Key("", "dates", Kind.TABLE, "how printed dates are read: [dates]"),
-    Key("", "detail", Kind.TABLE, "release pages: [detail]"),
-    Key("", "checks", Kind.TABLE, "the drift alarm: [checks]"),
+    Key("", "listing", Kind.TABLE, "the listing pages", required=True),
+    Key("", "dates", Kind.TABLE, "how printed dates are read"),
+    Key("", "detail", Kind.TABLE, "release pages"),
+    Key("", "checks", Kind.TABLE, "the drift alarm"),
     # [listing]
     Key(
         "listing",
@@ -190,7 +185,7 @@ KEYS: tuple[Key, ...] = (
         example='"article.teaser"',
         required=True,
     ),
-    Key("listing", "fields", Kind.TABLE, "an entry's fields: [listing.fields]", required=True),
+    Key("listing", "fields", Kind.TABLE, "an entry's fields", required=True),
     Key(
         "listing",
         "next_page",
@@ -254,7 +249,7 @@ KEYS: tuple[Key, ...] = (
         "listing",
         "json",
         Kind.TABLE,
-        'the pages after the start pages are JSON (a "Load more" endpoint): [listing.json]',
+        'the pages after the start pages are JSON (a "Load more" endpoint)',
     ),
     *_field_keys("listing.fields", LISTING_FIELDS, jmes=False, old={"published": "published_raw"}),
     # [listing.json]
@@ -266,7 +261,7 @@ KEYS: tuple[Key, ...] = (
         example='{ jmes = "items" }',
         required=True,
     ),
-    Key("listing.json", "fields", Kind.TABLE, "an entry's fields: [listing.json.fields]", required=True),
+    Key("listing.json", "fields", Kind.TABLE, "a JSON entry's fields", required=True),
     Key(
         "listing.json",
         "next_page",
@@ -305,7 +300,9 @@ KEYS: tuple[Key, ...] = (
         "dates",
         "pattern",
         Kind.REGEX,
-        "picks the date out of a longer label: its first group (else the whole match) is read",
+        "picks the date out of a longer label (searched in its whitespace-normalised text): its "
+        "first group, else the whole match, is read; a label it does not match has no date "
+        "(`date_problem`)",
         default_text="the whole text",
         example="'(\\d{1,2}(?:er)?\\s+\\w+\\s+\\d{4})$'",
     ),
@@ -333,9 +330,7 @@ KEYS: tuple[Key, ...] = (
         default=False,
         example="true",
     ),
-    Key(
-        "detail", "fields", Kind.TABLE, "a release page's fields: [detail.fields]; only with `follow = true`"
-    ),
+    Key("detail", "fields", Kind.TABLE, "a release page's fields; only with `follow = true`"),
     *_field_keys("detail.fields", DETAIL_FIELDS, jmes=False, old={"published": "published_at"}),
     # [checks]
     Key(
@@ -475,9 +470,19 @@ def _table_schema(table: str) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {name: _value_schema(key) for name, key in keys.items()},
     }
-    required = [name for name, key in keys.items() if key.required]
+    renamed = {key.renamed_to: name for name, key in keys.items() if key.renamed_to}
+    required = [name for name, key in keys.items() if key.required and name not in renamed]
     if required:
         out["required"] = required
+    # A required key may be given under its old name, but never both names.
+    both: list[dict[str, Any]] = [
+        {"anyOf": [{"required": [new]}, {"required": [old]}]}
+        for new, old in renamed.items()
+        if keys[new].required
+    ]
+    both += [{"not": {"required": [new, old]}} for new, old in renamed.items()]
+    if both:
+        out["allOf"] = both
     return out
 
 
@@ -554,8 +559,7 @@ def readme_reference() -> str:
     """README's table of every key, table by table (between README_BEGIN and README_END)."""
     parts = [README_BEGIN, ""]
     for table in TABLES:
-        heading = "top level" if not table else ("selector tables" if table == "selector" else f"[{table}]")
-        parts.append(f"#### {heading}")
+        parts.append(f"#### {_heading(table)}")
         parts.append("")
         parts.append(f"{TABLE_DOCS[table]}.")
         parts.append("")
@@ -575,11 +579,26 @@ def readme_reference() -> str:
                     else default
                 )
             example = f"`{key.example}`" if key.example else ""
+            if key.kind is Kind.TABLE:
+                kind = f"table: [[{key.path}]](#{_anchor(key.path)})"
+            elif key.kind in (Kind.SELECTOR, Kind.JMES, Kind.EXCLUDE):
+                kind = f"[{kind}](#{_anchor('selector')})"
             name = f'`"{key.name}"`' if key.name.startswith("$") else f"`{key.name}`"
             parts.append(f"| {name} | {kind} | {default or 'none'} | {example} | {_cell(key.doc)} |")
         parts.append("")
     parts.append(README_END)
     return "\n".join(parts)
+
+
+def _heading(table: str) -> str:
+    return "keys: " + (
+        "top level" if not table else "selector tables" if table == "selector" else f"[{table}]"
+    )
+
+
+def _anchor(table: str) -> str:
+    """The anchor GitHub gives the table's heading."""
+    return re.sub(r"[^a-z0-9 _-]", "", _heading(table).lower()).replace(" ", "-")
 
 
 def _cell(text: str) -> str:
