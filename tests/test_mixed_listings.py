@@ -54,6 +54,19 @@ def test_the_start_page_is_read_as_html_and_the_pages_after_it_as_json():
         listing = parse_listing(page_from_bytes(body, url, "utf-8", reader.format), url, reader)
         assert len(listing.entries) == count and listing.problems == []
         assert listing.next_urls == [f"{FIXTURES_URL}{NEWS}{nxt}"]
+        if page_no == 1:
+            # Two title links carry a screen-reader note; exclude leaves it out, the link stays.
+            assert body.count(b'<span class="sr-only"> (opens in a new window)</span>') == 2
+            pdf, consultation = listing.entries[1], listing.entries[8]
+            assert pdf["title"] == "Harwick Transit publishes 2023 annual report"
+            assert pdf["url"] == f"{FIXTURES_URL}/mixed-newsroom/files/harwick-transit-annual-report-2023.pdf"
+            assert consultation["title"] == "Consultation opens on the Riverside tram extension"
+            assert consultation["url"] == "https://haveyoursay.harwick-transit.example/riverside"
+            assert not any("new window" in e["title"] for e in listing.entries)
+            # A deck of points is one a line; a teaser of two paragraphs keeps them apart.
+            third = listing.entries[2]
+            assert third["subtitle"] == "Replacement buses every 6 minutes\nLine reopens on 25 August"
+            assert third["summary"].count("\n\n") == 1
 
 
 def test_the_spider_walks_html_then_json_and_writes_each_release_once(tmp_path):
