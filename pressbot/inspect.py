@@ -72,7 +72,8 @@ def inspect_page(
     ``page_no``: the listing page's place in its walk (a profile's [listing.json] reads pages
     after the start pages)."""
     encoding = encoding or html_body_declared_encoding(body) or "utf-8"
-    later = not detail and profile.later is not None and page_no > 1
+    has_later = not detail and profile.later is not None
+    later = has_later and page_no > 1
     if not detail:
         profile = profile.for_page(page_no)
     page = page_from_bytes(body, url, encoding, "html" if detail else profile.format)
@@ -118,6 +119,8 @@ def inspect_page(
     problems = check_listing(listing, profile)
     for problem in problems:
         print(f"DRIFT   {problem}", file=out)
+    if problems and not listing.entries and has_later and page_no == 1:
+        print("HINT    a page after the start pages is read with [listing.json]: give --page 2", file=out)
     if not problems:
         print("checks  ok", file=out)
     return len(problems)
