@@ -15,6 +15,9 @@ at least checked by a person who read it. Running a case is pure: page bytes + U
 inside the case folder. ``page_no`` (default 1) is the page's place in its walk: for a profile
 whose pages after the start pages are JSON (``[listing.json]``), a case with ``page_no`` 2 or more
 is read as one of those. ``source`` is a bundled profile (``profile``: a profile file instead).
+``wrong``, where pressbot still gets the page wrong, says how: expected.json keeps what the page
+says, and the case is an expected failure until pressbot reads the page right (then it fails, so
+that the mark is taken off).
 Profiles are loaded with ``{fixtures}`` = ``https://fixtures.invalid``, so ids never depend on the
 machine. ``expected.json`` holds, for a listing, ``{"next": [...], "records": [...]}``: the links
 the profile's next/pager selectors find, and every field of every entry except those that depend
@@ -69,6 +72,8 @@ class Case:
     encoding: str | None = None
     #: The page's place in its walk (1: a start page).
     page_no: int = 1
+    #: How pressbot still gets this page wrong (case.json's ``wrong``), or None.
+    wrong: str | None = None
 
     def profile(self) -> Profile:
         """The profile that reads the case's page (for a listing, as page ``page_no``)."""
@@ -120,6 +125,9 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
     page_no = meta.get("page_no", 1)
     if not isinstance(page_no, int) or isinstance(page_no, bool) or page_no < 1:
         raise CaseError(f"{folder / 'case.json'}: page_no {page_no!r} must be a whole number of at least 1")
+    wrong = meta.get("wrong")
+    if wrong is not None and (not isinstance(wrong, str) or not wrong.strip()):
+        raise CaseError(f"{folder / 'case.json'}: wrong must say, in words, what pressbot gets wrong")
     return Case(
         name=name,
         folder=folder,
@@ -129,6 +137,7 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
         profile_ref=ref,
         encoding=meta.get("encoding"),
         page_no=page_no,
+        wrong=wrong,
     )
 
 
