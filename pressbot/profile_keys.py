@@ -397,7 +397,7 @@ KEYS: tuple[Key, ...] = (
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(k.table for k in KEYS))
 #: What each table is, for README and the schema.
 TABLE_DOCS = {
-    "": "The top level",
+    "": "Keys before any table",
     "listing": "The listing pages",
     "listing.fields": "An entry's fields: the key is the record field it fills",
     "listing.json": 'Pages after the start pages that are JSON ("Load more")',
