@@ -118,13 +118,13 @@ def element_text(el: etree._Element, exclude: tuple[etree.XPath, ...] = (), layo
     list item, table row or ``<br>``, a blank line between paragraphs, headings and lists.
     Whitespace in the markup is never a line break: it is a space, as a browser renders it.
     """
-    if not exclude and (not len(el) or not any(d.tag in _SPECIAL for d in el.iterdescendants())):
+    # (The elements themselves, held: lxml keeps one proxy per node only while it is referenced.)
+    dropped = {n for xpath in exclude for n in xpath(el) if isinstance(n, etree._Element)} if exclude else ()
+    if el in dropped:
+        return ""
+    if not dropped and (not len(el) or not any(d.tag in _SPECIAL for d in el.iterdescendants())):
         return squash(_STRING(el))  # the common case, done in C
     if el.tag in _SKIP_TAGS:
-        return ""
-    # (The elements themselves, held: lxml keeps one proxy per node only while it is referenced.)
-    dropped = {n for xpath in exclude for n in xpath(el) if isinstance(n, etree._Element)}
-    if el in dropped:
         return ""
     tree = copy.deepcopy(el)
     tree.tail = None
