@@ -60,13 +60,21 @@ def why_empty(node, sel: Selector) -> str:
 
 
 def inspect_page(
-    profile: Profile, body: bytes, url: str, out: TextIO, detail: bool = False, encoding: str | None = None
+    profile: Profile,
+    body: bytes,
+    url: str,
+    out: TextIO,
+    detail: bool = False,
+    encoding: str | None = None,
+    page_no: int = 1,
 ) -> int:
     """Print the page's entries field by field, as the crawl reads them; returns the number of
-    drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8."""
-    print(f"profile {profile.name} ({profile.path})", file=out)
-    print(f"page    {url} ({len(body):,} bytes)", file=out)
+    drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8.
+    ``page_no``: the listing page's place in its walk (a profile's [listing.json] reads pages
+    after the start pages)."""
     if detail and is_pdf(None, body):  # a release published as PDF
+        print(f"profile {profile.name} ({profile.path})", file=out)
+        print(f"page    {url} ({len(body):,} bytes)", file=out)
         try:
             fields = parse_pdf(body, profile)
         except UnreadablePdf as exc:
@@ -76,7 +84,15 @@ def inspect_page(
             print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
         return 0
     encoding = encoding or html_body_declared_encoding(body) or "utf-8"
+    has_later = not detail and profile.later is not None
+    later = has_later and page_no > 1
+    if not detail:
+        profile = profile.for_page(page_no)
     page = page_from_bytes(body, url, encoding, "html" if detail else profile.format)
+    print(f"profile {profile.name} ({profile.path})", file=out)
+    print(f"page    {url} ({len(body):,} bytes)", file=out)
+    if later:
+        print(f"read as [listing.json]: page {page_no}, a JSON page after the start pages", file=out)
     if detail:
         for name, value in parse_detail(page, url, profile).items():
             print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
@@ -115,6 +131,8 @@ def inspect_page(
     problems = check_listing(listing, profile)
     for problem in problems:
         print(f"DRIFT   {problem}", file=out)
+    if problems and not listing.entries and has_later and page_no == 1:
+        print("HINT    a page after the start pages is read with [listing.json]: give --page 2", file=out)
     if not problems:
         print("checks  ok", file=out)
     return len(problems)
@@ -125,6 +143,6 @@ def _show(value: str | None, width: int = 100) -> str:
         return "(empty)"
     text = clean_text(value, paragraphs=True) or ""
     paras = text.count("\n\n") + 1
-    flat = text.replace("\n\n", " ¶ ")
+    flat = text.replace("\n\n", " ¶ ").replace("\n", " ↵ ")  # paragraphs, and lines
     flat = flat if len(flat) <= width else flat[: width - 1] + "…"
     return flat + (f"  ({paras} paragraphs)" if paras > 1 else "")
