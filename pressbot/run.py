@@ -21,9 +21,10 @@ from scrapy.utils.defer import deferred_from_coro
 
 from pressbot import __version__, distributed
 from pressbot.addresses import is_local_url
+from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.options import RunOptions, check_paths, check_settings
-from pressbot.profiles import Profile, load_profile, load_sources
+from pressbot.profiles import Profile
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
@@ -83,12 +84,7 @@ class Run:
         begin each source's walk; attach the run to ``crawler``."""
         settings = crawler.settings
         check_settings(settings)
-        fixtures = settings.get("PRESSBOT_FIXTURES_URL")
-        if options.profile:
-            loaded = [load_profile(options.profile, fixtures)]
-        else:
-            names = ",".join(options.sources) if options.sources else settings.get("PRESSBOT_DEFAULT_SOURCE")
-            loaded = load_sources(names, fixtures)
+        loaded = run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
         distributed.configure(settings)
