@@ -9,6 +9,7 @@ broken profile costs only itself where sources are listed (``scrapy sources``).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -105,9 +106,7 @@ class Catalogue:
         found = self.files.get(name)
         if not found:
             where = ", ".join([str(SOURCES_DIR), *self._folders()])
-            raise ProfileError(
-                where, "source", f"unknown source {name}; known: {', '.join(self.names())}"
-            )
+            raise ProfileError(where, "source", f"unknown source {name}; known: {', '.join(self.names())}")
         if len(found) > 1:
             first, second = found[0], found[1]
             raise ProfileError(
@@ -123,7 +122,9 @@ class Catalogue:
         source = self.find(name)
         if name == ALL:
             raise ProfileError(
-                source.path, "name", f"{ALL!r} is reserved (-a source={ALL} crawls every source): rename the file"
+                source.path,
+                "name",
+                f"{ALL!r} is reserved (-a source={ALL} crawls every source): rename the file",
             )
         profile = load_profile(source.path, fixtures_url)
         if profile.name != name:
@@ -160,7 +161,9 @@ def run_profiles(settings, options: RunOptions) -> list[Profile]:
     catalogue = Catalogue.from_settings(settings)
     names: Sequence[str] = options.sources or ()
     if not names and not options.profiles:
-        names = [n.strip() for n in str(settings.get("PRESSBOT_DEFAULT_SOURCE") or "").split(",") if n.strip()]
+        names = [
+            n.strip() for n in str(settings.get("PRESSBOT_DEFAULT_SOURCE") or "").split(",") if n.strip()
+        ]
         if not names:
             raise ArgumentError("setting PRESSBOT_DEFAULT_SOURCE: empty: give a source name")
     if ALL in names:
@@ -181,3 +184,101 @@ def run_profiles(settings, options: RunOptions) -> list[Profile]:
             )
         by_name[profile.name] = path
     return [p for p, _ in loaded]
+
+
+# --- what `scrapy sources` shows ------------------------------------------------------------------
+def describe(settings) -> list[dict[str, Any]]:
+    """Every source the catalogue holds, by name: its title, site (base URL), file and folder,
+    the outcome of its last run (the newest run summary in PRESSBOT_RUNS_DIR that walked it, or
+    None), and ``error``, why it cannot be loaded (None when it can): a broken profile, or a name
+    in two places, costs only its own row."""
+    catalogue = Catalogue.from_settings(settings)
+    fixtures = settings.get("PRESSBOT_FIXTURES_URL")
+    names = catalogue.names()
+    runs = last_runs(settings.get("PRESSBOT_RUNS_DIR"), names)
+    rows = []
+    for name in names:
+        source = catalogue.files[name][-1]
+        row: dict[str, Any] = {
+            "name": name,
+            "title": None,
+            "site": None,
+            "file": str(source.path),
+            "folder": source.folder,
+            "error": None,
+        }
+        try:
+            profile = catalogue.load(name, fixtures)
+        except ProfileError as exc:
+            row["error"] = str(exc)
+        else:
+            row["title"], row["site"] = profile.title, profile.base_url
+        row["last_run"] = runs.get(name)
+        rows.append(row)
+    return rows
+
+
+def last_runs(runs_dir: Any, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Source name -> how its last run went, from the newest run summary that walked it.
+
+    Summaries are read newest first (their files are named by the time they were written) until
+    every source is found; ``latest.json`` answers when the per-run files are gone. Files that
+    cannot be read are skipped: they are not a run's outcome."""
+    wanted = set(names)
+    found: dict[str, dict[str, Any]] = {}
+    folder = Path(str(runs_dir)) if runs_dir else None
+    if folder is None or not folder.is_dir():
+        return found
+    files = sorted((p for p in folder.glob("*.json") if p.name != "latest.json"), reverse=True)
+    for path in [*files, folder / "latest.json"]:
+        if not wanted - found.keys():
+            break
+        summary = _read_summary(path)
+        if summary is None or not isinstance(sources := summary.get("sources"), dict):
+            continue
+        for name in wanted - found.keys():
+            walked = sources.get(name)
+            if isinstance(walked, dict):
+                found[name] = _outcome(summary, walked, path)
+    return found
+
+
+def _read_summary(path: Path) -> dict[str, Any] | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _outcome(summary: dict[str, Any], walked: dict[str, Any], path: Path) -> dict[str, Any]:
+    def count(key: str) -> int:
+        value = walked.get(key)
+        return len(value) if isinstance(value, list) else 0
+
+    return {
+        "finished_at": summary.get("finished_at"),
+        "exit_code": summary.get("exit_code"),
+        "exit_meaning": summary.get("exit_meaning"),
+        "stop_reason": walked.get("stop_reason"),
+        "walk_complete": walked.get("walk_complete"),
+        "new": walked.get("new", 0),
+        "revised": walked.get("revised", 0),
+        "errors": count("errors"),
+        "drift": count("drift"),
+        "summary": str(path),
+    }
+
+
+def outcome_line(run: dict[str, Any] | None) -> str:
+    """A last run in a few words: when, the run's exit status, how the walk ended, what it
+    found and what went wrong."""
+    if run is None:
+        return "never run"
+    text = f"{run['finished_at']} exit {run['exit_code']}: {run['stop_reason'] or 'not walked'}"
+    text += f", {run['new']} new, {run['revised']} revised"
+    if run["errors"]:
+        text += f", {run['errors']} error{'s' if run['errors'] != 1 else ''}"
+    if run["drift"]:
+        text += f", drift on {run['drift']} page{'s' if run['drift'] != 1 else ''}"
+    return text

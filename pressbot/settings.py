@@ -10,6 +10,9 @@ COMMANDS_MODULE = "pressbot.commands"
 # --- pressbot's own settings -------------------------------------------------------------
 #: Comma-separated profile names crawled when no -a source= / -a profile= is given.
 PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
+#: Folders of your own profiles, beside the shipped ones (pressbot/catalogue.py): a list, or
+#: paths separated by the OS path separator (":"); a source is NAME.toml in one of them.
+PRESSBOT_PROFILE_DIRS = None
 #: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
 PRESSBOT_FIXTURES_URL = None
 #: Where `scrapy inspect --save-case NAME` writes NAME/; None means the bundled fixtures/cases/.

@@ -56,6 +56,7 @@ def test_profile_dirs_read_a_path_list_or_a_list(tmp_path):
 )
 def test_bad_profile_dirs(tmp_path, value, message):
     (tmp_path / "file.toml").write_text(profile_text("file"))
+
     def filled(v):
         return v.format(tmp=tmp_path) if isinstance(v, str) else v
 
@@ -111,7 +112,9 @@ def test_unknown_source_lists_every_known_name(tmp_path):
     mine = folder(tmp_path, extra=profile_text("extra"))
     with pytest.raises(ProfileError) as err:
         Catalogue.from_folders([mine]).find("nowhere")
-    assert f", {mine}: [source] unknown source nowhere; known: amnesty-ca, drupal-views, extra," in str(err.value)
+    assert f", {mine}: [source] unknown source nowhere; known: amnesty-ca, drupal-views, extra," in str(
+        err.value
+    )
 
 
 # --- the profiles of a run ----------------------------------------------------------------------

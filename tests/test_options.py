@@ -15,7 +15,11 @@ def test_defaults_and_good_values():
     assert opts == RunOptions(sources=("a", "b"), max_pages=3, since=dt.date(2020, 7, 15), full=True)
     # Sources and profile files together; several files, comma-separated.
     both = RunOptions.parse(source="all", profile="a.toml, dir/b.toml")
-    assert (both.sources, both.profiles, both.profile) == (("all",), ("a.toml", "dir/b.toml"), "a.toml,dir/b.toml")
+    assert (both.sources, both.profiles, both.profile) == (
+        ("all",),
+        ("a.toml", "dir/b.toml"),
+        "a.toml,dir/b.toml",
+    )
 
 
 @pytest.mark.parametrize(
