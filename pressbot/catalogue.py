@@ -110,7 +110,7 @@ class Catalogue:
         if len(found) > 1:
             first, second = found[0], found[1]
             raise ProfileError(
-                second.path,
+                str(second.path),
                 "name",
                 f"source {name!r} is also {first.path}: two profiles cannot share a name; "
                 f"rename one of the files ({SETTING})",
@@ -122,14 +122,14 @@ class Catalogue:
         source = self.find(name)
         if name == ALL:
             raise ProfileError(
-                source.path,
+                str(source.path),
                 "name",
                 f"{ALL!r} is reserved (-a source={ALL} crawls every source): rename the file",
             )
         profile = load_profile(source.path, fixtures_url)
         if profile.name != name:
             raise ProfileError(
-                source.path,
+                str(source.path),
                 "name",
                 f"{profile.name!r} is not the file's name {name!r}: a source is crawled by its "
                 "file's name, so the two must be the same",

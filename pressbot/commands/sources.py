@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -41,18 +42,8 @@ class Command(ScrapyCommand):
         if opts.json:
             print(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
-            table = [("source", "title", "site", "last run")]
-            for row in rows:
-                if row["error"]:
-                    table.append((row["name"], f"BROKEN: {row['error']}", "", ""))
-                else:
-                    table.append((row["name"], row["title"], row["site"], outcome_line(row["last_run"])))
-            widths = [max(len(r[i]) for r in table if r[2] or i == 0) for i in range(3)]
-            for row in table:
-                if not row[2] and row is not table[0]:  # a broken profile: its error, whole
-                    print(f"{row[0]:<{widths[0]}}  {row[1]}")
-                else:
-                    print("  ".join(f"{cell:<{w}}" for cell, w in zip(row[:3], widths, strict=True)), row[3])
+            for line in table_lines(rows):
+                print(line)
         broken = [row["name"] for row in rows if row["error"]]
         if broken:
             print(
@@ -60,3 +51,23 @@ class Command(ScrapyCommand):
                 file=sys.stderr,
             )
             self.exitcode = outcome.BAD_CONFIG
+
+
+def table_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The sources as aligned columns under a header; a broken profile's row holds its error."""
+    good = [(r["name"], r["title"], r["site"], outcome_line(r["last_run"])) for r in rows if not r["error"]]
+    header = ("source", "title", "site", "last run")
+    widths = [max(len(cells[i]) for cells in [header, *good]) for i in range(3)]
+    widths[0] = max(widths[0], *(len(r["name"]) for r in rows))
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(f"{c:<{w}}" for c, w in zip(cells, [*widths, 0], strict=True)).rstrip()
+
+    cells = iter(good)
+    return [
+        line(header),
+        *(
+            f"{r['name']:<{widths[0]}}  BROKEN: {r['error']}" if r["error"] else line(next(cells))
+            for r in rows
+        ),
+    ]
