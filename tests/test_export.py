@@ -104,7 +104,8 @@ def test_torn_and_broken_lines_are_skipped_and_counted(tmp_path):
     data = write_jsonl(
         tmp_path / "r.jsonl",
         [record(1, 1)],
-        tail='not json\n["a list"]\n{"id": "x", "revision": "2"}\n{"id": 5, "revision": 1}\n{"id": "torn", "rev',
+        tail='not json\n["a list"]\n{"id": "x", "revision": "2"}\n{"id": 5, "revision": 1}\n'
+        + '{"id": "torn", "rev',
     )
     lines, counts = latest_lines([data])
     assert (len(lines), counts.records, counts.skipped) == (1, 1, 5)
@@ -250,7 +251,8 @@ def test_export_command_after_crawls_with_revisions(tmp_path, serve):
         proc = scrapy_export(work, "-o", str(out))
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == (
-            f"exported 13 releases to {out} as {fmt} (16 records read from 1 file, 3 older revisions left out)"
+            f"exported 13 releases to {out} as {fmt} "
+            "(16 records read from 1 file, 3 older revisions left out)"
         )
         got = read_back(out, fmt)
         assert {r["url"].rsplit("/", 1)[1]: (r["title"], r["revision"]) for r in got} == expected
