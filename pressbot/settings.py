@@ -96,6 +96,8 @@ EXTENSIONS_BASE = {
     for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
     if path != "scrapy.extensions.remote_control.RemoteControl"
 }
+# Two sources of one run may read one page, each for its own walk (pressbot/fingerprint.py).
+REQUEST_FINGERPRINTER_CLASS = "pressbot.fingerprint.SourceFingerprinter"
 FEED_EXPORT_ENCODING = "utf-8"
 # Item reprs at DEBUG would swamp a cron log; -s LOG_LEVEL=DEBUG brings them back.
 LOG_LEVEL = "INFO"
