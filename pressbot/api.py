@@ -316,6 +316,8 @@ def _run_child(spec: Path, echo: bool) -> tuple[int, str]:
             interrupted = exc
             proc.send_signal(signal.SIGINT)
     reader.join()
+    assert proc.stdout is not None
+    proc.stdout.close()
     if interrupted is not None:
         raise interrupted
     return proc.returncode, "".join(lines)
