@@ -209,3 +209,16 @@ def test_sources_and_export_from_python(tmp_path, server):
     with pytest.raises(ArgumentError, match="--source: unknown source nope"):
         api.export(tmp_path / "x.json", sources=["nope"], settings=paths(work, server.url))
     assert FIXTURES.exists()
+
+
+@pytest.mark.integration
+def test_readme_example_runs_as_written(tmp_path, monkeypatch, capsys):
+    """README's example, offline (the bundled press room, from file://), in a folder of its own."""
+    from tests.test_export import readme_block
+
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(readme_block("from pressbot.api import crawl"), "README.md", "exec"), namespace)  # noqa: S102
+    assert namespace["result"].exit_code == 0
+    assert capsys.readouterr().out.splitlines() == ["0 clean run 15", "amnesty-ca end of archive 15 new"]
+    assert len(read_jsonl(tmp_path / "data" / "releases.jsonl")) == 15

@@ -290,3 +290,56 @@ def test_export_command_refuses_bad_input_in_one_line(tmp_path):
         assert proc.stderr.startswith("pressbot: error: ") and message in proc.stderr, (args, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     assert sorted(p.name for p in work.iterdir()) == ["releases.jsonl", "state.sqlite3"]
+
+
+# --- README's pandas and DuckDB recipes, run as written ---------------------------------------------
+def readme_block(marker: str) -> str:
+    """The one ```python block of README.md that holds ``marker``."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    found = [b for b in blocks if marker in b]
+    assert len(found) == 1, marker
+    return found[0]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("recipe", ["import pandas", "import duckdb"])
+def test_readme_recipes_keep_the_latest_revision_of_each_release(
+    tmp_path, serve, monkeypatch, capsys, recipe
+):
+    site = SyntheticSite(releases=12, per_page=5)
+    srv = serve(site.hook)
+    data = tmp_path / "data"
+    assert run_crawl(data, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}").returncode == 0
+    site.edit(3, "Release 3: corrected")
+    assert run_crawl(data, srv.url, "-a", f"profile={SYNTHETIC_PROFILE}", "-a", "full=1").returncode == 0
+    # An id of digits only (readers must not take it for a number), in two revisions.
+    with open(data / "releases.jsonl", "a", encoding="utf-8") as f:
+        f.write(
+            json.dumps(record(7, 1, source="digits"))
+            + "\n"
+            + json.dumps(record(7, 2, source="digits"))
+            + "\n"
+        )
+    out = tmp_path / "current.jsonl"
+    export([data / "releases.jsonl"], str(out), "jsonlines", EXPORTERS)
+    expected = {(r["id"], r["revision"]) for r in read_jsonl(out)}
+    assert len(expected) == 13 and ("00000000000000000007", 2) in expected
+    assert sum(revision == 2 for _, revision in expected) == 2  # release 3, and the digits one
+
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(readme_block(recipe), "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    current = namespace["current"]
+    if recipe == "import duckdb":
+        rows = current.fetchall()
+        columns = current.columns
+        got = {(row[columns.index("id")], row[columns.index("revision")]) for row in rows}
+        published = {type(row[columns.index("published")]).__name__ for row in rows}
+        assert published == {"date", "NoneType"}  # (the digits records have no date)
+    else:
+        got = set(zip(current["id"], current["revision"], strict=True))
+        assert str(current["published"].dtype).startswith("datetime64")
+    assert got == expected
+    printed = capsys.readouterr().out
+    assert "synthetic" in printed and "digits" in printed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from scrapy.commands import ScrapyCommand
@@ -58,6 +59,10 @@ class Command(ScrapyCommand):
         except ArgumentError as exc:
             print(f"pressbot: error: {exc}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
+        except BrokenPipeError:
+            # A reader of standard output that stopped early (head): no fault of the export's.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            self.exitcode = outcome.OK
         except OSError as exc:
             print(f"pressbot: error: {exc}", file=sys.stderr)
             self.exitcode = outcome.INTERNAL_ERROR

@@ -46,10 +46,8 @@ class Command(ScrapyCommand):
                 print(line)
         broken = [row["name"] for row in rows if row["error"]]
         if broken:
-            print(
-                f"pressbot: error: {len(broken)} sources cannot be loaded: {', '.join(broken)}",
-                file=sys.stderr,
-            )
+            many = "sources cannot" if len(broken) != 1 else "source cannot"
+            print(f"pressbot: error: {len(broken)} {many} be loaded: {', '.join(broken)}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
 
 
