@@ -303,3 +303,15 @@ def test_sources_command_lists_every_source_with_its_last_run(tmp_path, server):
         f"pressbot: error: setting PRESSBOT_PROFILE_DIRS: {mine / 'my-room.toml'} is a file, "
         "not a folder of profiles\n"
     )
+
+
+@pytest.mark.integration
+def test_inspect_finds_a_folder_source_by_name(tmp_path):
+    mine = folder(tmp_path / "mine", **{"my-room": profile_text("my-room")})
+    page = str(ROOT / "fixtures" / "amnesty-ca" / "news" / "page-3.html")
+    shown = scrapy(tmp_path, "inspect", "my-room", page, settings={"PRESSBOT_PROFILE_DIRS": str(mine)})
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"profile my-room ({mine / 'my-room.toml'})")
+    unknown = scrapy(tmp_path, "inspect", "my-room", page)  # (without the folder: a file name)
+    assert unknown.returncode == outcome.BAD_CONFIG
+    assert "my-room: [file] no such profile file" in unknown.stderr
