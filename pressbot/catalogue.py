@@ -65,7 +65,8 @@ def profile_dirs(value: Any) -> tuple[Path, ...]:
             raise ArgumentError(f"setting {SETTING}: {text!r} holds a NUL character")
         path = Path(text)
         if not path.exists():
-            raise ArgumentError(f"setting {SETTING}: {path} does not exist: give a folder of profiles")
+            hint = f" (folders are separated by {os.pathsep!r})" if "," in text and os.pathsep != "," else ""
+            raise ArgumentError(f"setting {SETTING}: {path} does not exist: give a folder of profiles{hint}")
         if not path.is_dir():
             raise ArgumentError(f"setting {SETTING}: {path} is a file, not a folder of profiles")
         folders.append(path)

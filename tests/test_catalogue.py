@@ -53,6 +53,10 @@ def test_profile_dirs_read_a_path_list_or_a_list(tmp_path):
     [
         ("{tmp}/missing", "{tmp}/missing does not exist: give a folder of profiles"),
         ("{tmp}/file.toml", "{tmp}/file.toml is a file, not a folder of profiles"),
+        (
+            "{tmp},{tmp}",
+            "{tmp},{tmp} does not exist: give a folder of profiles (folders are separated by ':')",
+        ),
         (["{tmp}", 3], "3 is not a folder path"),
         (3, "3 is not a list of folders"),
         ("{tmp}/a\0b", "holds a NUL character"),
