@@ -182,7 +182,9 @@ def test_ctrl_c_stops_the_crawl_keeps_what_it_wrote_and_is_raised(tmp_path, serv
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     deadline = time.monotonic() + 60
-    while not (tmp_path / "releases.jsonl").exists() and time.monotonic() < deadline:
+    out_file = tmp_path / "releases.jsonl"
+    # (The output exists from the start; wait for its first records.)
+    while not (out_file.exists() and out_file.stat().st_size) and time.monotonic() < deadline:
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)  # (only the script: the crawl is in its own process group)
     out, err = proc.communicate(timeout=60)
