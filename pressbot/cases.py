@@ -13,6 +13,9 @@ at least checked by a person who read it. Running a case is pure: page bytes + U
 
 ``page`` is a page under fixtures/ (referenced, not copied); ``copy`` instead names a frozen copy
 inside the case folder. ``source`` is a bundled profile (``profile``: a profile file instead).
+``wrong``, where pressbot still gets the page wrong, says how: expected.json keeps what the page
+says, and the case is an expected failure until pressbot reads the page right (then it fails, so
+that the mark is taken off).
 Profiles are loaded with ``{fixtures}`` = ``https://fixtures.invalid``, so ids never depend on the
 machine. ``expected.json`` holds, for a listing, ``{"next": [...], "records": [...]}``: the links
 the profile's next/pager selectors find, and every field of every entry except those that depend
@@ -65,6 +68,8 @@ class Case:
     #: A bundled profile name, or a profile file.
     profile_ref: str
     encoding: str | None = None
+    #: How pressbot still gets this page wrong (case.json's ``wrong``), or None.
+    wrong: str | None = None
 
     def profile(self) -> Profile:
         path = available_sources().get(self.profile_ref, Path(self.profile_ref))
@@ -111,6 +116,9 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
     ref = meta.get("source") or meta.get("profile")
     if not ref or not meta.get("url"):
         raise CaseError(f"{folder / 'case.json'}: source (or profile) and url are required")
+    wrong = meta.get("wrong")
+    if wrong is not None and (not isinstance(wrong, str) or not wrong.strip()):
+        raise CaseError(f"{folder / 'case.json'}: wrong must say, in words, what pressbot gets wrong")
     return Case(
         name=name,
         folder=folder,
@@ -119,6 +127,7 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
         page=page,
         profile_ref=ref,
         encoding=meta.get("encoding"),
+        wrong=wrong,
     )
 
 

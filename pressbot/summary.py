@@ -139,7 +139,7 @@ class RunSummary:
     def from_crawler(cls, crawler):
         run = Run.of(crawler)
         if run is None:
-            raise NotConfigured("not a pressbot run")
+            raise NotConfigured  # not a pressbot run (no message: Scrapy warns of every one)
         ext = cls(run, crawler.stats, crawler.settings.get("PRESSBOT_RUNS_DIR"))
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

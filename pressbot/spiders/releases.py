@@ -82,8 +82,14 @@ class ReleasesSpider(scrapy.Spider):
             meta={"pressbot_source": source, "pressbot_page": "listing"},
         )
 
-    def parse_listing(self, response, source: str, page_no: int) -> list:
+    def parse(self, response, **kwargs: Any) -> list:
+        """``scrapy parse --spider=releases URL``: the page as a listing page of its source."""
+        return self.parse_listing(response, **kwargs)
+
+    def parse_listing(self, response, source: str | None = None, page_no: int = 1) -> list:
         run = self.run
+        if source is None:  # a page from outside the walk (scrapy parse, the shell)
+            source = run.walk_from(response.url)
         profile = run.profiles[source]
         state = run.walks[source]
         page = page_from_bytes(
@@ -112,7 +118,7 @@ class ReleasesSpider(scrapy.Spider):
             response.body, profile.format, None if page_no == 1 else state.first_ends, encoding
         )
         # Look the page's releases up before yielding them: once yielded they become known.
-        known = run.ledger.known([i for i in walk.entry_ids(profile, listing) if i])
+        known = run.known([i for i in walk.entry_ids(profile, listing) if i])
         decided = walk.step(
             profile,
             state,
@@ -144,7 +150,7 @@ class ReleasesSpider(scrapy.Spider):
 
     # --- release pages ---------------------------------------------------------------------
     def _detail_request(
-        self, entry: dict, source: str, listing_url: str, url: str | None = None, hops: int = 0
+        self, entry: dict, source: str, listing_url: str | None, url: str | None = None, hops: int = 0
     ) -> scrapy.Request:
         # Release pages may live on another host than the listing (a feed's links): Scrapy's
         # offsite filter would drop them silently; the safety guard still checks every one.
@@ -167,11 +173,17 @@ class ReleasesSpider(scrapy.Spider):
             },
         )
 
-    def _keep_listing_values(self, source: str, entry: dict, listing_url: str, why: str) -> Release:
+    def _keep_listing_values(self, source: str, entry: dict, listing_url: str | None, why: str) -> Release:
         """The release as its listing describes it, saying why its page added nothing."""
         return Release(source=source, listing_url=listing_url, detail_error=why, **entry)
 
-    def parse_detail(self, response, source: str, entry: dict, listing_url: str) -> list:
+    def parse_detail(
+        self, response, source: str | None = None, entry: dict | None = None, listing_url: str | None = None
+    ) -> list:
+        if entry is None:  # a release page from outside the walk (scrapy parse -c parse_detail)
+            source = source or self.run.source_of(response.url)
+            entry = {"url": response.url}
+        assert source is not None
         if response.status in REDIRECTS:
             return self._detail_redirect(response, source, entry, listing_url)
         profile = self.run.profiles[source]
@@ -190,7 +202,7 @@ class ReleasesSpider(scrapy.Spider):
                 merged[key] = value
         return [Release(source=source, listing_url=listing_url, **merged)]
 
-    def _detail_redirect(self, response, source: str, entry: dict, listing_url: str) -> list:
+    def _detail_redirect(self, response, source: str, entry: dict, listing_url: str | None) -> list:
         location = response.headers.get(b"Location", b"").decode("latin-1").strip()
         target = walk.join_url(response.url, location)
         hops = response.meta.get("pressbot_hops", 0)
