@@ -184,6 +184,8 @@ def export(
                     f"-o {output}: is {other}, which the export reads or keeps: give another file"
                 )
     for path in files:
+        if Path(path).is_dir():
+            raise ArgumentError(f"{path}: is a folder, not a JSON Lines file")
         if not Path(path).is_file():
             raise ArgumentError(f"{path}: no such file: nothing has been crawled into it yet?")
     lines, counts = latest_lines(files, sources)

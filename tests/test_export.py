@@ -195,6 +195,8 @@ def test_an_export_never_replaces_what_it_reads_or_keeps(tmp_path):
     assert state.read_bytes() == b"state" and len(read_jsonl(data)) == 1
     with pytest.raises(ArgumentError, match="no such file: nothing has been crawled into it yet"):
         export([tmp_path / "missing.jsonl"], str(tmp_path / "x.csv"), "csv", EXPORTERS)
+    with pytest.raises(ArgumentError, match="folder.csv: is a folder, not a JSON Lines file"):
+        export([tmp_path / "folder.csv"], str(tmp_path / "x.csv"), "csv", EXPORTERS)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.csv", "r.jsonl", "state.sqlite3"]
 
 
