@@ -19,7 +19,8 @@ that the mark is taken off).
 Profiles are loaded with ``{fixtures}`` = ``https://fixtures.invalid``, so ids never depend on the
 machine. ``expected.json`` holds, for a listing, ``{"next": [...], "records": [...]}``: the links
 the profile's next/pager selectors find, and every field of every entry except those that depend
-on the run (crawled_at, revision); for a release page, ``{"adds": {...}}``: the fields it gives.
+on the run (crawled_at, revision); for a release page, ``{"adds": {...}}``: the fields it gives
+(a release page that is a PDF file, as its bytes say, is read as the crawl reads one: pressbot.pdf).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from w3lib.encoding import html_body_declared_encoding
 from pressbot.items import Release
 from pressbot.normalise import normalise
 from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
+from pressbot.pdf import is_pdf, parse_pdf
 from pressbot.profiles import FIXTURES_DIR, Profile, available_sources, load_profile
 
 #: What ``{fixtures}`` means in a case's profile: a fixed origin, so that ids are stable.
@@ -135,6 +137,10 @@ def run_case(case: Case) -> dict[str, Any]:
     """What pressbot makes of the case's page, in expected.json's shape (see the module doc)."""
     profile = case.profile()
     body = case.body()
+    if case.kind == "detail" and is_pdf(None, body):  # a release published as PDF
+        found = parse_pdf(body, profile)
+        cleaned = normalise(found, profile)
+        return {"adds": {key: cleaned[key] for key in found}}
     encoding = case.encoding or html_body_declared_encoding(body) or "utf-8"
     fmt = profile.format if case.kind == "listing" else "html"
     page = page_from_bytes(body, case.url, encoding, fmt, ids=profile.uses_xpath_id)
