@@ -15,6 +15,7 @@ from typing import TextIO
 from lxml import etree
 from w3lib.encoding import html_body_declared_encoding
 
+from pressbot.catalogue import Catalogue
 from pressbot.dates import DateProblem, parse_date
 from pressbot.fields import DETAIL_FIELDS, LISTING_FIELDS
 from pressbot.parsing import (
@@ -25,7 +26,7 @@ from pressbot.parsing import (
     parse_listing,
 )
 from pressbot.pdf import UnreadablePdf, is_pdf, parse_pdf
-from pressbot.profiles import Profile, Selector, available_sources, load_profile
+from pressbot.profiles import Profile, Selector, load_profile
 from pressbot.text import clean_text
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -44,10 +45,14 @@ def read_page(page: str, user_agent: str) -> tuple[bytes, str, str | None]:
     return path.read_bytes(), path.resolve().as_uri(), None
 
 
-def resolve_profile(name_or_path: str, fixtures_url: str | None = None) -> Profile:
-    sources = available_sources()
-    path = sources.get(name_or_path, Path(name_or_path))
-    return load_profile(path, fixtures_url)
+def resolve_profile(
+    name_or_path: str, fixtures_url: str | None = None, catalogue: Catalogue | None = None
+) -> Profile:
+    """A source by name (shipped, or in the catalogue's folders), else a profile file."""
+    catalogue = catalogue or Catalogue.from_folders([])
+    if name_or_path in catalogue.files:
+        return catalogue.load(name_or_path, fixtures_url)
+    return load_profile(Path(name_or_path), fixtures_url)
 
 
 def why_empty(node, sel: Selector) -> str:

@@ -21,9 +21,10 @@ from scrapy.utils.defer import deferred_from_coro
 
 from pressbot import __version__, distributed
 from pressbot.addresses import is_local_url
+from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.options import RunOptions, check_paths, check_settings
-from pressbot.profiles import Profile, load_profile, load_sources
+from pressbot.profiles import Profile
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
@@ -91,7 +92,7 @@ class Run:
         if settings.getbool("PRESSBOT_LOOK_ONLY"):
             return cls.look(crawler, options)
         check_settings(settings)
-        loaded = _load_profiles(settings, options)
+        loaded = run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
         distributed.configure(settings)
@@ -147,7 +148,7 @@ class Run:
         written, the settings are left as they are (the shell has frozen them), and the run is
         not attached to the crawler (``Run.of`` is None: the other components stand aside)."""
         settings = crawler.settings
-        profiles = {p.name: p for p in _load_profiles(settings, options)}
+        profiles = {p.name: p for p in run_profiles(settings, options)}
         run = cls(
             options,
             profiles,
@@ -402,15 +403,6 @@ class Run:
                     "error": f"{failure.type.__name__}: {failure.getErrorMessage()}",
                 }
             )
-
-
-def _load_profiles(settings, options: RunOptions) -> list[Profile]:
-    """The run's profiles: ``-a profile=``, ``-a source=`` or the default source."""
-    fixtures = settings.get("PRESSBOT_FIXTURES_URL")
-    if options.profile:
-        return [load_profile(options.profile, fixtures)]
-    names = ",".join(options.sources) if options.sources else settings.get("PRESSBOT_DEFAULT_SOURCE")
-    return load_sources(names, fixtures)
 
 
 def _polite_settings(settings, profiles: list[Profile]) -> None:

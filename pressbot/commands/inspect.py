@@ -11,7 +11,9 @@ from scrapy.exceptions import UsageError
 
 from pressbot import outcome
 from pressbot.cases import CASES_DIR, CaseError, save_case, saved_message
+from pressbot.catalogue import Catalogue
 from pressbot.inspect import inspect_page, read_page, resolve_profile
+from pressbot.options import ArgumentError
 from pressbot.profiles import ProfileError, show_deprecations
 
 
@@ -56,9 +58,10 @@ class Command(ScrapyCommand):
         settings = self.settings
         assert settings is not None  # (requires_project)
         try:
-            profile = resolve_profile(args[0], settings.get("PRESSBOT_FIXTURES_URL"))
+            catalogue = Catalogue.from_settings(settings)
+            profile = resolve_profile(args[0], settings.get("PRESSBOT_FIXTURES_URL"), catalogue)
             body, url, encoding = read_page(args[1], settings.get("USER_AGENT"))
-        except ProfileError as exc:
+        except (ProfileError, ArgumentError) as exc:
             print(f"pressbot: error: {exc}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
             return
