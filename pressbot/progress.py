@@ -102,7 +102,10 @@ class LiveCounts:
         self.run.push_counts()
         now = self.clock()
         if self._next_progress is not None and now >= self._next_progress:
-            self._next_progress = now + self.progress_seconds
+            # On the beat (the timer's own jitter would skip every other one), unless behind it.
+            self._next_progress += self.progress_seconds
+            if self._next_progress <= now:
+                self._next_progress = now + self.progress_seconds
             for line in self.progress():
                 logger.info("%s", line)
 

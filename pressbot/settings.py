@@ -92,7 +92,13 @@ ITEM_PIPELINES = {
     "pressbot.pipelines.DeduplicatePipeline": 300,
     "pressbot.pipelines.WritePipeline": 400,
 }
-EXTENSIONS = {"pressbot.summary.RunSummary": 500, "pressbot.progress.LiveCounts": 500}
+# Scrapy's PeriodicLog is listed (Scrapy does not list it), so that `-s LOGSTATS_INTERVAL=10 -s
+# PERIODIC_LOG_STATS='{"include": ["pressbot/"]}'` shows the live counts; unset, it stands aside.
+EXTENSIONS = {
+    "scrapy.extensions.periodic_log.PeriodicLog": 0,
+    "pressbot.summary.RunSummary": 500,
+    "pressbot.progress.LiveCounts": 500,
+}
 # Scrapy 2.19's remote control (switched off below) is not even imported: that spares every run
 # the import of aiohttp, about 0.1 s of its start. (Listing it as None in EXTENSIONS would still
 # import it: Scrapy loads every key there.) The rest of Scrapy's own list stays as it is.

@@ -53,7 +53,11 @@ def test_project_settings_keep_scrapys_extensions_but_the_remote_control():
     enabled = build_component_list(settings.getwithbase("EXTENSIONS"))
     scrapys = build_component_list(default_settings.EXTENSIONS_BASE)
     # (Scrapy 2.19 brought the remote control; before it the set difference changes nothing.)
-    ours = {"pressbot.summary.RunSummary", "pressbot.progress.LiveCounts"}
+    ours = {
+        "pressbot.summary.RunSummary",
+        "pressbot.progress.LiveCounts",
+        "scrapy.extensions.periodic_log.PeriodicLog",  # (standing aside unless PERIODIC_LOG_*)
+    }
     assert set(enabled) == set(scrapys) - {"scrapy.extensions.remote_control.RemoteControl"} | ours
 
 
