@@ -86,12 +86,11 @@ class LiveCounts:
         return ext
 
     def start(self) -> None:
-        interval = self.push_seconds
         if self.progress_seconds > 0:
             self._next_progress = self.clock() + self.progress_seconds
-            interval = min(interval, self.progress_seconds)
+        # (Progress lines come with a push: at most one a push, however short the setting.)
         self._timer = create_looping_call(self.tick)
-        self._timer.start(interval, now=False)
+        self._timer.start(self.push_seconds, now=False)
 
     def stop(self) -> None:
         # The pipelines push their last counts as the spider closes.
