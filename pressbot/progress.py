@@ -1,9 +1,10 @@
 """Live counts while a run goes: the tallies pushed to the crawl stats every second, and a
 progress line per active source every PRESSBOT_PROGRESS_SECONDS.
 
-The pipelines count into plain counters (the stats collector costs too much per item) and the
-run pushes them here, once a second: Scrapy's PeriodicLog, scrapyd's and Spidermon's periodic
-monitors, anything that reads ``crawler.stats`` during the run, sees ``pressbot/…`` move.
+The pipelines count into plain counters (the stats collector costs too much per item) that the
+run pushes to the stats (``Run.push_counts``) when this extension's timer says, once a second:
+Scrapy's PeriodicLog, Spidermon's periodic monitors, anything that reads ``crawler.stats`` during
+the run, sees ``pressbot/…`` move.
 """
 
 from __future__ import annotations

@@ -281,12 +281,17 @@ def outcome_lines(run: Run, stats: Mapping[str, Any]) -> list[str]:
 
 
 def say_outcome(run: Run, stats: Mapping[str, Any]) -> None:
-    """Log the run's outcome, once."""
+    """Log the run's outcome, once; its exit status as an error when the run failed (a warning
+    when it was interrupted), so that a log kept at WARNING still ends with it."""
     if run.outcome_said:
         return
     run.outcome_said = True
-    for line in outcome_lines(run, stats):
+    *lines, status = outcome_lines(run, stats)
+    for line in lines:
         logger.info("%s", line)
+    code = outcome.exit_code(stats)
+    level = {outcome.OK: logging.INFO, outcome.INTERRUPTED: logging.WARNING}.get(code, logging.ERROR)
+    logger.log(level, "%s", status)
 
 
 def close_abandoned(crawler, run: Run, runs_dir: str | os.PathLike) -> dict[str, Any]:

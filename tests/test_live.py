@@ -112,7 +112,8 @@ def test_a_failed_run_ends_with_its_exit_status_and_meaning(tmp_path, serve):
     result = crawl(tmp_path, srv.url, settings={"RETRY_TIMES": "0"})
     assert result.returncode == outcome.PAGES_FAILED
     meaning = outcome.DESCRIPTIONS[outcome.PAGES_FAILED]
-    assert tail(result.stderr, 1) == [f"[pressbot.summary] INFO: pressbot exit status 69: {meaning}"]
+    # (an error: a log kept at WARNING ends with it too)
+    assert tail(result.stderr, 1) == [f"[pressbot.summary] ERROR: pressbot exit status 69: {meaning}"]
     assert tail(result.stderr, 3)[0].startswith("[pressbot.summary] INFO: pressbot wrote 10 new or revised")
 
 
@@ -147,7 +148,7 @@ def test_an_interrupted_run_ends_with_its_outcome_too(tmp_path, serve, abandoned
     assert ("are abandoned" in err) is abandoned
     last = tail(err, 3)
     assert last[0].startswith("[pressbot.summary] INFO: pressbot wrote ")
-    assert last[2] == "[pressbot.summary] INFO: pressbot exit status 130: interrupted"
+    assert last[2] == "[pressbot.summary] WARNING: pressbot exit status 130: interrupted"
     assert json.loads((tmp_path / "runs" / "latest.json").read_text())["exit_code"] == 130
 
 

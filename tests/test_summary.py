@@ -197,9 +197,10 @@ def test_a_refused_run_s_summary_says_the_job_and_what_was_given():
 
 
 # --- the outcome, the log's last lines ----------------------------------------------------------
-def test_the_outcome_lines_say_what_was_written_the_summary_and_the_exit_status(run, tmp_path):
+def test_the_outcome_lines_say_what_was_written_the_summary_and_the_exit_status(run, tmp_path, caplog):
     from pressbot.summary import outcome_lines, say_outcome
 
+    caplog.set_level("INFO", logger="pressbot.summary")
     assert outcome_lines(run, {"pressbot/drift": 1}) == [
         f"pressbot wrote 0 new or revised releases to {run.ledger.output}",
         "pressbot run summary: not written (see the error above)",
@@ -210,8 +211,23 @@ def test_the_outcome_lines_say_what_was_written_the_summary_and_the_exit_status(
         f"pressbot run summary: {tmp_path / 'runs' / 'x.json'}",
         "pressbot exit status 0: clean run",
     ]
-    say_outcome(run, {})
-    assert run.outcome_said
+    say_outcome(run, {"pressbot/drift": 1})
+    assert [(r.levelname, r.getMessage()) for r in caplog.records][-1] == (
+        "ERROR",
+        "pressbot exit status 65: drift: selectors stopped matching",
+    )
+    assert [r.levelname for r in caplog.records] == ["INFO", "INFO", "ERROR"]
+    say_outcome(run, {})  # once only
+    assert len(caplog.records) == 3
+
+
+@pytest.mark.parametrize("stats, level", [({}, "INFO"), ({"finish_reason": "shutdown"}, "WARNING")])
+def test_the_exit_status_line_is_as_loud_as_the_outcome(run, caplog, stats, level):
+    from pressbot.summary import say_outcome
+
+    caplog.set_level("INFO", logger="pressbot.summary")
+    say_outcome(run, stats)
+    assert caplog.records[-1].levelname == level
 
 
 # --- pruning ----------------------------------------------------------------------------------
