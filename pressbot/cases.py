@@ -13,10 +13,14 @@ at least checked by a person who read it. Running a case is pure: page bytes + U
 
 ``page`` is a page under fixtures/ (referenced, not copied); ``copy`` instead names a frozen copy
 inside the case folder. ``source`` is a bundled profile (``profile``: a profile file instead).
+``wrong``, where pressbot still gets the page wrong, says how: expected.json keeps what the page
+says, and the case is an expected failure until pressbot reads the page right (then it fails, so
+that the mark is taken off).
 Profiles are loaded with ``{fixtures}`` = ``https://fixtures.invalid``, so ids never depend on the
 machine. ``expected.json`` holds, for a listing, ``{"next": [...], "records": [...]}``: the links
 the profile's next/pager selectors find, and every field of every entry except those that depend
-on the run (crawled_at, revision); for a release page, ``{"adds": {...}}``: the fields it gives.
+on the run (crawled_at, revision); for a release page, ``{"adds": {...}}``: the fields it gives
+(a release page that is a PDF file, as its bytes say, is read as the crawl reads one: pressbot.pdf).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from w3lib.encoding import html_body_declared_encoding
 from pressbot.items import Release
 from pressbot.normalise import normalise
 from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
+from pressbot.pdf import is_pdf, parse_pdf
 from pressbot.profiles import FIXTURES_DIR, Profile, available_sources, load_profile
 
 #: What ``{fixtures}`` means in a case's profile: a fixed origin, so that ids are stable.
@@ -65,6 +70,8 @@ class Case:
     #: A bundled profile name, or a profile file.
     profile_ref: str
     encoding: str | None = None
+    #: How pressbot still gets this page wrong (case.json's ``wrong``), or None.
+    wrong: str | None = None
 
     def profile(self) -> Profile:
         path = available_sources().get(self.profile_ref, Path(self.profile_ref))
@@ -111,6 +118,9 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
     ref = meta.get("source") or meta.get("profile")
     if not ref or not meta.get("url"):
         raise CaseError(f"{folder / 'case.json'}: source (or profile) and url are required")
+    wrong = meta.get("wrong")
+    if wrong is not None and (not isinstance(wrong, str) or not wrong.strip()):
+        raise CaseError(f"{folder / 'case.json'}: wrong must say, in words, what pressbot gets wrong")
     return Case(
         name=name,
         folder=folder,
@@ -119,6 +129,7 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
         page=page,
         profile_ref=ref,
         encoding=meta.get("encoding"),
+        wrong=wrong,
     )
 
 
@@ -126,6 +137,10 @@ def run_case(case: Case) -> dict[str, Any]:
     """What pressbot makes of the case's page, in expected.json's shape (see the module doc)."""
     profile = case.profile()
     body = case.body()
+    if case.kind == "detail" and is_pdf(None, body):  # a release published as PDF
+        found = parse_pdf(body, profile)
+        cleaned = normalise(found, profile)
+        return {"adds": {key: cleaned[key] for key in found}}
     encoding = case.encoding or html_body_declared_encoding(body) or "utf-8"
     fmt = profile.format if case.kind == "listing" else "html"
     page = page_from_bytes(body, case.url, encoding, fmt, ids=profile.uses_xpath_id)

@@ -32,6 +32,7 @@ class Format(StrEnum):
     URL = "url"  # an absolute URL
     DATE = "iso date"  # YYYY-MM-DD
     DATETIME = "iso datetime"  # YYYY-MM-DDTHH:MM:SS with an offset or Z
+    LANGUAGE = "language tag"  # BCP 47: en, en-GB, zh-Hant-TW
     INT = "int"
 
 
@@ -106,8 +107,27 @@ FIELDS: tuple[Field, ...] = (
         (_D, _N),
         "Publication time with its offset, where the source gives one (a detail page, a feed, a JSON API).",
     ),
-    Field("body", Format.PARAGRAPHS, (_D,), "Full text of the release, from its detail page."),
+    Field(
+        "modified_at",
+        Format.DATETIME,
+        (_D, _N),
+        "When the release page (or PDF) says it was last modified, with its offset; else null.",
+    ),
+    Field(
+        "body",
+        Format.PARAGRAPHS,
+        (_D,),
+        "Full text of the release, from its detail page: the profile's selector, else the page's "
+        "main text (trafilatura), or a PDF's text.",
+    ),
     Field("author", Format.LINE, (_D,), "Author or dateline, from the detail page."),
+    Field(
+        "language",
+        Format.LANGUAGE,
+        (_D,),
+        "The release page's language: as the page (or PDF) declares it, else detected from its "
+        "text where the detector is sure; else null.",
+    ),
     Field("listing_url", Format.URL, (_C,), "The listing page the entry was found on."),
     Field("crawled_at", Format.DATETIME, (_C,), "When this record was written, UTC (Z)."),
     Field(

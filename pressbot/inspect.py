@@ -24,6 +24,7 @@ from pressbot.parsing import (
     parse_detail,
     parse_listing,
 )
+from pressbot.pdf import UnreadablePdf, is_pdf, parse_pdf
 from pressbot.profiles import Profile, Selector, available_sources, load_profile
 from pressbot.text import clean_text
 
@@ -63,10 +64,19 @@ def inspect_page(
 ) -> int:
     """Print the page's entries field by field, as the crawl reads them; returns the number of
     drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8."""
-    encoding = encoding or html_body_declared_encoding(body) or "utf-8"
-    page = page_from_bytes(body, url, encoding, "html" if detail else profile.format)
     print(f"profile {profile.name} ({profile.path})", file=out)
     print(f"page    {url} ({len(body):,} bytes)", file=out)
+    if detail and is_pdf(None, body):  # a release published as PDF
+        try:
+            fields = parse_pdf(body, profile)
+        except UnreadablePdf as exc:
+            print(f"  the PDF could not be read: {exc}", file=out)
+            return 0
+        for name, value in fields.items():
+            print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
+        return 0
+    encoding = encoding or html_body_declared_encoding(body) or "utf-8"
+    page = page_from_bytes(body, url, encoding, "html" if detail else profile.format)
     if detail:
         for name, value in parse_detail(page, url, profile).items():
             print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)

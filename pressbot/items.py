@@ -29,8 +29,10 @@ class Release:
     summary: str | None = None
     subtitle: str | None = None
     published_at: str | None = None
+    modified_at: str | None = None
     body: str | None = None
     author: str | None = None
+    language: str | None = None
     listing_url: str | None = None
     crawled_at: str | None = None
     revision: int = 1

@@ -43,7 +43,7 @@ class _Base:
     def _run(crawler) -> Run:
         run = Run.of(crawler)
         if run is None:
-            raise NotConfigured("not a pressbot run")
+            raise NotConfigured  # not a pressbot run (no message: Scrapy warns of every one)
         return run
 
     @classmethod

@@ -79,7 +79,7 @@ class LiveCounts:
     def from_crawler(cls, crawler):
         run = Run.of(crawler)
         if run is None:
-            raise NotConfigured("not a pressbot run")
+            raise NotConfigured  # not a pressbot run (no message: Scrapy warns of every one)
         # (The run checked the setting when it opened.)
         ext = cls(run, crawler.stats, crawler.settings.getfloat("PRESSBOT_PROGRESS_SECONDS"))
         crawler.signals.connect(ext.start, signal=signals.engine_started)

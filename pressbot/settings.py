@@ -12,8 +12,11 @@ COMMANDS_MODULE = "pressbot.commands"
 PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
 #: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
 PRESSBOT_FIXTURES_URL = None
-#: Where `scrapy inspect --save-case NAME` writes NAME/; None means the bundled fixtures/cases/.
+#: Where `scrapy inspect --save-case NAME` writes NAME/, and what `scrapy check` checks; None
+#: means the bundled fixtures/cases/.
 PRESSBOT_CASES_DIR = None
+# (PRESSBOT_LOOK_ONLY is set by Scrapy's commands that only look at pages: shell, fetch, view,
+# parse, check, bench; see pressbot.run.LOOK_ONLY. No default here: it would outrank theirs.)
 #: JSON Lines output, appended to across runs.
 PRESSBOT_OUTPUT = "data/releases.jsonl"
 #: State: a SQLite file path, or redis://host:port/db (shared by distributed workers).

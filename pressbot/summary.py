@@ -234,7 +234,7 @@ class RunSummary:
     def from_crawler(cls, crawler):
         run = Run.of(crawler)
         if run is None:
-            raise NotConfigured("not a pressbot run")
+            raise NotConfigured  # not a pressbot run (no message: Scrapy warns of every one)
         settings = crawler.settings
         ext = cls(run, crawler.stats, settings.get("PRESSBOT_RUNS_DIR"), *_retention(settings))
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

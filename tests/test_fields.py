@@ -25,6 +25,7 @@ GOOD = {
     Format.URL: "https://press.invalid/a",
     Format.DATE: "2020-07-08",
     Format.DATETIME: "2020-07-08T09:30:00Z",
+    Format.LANGUAGE: "en-GB",
     Format.INT: 2,
 }
 BAD = {
@@ -32,6 +33,7 @@ BAD = {
     Format.URL: "/relative",
     Format.DATE: "July 8, 2020",
     Format.DATETIME: "2020-07-08",
+    Format.LANGUAGE: "English",
     Format.INT: "2",
 }
 
@@ -91,7 +93,15 @@ def test_what_the_rest_of_pressbot_reads_off_the_table():
     assert fields.CONTENT_FIELDS == ("title", "published", "summary", "subtitle")
     assert fields.LISTING_FIELDS == ("url", "title", "published_raw", "summary", "subtitle")
     assert fields.REQUIRED_LISTING_FIELDS == ("url", "title", "published_raw")
-    assert fields.DETAIL_FIELDS == ("title", "subtitle", "published_at", "body", "author")
+    assert fields.DETAIL_FIELDS == (
+        "title",
+        "subtitle",
+        "published_at",
+        "modified_at",
+        "body",
+        "author",
+        "language",
+    )
     assert fields.LINE_FIELDS == ("title", "published_raw", "subtitle", "author")
     assert fields.PARAGRAPH_FIELDS == ("summary", "body")
 

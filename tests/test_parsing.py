@@ -278,6 +278,8 @@ def test_the_detail_published_at_selector_comes_before_the_page_s_metadata():
         "title": "T",
         "published_at": "2020-07-02T09:30:00+02:00",
         "body": "One.\n\nTwo.",
+        "modified_at": None,
+        "language": None,  # none declared, and "One. Two." too short to tell
         "author": None,
     }
     # Without the selector's match, the page's metadata answers.

@@ -302,7 +302,8 @@ def test_a_dates_table_with_a_time_zone_and_optional_dates(tmp_path):
 
 def test_profiles_that_loaded_before_load_the_same():
     # No [dates] optional or timezone: every field required as before, no time zone applied.
-    for profile in load_sources(",".join(available_sources())):
+    # (gov-pdf came later, with both.)
+    for profile in load_sources(",".join(n for n in available_sources() if n != "gov-pdf")):
         assert profile.required_fields == REQUIRED_FIELDS
         assert (profile.date_optional, profile.date_timezone) == (False, None)
 
