@@ -59,6 +59,12 @@ PRESSBOT_LOCK_TTL = 30.0
 #: wait) are abandoned and the run stops; what they held is collected by the next run.
 PRESSBOT_STOP_TIMEOUT = 3.0
 
+#: A source without [checks] max_silence is silent (exit 66) when its newest release is older
+#: than this many times its usual gap between releases (learned from its history; 0: off)...
+PRESSBOT_SILENCE_FACTOR = 3.0
+#: ...and never before this many days (see pressbot/silence.py).
+PRESSBOT_SILENCE_MIN_DAYS = 7.0
+
 # --- Scrapy ------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 USER_AGENT = "pressbot/0.1 (+https://github.com/pressbot/pressbot)"

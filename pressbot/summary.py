@@ -58,6 +58,7 @@ def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, 
         entry["problems"] = list(report.problems)
         entry["gone"] = list(report.gone)
         entry["traps"] = list(report.traps)
+        entry["silence"] = run.silence.get(name)
         sources[name] = entry
     return {
         "started_at": _iso(stats.get("start_time")),
