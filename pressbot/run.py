@@ -21,7 +21,7 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
-from pressbot import __version__, distributed, silence
+from pressbot import __version__, alerts, distributed, silence
 from pressbot.addresses import is_local_url
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.options import RunOptions, check_paths, check_settings
@@ -101,6 +101,7 @@ class Run:
         if settings.getbool("PRESSBOT_LOOK_ONLY"):
             return cls.look(crawler, options)
         check_settings(settings)
+        alerts.check_settings(settings)
         loaded = _load_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)

@@ -15,7 +15,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from pressbot import outcome
+from pressbot import alerts, outcome
 from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
@@ -126,22 +126,27 @@ def _started_at(path: Path) -> str | None:
 class RunSummary:
     """Extension: at the end of every pressbot run, write the run summary."""
 
-    def __init__(self, run: Run, stats, runs_dir: str | os.PathLike) -> None:
+    def __init__(self, run: Run, stats, runs_dir: str | os.PathLike, settings=None) -> None:
         self.run = run
         self.stats = stats
         self.runs_dir = runs_dir
+        self.settings = settings  # (the alerts' channels; None: no alerts)
 
     @classmethod
     def from_crawler(cls, crawler):
         run = Run.of(crawler)
         if run is None:
             raise NotConfigured  # not a pressbot run (no message: Scrapy warns of every one)
-        ext = cls(run, crawler.stats, crawler.settings.get("PRESSBOT_RUNS_DIR"))
+        ext = cls(run, crawler.stats, crawler.settings.get("PRESSBOT_RUNS_DIR"), crawler.settings)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_closed(self, spider, reason: str) -> Path | None:
-        return save_summary(build_summary(self.stats.get_stats(), self.run, reason), self.runs_dir)
+        summary = build_summary(self.stats.get_stats(), self.run, reason)
+        path = save_summary(summary, self.runs_dir)
+        if self.settings is not None:
+            alerts.after_run(summary, self.settings)
+        return path
 
 
 def save_summary(summary: Mapping[str, Any], runs_dir: str | os.PathLike) -> Path | None:
@@ -174,6 +179,7 @@ def close_abandoned(crawler, run: Run, runs_dir: str | os.PathLike) -> dict[str,
     crawler.stats.set_value("finish_reason", "shutdown")
     summary = build_summary(crawler.stats.get_stats(), run, "shutdown")
     save_summary(summary, runs_dir)
+    alerts.after_run(summary, crawler.settings)
     return summary
 
 
