@@ -156,9 +156,30 @@ def read_runs(runs_dir: str | Path) -> Runs:
         for source, entry in (summary.get("sources") or {}).items():
             if isinstance(entry, dict):
                 runs.last[source] = (row, entry)
-                if row["exit_code"] not in (outcome.OK, None):
+                if source_outcome(entry) in ("drift", "failed"):
                     runs.failures[source] += 1
     return runs
+
+
+def source_outcome(entry: Mapping[str, Any]) -> str:
+    """How a run went for one source: ``drift``, ``failed`` (pages failed, or its walk ended
+    short), ``silent``, or ``ok`` (its run's exit status may be another source's)."""
+    if entry.get("drift"):
+        return "drift"
+    if entry.get("errors") or entry.get("failed_pages"):
+        return "failed"
+    verdict = entry.get("silence")
+    if isinstance(verdict, Mapping) and verdict.get("silent"):
+        return "silent"
+    return "ok"
+
+
+_OUTCOME_CLASS = {"ok": "ok", "silent": "warn", "drift": "bad", "failed": "bad"}
+
+
+def _outcome_badge(entry: Mapping[str, Any]) -> str:
+    what = source_outcome(entry)
+    return f'<span class="status {_OUTCOME_CLASS[what]}">{what}</span>'
 
 
 def _row(name: str, s: dict[str, Any]) -> dict[str, Any]:
@@ -279,7 +300,7 @@ def _ago(days: float | None) -> str:
 
 def _header(runs, data, now, where, verdicts) -> str:
     silent = [n for n, v in verdicts.items() if v["silent"]]
-    failing = [n for n, (row, _) in runs.last.items() if row["exit_code"] not in (outcome.OK, None)]
+    failing = [n for n, (_, entry) in runs.last.items() if source_outcome(entry) in ("drift", "failed")]
     facts = [
         f"generated {e(now.strftime('%Y-%m-%d %H:%M UTC'))}",
         f"{len(runs.rows):,} runs"
@@ -318,7 +339,7 @@ def _anchors(names: Iterable[str]) -> str:
 
 def _overview(names, runs, data, verdicts, now) -> str:
     head = (
-        "<tr><th>source</th><th>last run</th><th>exit</th><th>new</th><th>pages</th><th>stop reason</th>"
+        "<tr><th>source</th><th>last run</th><th>outcome</th><th>exit</th><th>new</th><th>pages</th><th>stop reason</th>"
         "<th>newest release</th><th>since</th><th>silence</th><th>drift</th><th>traps</th><th>errors</th>"
         "<th>releases</th></tr>"
     )
@@ -335,7 +356,7 @@ def _overview(names, runs, data, verdicts, now) -> str:
         rows.append(
             f'<tr class="source" data-source="{e(name)}"><td><a href="#source-{e(name)}">{e(name)}</a></td>'
             f"<td>{e(str(row.get('started_at', ''))[:16].replace('T', ' '))}</td>"
-            f"<td>{_status(row.get('exit_code')) if row else ''}</td>"
+            f"<td>{_outcome_badge(entry) if row else ''}</td><td>{_status(row.get('exit_code')) if row else ''}</td>"
             f"<td>{e(entry.get('new', ''))}</td><td>{e(entry.get('pages', ''))}</td>"
             f"<td>{e(entry.get('stop_reason') or '')}</td>"
             f"<td>{e(verdict['newest_release'] or '')}</td><td>{e(_ago(verdict['silent_days']))}</td>"
@@ -411,7 +432,7 @@ def _source_section(name, runs, data, verdict, weeks, limits) -> str:
             f" stop reason {e(entry.get('stop_reason'))}"
         )
         if runs.failures.get(name):
-            facts.append(f"{runs.failures[name]:,} of its runs failed")
+            facts.append(f"{runs.failures[name]:,} of its runs failed (drift, or pages failed)")
     else:
         facts.append("no run summary mentions it")
     facts.append(
