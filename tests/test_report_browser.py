@@ -70,7 +70,8 @@ def test_the_report_in_a_browser(page, tmp_path):
     done = chromium(tmp_path, page, "--dump-dom")
     assert console(done) == []
     dom = lxml.html.fromstring(done.stdout)
-    assert [s.get("id") for s in dom.xpath("//section[not(contains(@class, 'source'))]")] == ["sources", "runs"]
+    others = dom.xpath("//section[not(contains(@class, 'source'))]")
+    assert [s.get("id") for s in others] == ["sources", "runs"]
     sections = dom.xpath("//section[contains(@class, 'source')]")
     assert [s.get("id") for s in sections] == [f"source-press-{i:02d}" for i in range(SOURCES)]
     for section in sections:
