@@ -425,7 +425,8 @@ def _source_section(name, runs, data, verdict, weeks, limits) -> str:
     facts = []
     if row:
         facts.append(
-            f"last run {e(row['started_at'])}: exit {_status(row['exit_code'])} {e(row['exit_meaning'])}"
+            f"last run {e(row['started_at'])}: {_outcome_badge(entry)} for this source; the run's exit "
+            f"status {_status(row['exit_code'])} {e(row['exit_meaning'])}"
         )
         facts.append(
             f"{e(entry.get('new', 0))} new, {e(entry.get('revised', 0))} revised, {e(entry.get('pages', 0))} listing pages,"
