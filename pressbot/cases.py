@@ -12,7 +12,9 @@ at least checked by a person who read it. Running a case is pure: page bytes + U
      "page": "wp-news/category/press-releases/index.html"}
 
 ``page`` is a page under fixtures/ (referenced, not copied); ``copy`` instead names a frozen copy
-inside the case folder. ``source`` is a bundled profile (``profile``: a profile file instead).
+inside the case folder. ``page_no`` (default 1) is the page's place in its walk: for a profile
+whose pages after the start pages are JSON (``[listing.json]``), a case with ``page_no`` 2 or more
+is read as one of those. ``source`` is a bundled profile (``profile``: a profile file instead).
 ``wrong``, where pressbot still gets the page wrong, says how: expected.json keeps what the page
 says, and the case is an expected failure until pressbot reads the page right (then it fails, so
 that the mark is taken off).
@@ -70,12 +72,16 @@ class Case:
     #: A bundled profile name, or a profile file.
     profile_ref: str
     encoding: str | None = None
+    #: The page's place in its walk (1: a start page).
+    page_no: int = 1
     #: How pressbot still gets this page wrong (case.json's ``wrong``), or None.
     wrong: str | None = None
 
     def profile(self) -> Profile:
+        """The profile that reads the case's page (for a listing, as page ``page_no``)."""
         path = available_sources().get(self.profile_ref, Path(self.profile_ref))
-        return load_profile(path, FIXTURES_URL)
+        profile = load_profile(path, FIXTURES_URL)
+        return profile.for_page(self.page_no) if self.kind == "listing" else profile
 
     def body(self) -> bytes:
         return self.page.read_bytes()
@@ -118,6 +124,9 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
     ref = meta.get("source") or meta.get("profile")
     if not ref or not meta.get("url"):
         raise CaseError(f"{folder / 'case.json'}: source (or profile) and url are required")
+    page_no = meta.get("page_no", 1)
+    if not isinstance(page_no, int) or isinstance(page_no, bool) or page_no < 1:
+        raise CaseError(f"{folder / 'case.json'}: page_no {page_no!r} must be a whole number of at least 1")
     wrong = meta.get("wrong")
     if wrong is not None and (not isinstance(wrong, str) or not wrong.strip()):
         raise CaseError(f"{folder / 'case.json'}: wrong must say, in words, what pressbot gets wrong")
@@ -129,6 +138,7 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
         page=page,
         profile_ref=ref,
         encoding=meta.get("encoding"),
+        page_no=page_no,
         wrong=wrong,
     )
 
@@ -200,6 +210,7 @@ def save_case(
     cases_dir: Path = CASES_DIR,
     fixtures_dir: Path = FIXTURES_DIR,
     encoding: str | None = None,
+    page_no: int = 1,
 ) -> Case:
     """Write ``cases_dir/name/``: case.json and a *draft* expected.json (pressbot's own output,
     which a person must then check against the page). A page under ``fixtures_dir`` is referenced;
@@ -218,7 +229,11 @@ def save_case(
     if profile_ref not in bundled:
         profile_ref = str(Path(profile_ref).resolve())
     profile = load_profile(bundled.get(profile_ref, Path(profile_ref)), FIXTURES_URL)
+    if kind == "listing":
+        profile = profile.for_page(page_no)
     meta: dict[str, Any] = {"source" if profile_ref in bundled else "profile": profile_ref, "kind": kind}
+    if page_no != 1:
+        meta["page_no"] = page_no
     under = _relative_to(page_file, fixtures_dir) if page_file is not None else None
     if url is None:
         if under is None:

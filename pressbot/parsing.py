@@ -594,7 +594,8 @@ def _batched_column(root, nodes: list, sel: Selector, batch) -> tuple[list[str |
     index = {node: i for i, node in enumerate(nodes)}
     found: list = [None] * len(nodes)  # first text, or (all) the list of texts
     first: list = [None] * len(nodes)
-    every, markup, element = sel.all, sel.html, etree._Element
+    every, element = sel.all, etree._Element
+    plain = not sel.html and not sel.exclude  # a leaf's text is then all there is
     for match in batch(root, entries=nodes):
         is_element = isinstance(match, element)
         owner, i = (match if is_element else match.getparent()), None
@@ -606,7 +607,7 @@ def _batched_column(root, nodes: list, sel: Selector, batch) -> tuple[list[str |
             first[i] = match
         elif not every and found[i] is not None:
             continue
-        if is_element and not markup and not len(match):  # a leaf: its text is all there is
+        if is_element and plain and not len(match):
             text = match.text
             text = squash(text) if text else ""
         else:
@@ -728,16 +729,24 @@ def _matches(node, sel: Selector) -> list[str]:
 
 
 def _text_of(match, sel: Selector) -> str:
-    """A match's text, whitespace-normalised (Unicode spaces too)."""
+    """A match's text, whitespace-normalised (Unicode spaces too): one line, or with its lines
+    and paragraphs (``sel.layout``), less what ``sel.exclude`` selects. Only markup has a
+    layout: a text node's or an attribute's line breaks are the source's, spaces on the page."""
     if isinstance(match, etree._Element):
-        if not len(match) and not sel.html:  # a leaf: its text is all there is
+        if not len(match) and not sel.html and not sel.exclude:  # a leaf: its text is all there is
             return squash(match.text or "")
-        text = element_text(match)
+        if not sel.html:
+            return element_text(match, _excluded(sel), sel.layout)
+        text = element_text(match)  # markup held as text (an RSS description)
     else:
         text = str(match)
     if sel.html:
-        text = html_text(text)
+        return html_text(text, _excluded(sel), sel.layout)
     return squash(text)
+
+
+def _excluded(sel: Selector) -> tuple[etree.XPath, ...]:
+    return tuple(_compiled(x) for x in sel.exclude) if sel.exclude else ()
 
 
 def _base_url(root: etree._Element, url: str) -> str:

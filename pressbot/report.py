@@ -18,11 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from pressbot import outcome, silence
+
+if TYPE_CHECKING:
+    from pressbot.catalogue import Catalogue
 
 _day_and_time = itemgetter(0, 1)
 
@@ -519,18 +522,24 @@ for (const bar of document.querySelectorAll("svg.pygal-chart g.bar")) {
 
 
 def rules_for(
-    names: Iterable[str], factor: float, floor_days: float, fixtures_url: str | None = None
+    names: Iterable[str],
+    factor: float,
+    floor_days: float,
+    fixtures_url: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> dict[str, silence.Rule]:
-    """Each bundled source's silence rule (its profile's max_silence); others learn theirs."""
-    from pressbot.profiles import ProfileError, available_sources, load_profile
+    """Each known source's silence rule (its profile's max_silence; ``catalogue``: the shipped
+    profiles and PRESSBOT_PROFILE_DIRS, default the shipped ones); others learn theirs."""
+    from pressbot.catalogue import Catalogue
+    from pressbot.profiles import ProfileError
 
-    known = available_sources()
+    known = catalogue if catalogue is not None else Catalogue.from_folders(())
     rules = {}
     for name in names:
         max_silence: Any = silence.LEARN
-        if name in known:
+        if name in known.files:
             with contextlib.suppress(ProfileError):  # (the crawl says what is wrong with it)
-                max_silence = load_profile(known[name], fixtures_url).max_silence
+                max_silence = known.load(name, fixtures_url).max_silence
         rules[name] = silence.Rule(
             max_silence=max_silence, factor=factor, floor=dt.timedelta(days=floor_days)
         )

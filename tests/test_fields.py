@@ -21,6 +21,7 @@ GOOD = {
     Format.ID: "0123456789abcdef0123",
     Format.NAME: "amnesty-ca",
     Format.LINE: "A line",
+    Format.TEXT: "One.\nTwo.",
     Format.PARAGRAPHS: "One.\n\nTwo.",
     Format.URL: "https://press.invalid/a",
     Format.DATE: "2020-07-08",
@@ -102,8 +103,8 @@ def test_what_the_rest_of_pressbot_reads_off_the_table():
         "author",
         "language",
     )
-    assert fields.LINE_FIELDS == ("title", "published_raw", "subtitle", "author")
-    assert fields.PARAGRAPH_FIELDS == ("summary", "body")
+    assert fields.LINE_FIELDS == ("title", "published_raw", "author")
+    assert fields.PARAGRAPH_FIELDS == ("summary", "subtitle", "body")  # text with its layout
 
 
 def test_content_fields_make_the_content_hash():

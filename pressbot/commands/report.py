@@ -8,6 +8,7 @@ import time
 from scrapy.commands import ScrapyCommand
 
 from pressbot import outcome, report
+from pressbot.catalogue import Catalogue
 from pressbot.merge import worker_outputs
 from pressbot.options import ArgumentError, check_settings
 
@@ -43,6 +44,7 @@ class Command(ScrapyCommand):
             if args:
                 raise ArgumentError(f"unexpected argument {args[0]!r}: the report is written with -o FILE")
             check_settings(settings)
+            catalogue = Catalogue.from_settings(settings)  # (your sources' max_silence too)
             weeks = _count(opts.weeks, "--weeks", 1, 520)
             listed = _count(opts.runs_listed, "--runs-listed", 0, 100_000)
         except ArgumentError as exc:
@@ -68,6 +70,7 @@ class Command(ScrapyCommand):
             settings.getfloat("PRESSBOT_SILENCE_FACTOR"),
             settings.getfloat("PRESSBOT_SILENCE_MIN_DAYS"),
             settings.get("PRESSBOT_FIXTURES_URL"),
+            catalogue,
         )
         text = report.build_report(
             runs,

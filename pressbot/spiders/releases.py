@@ -91,7 +91,8 @@ class ReleasesSpider(scrapy.Spider):
         run = self.run
         if source is None:  # a page from outside the walk (scrapy parse, the shell)
             source = run.walk_from(response.url)
-        profile = run.profiles[source]
+        # (A profile whose later pages are JSON reads them with its [listing.json].)
+        profile = run.profiles[source].for_page(page_no)
         state = run.walks[source]
         page = page_from_bytes(
             response.body,
@@ -103,6 +104,7 @@ class ReleasesSpider(scrapy.Spider):
         listing = parse_listing(page, response.url, profile)
         run.count(source, "dates_out_of_order", read_listing_dates(listing, profile))
         run.count(source, "pages")
+        run.reached[source] = (page_no, listing.entries)  # (how far it got: progress lines)
         run.count(source, "entries", len(listing.entries))
         if listing.problems:
             run.entry_problems(source, response.url, listing.problems)
@@ -283,7 +285,7 @@ class ReleasesSpider(scrapy.Spider):
     def _listing_end(self, response, source: str, page_no: int) -> bool:
         """Whether a template walk's failed page (a 404) is the listing's own page with no
         entries, read whole: the archive's end, as WordPress answers past its last page."""
-        profile = self.run.profiles[source]
+        profile = self.run.profiles[source].for_page(page_no)
         if profile.pagination != "template" or page_no <= 1 or profile.format != "html":
             return False
         body = response.body or b""
