@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import html
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -369,8 +370,18 @@ def _overview(names, runs, data, verdicts, now) -> str:
     return f'<section id="sources"><h2>Sources</h2><table class="overview">{head}{"".join(rows)}</table></section>'
 
 
-def _chart(name: str, weeks: list[int], counts: Counter[int]) -> str:
+def _pygal() -> Any:
+    """pygal, without the import hook it adds for its map plugins (unused here): an old-style
+    finder with no find_spec, which makes every later import that misses a module warn
+    (ImportWarning) in the process that made a report."""
     import pygal  # (only the report needs it)
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
+def _chart(name: str, weeks: list[int], counts: Counter[int]) -> str:
+    pygal = _pygal()
     from pygal.style import Style
 
     style = Style(

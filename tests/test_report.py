@@ -191,3 +191,15 @@ def test_the_command_writes_the_report_and_refuses_bad_input(tmp_path):
         assert done.returncode == 64, (args, done.stderr)
         assert done.stderr.startswith("pressbot: error: ") and message in done.stderr, done.stderr
         assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_report_leaves_no_import_hook_that_warns_of_later_imports(tmp_path):
+    """pygal adds a finder without find_spec to sys.meta_path; a missed import after a report
+    would then raise ImportWarning (an error under filterwarnings = error)."""
+    import importlib
+    from collections import Counter
+
+    report._chart("s", [1, 2], Counter({1: 3}))
+    assert all(hasattr(f, "find_spec") for f in sys.meta_path), sys.meta_path
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("pressbot_no_such_module")
