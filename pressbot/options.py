@@ -116,6 +116,8 @@ _NUMERIC_SETTINGS = {
     "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
     "PRESSBOT_LOCK_TTL": (float, 1),
     "PRESSBOT_STOP_TIMEOUT": (float, 0),
+    "PRESSBOT_SILENCE_FACTOR": (float, 0),
+    "PRESSBOT_SILENCE_MIN_DAYS": (float, 0),
     "PRESSBOT_PROGRESS_SECONDS": (float, 0),
     "PRESSBOT_RUNS_KEEP": (int, 0),
     "PRESSBOT_RUNS_MAX_AGE": (float, 0),
@@ -288,8 +290,29 @@ def given_settings(settings) -> dict[str, object]:
             value = os.fspath(value)
         if not isinstance(value, str | int | float | bool | None):
             value = str(value)
+        if name in _SECRET_SETTINGS and value is not None:
+            value = "***"
+        elif name in _WEBHOOK_SETTINGS and isinstance(value, str):
+            value = _webhook_masked(value)
         given[name] = _masked(value) if isinstance(value, str) else value
     return given
+
+
+#: Settings whose value is a secret, and webhooks whose path is one (a Slack URL's token): the
+#: run summary never keeps them.
+_SECRET_SETTINGS = {"PRESSBOT_ALERT_SMTP_PASSWORD"}
+_WEBHOOK_SETTINGS = {"PRESSBOT_ALERT_WEBHOOK", "PRESSBOT_ALERT_SLACK_WEBHOOK"}
+
+
+def _webhook_masked(value: str) -> str:
+    """A URL's scheme and host, the rest ``***``."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "***"
+    return f"{parts.scheme}://{host}{port}/***" if parts.scheme and host else "***"
 
 
 def _masked(value: str) -> str:

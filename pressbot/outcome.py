@@ -22,6 +22,9 @@ INTERNAL_ERROR = 70
 LOCKED = 75
 #: The run was interrupted (SIGINT/SIGTERM) before it finished; what it wrote is kept.
 INTERRUPTED = 130
+#: A source is silent: its newest release is older than its profile's max_silence, or than
+#: its usual gap allows (EX_NOINPUT: no new input); see pressbot.silence.
+SILENT = 66
 
 DESCRIPTIONS = {
     OK: "clean run",
@@ -31,6 +34,7 @@ DESCRIPTIONS = {
     INTERNAL_ERROR: "internal error",
     LOCKED: "another run holds the lock, or took it from this one",
     INTERRUPTED: "interrupted",
+    SILENT: "a source is silent: no release for longer than it allows",
 }
 
 
@@ -54,4 +58,6 @@ def exit_code(stats: Mapping[str, Any]) -> int:
         return INTERNAL_ERROR
     if stats.get("finish_reason") == "shutdown":
         return INTERRUPTED
+    if stats.get("pressbot/silent"):
+        return SILENT
     return OK

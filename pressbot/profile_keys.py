@@ -41,6 +41,7 @@ class Kind(StrEnum):
     SELECTOR = "selector"
     JMES = "JMESPath selector"
     EXCLUDE = "list of selectors"
+    DURATION = "duration"
     TABLE = "table"
 
 
@@ -352,6 +353,15 @@ KEYS: tuple[Key, ...] = (
         default=0.5,
         example="0.2",
     ),
+    Key(
+        "checks",
+        "max_silence",
+        Kind.DURATION,
+        "the source is [silent](#silent-sources) (exit status 66) when its newest release is older"
+        ' than this: hours, days or weeks (`"36h"`, `"14d"`, `"2w"`); `"off"`: never',
+        default_text="learned from the source's history",
+        example='"14d"',
+    ),
     # a selector's table form
     Key("selector", "css", Kind.STRING, "a CSS selector", example='{ css = "h2 a" }'),
     Key(
@@ -515,6 +525,8 @@ def _value_schema(key: Key) -> dict[str, Any]:
         schema = {"type": "array", "items": {"type": "string", "minLength": 1}}
     elif kind is Kind.TEMPLATE:
         schema = {"type": "string", "pattern": "\\{n\\}"}
+    elif kind is Kind.DURATION:  # (as pressbot.silence reads it; "0d" is refused by the loader)
+        schema = {"type": "string", "pattern": "^\\s*(\\d+(\\.\\d+)?\\s*[hdw]|[oO][fF][fF])\\s*$"}
     else:  # STRING, URL, REGEX, TIMEZONE: checked by the loader beyond their type
         schema = {"type": "string", "minLength": 1}
     if "$ref" in schema:

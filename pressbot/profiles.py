@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import sys
 import tomllib
@@ -20,6 +21,7 @@ from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
+from pressbot import silence
 from pressbot.fields import BY_NAME, DETAIL_FIELDS, FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
 from pressbot.profile_keys import keys_of
 
@@ -123,6 +125,9 @@ class Profile:
     follow_detail: bool = False
     min_entries: int = 1
     max_missing_share: float = 0.5
+    #: How long the source may go without a release (None: never silent; silence.LEARN: a
+    #: multiple of its usual gap, see pressbot.silence).
+    max_silence: dt.timedelta | None | str = silence.LEARN
     #: The pages after the start pages, where they are JSON (``[listing.json]``): this profile
     #: with that table's entry, fields and next_page, format "json".
     later: Profile | None = None
@@ -380,6 +385,12 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     share = checks.get("max_missing_share", 0.5)
     if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
         raise ProfileError(path, "checks.max_missing_share", "must be a number from 0 to 1")
+    max_silence: dt.timedelta | None | str = silence.LEARN
+    if "max_silence" in checks:
+        try:
+            max_silence = silence.parse_duration(checks["max_silence"])
+        except silence.SilenceError as exc:
+            raise ProfileError(path, "checks.max_silence", str(exc)) from None
 
     profile = Profile(
         name=name,
@@ -401,6 +412,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         detail_fields=detail_fields,
         min_entries=min_entries,
         max_missing_share=float(share),
+        max_silence=max_silence,
         format=fmt,
         pagination=pagination,
         pager=pager,

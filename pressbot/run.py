@@ -11,6 +11,8 @@ known.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
-from pressbot import __version__, distributed
+from pressbot import __version__, alerts, distributed, silence
 from pressbot.addresses import is_local_url
 from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
@@ -85,6 +87,14 @@ class Run:
         self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
         self.closed = False
+        #: Per source, what the state knew when the run opened: its days with releases, and
+        #: since when pressbot has watched it (pressbot.silence).
+        self.history: dict[str, tuple[dict[str, int], dt.datetime | None]] = {}
+        #: The learned silence limit: PRESSBOT_SILENCE_FACTOR times the usual gap, at least
+        #: PRESSBOT_SILENCE_MIN_DAYS.
+        self.silence_rule = silence.Rule()
+        #: Per source, its silence as judged when the run closed (silence.judge).
+        self.silence: dict[str, dict[str, Any]] = {}
         #: The job's id (scrapyd's ``_job``, else PRESSBOT_JOB_ID) and the PRESSBOT_ settings
         #: that differ from their defaults, as given: for the run summary.
         self.job = options.job
@@ -107,6 +117,7 @@ class Run:
         if settings.getbool("PRESSBOT_LOOK_ONLY"):
             return cls.look(crawler, options)
         check_settings(settings)
+        alerts.check_settings(settings)
         given = given_settings(settings)  # (before the run sets any of its own)
         loaded = run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
@@ -149,6 +160,14 @@ class Run:
                 known_in_a_row=settings.getint("PRESSBOT_KNOWN_IN_A_ROW"),
                 overlap_pages=settings.getint("PRESSBOT_OVERLAP_PAGES"),
             ),
+        )
+        now = dt.datetime.now(dt.UTC)
+        for name in profiles:
+            watched = state.watched_since(name, now.isoformat(timespec="seconds"))
+            run.history[name] = (state.days(name, silence.HISTORY_DAYS + 1), _when(watched))
+        run.silence_rule = silence.Rule(
+            factor=settings.getfloat("PRESSBOT_SILENCE_FACTOR"),
+            floor=dt.timedelta(days=settings.getfloat("PRESSBOT_SILENCE_MIN_DAYS")),
         )
         run._crawler = crawler
         run.job = options.job or settings.get("PRESSBOT_JOB_ID")
@@ -382,6 +401,22 @@ class Run:
             logger.exception("pressbot could not close its output %s and state", self.ledger.output)
         if self.tracker is not None:
             self.tracker.expire_run()
+        self.judge_silence()
+
+    def judge_silence(self, now: dt.datetime | None = None) -> None:
+        """Judge each source's silence from what the state knew and what this run wrote; a
+        silent source is counted (``pressbot/silent``: its own exit status) and logged."""
+        now = now or dt.datetime.now(dt.UTC)
+        written = self.ledger.days
+        for name, profile in self.profiles.items():
+            known, watched = self.history.get(name, ({}, None))
+            days = set(known) | {day for (source, day) in written if source == name}
+            rule = dataclasses.replace(self.silence_rule, max_silence=profile.max_silence)
+            verdict = silence.judge(sorted(days), rule, now, watched)
+            self.silence[name] = verdict
+            if verdict["silent"]:
+                self.count(name, "silent")
+                logger.warning("%s", silence.describe(name, verdict))
 
     # --- signals --------------------------------------------------------------------------
     def _request_scheduled(self, request, spider) -> None:
@@ -433,6 +468,15 @@ class Run:
                     "error": f"{failure.type.__name__}: {failure.getErrorMessage()}",
                 }
             )
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    """A time the state wrote (ISO 8601, UTC), or None for one it cannot read."""
+    try:
+        when = dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return when if when is None or when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def _polite_settings(settings, profiles: list[Profile]) -> None:

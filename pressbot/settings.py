@@ -70,6 +70,31 @@ PRESSBOT_LOCK_TTL = 30.0
 #: wait) are abandoned and the run stops; what they held is collected by the next run.
 PRESSBOT_STOP_TIMEOUT = 3.0
 
+#: A source without [checks] max_silence is silent (exit 66) when its newest release is older
+#: than this many times its usual gap between releases (learned from its history; 0: off)...
+PRESSBOT_SILENCE_FACTOR = 3.0
+#: ...and never before this many days (see pressbot/silence.py).
+PRESSBOT_SILENCE_MIN_DAYS = 7.0
+
+#: Alerts (pressbot/alerts.py): after a run, a change of what is wrong is sent, once, to each
+#: channel configured here: a webhook (an HTTP POST of JSON)...
+PRESSBOT_ALERT_WEBHOOK = None
+#: ...a Slack incoming webhook...
+PRESSBOT_ALERT_SLACK_WEBHOOK = None
+#: ...e-mail to these addresses (comma-separated), through this SMTP server (HOST:PORT).
+PRESSBOT_ALERT_EMAIL_TO = None
+PRESSBOT_ALERT_EMAIL_FROM = None
+PRESSBOT_ALERT_SMTP = "localhost:25"
+PRESSBOT_ALERT_SMTP_USER = None
+PRESSBOT_ALERT_SMTP_PASSWORD = None
+PRESSBOT_ALERT_SMTP_STARTTLS = False
+#: Seconds a channel is given to take an alert.
+PRESSBOT_ALERT_TIMEOUT = 10.0
+#: What each channel has been told (None: alerts.json in PRESSBOT_RUNS_DIR).
+PRESSBOT_ALERT_STATE = None
+#: Where `scrapy report` writes the operator's report (one static HTML file).
+PRESSBOT_REPORT = "data/report.html"
+
 # --- Scrapy ------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 USER_AGENT = "pressbot/0.1 (+https://github.com/pressbot/pressbot)"

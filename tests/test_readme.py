@@ -123,6 +123,11 @@ def _cron(project: Path, out: str) -> None:
     _crawled_amnesty(project, out)
 
 
+def _reported(project: Path, out: str) -> None:
+    page = (project / "data" / "report.html").read_text(encoding="utf-8")
+    assert "amnesty-ca" in page and "<svg" in page, page[:500]
+
+
 def _merged(project: Path, out: str) -> None:
     merged = _records(project / "data" / "merged" / "releases.jsonl")
     assert {r["source"] for r in merged} == {"wp-news", "gouv-fr"}, out
@@ -209,6 +214,16 @@ HOW: dict[tuple[str, str], How] = {
     ),
     ("sh", ".venv/bin/python -m bench --quick"): How("sh", timeout=600),
     ("", "pressbot/"): How("sample"),  # the layout
+    # The operator's report and alerts (the silence fragment and the alert settings are checked
+    # in-process below; the webhook's body is a ```json "{" block, as the record).
+    ("json", '"silence": {'): How("sample"),
+    ("sh", ".venv/bin/scrapy report -o data/report.html"): How(
+        "sh",
+        after_crawl=True,
+        expect=(r"^wrote data/report\.html \(\d[\d,]* KB\): 1 sources, 1 runs, 15 releases, in ",),
+        check=_reported,
+    ),
+    ("python", "PRESSBOT_ALERT_WEBHOOK = "): How("sample"),
 }
 
 
@@ -249,6 +264,37 @@ def test_the_sample_record_is_a_whole_valid_record() -> None:
     schema = json.loads((ROOT / "pressbot" / "schema" / "release.schema.json").read_text())
     jsonschema.validate(samples[0], schema)
     assert list(samples[0]) == schema["required"], "the sample has every field, in the schema's order"
+
+
+def test_the_sample_silence_has_the_fields_of_a_real_one() -> None:
+    import datetime as dt
+
+    from pressbot import silence
+
+    (block,) = [b for b in BLOCKS if b.lang == "json" and b.first.startswith('"silence": {')]
+    sample = json.loads("{" + block.text + "}")["silence"]
+    days = [(dt.date(2026, 2, 1) - dt.timedelta(days=2 * i)).isoformat() for i in range(20)]
+    rule = silence.Rule(max_silence=silence.parse_duration("14d"))
+    real = silence.judge(days, rule, dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC))
+    assert list(sample) == list(real)
+    assert {
+        k: real[k] for k in ("newest_release", "silent_days", "allowed_days", "allowed_by", "silent")
+    } == {k: sample[k] for k in ("newest_release", "silent_days", "allowed_days", "allowed_by", "silent")}
+
+
+def test_the_alert_settings_are_pressbot_s_and_pass_its_checks() -> None:
+    from scrapy.settings import Settings
+
+    from pressbot import alerts
+    from pressbot import settings as defaults
+
+    (block,) = [b for b in BLOCKS if b.lang == "python" and b.first.startswith("PRESSBOT_ALERT_WEBHOOK = ")]
+    given: dict = {}
+    exec(block.text, {}, given)
+    assert given and all(hasattr(defaults, name) for name in given), sorted(given)
+    settings = Settings({**{k: getattr(defaults, k) for k in dir(defaults) if k.isupper()}, **given})
+    alerts.check_settings(settings)  # (a bad one raises ArgumentError: exit 64)
+    assert [c.name for c in alerts.channels(settings)] == ["webhook", "slack", "email"]
 
 
 def _profile_block() -> str:
@@ -543,7 +589,10 @@ def test_the_test_commands_are_cis() -> None:
 
 @pytest.mark.integration
 def test_the_sample_summary_names_a_real_summarys_fields(project: Project) -> None:
-    (block,) = [b for b in BLOCKS if b.lang == "json" and '"started_at"' in b.text]
+    # (the webhook's body, under Alerts, has a run's started_at too: not a summary)
+    (block,) = [
+        b for b in BLOCKS if b.lang == "json" and '"started_at"' in b.text and '"events"' not in b.text
+    ]
     sample = json.loads(block.text)
     project.reset()
     _crawl_first(project)

@@ -20,7 +20,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 from scrapy.utils.asyncio import create_looping_call
 
-from pressbot import outcome
+from pressbot import alerts, outcome
 from pressbot.options import ArgumentError, given_settings
 from pressbot.profiles import ProfileError, show_deprecations
 from pressbot.run import Run
@@ -149,6 +149,8 @@ class Command(ScrapyCrawl):
             write_summary(summary, runs_dir, keep, max_age)
         except OSError as exc:
             logger.debug("No run summary for a run refused at the start: %s", exc)
+        if "PRESSBOT_ALERT" not in message:  # (a broken alert setting cannot send the alert)
+            alerts.after_run(summary, settings)
 
 
 def _stop_in_time(crawler) -> None:
