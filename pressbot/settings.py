@@ -10,8 +10,11 @@ COMMANDS_MODULE = "pressbot.commands"
 # --- pressbot's own settings -------------------------------------------------------------
 #: Comma-separated profile names crawled when no -a source= / -a profile= is given.
 PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
-#: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
+#: Where "{fixtures}" in a profile points; None means https://fixtures.invalid, which pressbot
+#: answers in-process from the bundled fixture sites (pressbot.bundled).
 PRESSBOT_FIXTURES_URL = None
+#: The folder answered at https://fixtures.invalid/; None means the sites bundled with pressbot.
+PRESSBOT_FIXTURES_DIR = None
 #: Where `scrapy inspect --save-case NAME` writes NAME/; None means the bundled fixtures/cases/.
 PRESSBOT_CASES_DIR = None
 #: JSON Lines output, appended to across runs.
@@ -75,6 +78,8 @@ DOWNLOADER_MIDDLEWARES = {
     "pressbot.middlewares.SafeDestinationMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "pressbot.middlewares.BackoffRetryMiddleware": 550,
+    # Last before the downloader (after the HTTP cache, 900): it stands in for the download.
+    "pressbot.middlewares.BundledSitesMiddleware": 950,
 }
 # For profile development: -s HTTPCACHE_ENABLED=1 keeps every page under .scrapy/httpcache.
 HTTPCACHE_EXPIRATION_SECS = 0
