@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Headers, Response
+from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from pressbot import bundled
