@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -74,10 +75,11 @@ def run_folder(kind: str, to: Path) -> Path:
 
 @functools.cache
 def crawled(kind: str, tmp: Path) -> dict[str, tuple[subprocess.CompletedProcess, list[dict]]]:
-    """Each README command run in a folder of its own: the process and the records it wrote."""
+    """Each README command run in a folder of its own (two at a time: the machine has two
+    cores): the process and the records it wrote."""
     bin_dir, _ = install(kind, tmp / "install")
-    results = {}
-    for arg in [*SOURCES, TOGETHER]:
+
+    def crawl(arg: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
         folder = run_folder(kind, tmp / kind / arg)
         proc = subprocess.run(
             [str(bin_dir / "scrapy"), "crawl", "releases", "-a", f"source={arg}"],
@@ -86,8 +88,11 @@ def crawled(kind: str, tmp: Path) -> dict[str, tuple[subprocess.CompletedProcess
             text=True,
             timeout=120,
         )
-        results[arg] = (proc, read_jsonl(folder / "data" / "releases.jsonl"))
-    return results
+        return proc, read_jsonl(folder / "data" / "releases.jsonl")
+
+    args = [*SOURCES, TOGETHER]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(args, pool.map(crawl, args), strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +147,30 @@ def test_both_installs_write_the_same_records(tmp):
     editable, regular = without_time(crawled("editable", tmp)), without_time(crawled("regular", tmp))
     assert editable == regular
     assert sum(map(len, regular.values())) > 70
+
+
+def test_a_folder_of_your_own_saved_pages_crawls_as_the_bundled_ones(tmp):
+    """PRESSBOT_FIXTURES_DIR: your own saved press room, answered at https://fixtures.invalid/
+    in-process from any install (here the regular one), folder paths and all."""
+    bin_dir, _ = install("regular", tmp / "install")
+    folder = run_folder("regular", tmp / "own")
+    shutil.copytree(FIXTURES / "wp-news", folder / "saved" / "press")
+    profile = (ROOT / "pressbot" / "sources" / "wp-news.toml").read_text()
+    profile = profile.replace('name = "wp-news"', 'name = "press"').replace(
+        "{fixtures}/wp-news/", "{fixtures}/press/"
+    )
+    (folder / "press.toml").write_text(profile)
+    proc = subprocess.run(
+        [str(bin_dir / "scrapy"), "crawl", "releases", "-a", "profile=press.toml"]
+        + ["-s", "PRESSBOT_FIXTURES_DIR=saved"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"pressbot answers {bundled.ORIGIN}/ in-process, from saved" in proc.stderr
+    records = read_jsonl(folder / "data" / "releases.jsonl")
+    wp_news = crawled("regular", tmp)["wp-news"][1]
+    assert [r["url"] for r in records] == [r["url"].replace("/wp-news/", "/press/") for r in wp_news]
+    assert all(r["body"] for r in records)  # release pages too
