@@ -35,6 +35,20 @@ def sites() -> Traversable:
     return Path(__file__).resolve().parent.parent / "fixtures"
 
 
+def url_of(file: Path, origin: str = ORIGIN, root: Traversable | None = None) -> str | None:
+    """The URL a saved page under the sites folder (``root``, default ``sites()``) has on
+    ``origin``, as the saved-page cases name it (``wp-news/page/2/index.html`` is
+    ``{origin}/wp-news/page/2/index.html``); None for a file elsewhere."""
+    folder = sites() if root is None else root
+    if not isinstance(folder, Path):
+        return None  # inside a zipped egg: no file of the file system is there
+    try:
+        relative = file.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return None
+    return f"{origin.rstrip('/')}/{relative.as_posix()}"
+
+
 @dataclass(frozen=True)
 class Page:
     """An answer: status, body and content type."""

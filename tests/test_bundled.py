@@ -163,3 +163,19 @@ def test_every_package_and_the_fixtures_are_in_the_wheel_configuration():
     assert set(config["packages"]) == packages | {"pressbot.fixtures"}
     assert config["package-dir"] == {"pressbot.fixtures": "fixtures"}
     assert config["package-data"]["pressbot.fixtures"] == ["**/*"]
+
+
+def test_a_saved_page_of_the_sites_stands_for_its_url_on_the_origin(tmp_path):
+    """`scrapy inspect amnesty-ca fixtures/amnesty-ca/news/page-3.html` reads its links as the
+    crawl does (the saved-page cases name their pages the same way)."""
+    page = FIXTURES / "amnesty-ca" / "news" / "page-3.html"
+    assert bundled.url_of(page) == "https://fixtures.invalid/amnesty-ca/news/page-3.html"
+    assert (
+        bundled.url_of(page, "http://127.0.0.1:8000/") == "http://127.0.0.1:8000/amnesty-ca/news/page-3.html"
+    )
+    (tmp_path / "mine" / "news").mkdir(parents=True)
+    (tmp_path / "mine" / "news" / "index.html").write_text("<html/>")
+    assert bundled.url_of(tmp_path / "mine" / "news" / "index.html", root=tmp_path) == (
+        "https://fixtures.invalid/mine/news/index.html"
+    )
+    assert bundled.url_of(tmp_path / "mine" / "news" / "index.html") is None  # not under the sites
