@@ -5,8 +5,10 @@ can never resolve (RFC 6761), answered in-process by ``pressbot.middlewares.Bund
 the fixture sites that travel with the package: no server, no network, and the same record URLs
 from an editable install, a wheel or a scrapyd egg. ``page`` maps a URL path (and query) to a
 file as ``python -m pressbot.devserver`` serves it, since both call it: a folder path is its
-``index`` page, ``name?query`` is the file ``name@query.<ext>``, an extension may be left out,
-and a missing page is the nearest ``404.html`` above it.
+``index`` page, ``name?query`` is the file ``name@query.<ext>``, an extension (``.html``,
+``.json``, ``.xml``, ``.pdf``) may be left out, and a missing page is the nearest ``404.html``
+above it. The content type is the found file's, whatever the URL says: ``download?id=7`` can
+answer a PDF, and ``notice.pdf`` a page (from ``notice.pdf.html``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from urllib.parse import unquote
 ORIGIN = "https://fixtures.invalid"
 HOST = "fixtures.invalid"
 #: The suffixes a path without one may stand for, in this order.
-_SUFFIXES = ("", ".html", ".json", ".xml")
+_SUFFIXES = ("", ".html", ".json", ".xml", ".pdf")
 
 
 def sites() -> Traversable:

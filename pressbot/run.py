@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
@@ -21,9 +23,10 @@ from scrapy.utils.defer import deferred_from_coro
 
 from pressbot import __version__, distributed
 from pressbot.addresses import is_local_url
+from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
-from pressbot.options import RunOptions, check_paths, check_settings
-from pressbot.profiles import Profile, load_profile, load_sources
+from pressbot.options import RunOptions, check_paths, check_settings, given_settings
+from pressbot.profiles import Profile
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
@@ -31,6 +34,12 @@ logger = logging.getLogger(__name__)
 
 #: The crawler attribute that holds its run (one crawler, one run).
 _ATTRIBUTE = "pressbot_run"
+#: What the commands that only look at pages add to their ``default_settings``
+#: (pressbot/commands/: shell, fetch, view, parse, check, bench). No default in settings.py: a
+#: project setting would outrank the commands' own.
+LOOK_ONLY = {"PRESSBOT_LOOK_ONLY": True}
+
+_Tallier = TypeVar("_Tallier")
 
 
 @dataclass
@@ -58,7 +67,7 @@ class Run:
         self,
         options: RunOptions,
         profiles: dict[str, Profile],
-        ledger: Ledger,
+        ledger: Ledger | None,
         walks: dict[str, WalkState],
         *,
         stats=None,
@@ -67,7 +76,8 @@ class Run:
     ) -> None:
         self.options = options
         self.profiles = profiles
-        self.ledger = ledger
+        #: None for a look at pages (see the module docstring): nothing is known or recorded.
+        self._ledger = ledger
         self.walks = walks
         self.reports = {name: SourceReport() for name in profiles}
         self._stats = stats
@@ -75,20 +85,30 @@ class Run:
         self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
         self.closed = False
+        #: The job's id (scrapyd's ``_job``, else PRESSBOT_JOB_ID) and the PRESSBOT_ settings
+        #: that differ from their defaults, as given: for the run summary.
+        self.job = options.job
+        self.settings_given: dict[str, Any] = {}
+        #: Per source, the last listing page read: its number and entries (progress lines).
+        self.reached: dict[str, tuple[int, list[dict]]] = {}
+        #: The run summary written (None until it is, or if it could not be), and whether the
+        #: run's outcome has been logged (pressbot.summary.say_outcome).
+        self.summary_path: Path | None = None
+        self.outcome_said = False
+        self._tallies: list[Callable[[], object]] = []
 
     # --- building -------------------------------------------------------------------------
     @classmethod
     def open(cls, crawler, options: RunOptions) -> Run:
         """Check the settings, load the profiles, open the ledger (taking the run lock) and
-        begin each source's walk; attach the run to ``crawler``."""
+        begin each source's walk; attach the run to ``crawler``. In a command that only looks
+        at pages (``PRESSBOT_LOOK_ONLY``), a look instead: see ``Run.look``."""
         settings = crawler.settings
+        if settings.getbool("PRESSBOT_LOOK_ONLY"):
+            return cls.look(crawler, options)
         check_settings(settings)
-        fixtures = settings.get("PRESSBOT_FIXTURES_URL")
-        if options.profile:
-            loaded = [load_profile(options.profile, fixtures)]
-        else:
-            names = ",".join(options.sources) if options.sources else settings.get("PRESSBOT_DEFAULT_SOURCE")
-            loaded = load_sources(names, fixtures)
+        given = given_settings(settings)  # (before the run sets any of its own)
+        loaded = run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
         distributed.configure(settings)
@@ -131,16 +151,87 @@ class Run:
             ),
         )
         run._crawler = crawler
+        run.job = options.job or settings.get("PRESSBOT_JOB_ID")
+        run.settings_given = given
         run.connect(crawler)
         _keep_ledger(crawler, run)
         setattr(crawler, _ATTRIBUTE, run)
         return run
 
+    @classmethod
+    def look(cls, crawler, options: RunOptions) -> Run:
+        """A look at pages for Scrapy's shell, fetch, view, parse and check: the profiles and a
+        fresh walk for each (as on a first run: every entry is new), so that the spider's
+        callbacks show what a page gives; no state is opened (no lock), nothing is recorded or
+        written, the settings are left as they are (the shell has frozen them), and the run is
+        not attached to the crawler (``Run.of`` is None: the other components stand aside)."""
+        settings = crawler.settings
+        profiles = {p.name: p for p in run_profiles(settings, options)}
+        run = cls(
+            options,
+            profiles,
+            None,
+            {name: WalkState(incremental=False) for name in profiles},
+            walk_options=WalkOptions(
+                since=options.since,
+                max_pages=options.max_pages,
+                known_in_a_row=settings.getint("PRESSBOT_KNOWN_IN_A_ROW"),
+                overlap_pages=settings.getint("PRESSBOT_OVERLAP_PAGES"),
+            ),
+        )
+        run._crawler = crawler
+        run.connect(crawler)
+        logger.info(
+            "pressbot: looking only (%s): no run lock, state, output or run summary",
+            ", ".join(profiles),
+        )
+        return run
+
     @staticmethod
     def of(crawler) -> Run | None:
         """The crawler's run, or None when the crawl is not one of pressbot's runs (``scrapy
-        shell``, ``scrapy fetch``, another spider): pressbot's components then stand aside."""
+        shell``, ``fetch``, ``view``, ``parse``, ``check``, ``bench``, another spider): pressbot's
+        components then stand aside."""
         return getattr(crawler, _ATTRIBUTE, None)
+
+    @property
+    def looking(self) -> bool:
+        """Whether this is a look at pages, not a run (see ``Run.look``)."""
+        return self._ledger is None
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            raise RuntimeError("a look at pages (scrapy shell, parse, ...) has no ledger")
+        return self._ledger
+
+    def known(self, ids: list[str]) -> dict:
+        """What the state knows of these releases (a look knows none: every entry is new)."""
+        return {} if self._ledger is None else self._ledger.known(ids)
+
+    def walk_from(self, url: str) -> str:
+        """A listing page from outside the walk (``scrapy parse URL``, the shell): its source,
+        whose walk begins at it; in a look, afresh each time (a page looked at twice is no
+        pagination loop)."""
+        source = self.source_of(url)
+        if self.looking:
+            self.walks[source] = WalkState(incremental=False)
+        self.walks[source].ask(url)
+        return source
+
+    def source_of(self, url: str) -> str:
+        """The source a page given from outside the walk belongs to (``scrapy parse URL``):
+        the profile whose base URL holds it (the longest), else the one whose site it is on,
+        else the only one."""
+        under = [p for p in self.profiles.values() if url.startswith(p.base_url)]
+        if under:
+            return max(under, key=lambda p: len(p.base_url)).name
+        on = [p.name for p in self.profiles.values() if on_site(url, p)]
+        if on or len(self.profiles) == 1:
+            return (on or list(self.profiles))[0]
+        raise ValueError(
+            f"{url} is on none of the sources {', '.join(self.profiles)}: give its source with -a source=NAME"
+        )
 
     @property
     def stats(self):
@@ -166,6 +257,18 @@ class Run:
     def count(self, source: str, key: str, n: int = 1) -> None:
         self.stats.inc_value(f"pressbot/{key}", n)
         self.stats.inc_value(f"pressbot/source/{source}/{key}", n)
+
+    def tallied(self, component: _Tallier) -> _Tallier:
+        """A component that tallies its counts locally (per item, the stats collector would
+        cost too much) and adds them to the stats in ``push_counts()``: the run has them pushed
+        every second while the crawl runs (pressbot.progress), so the stats are live."""
+        self._tallies.append(component.push_counts)  # type: ignore[attr-defined]
+        return component
+
+    def push_counts(self) -> None:
+        """Bring the stats up to date with what the components tallied."""
+        for push in self._tallies:
+            push()
 
     def track(self, source: str, n: int, dirty: bool = False) -> None:
         """Distributed runs: count this worker's requests in and out, in Redis (RunTracker)."""
@@ -267,6 +370,8 @@ class Run:
         if self.closed:
             return
         self.closed = True
+        if self._ledger is None:
+            return  # a look: nothing to close
         try:
             self.ledger.close({s: stop.label for s, stop in self.finished_walks(reason).items()})
         except LedgerFailed:

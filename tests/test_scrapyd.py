@@ -88,13 +88,18 @@ def deploy(tmp_path: Path, base: str) -> None:
     shutil.rmtree(project)
 
 
-def schedule(base: str, source: str, out: Path) -> str:
-    """README's schedule.json call, its three paths under ``out``."""
-    settings = {
+def job_settings(out: Path) -> dict[str, Path]:
+    """README's three paths of a job, under ``out``."""
+    return {
         "PRESSBOT_OUTPUT": out / "releases.jsonl",
         "PRESSBOT_STATE": out / "state.sqlite3",
         "PRESSBOT_RUNS_DIR": out / "runs",
     }
+
+
+def schedule(base: str, source: str, out: Path) -> str:
+    """README's schedule.json call."""
+    settings = job_settings(out)
     job = api(
         base,
         "schedule.json",
@@ -130,7 +135,6 @@ def test_an_egg_crawls_the_bundled_sources_on_a_host_without_the_source_tree(tmp
             break
         assert time.monotonic() < deadline, finished
         time.sleep(0.5)
-
     for arg, job in jobs.items():
         out = tmp_path / "out" / arg
         log = (home / "logs" / "pressbot" / "releases" / f"{job}.log").read_text()
@@ -140,12 +144,24 @@ def test_an_egg_crawls_the_bundled_sources_on_a_host_without_the_source_tree(tmp
         assert summary["exit_code"] == 0, log[-3000:]
         records = [json.loads(line) for line in (out / "releases.jsonl").read_text().splitlines()]
         assert summary["written"] == len(records)
-        assert f"pressbot wrote {len(records)} new or revised releases" in log
         for name in arg.split(","):
             mine = [r for r in records if r["source"] == name]
             expected = EXPECTED[name]
             count = 15 if expected is None else len(json.loads(expected.read_text(encoding="utf-8")))
             assert len(mine) == len({r["id"] for r in mine}) == count, name
+            assert summary["sources"][name]["written"] == count
             # the ids and URLs of the saved-page cases: the same on every install
             cases = case_records(name)
             assert {r["id"]: r["url"] for r in mine} == {i: r["url"] for i, r in cases.items()}
+        # The summary names the scrapyd job (its _job argument), and what the job was given.
+        assert summary["job"] == job and summary["duration_seconds"] > 0
+        assert summary["arguments"] == {"source": arg}
+        assert summary["settings"] == {k: str(v) for k, v in job_settings(out).items()}
+        # The job's log ends with the outcome, after Scrapy's stats.
+        last = [line.split("] INFO: ", 1)[-1] for line in log.rstrip().splitlines()[-3:]]
+        assert last == [
+            f"pressbot wrote {len(records)} new or revised releases to {out / 'releases.jsonl'}",
+            f"pressbot run summary: {sorted((out / 'runs').glob('2*.json'))[-1]}",
+            "pressbot exit status 0: clean run",
+        ]
+        assert log.index("Dumping Scrapy stats") < log.index(f"pressbot wrote {len(records)}")
