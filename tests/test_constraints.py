@@ -8,6 +8,7 @@ import tomllib
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from tests.conftest import ROOT
 
@@ -39,7 +40,8 @@ def test_the_floor_is_every_dependencys_lower_bound():
     for req in requirements(extras=False):
         lower = [s.version for s in req.specifier if s.operator == ">="]
         assert lower, f"{req}: give it a tested lower bound (>=)"
-        assert floor.get(canonicalize_name(req.name)) == lower[0], (
+        pinned = floor.get(canonicalize_name(req.name))
+        assert pinned is not None and Version(pinned) == Version(lower[0]), (
             f"{req}: constraints/floor.txt must pin {req.name}=={lower[0]} (and CI then tests it)"
         )
     assert set(floor) == {canonicalize_name(r.name) for r in requirements(extras=False)}
