@@ -155,6 +155,9 @@ def check_settings(settings) -> None:
             problem = redis_url_problem(raw)
             if problem:
                 raise ArgumentError(f"setting {name}: {raw!r} is not a usable Redis URL: {problem}")
+    sites = settings.get("PRESSBOT_FIXTURES_DIR")
+    if sites is not None and not Path(str(sites)).is_dir():
+        raise ArgumentError(f"setting PRESSBOT_FIXTURES_DIR: {str(sites)!r} is not a folder")
     worker = settings.get("PRESSBOT_WORKER_ID")
     if worker is not None and not _WORKER_ID.fullmatch(str(worker)):
         raise ArgumentError(

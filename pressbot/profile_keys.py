@@ -146,7 +146,7 @@ KEYS: tuple[Key, ...] = (
         "base_url",
         Kind.URL,
         "ids are computed relative to it, and relative URLs resolve against it; `{fixtures}` is "
-        "the bundled fixtures' URL (`PRESSBOT_FIXTURES_URL`)",
+        "the bundled press rooms' origin, `https://fixtures.invalid` (`PRESSBOT_FIXTURES_URL`)",
         example='"https://www.example.gov/"',
         required=True,
     ),

@@ -21,7 +21,7 @@ from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
-from pressbot import silence
+from pressbot import bundled, silence
 from pressbot.fields import BY_NAME, DETAIL_FIELDS, FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
 from pressbot.profile_keys import keys_of
 
@@ -177,13 +177,9 @@ def load_sources(names: str, fixtures_url: str | None = None, directory=SOURCES_
     return [load_profile(known[n], fixtures_url) for n in dict.fromkeys(wanted)]
 
 
-def fixtures_file_url() -> str:
-    """The file:// URL of the bundled fixtures folder (the default offline press rooms)."""
-    return FIXTURES_DIR.as_uri()
-
-
 def load_profile(path, fixtures_url: str | None = None) -> Profile:
-    """Read and validate one profile file. ``{fixtures}`` in URLs becomes ``fixtures_url``."""
+    """Read and validate one profile file. ``{fixtures}`` in URLs becomes ``fixtures_url``
+    (default: the bundled sites' origin, answered in-process)."""
     path = Path(path) if isinstance(path, str) else path
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -195,7 +191,7 @@ def load_profile(path, fixtures_url: str | None = None) -> Profile:
         raise ProfileError(path, "file", f"not valid TOML: {exc}") from None
     except RecursionError:
         raise ProfileError(path, "file", "not valid TOML: arrays or tables nested too deeply") from None
-    return parse_profile(raw, path, fixtures_url or fixtures_file_url())
+    return parse_profile(raw, path, fixtures_url or bundled.ORIGIN)
 
 
 def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> Profile:

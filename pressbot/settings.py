@@ -13,8 +13,11 @@ PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
 #: Folders of your own profiles, beside the shipped ones (pressbot/catalogue.py): a list, or
 #: paths separated by the OS path separator (":"); a source is NAME.toml in one of them.
 PRESSBOT_PROFILE_DIRS = None
-#: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
+#: Where "{fixtures}" in a profile points; None means https://fixtures.invalid, which pressbot
+#: answers in-process from the bundled fixture sites (pressbot.bundled).
 PRESSBOT_FIXTURES_URL = None
+#: The folder answered at https://fixtures.invalid/; None means the sites bundled with pressbot.
+PRESSBOT_FIXTURES_DIR = None
 #: Where `scrapy inspect --save-case NAME` writes NAME/, and what `scrapy check` checks; None
 #: means the bundled fixtures/cases/.
 PRESSBOT_CASES_DIR = None
@@ -114,6 +117,8 @@ DOWNLOADER_MIDDLEWARES = {
     "pressbot.middlewares.SafeDestinationMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "pressbot.middlewares.BackoffRetryMiddleware": 550,
+    # Last before the downloader (after the HTTP cache, 900): it stands in for the download.
+    "pressbot.middlewares.BundledSitesMiddleware": 950,
 }
 # For profile development: -s HTTPCACHE_ENABLED=1 keeps every page under .scrapy/httpcache.
 HTTPCACHE_EXPIRATION_SECS = 0

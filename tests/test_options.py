@@ -125,6 +125,11 @@ def settings_with(tmp_path, **values):
             "setting PRESSBOT_WORKER_ID: '../../x' must be letters, digits, '.', '-' or '_'",
         ),
         ({"PRESSBOT_WORKER_ID": ".hidden"}, "setting PRESSBOT_WORKER_ID: '.hidden' must be"),
+        ({"PRESSBOT_FIXTURES_DIR": "@/nowhere"}, "/nowhere' is not a folder"),
+        (
+            {"PRESSBOT_FIXTURES_DIR": "pyproject.toml"},
+            "setting PRESSBOT_FIXTURES_DIR: 'pyproject.toml' is not",
+        ),
     ],
 )
 def test_bad_settings(tmp_path, values, message):

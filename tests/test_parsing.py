@@ -327,7 +327,7 @@ SHIPPED = [
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_batched_fields_equal_the_reference_on_every_saved_page(name):
-    profile = load_profile(available_sources()[name])
+    profile = load_profile(available_sources()[name], FIXTURES.as_uri())
     pages, entries = _site_pages(profile), 0
     for path in pages:
         page = page_from_bytes(path.read_bytes(), path.as_uri(), fmt=profile.format)
@@ -755,7 +755,7 @@ def test_one_bad_entry_never_costs_a_page(source, url, body, spoiled, problems, 
         ("ftp://press.example.org/a", HTTP_SITE, None, NOT_HTTP_URL),
         ("http://@/a", HTTP_SITE, None, NOT_HTTP_URL),
         ("http://h:port/a", HTTP_SITE, None, UNUSABLE_URL),
-        # against a profile that starts on file: (the bundled fixtures), local files too
+        # against a profile that starts on file: (saved pages in a folder), local files too
         ("r/1.html", None, "{fixtures}/synthetic/news/r/1.html", None),
         ("file:///srv/x.html", None, "file:///srv/x.html", None),
         ("//x", None, None, NOT_HTTP_URL),  # file://x: another machine's file
@@ -764,7 +764,7 @@ def test_one_bad_entry_never_costs_a_page(source, url, body, spoiled, problems, 
     ],
 )
 def test_which_entry_links_are_release_urls(href, start, url, problem):
-    site, profile = _synthetic(fixtures_url=start) if start else _synthetic(fixtures_url=None)
+    site, profile = _synthetic(fixtures_url=start or FIXTURES.as_uri())
     page_url = profile.start_urls[0]
     listing = parse_listing(page_from_bytes(_html_case(href), page_url), page_url, profile)
     fixtures = profile.base_url.removesuffix("/synthetic/")
