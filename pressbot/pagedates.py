@@ -1,0 +1,851 @@
+"""The publication date of a release page without a selector: its structured signals, then htmldate.
+
+A pure function of the page (bytes, or a tree parsed once with lxml) and its URL. Every signal
+is a value the publisher put in the page for machines: JSON-LD (``@graph``, arrays, nested
+objects), meta names and properties (Open Graph, Dublin Core, the publishing platforms' own),
+``itemprop`` and RDFa attributes on any element, microformats, ``<time>`` inside the article
+rather than anywhere on the page, a date in the URL's path. The day is the publisher's local
+day: the date the value prints in its own offset, never converted to UTC. The original
+publication is preferred over a modification. Only when no signal answers does htmldate search
+the page's text, and what it finds is recorded as a text guess (``PAGE_TEXT``); a numeric date
+whose day/month order the page does not settle is never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import etree
+
+#: Where a release's date came from (the record's ``date_source``).
+LISTING = "listing"  # the listing's printed date (or a feed's, a JSON API's)
+PAGE_METADATA = "page metadata"  # a structured signal of the release page (or its URL)
+PAGE_TEXT = "page text"  # a date htmldate found in the release page's text: a guess, said so
+DATE_SOURCES = (LISTING, PAGE_METADATA, PAGE_TEXT)
+
+#: Dates before this are a misread, not a press release (as pressbot.dates.EARLIEST).
+EARLIEST = dt.date(1990, 1, 1)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One date the page gives, and where: ``kind`` (json-ld, meta, itemprop, time, …), ``name``
+    (the property, e.g. ``article:published_time``), the ``value`` as written."""
+
+    kind: str
+    name: str
+    value: str
+    day: dt.date
+    #: The moment, normalised (``2020-07-15T23:30:00-05:00``), where the value has a time.
+    moment: str | None = None
+    #: Whether the value carries an offset other than UTC's: it then names the local day.
+    local: bool = False
+    modified: bool = False
+    #: Lower is stronger (see _RANKS).
+    rank: int = 50
+
+
+@dataclass(frozen=True)
+class PageDate:
+    """What a release page says of its publication date."""
+
+    #: ISO day, the publisher's local day; None when the page gives none that can be trusted.
+    day: str | None = None
+    #: The publication time with its offset (or none, as printed), where the signal has one.
+    moment: str | None = None
+    #: PAGE_METADATA or PAGE_TEXT; None with no day.
+    source: str | None = None
+    #: The signal that gave the day, in words (``meta article:published_time``).
+    signal: str | None = None
+    #: Why there is no day although the page has a date (an ambiguous day/month order).
+    problem: str | None = None
+    #: The last modification, where the page says (a signal, never the text).
+    modified: str | None = None
+    #: Every signal read, for inspection and the benchmark's breakdown.
+    signals: tuple[Signal, ...] = field(default=(), repr=False)
+
+
+# --- reading one value ------------------------------------------------------------------------
+
+#: An ISO 8601 date at the start of a value, with what may follow: "2020-07-15", "2020-7-5",
+#: "2020-07-15T23:30:00.000-0500", "2020-07-15 23:30:00 +02:00", "2020/07/15".
+_ISO = re.compile(
+    r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"
+    r"(?:[T ]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?"
+    r"(?![\d])",
+    re.I,
+)
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?(Z|[+-]\d{2}:?\d{2})?$")
+_EPOCH = re.compile(r"\d{10}(?:\d{3})?$")
+
+
+@dataclass(frozen=True)
+class Reading:
+    day: dt.date
+    moment: str | None
+    local: bool
+
+
+def read_value(text: str | None, today: dt.date | None = None) -> Reading | None:
+    """A structured date value: ISO 8601 (date only, or with a time and an offset, or none),
+    compact ``20200715``, RFC 822, a Unix time in seconds or milliseconds (UTC); else the
+    value as printed words (``July 15, 2020``, ``15 juillet 2020``) when it names day, month
+    and year and its day/month order is certain. None for anything else, or out of range."""
+    if not text:
+        return None
+    text = text.strip()
+    if not text or len(text) > 100:
+        return None
+    reading = _read_value(text)
+    if reading is None:
+        return None
+    if not EARLIEST <= reading.day <= (today or dt.date.today()) + dt.timedelta(days=1):
+        return None
+    return reading
+
+
+@lru_cache(maxsize=4096)
+def _read_value(text: str) -> Reading | None:
+    found = _ISO.match(text)
+    if found is not None:
+        year, _, month, day, hh, mm, ss, offset = found.groups()
+        try:
+            date = dt.date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+        if hh is None:
+            return Reading(date, None, False)
+        return _moment(date, hh, mm, ss, offset)
+    found = _COMPACT.match(text)
+    if found is not None:
+        year, month, day, hh, mm, ss, offset = found.groups()
+        try:
+            date = dt.date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+        return Reading(date, None, False) if hh is None else _moment(date, hh, mm, ss, offset)
+    if _EPOCH.match(text):
+        seconds = int(text) / (1000 if len(text) == 13 else 1)
+        try:
+            moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return Reading(moment.date(), _iso(moment), False)
+    if ":" in text and "," in text[:5]:  # RFC 822: "Wed, 15 Jul 2020 10:00:00 +0200"
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (ValueError, TypeError, IndexError):
+            moment = None
+        if moment is not None:
+            return Reading(moment.date(), _iso(moment), _is_local(moment))
+    day = _words(text)
+    return Reading(day, None, False) if day is not None else None
+
+
+def _moment(date: dt.date, hh: str, mm: str, ss: str | None, offset: str | None) -> Reading | None:
+    try:
+        clock = dt.time(int(hh), int(mm), int(ss or 0))
+    except ValueError:
+        return None
+    tz: dt.tzinfo | None = None
+    if offset:
+        offset = offset.upper()
+        if offset in ("Z", "UTC", "GMT"):
+            tz = dt.UTC
+        else:
+            sign = -1 if offset[0] == "-" else 1
+            digits = offset[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+            if hours > 18 or minutes > 59:
+                return None
+            tz = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    moment = dt.datetime.combine(date, clock, tz)
+    return Reading(date, _iso(moment), _is_local(moment))
+
+
+def _is_local(moment: dt.datetime) -> bool:
+    offset = moment.utcoffset()
+    return offset is not None and offset != dt.timedelta(0)
+
+
+def _iso(moment: dt.datetime) -> str:
+    text = moment.isoformat(timespec="seconds")
+    return text.replace("+00:00", "Z") if moment.tzinfo is not None else text
+
+
+def _words(text: str) -> dt.date | None:
+    """A date printed in words or numbers, read by pressbot.dates (strict: day, month and year;
+    an ambiguous day/month order is no date)."""
+    from pressbot.dates import DateProblem, parse_date
+
+    if not any(c.isdigit() for c in text) or sum(c.isdigit() for c in text) > 14:
+        return None
+    try:
+        return dt.date.fromisoformat(parse_date(text, languages=_LANGUAGES))
+    except DateProblem:
+        return None
+
+
+#: The languages printed dates are read in, where a structured value is words (dateparser's
+#: codes; the page's language is not trusted to be declared).
+_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
+
+
+# --- the signals ----------------------------------------------------------------------------
+
+#: Meta names and properties (lower case) that give the original publication, in common use:
+#: Open Graph and Facebook's article properties, Dublin Core, schema.org as meta, the
+#: publishing platforms' and analytics' own (Sailthru, Parse.ly, Cxense, Google Scholar's
+#: citation_*, Bloomberg, Yandex, …).
+PUBLISHED_NAMES = frozenset(
+    """
+    article:published_time article:published article:published_date article:publicationdate
+    article:post_date article.published article.created article_date_original
+    og:published_time og:article:published_time og:article:published og:pubdate og:publish_date
+    og:datepublished og:regdate og:question:published_time
+    datepublished date_published published_time published-time publishdate publish_date
+    publish-date published_date published-date publisheddate publish_time publication_date
+    publicationdate pubdate pub_date rbpubdate pdate originalpublicationdate
+    date dc.date dc.date.issued dc.date.created dc.date.publication dc.created dc.issued
+    dc:date dc:created dc:issued dcterms.date dcterms.issued dcterms.created dcterms:date
+    dcterms:issued dcterms:created dc.date.available
+    sailthru.date parsely-pub-date cxenseparse:recs:publishtime cxenseparse:publishtime
+    citation_publication_date citation_date citation_online_date
+    bt:pubdate rnews:datepublished dcsext.articlefirstpublished shareaholic:article_published_time
+    vr:published_time vr:published-time mediator_published_time displaydate doc_date
+    datecreated date_created content_create_date dateposted
+    """.split()
+)
+#: ... and a modification.
+MODIFIED_NAMES = frozenset(
+    """
+    article:modified_time article:modified article:modified_date article:post_modified
+    og:updated_time og:modified_time og:article:modified_time
+    datemodified date_modified modified_time modified last-modified lastmodified last_modified
+    lastmod dc.date.modified dc.modified dcterms.modified dc:date.modified dcterms:modified
+    bt:moddate updated_time revision_date modificationdate dateupdated
+    """.split()
+)
+#: How strong each kind of signal is, lower first. A JSON-LD article and the article:
+#: properties are written by the publishing system for this page; a bare name="date" or a
+#: <time> may be anyone's.
+_RANKS = {
+    "meta article": 10,
+    "json-ld article": 11,
+    "itemprop": 12,
+    "meta": 20,
+    "json-ld": 25,
+    "microformat": 30,
+    "time article": 32,
+    "url": 40,
+}
+#: Meta names of the strongest kind (the page's own article properties).
+_ARTICLE_NAMES = frozenset(
+    """
+    article:published_time og:published_time og:article:published_time datepublished
+    """.split()
+)
+#: schema.org types whose datePublished is the page's own (CreativeWork's article-like kinds).
+ARTICLE_TYPES = frozenset(
+    """
+    article newsarticle blogposting reportagenewsarticle analysisnewsarticle opinionnewsarticle
+    reviewnewsarticle backgroundnewsarticle askpublicnewsarticle satiricalarticle
+    scholarlyarticle medicalscholarlyarticle techarticle apireference report socialmediaposting
+    liveblogposting discussionforumposting advertisercontentarticle
+    """.split()
+)
+_JSON_PUBLISHED = ("datePublished", "dateCreated", "uploadDate")
+_JSON_MODIFIED = ("dateModified",)
+
+#: Elements with a date in an attribute of any element (one pass over the tree each; a union
+#: of them, or one predicate over every element, costs twice as much).
+_ATTRIBUTES = etree.XPath(
+    "//*[@itemprop][not(self::meta)]|//*[@property][@content][not(self::meta)]", smart_strings=False
+)
+_PUBLISHED_CLASS = etree.XPath("//*[contains(@class, 'published')][not(self::time)]", smart_strings=False)
+#: Class names of a page's furniture (sidebars, related articles, comments, menus): a
+#: <time> in one of them is not the article's.
+_FURNITURE = re.compile(
+    r"sidebar|side-bar|widget|related|recommend|popular|trending|most-read|comment|reply|"
+    r"footer|nav|menu|breadcrumb|teaser|card|promo|newsletter|more-|also|recent|archive",
+    re.I,
+)
+_FURNITURE_TAGS = frozenset({"aside", "nav", "footer"})
+_MAIN_TAGS = frozenset({"article", "main"})
+_MAIN_ROLES = frozenset({"main", "article"})
+
+
+def page_date(body: bytes, url: str | None = None, encoding: str | None = None, **kwargs) -> PageDate:
+    """The publication date of the page ``body`` (parsed here, once): see ``tree_date``."""
+    from pressbot.parsing import page_from_bytes
+
+    encoding = encoding or _declared_encoding(body)
+    page = page_from_bytes(body, url or "", encoding, ids=False)
+    return tree_date(page.root, url, body=body, **kwargs)
+
+
+def _declared_encoding(body: bytes) -> str:
+    from w3lib.encoding import html_body_declared_encoding
+
+    return html_body_declared_encoding(body[:4096]) or "utf-8"
+
+
+def tree_date(
+    root: etree._Element,
+    url: str | None = None,
+    body: bytes | None = None,
+    text: bool = True,
+    today: dt.date | None = None,
+) -> PageDate:
+    """The publication date of a parsed page (lxml's tree; the page's URL for a date in its path).
+
+    1. The structured signals (``collect``): the strongest that gives the original publication,
+       in the publisher's day (``choose``): ``PAGE_METADATA``.
+    2. With ``text``, when no signal answers: the date printed nearest the headline (the first
+       ``<h1>``) in the page's visible text, then htmldate over the page (``body``: the bytes
+       it reads) where the page's visible text prints the day it finds: ``PAGE_TEXT``, a guess
+       and said so. A numeric date whose day/month order the page does not settle is no date
+       (``problem`` says so).
+
+    A modification is never taken for the publication (``modified`` keeps it apart).
+    """
+    signals = tuple(collect(root, url, today))
+    modified = min((s for s in signals if s.modified), key=lambda s: s.rank, default=None)
+    kept = {"modified": (modified.moment or modified.day.isoformat()) if modified else None, "signals": signals}
+    shown = _Shown(root)
+    chosen = choose([s for s in signals if not s.modified], shown)
+    if chosen is not None:
+        day, best = chosen
+        return PageDate(day.isoformat(), best.moment, PAGE_METADATA, f"{best.kind} {best.name}", **kept)
+    if not text:
+        return PageDate(**kept)
+    latest = (today or dt.date.today()) + dt.timedelta(days=1)
+    near = headline_date(root, shown.visible(), latest)
+    if near is not None:
+        return PageDate(near.isoformat(), None, PAGE_TEXT, "text near the headline", **kept)
+    if body is None:
+        return PageDate(**kept)
+    day, problem = text_date(body, shown.visible(), latest)
+    if day is not None:
+        return PageDate(day, None, PAGE_TEXT, "htmldate", **kept)
+    return PageDate(problem=problem, **kept)
+
+
+class _Shown:
+    """Whether the page's visible text prints a day (in any form that can be it), the text read
+    once and only if asked."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.text: str | None = None
+
+    def visible(self) -> str:
+        if self.text is None:
+            self.text = visible_text(self.root)
+        return self.text
+
+    def __call__(self, day: dt.date) -> bool:
+        return printed(day, self.visible(), ambiguous_ok=True)[0] is not None
+
+
+_HIDDEN = ("script", "style", "noscript", "template")
+
+
+def visible_text(root: etree._Element) -> str:
+    """The text a reader sees: the body's, without scripts and styles, whitespace squashed."""
+    body = root.find("body")
+    if body is None:
+        body = root
+    text = etree.tostring(body, method="text", encoding=str, with_tail=False)
+    # Serialising the text in C and cutting the scripts' out costs a tenth of walking the tree.
+    for el in body.iter(*_HIDDEN):
+        hidden = el.text
+        if hidden and hidden.strip():
+            text = text.replace(hidden, " ", 1)
+    return " ".join(text.split())
+
+
+def choose(signals: list[Signal], shown=None) -> tuple[dt.date, Signal] | None:
+    """The publication day among the page's signals, and the signal that gives it: the
+    strongest kind, in the publisher's day.
+
+    ``shown(day)`` tells whether the page prints a day for its readers (pressbot reads it from
+    the page's visible text only when the signals leave a doubt):
+
+    - signals that disagree: the strongest whose day the page shows (a publishing system's
+      JSON-LD may keep a first draft's date where the page shows the day it went out);
+    - a time in UTC (``Z``, ``+00:00``) names the UTC day, the publisher's only where the
+      publisher is on UTC. A signal that names the local day of the same moment corrects it:
+      the same moment in the publisher's own offset, or printed with no offset at a whole
+      offset from it, or a day alone a day off it (a date-only value, the URL's date) where an
+      offset can reach it; else the day the page shows, of the days an offset reaches.
+    """
+    if not signals:
+        return None
+    ranked = sorted(signals, key=lambda s: s.rank)
+    best = ranked[0]
+    days = {s.day for s in ranked}
+    if len(days) > 1 and shown is not None and not shown(best.day):
+        # A property given with several days is a list of other items (related articles).
+        named: dict[tuple[str, str], set[dt.date]] = {}
+        for s in ranked:
+            named.setdefault((s.kind, s.name), set()).add(s.day)
+        for other in ranked[1:]:
+            if other.day == best.day or other.kind == "url" or len(named[other.kind, other.name]) > 1:
+                continue
+            if shown(other.day):
+                best = other
+                break
+    if not best.moment or best.local or best.moment[-1] != "Z":
+        return best.day, best
+    utc = dt.datetime.fromisoformat(best.moment)
+    minutes = utc.hour * 60 + utc.minute
+    # West of UTC (to -10:00) the local day may be the day before, east (to +14:00) the day after.
+    reachable = {best.day}
+    if minutes < 10 * 60:
+        reachable.add(best.day - dt.timedelta(days=1))
+    if minutes >= 10 * 60:
+        reachable.add(best.day + dt.timedelta(days=1))
+    for other in ranked:
+        if other is not best and other.local and other.moment and _same_moment(other.moment, best.moment):
+            return other.day, other
+    for other in ranked:
+        if other.day == best.day or other.day not in reachable:
+            continue
+        if other.moment is not None and not other.local and other.moment[-1] != "Z":
+            # Printed with no offset: the publisher's clock, if it is a whole offset away.
+            shift = (dt.datetime.fromisoformat(other.moment) - utc.replace(tzinfo=None)).total_seconds()
+            if -10 * 3600 <= shift <= 14 * 3600 and shift % 900 < 60:
+                return other.day, other
+        elif other.moment is None:
+            return other.day, best
+    if shown is not None and not shown(best.day):
+        local = [d for d in reachable if d != best.day and shown(d)]
+        if len(local) == 1:
+            return local[0], best
+    return best.day, best
+
+
+def _same_moment(a: str, b: str) -> bool:
+    try:
+        x, y = dt.datetime.fromisoformat(a), dt.datetime.fromisoformat(b)
+        return x.tzinfo is not None and y.tzinfo is not None and abs(x - y) <= dt.timedelta(minutes=1)
+    except ValueError:
+        return False
+
+
+def collect(root: etree._Element, url: str | None = None, today: dt.date | None = None) -> Iterator[Signal]:
+    """Every date signal of the page: meta elements, JSON-LD, <time>, then attributes of other
+    elements (itemprop, RDFa, microformats), each in document order; then the URL's."""
+    article_time = False
+    for el in root.iter("meta", "script", "time"):
+        tag = el.tag
+        if tag == "meta":
+            if el.get("content") or el.get("datetime"):
+                yield from _meta(el, today)
+        elif tag == "script":
+            if el.get("type", "").strip().lower() in ("application/ld+json", "application/ld-json"):
+                yield from _json_ld(el.text, today)
+        else:
+            signal = _time(el, today, article_time)
+            if signal is not None:
+                article_time = article_time or signal.kind == "time article"
+                yield signal
+    for el in _ATTRIBUTES(root):
+        yield from _attributes(el, today)
+    for el in _PUBLISHED_CLASS(root):
+        if el.get("itemprop") is None and el.get("property") is None:
+            yield from _attributes(el, today)
+    if url:
+        signal = _url(url, today)
+        if signal is not None:
+            yield signal
+
+
+def _meta(el: etree._Element, today: dt.date | None) -> Iterator[Signal]:
+    value = el.get("content") or el.get("datetime")
+    for attr in ("property", "name", "itemprop", "http-equiv"):
+        name = el.get(attr)
+        if not name:
+            continue
+        for key in name.lower().split():  # RDFa: property="dc:date dc:created"
+            if attr == "http-equiv":
+                kind = "date" if key == "date" else "last-modified" if key == "last-modified" else None
+                if kind is None:
+                    continue
+                published = kind == "date"
+            elif key in PUBLISHED_NAMES:
+                published = True
+            elif key in MODIFIED_NAMES:
+                published = False
+            else:
+                continue
+            reading = read_value(value, today)
+            if reading is None:
+                continue
+            rank = _RANKS["meta article"] if key in _ARTICLE_NAMES else _RANKS["meta"]
+            if attr == "itemprop":
+                rank = _RANKS["itemprop"]
+            yield _signal("meta", f"{attr}={key}" if attr != "property" else key, value, reading, not published, rank)
+            return  # one signal per element
+
+
+def _attributes(el: etree._Element, today: dt.date | None) -> Iterator[Signal]:
+    """itemprop="datePublished" and RDFa property="…" on any element, and microformats."""
+    prop = el.get("itemprop")
+    if prop:
+        key = prop.strip().lower()
+        published = key in ("datepublished", "datecreated")
+        if published or key in ("datemodified", "dateupdated"):
+            value = el.get("content") or el.get("datetime") or el.get("title") or _text(el)
+            reading = read_value(value, today)
+            if reading is not None:
+                yield _signal("itemprop", key, value or "", reading, not published, _RANKS["itemprop"])
+                return
+    prop = el.get("property")
+    if prop:
+        for key in prop.lower().split():
+            if key in PUBLISHED_NAMES or key in MODIFIED_NAMES:
+                value = el.get("content")
+                reading = read_value(value, today)
+                if reading is not None:
+                    yield _signal("rdfa", key, value or "", reading, key in MODIFIED_NAMES, _RANKS["meta"])
+                    return
+    classes = (el.get("class") or "").lower().split()
+    if "dt-published" in classes or "published" in classes:
+        # microformats2 (dt-published) and hAtom (published): the value in datetime, title
+        # (<abbr class="published" title="2020-07-15T10:00:00+02:00">) or the text.
+        value = el.get("datetime") or el.get("title") or el.get("content") or _text(el)
+        reading = read_value(value, today)
+        if reading is not None:
+            yield _signal("microformat", "published", value or "", reading, False, _RANKS["microformat"])
+
+
+def _text(el: etree._Element) -> str | None:
+    try:
+        text = " ".join("".join(el.itertext()).split())
+    except ValueError:
+        return None
+    return text if 6 <= len(text) <= 60 else None
+
+
+def _time(el: etree._Element, today: dt.date | None, seen_article_time: bool) -> Signal | None:
+    value = el.get("datetime") or _text(el)
+    reading = read_value(value, today)
+    if reading is None:
+        return None
+    classes = (el.get("class") or "").lower()
+    prop = (el.get("itemprop") or "").lower()
+    if prop in ("datemodified", "dateupdated") or "updated" in classes.split() or "modified" in classes:
+        return _signal("time", "modified", value or "", reading, True, _RANKS["time article"])
+    if prop in ("datepublished", "datecreated"):
+        return _signal("itemprop", prop, value or "", reading, False, _RANKS["itemprop"])
+    if el.get("pubdate") is not None or "published" in classes or "entry-date" in classes:
+        return _signal("time", "pubdate", value or "", reading, False, _RANKS["microformat"])
+    if seen_article_time or not _in_article(el):
+        return None
+    return _signal("time article", "first", value or "", reading, False, _RANKS["time article"])
+
+
+def _in_article(el: etree._Element) -> bool:
+    """Whether a <time> is the article's own: inside an <article>, <main> (or role main), and
+    in none of the page's furniture (sidebars, related articles, comments, menus)."""
+    inside = False
+    up = el.getparent()
+    while up is not None:
+        tag = up.tag
+        if tag in _FURNITURE_TAGS:
+            return False
+        if tag in _MAIN_TAGS or up.get("role") in _MAIN_ROLES:
+            inside = True
+        elif not inside:
+            cls = (up.get("class") or "") + " " + (up.get("id") or "")
+            if _FURNITURE.search(cls):
+                return False
+        up = up.getparent()
+    return inside
+
+
+def _json_ld(text: str | None, today: dt.date | None) -> Iterator[Signal]:
+    if not text or "date" not in text:
+        return
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        # Pages often end a JSON-LD block with a stray comma or hold two objects: what can be
+        # read of it is still read, with a pattern, as the strongest plain JSON-LD can be.
+        yield from _json_ld_text(text, today)
+        return
+    yield from _json_objects(data, today, 0)
+
+
+def _json_objects(data, today: dt.date | None, depth: int) -> Iterator[Signal]:
+    if depth > 8:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _json_objects(item, today, depth + 1)
+        return
+    if not isinstance(data, dict):
+        return
+    types = data.get("@type")
+    names = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    type_names = [str(t).rsplit("/", 1)[-1].lower() for t in names]
+    article = any(t in ARTICLE_TYPES for t in type_names)
+    label = next((str(t) for t in names), "object")
+    for keys, modified in ((_JSON_PUBLISHED, False), (_JSON_MODIFIED, True)):
+        for key in keys:
+            value = data.get(key)
+            if isinstance(value, list) and value:
+                value = value[0]
+            if not isinstance(value, str):
+                continue
+            reading = read_value(value, today)
+            if reading is None:
+                continue
+            rank = _RANKS["json-ld article"] if article else _RANKS["json-ld"]
+            if key != "datePublished":
+                rank += 2
+            yield _signal("json-ld", f"{label}.{key}", value, reading, modified, rank)
+            break
+    for key, value in data.items():
+        if key in ("@graph", "mainEntity", "mainEntityOfPage", "hasPart", "itemListElement", "item") or (
+            isinstance(value, dict | list) and key not in ("publisher", "author", "image", "logo")
+        ):
+            yield from _json_objects(value, today, depth + 1)
+
+
+_JSON_TEXT = re.compile(r'"(datePublished|dateModified)"\s*:\s*"([^"]{8,40})"')
+
+
+def _json_ld_text(text: str, today: dt.date | None) -> Iterator[Signal]:
+    for key, value in _JSON_TEXT.findall(text):
+        reading = read_value(value, today)
+        if reading is not None:
+            yield _signal("json-ld", key, value, reading, key == "dateModified", _RANKS["json-ld"])
+
+
+#: A date in a URL's path: /2020/07/15/, /2020-07-15-, /20200715/.
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
+
+
+def _url(url: str, today: dt.date | None) -> Signal | None:
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    found = _URL_DATE.search(path[path.find("/", path.find("//") + 2) :] if "//" in path else path)
+    if found is None:
+        return None
+    try:
+        day = dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    except ValueError:
+        return None
+    if not EARLIEST <= day <= (today or dt.date.today()) + dt.timedelta(days=1):
+        return None
+    return Signal("url", "path", found.group(0), day, rank=_RANKS["url"])
+
+
+def _signal(kind: str, name: str, value: str, reading: Reading, modified: bool, rank: int) -> Signal:
+    return Signal(kind, name, value, reading.day, reading.moment, reading.local, modified, rank)
+
+
+# --- the page's text: the date by the headline, then htmldate -----------------------------------
+
+_H1 = etree.XPath("(//h1)[1]")
+
+
+def headline_date(root: etree._Element, text: str, latest: dt.date) -> dt.date | None:
+    """The date printed nearest the page's headline (its first ``<h1>``) in its visible text
+    ``text``: from 300 characters before it to 2,000 after, the nearest first; one that names
+    day, month and year for sure (``text_dates``)."""
+    heads = _H1(root)
+    if not heads:
+        return None
+    title = " ".join("".join(heads[0].itertext()).split())[:40]
+    at = text.find(title) if title else -1
+    if at < 0:
+        return None
+    start = max(0, at - 300)
+    window = text[start : at + 2000]
+    order = proven_order(text)
+    best: tuple[int, dt.date] | None = None
+    for pos, day in text_dates(window, order):
+        if not EARLIEST <= day <= latest:
+            continue
+        distance = abs(start + pos - at)
+        if best is None or distance < best[0]:
+            best = (distance, day)
+    return best[1] if best else None
+
+
+def text_date(body: bytes, text: str, latest: dt.date) -> tuple[str | None, str | None]:
+    """htmldate's reading of the page (``find_date``, original date, extensive search), checked
+    against the page's visible ``text``: (day, None) where the text prints that day; (None,
+    problem) where it prints it only as a numeric date whose day/month order the page does not
+    settle; (None, None) where htmldate finds nothing, or a day the text never prints (one made
+    of a year or a month alone, the 1st of January of a copyright line, a date in a script)."""
+    from htmldate import find_date
+
+    try:
+        # bytes, never a str: htmldate downloads a str that looks like a URL.
+        found = find_date(bytes(body), original_date=True, extensive_search=True, max_date=latest.isoformat())
+        day = dt.date.fromisoformat(str(found)[:10]) if found else None
+    except Exception:  # a library's failure on one page is no date, not a crash
+        return None, None
+    if day is None or not EARLIEST <= day <= latest:
+        return None, None
+    return printed(day, text)
+
+
+def printed(day: dt.date, text: str, ambiguous_ok: bool = False) -> tuple[str | None, str | None]:
+    """Whether ``text`` prints ``day``: (day, None) where it does in a form that names day,
+    month and year for sure (year first, a month's name, a day above 12 or equal to the month,
+    a numeric order another date of the text proves); (None, problem) where it prints it only
+    as a numeric date that could be another day (``ambiguous_ok``: that is enough); (None,
+    None) where it does not print it at all. Only the text around each mention of the year is
+    searched."""
+    iso = day.isoformat()
+    year = str(day.year)
+    sure, ambiguous = _sure_forms(day), _ambiguous_forms(day)
+    found = None
+    at = text.find(year)
+    while at >= 0:
+        window = text[max(0, at - 40) : at + 45]
+        if sure.search(window):
+            return iso, None
+        if found is None and ambiguous is not None:
+            found = ambiguous.search(window)
+        at = text.find(year, at + 4)
+    if found is None:
+        return None, None
+    if ambiguous_ok or proven_order(text) == ("DMY" if found.group("first") is not None else "MDY"):
+        return iso, None
+    other = dt.date(day.year, day.day, day.month)
+    return None, (
+        f"ambiguous day/month order: {found.group(0).strip()!r} is {iso} or {other.isoformat()}, "
+        "and the page settles neither"
+    )
+
+
+@lru_cache(maxsize=1024)
+def _sure_forms(day: dt.date) -> re.Pattern[str]:
+    y, m, d = day.year, day.month, day.day
+    words = "|".join(sorted((re.escape(w) for w in _month_words()[m]), key=len, reverse=True))
+    dd = f"0?{d}" if d < 10 else str(d)
+    mm = f"0?{m}" if m < 10 else str(m)
+    forms = [
+        rf"(?<!\d){y}\s?[-/.]\s?{mm}\s?[-/.]\s?{dd}(?!\d)",  # year first
+        rf"(?<!\d){y}{m:02d}{d:02d}(?!\d)",
+        rf"{y}\s*[年년]\s*{mm}\s*[月월]\s*{dd}\s*[日일]?",  # CJK
+        rf"(?<![\w]){dd}(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?(?:{words})\.?,?\s*(?:de\s+)?'?{y}(?!\d)",
+        rf"(?<![\w])(?:{words})\.?\s*{dd}(?:st|nd|rd|th)?\.?,?\s+{y}(?!\d)",
+    ]
+    if d > 12 or d == m:  # numeric with the year last, but only one way to read it
+        forms.append(rf"(?<![\d.,/-]){dd}\s?[-/.]\s?{mm}\s?[-/.]\s?{y}(?!\d)")
+        forms.append(rf"(?<![\d.,/-]){mm}\s?[-/.]\s?{dd}\s?[-/.]\s?{y}(?!\d)")
+    return re.compile("|".join(forms), re.I)
+
+
+@lru_cache(maxsize=1024)
+def _ambiguous_forms(day: dt.date) -> re.Pattern[str] | None:
+    y, m, d = day.year, day.month, day.day
+    if d > 12 or d == m:
+        return None
+    dd = f"0?{d}" if d < 10 else str(d)
+    mm = f"0?{m}" if m < 10 else str(m)
+    return re.compile(
+        rf"(?<![\d.,/-])(?:(?P<first>{dd})\s?[-/.]\s?{mm}|(?P<month>{mm})\s?[-/.]\s?{dd})\s?[-/.]\s?{y}(?!\d)"
+    )
+
+
+_NUMERIC_DATES = re.compile(r"(?<![\d.,/-])(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?\2\s?(?:19|20)?\d{2}(?![\d])")
+
+
+def proven_order(text: str) -> str | None:
+    """The day/month order ("DMY" or "MDY") that the numeric dates of a page prove: one that
+    only day first can read (``25.06.2018``) and none that only month first can, or the
+    reverse; None when none proves either, or they contradict each other."""
+    day_first = month_first = False
+    for first, _, second in _NUMERIC_DATES.findall(text):
+        a, b = int(first), int(second)
+        if 12 < a <= 31 and 1 <= b <= 12:
+            day_first = True
+        elif 12 < b <= 31 and 1 <= a <= 12:
+            month_first = True
+    if day_first == month_first:
+        return None
+    return "DMY" if day_first else "MDY"
+
+
+@lru_cache(maxsize=1)
+def _month_words() -> dict[int, frozenset[str]]:
+    """Month number -> its names and abbreviations in every language dateparser knows."""
+    from dateparser.languages.loader import default_loader
+
+    keys = "january february march april may june july august september october november december"
+    words: dict[int, set[str]] = {m: set() for m in range(1, 13)}
+    for locale in default_loader.get_locales():
+        for m, key in enumerate(keys.split(), 1):
+            for word in locale.info.get(key, ()):
+                word = word.strip(". ").lower()
+                if len(word) >= 3 or not word.isascii():
+                    words[m].add(word)
+    return {m: frozenset(w) for m, w in words.items()}
+
+
+def describe(signals: Iterable[Signal]) -> list[str]:
+    return [f"{s.kind} {s.name}={s.value!r} -> {s.day} {'modified' if s.modified else ''}" for s in signals]
+
+
+@lru_cache(maxsize=1)
+def _month_index() -> dict[str, int]:
+    """Month name or abbreviation (lower case) -> month, for the names only one month has."""
+    owners: dict[str, set[int]] = {}
+    for m, words in _month_words().items():
+        for w in words:
+            owners.setdefault(w, set()).add(m)
+    return {w: next(iter(ms)) for w, ms in owners.items() if len(ms) == 1}
+
+
+#: A date with its day, month and year, in any of the forms text_dates reads; a word where a
+#: month's name can be (looked up in _month_index: an alternation of 3,000 names is slow).
+_ANY_DATE = re.compile(
+    r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?[-/.]\s?(?P<m1>\d{1,2})\s?[-/.]\s?(?P<d1>\d{1,2})(?!\d)"
+    r"|(?P<y2>(?:19|20)\d{2})\s*[年년]\s*(?P<m2>\d{1,2})\s*[月월]\s*(?P<d2>\d{1,2})"
+    r"|(?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?(?P<w3>[^\W\d_]{3,})\.?,?\s*"
+    r"(?:de\s+)?(?P<y3>(?:19|20)\d{2})(?!\d)"
+    r"|(?<![\w])(?P<w4>[^\W\d_]{3,})\.?\s*(?P<d4>\d{1,2})(?:st|nd|rd|th)?\.?,?\s+(?P<y4>(?:19|20)\d{2})(?!\d)"
+    r"|(?<![\d.,/-])(?P<a5>\d{1,2})\s?(?P<s5>[-/.])\s?(?P<b5>\d{1,2})\s?(?P=s5)\s?(?P<y5>(?:19|20)\d{2})(?!\d)",
+)
+
+
+def text_dates(text: str, order: str | None = None) -> Iterator[tuple[int, dt.date]]:
+    """(position, day) of every date ``text`` prints in a form that names one day for sure
+    (numeric dates with the year last in ``order``, or where only one order reads them)."""
+    index = _month_index()
+    for found in _ANY_DATE.finditer(text):
+        g = found.groupdict()
+        try:
+            if g["y1"]:
+                day = dt.date(int(g["y1"]), int(g["m1"]), int(g["d1"]))
+            elif g["y2"]:
+                day = dt.date(int(g["y2"]), int(g["m2"]), int(g["d2"]))
+            elif g["y3"]:
+                day = dt.date(int(g["y3"]), index[g["w3"].lower()], int(g["d3"]))
+            elif g["y4"]:
+                day = dt.date(int(g["y4"]), index[g["w4"].lower()], int(g["d4"]))
+            else:
+                a, b, y = int(g["a5"]), int(g["b5"]), int(g["y5"])
+                if a == b or (a > 12) or order == "DMY":
+                    day = dt.date(y, b, a)
+                elif b > 12 or order == "MDY":
+                    day = dt.date(y, a, b)
+                else:
+                    continue
+        except (ValueError, KeyError):
+            continue
+        yield found.start(), day
