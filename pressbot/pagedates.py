@@ -302,8 +302,10 @@ def tree_date(
     body: bytes | None = None,
     text: bool = True,
     today: dt.date | None = None,
+    order: str | None = None,
 ) -> PageDate:
-    """The publication date of a parsed page (lxml's tree; the page's URL for a date in its path).
+    """The publication date of a parsed page (lxml's tree; the page's URL for a date in its path;
+    ``order``: the profile's ``[dates] order``, for numeric dates in the page's text).
 
     1. The structured signals (``collect``): the strongest that gives the original publication,
        in the publisher's day (``choose``): ``PAGE_METADATA``.
@@ -326,12 +328,12 @@ def tree_date(
     if not text:
         return PageDate(**kept)
     latest = (today or dt.date.today()) + dt.timedelta(days=1)
-    near = headline_date(root, shown.visible(), latest)
+    near = headline_date(root, shown.visible(), latest, body, order)
     if near is not None:
         return PageDate(near.isoformat(), None, PAGE_TEXT, "text near the headline", **kept)
     if body is None:
         return PageDate(**kept)
-    day, problem = text_date(body, shown.visible(), latest)
+    day, problem = text_date(body, shown.visible(), latest, order)
     if day is not None:
         return PageDate(day, None, PAGE_TEXT, "htmldate", **kept)
     return PageDate(problem=problem, **kept)
@@ -444,6 +446,7 @@ def collect(root: etree._Element, url: str | None = None, today: dt.date | None 
     """Every date signal of the page: meta elements, JSON-LD, <time>, then attributes of other
     elements (itemprop, RDFa, microformats), each in document order; then the URL's."""
     article_time = False
+    has_article = next(root.iter("article", "main"), None) is not None
     for el in root.iter("meta", "script", "time"):
         tag = el.tag
         if tag == "meta":
@@ -453,7 +456,7 @@ def collect(root: etree._Element, url: str | None = None, today: dt.date | None 
             if el.get("type", "").strip().lower() in ("application/ld+json", "application/ld-json"):
                 yield from _json_ld(el.text, today)
         else:
-            signal = _time(el, today, article_time)
+            signal = _time(el, today, article_time, has_article)
             if signal is not None:
                 article_time = article_time or signal.kind == "time article"
                 yield signal
@@ -496,6 +499,9 @@ def _meta(el: etree._Element, today: dt.date | None) -> Iterator[Signal]:
             return  # one signal per element
 
 
+_SCHEMA_PREFIX = re.compile(r"^(?:schema|sdo|https?://schema\.org/?):")
+
+
 def _attributes(el: etree._Element, today: dt.date | None) -> Iterator[Signal]:
     """itemprop="datePublished" and RDFa property="…" on any element, and microformats."""
     prop = el.get("itemprop")
@@ -511,6 +517,7 @@ def _attributes(el: etree._Element, today: dt.date | None) -> Iterator[Signal]:
     prop = el.get("property")
     if prop:
         for key in prop.lower().split():
+            key = _SCHEMA_PREFIX.sub("", key)  # RDFa's schema.org vocabulary: schema:dateCreated
             if key in PUBLISHED_NAMES or key in MODIFIED_NAMES:
                 value = el.get("content")
                 reading = read_value(value, today)
@@ -535,7 +542,10 @@ def _text(el: etree._Element) -> str | None:
     return text if 6 <= len(text) <= 60 else None
 
 
-def _time(el: etree._Element, today: dt.date | None, seen_article_time: bool) -> Signal | None:
+def _time(el: etree._Element, today: dt.date | None, seen_article_time: bool, has_article: bool) -> Signal | None:
+    """A <time>: a publication where it says so (pubdate, itemprop, a class); else the first one
+    inside the article (or, on a page with no <article> or <main>, the first one in none of the
+    page's furniture)."""
     value = el.get("datetime") or _text(el)
     reading = read_value(value, today)
     if reading is None:
@@ -548,28 +558,32 @@ def _time(el: etree._Element, today: dt.date | None, seen_article_time: bool) ->
         return _signal("itemprop", prop, value or "", reading, False, _RANKS["itemprop"])
     if el.get("pubdate") is not None or "published" in classes or "entry-date" in classes:
         return _signal("time", "pubdate", value or "", reading, False, _RANKS["microformat"])
-    if seen_article_time or not _in_article(el):
+    if seen_article_time:
         return None
-    return _signal("time article", "first", value or "", reading, False, _RANKS["time article"])
+    where = _where(el)
+    if where == "article" or (where == "page" and not has_article):
+        return _signal("time article", "first", value or "", reading, False, _RANKS["time article"])
+    return None
 
 
-def _in_article(el: etree._Element) -> bool:
-    """Whether a <time> is the article's own: inside an <article>, <main> (or role main), and
-    in none of the page's furniture (sidebars, related articles, comments, menus)."""
+def _where(el: etree._Element) -> str | None:
+    """Where a <time> is: "article" inside an <article>, <main> (or role main) and in none of
+    the page's furniture (sidebars, related articles, comments, menus); "page" in neither; None
+    in furniture."""
     inside = False
     up = el.getparent()
     while up is not None:
         tag = up.tag
         if tag in _FURNITURE_TAGS:
-            return False
+            return None
         if tag in _MAIN_TAGS or up.get("role") in _MAIN_ROLES:
             inside = True
         elif not inside:
             cls = (up.get("class") or "") + " " + (up.get("id") or "")
             if _FURNITURE.search(cls):
-                return False
+                return None
         up = up.getparent()
-    return inside
+    return "article" if inside else "page"
 
 
 def _json_ld(text: str | None, today: dt.date | None) -> Iterator[Signal]:
@@ -632,7 +646,10 @@ def _json_ld_text(text: str, today: dt.date | None) -> Iterator[Signal]:
 
 
 #: A date in a URL's path: /2020/07/15/, /2020-07-15-, /20200715/.
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})(?:[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)"
+    r"|(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=/))"
+)
 
 
 def _url(url: str, today: dt.date | None) -> Signal | None:
@@ -641,7 +658,8 @@ def _url(url: str, today: dt.date | None) -> Signal | None:
     if found is None:
         return None
     try:
-        day = dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        month, mday = (found.group(2), found.group(3)) if found.group(2) else (found.group(4), found.group(5))
+        day = dt.date(int(found.group(1)), int(month), int(mday))
     except ValueError:
         return None
     if not EARLIEST <= day <= (today or dt.date.today()) + dt.timedelta(days=1):
@@ -658,10 +676,13 @@ def _signal(kind: str, name: str, value: str, reading: Reading, modified: bool, 
 _H1 = etree.XPath("(//h1)[1]")
 
 
-def headline_date(root: etree._Element, text: str, latest: dt.date) -> dt.date | None:
+def headline_date(
+    root: etree._Element, text: str, latest: dt.date, body: bytes | None = None, order: str | None = None
+) -> dt.date | None:
     """The date printed nearest the page's headline (its first ``<h1>``) in its visible text
     ``text``: from 300 characters before it to 2,000 after, the nearest first; one that names
-    day, month and year for sure (``text_dates``)."""
+    day, month and year for sure (``text_dates``; ``body``, the page's bytes, may settle a
+    numeric date's order)."""
     heads = _H1(root)
     if not heads:
         return None
@@ -671,9 +692,9 @@ def headline_date(root: etree._Element, text: str, latest: dt.date) -> dt.date |
         return None
     start = max(0, at - 300)
     window = text[start : at + 2000]
-    order = proven_order(text)
+    order = order or proven_order(text)
     best: tuple[int, dt.date] | None = None
-    for pos, day in text_dates(window, order):
+    for pos, day in text_dates(window, order, body):
         if not EARLIEST <= day <= latest:
             continue
         distance = abs(start + pos - at)
@@ -682,11 +703,13 @@ def headline_date(root: etree._Element, text: str, latest: dt.date) -> dt.date |
     return best[1] if best else None
 
 
-def text_date(body: bytes, text: str, latest: dt.date) -> tuple[str | None, str | None]:
+def text_date(
+    body: bytes, text: str, latest: dt.date, order: str | None = None
+) -> tuple[str | None, str | None]:
     """htmldate's reading of the page (``find_date``, original date, extensive search), checked
     against the page's visible ``text``: (day, None) where the text prints that day; (None,
     problem) where it prints it only as a numeric date whose day/month order the page does not
-    settle; (None, None) where htmldate finds nothing, or a day the text never prints (one made
+    settle (``printed``); (None, None) where htmldate finds nothing, or a day the text never prints (one made
     of a year or a month alone, the 1st of January of a copyright line, a date in a script)."""
     from htmldate import find_date
 
@@ -698,13 +721,33 @@ def text_date(body: bytes, text: str, latest: dt.date) -> tuple[str | None, str 
         return None, None
     if day is None or not EARLIEST <= day <= latest:
         return None, None
-    return printed(day, text)
+    return printed(day, text, body=body, order=order)
 
 
-def printed(day: dt.date, text: str, ambiguous_ok: bool = False) -> tuple[str | None, str | None]:
+def settle(one: dt.date, other: dt.date, body: bytes | None) -> dt.date | None:
+    """Which of a numeric date's two readings the page's markup (``body``) holds with the year
+    first (``2023-11-01``, in an attribute or a script), if it holds one and not the other."""
+    if body is None:
+        return None
+    held = [d for d in (one, other) if _iso_bytes(d) in body or _iso_bytes(d, b"/") in body]
+    return held[0] if len(held) == 1 else None
+
+
+def _iso_bytes(day: dt.date, sep: bytes = b"-") -> bytes:
+    return b"%d%s%02d%s%02d" % (day.year, sep, day.month, sep, day.day)
+
+
+def printed(
+    day: dt.date,
+    text: str,
+    ambiguous_ok: bool = False,
+    body: bytes | None = None,
+    order: str | None = None,
+) -> tuple[str | None, str | None]:
     """Whether ``text`` prints ``day``: (day, None) where it does in a form that names day,
     month and year for sure (year first, a month's name, a day above 12 or equal to the month,
-    a numeric order another date of the text proves); (None, problem) where it prints it only
+    a numeric order another date of the text proves, or the profile's ``order``, or the page's
+    markup ``body`` with the year first: ``settle``); (None, problem) where it prints it only
     as a numeric date that could be another day (``ambiguous_ok``: that is enough); (None,
     None) where it does not print it at all. Only the text around each mention of the year is
     searched."""
@@ -722,9 +765,11 @@ def printed(day: dt.date, text: str, ambiguous_ok: bool = False) -> tuple[str | 
         at = text.find(year, at + 4)
     if found is None:
         return None, None
-    if ambiguous_ok or proven_order(text) == ("DMY" if found.group("first") is not None else "MDY"):
+    if ambiguous_ok or (order or proven_order(text)) == ("DMY" if found.group("first") is not None else "MDY"):
         return iso, None
     other = dt.date(day.year, day.day, day.month)
+    if settle(day, other, body) == day:
+        return iso, None
     return None, (
         f"ambiguous day/month order: {found.group(0).strip()!r} is {iso} or {other.isoformat()}, "
         "and the page settles neither"
@@ -823,9 +868,13 @@ _ANY_DATE = re.compile(
 )
 
 
-def text_dates(text: str, order: str | None = None) -> Iterator[tuple[int, dt.date]]:
-    """(position, day) of every date ``text`` prints in a form that names one day for sure
-    (numeric dates with the year last in ``order``, or where only one order reads them)."""
+def text_dates(
+    text: str, order: str | None = None, body: bytes | None = None
+) -> Iterator[tuple[int, dt.date]]:
+    """(position, day) of every date ``text`` prints in a form that names one day for sure:
+    numeric dates with the year last in ``order``, or where only one order reads them, or
+    where the page's bytes ``body`` hold one of the two readings with the year first (its
+    markup's own ISO date) and not the other."""
     index = _month_index()
     for found in _ANY_DATE.finditer(text):
         g = found.groupdict()
@@ -845,7 +894,10 @@ def text_dates(text: str, order: str | None = None) -> Iterator[tuple[int, dt.da
                 elif b > 12 or order == "MDY":
                     day = dt.date(y, a, b)
                 else:
-                    continue
+                    settled = settle(dt.date(y, b, a), dt.date(y, a, b), body)
+                    if settled is None:
+                        continue
+                    day = settled
         except (ValueError, KeyError):
             continue
         yield found.start(), day
