@@ -33,6 +33,7 @@ class Format(StrEnum):
     DATE = "iso date"  # YYYY-MM-DD
     DATETIME = "iso datetime"  # YYYY-MM-DDTHH:MM:SS with an offset or Z
     INT = "int"
+    DATE_SOURCE = "date source"  # listing, page metadata or page text (pressbot.pagedates)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,14 @@ FIELDS: tuple[Field, ...] = (
         "and the entry prints none.",
         required=True,
         profile_optional=True,
+    ),
+    Field(
+        "date_source",
+        Format.DATE_SOURCE,
+        (_N,),
+        "Where published came from: 'listing' (the listing's printed date), 'page metadata' (a "
+        "structured signal of the release page: JSON-LD, meta tags, <time>, its URL), 'page "
+        "text' (a date printed in the release page's text: a guess, said so); null with no date.",
     ),
     Field("summary", Format.PARAGRAPHS, (_L,), "Teaser text from the listing.", content=True),
     Field("subtitle", Format.LINE, (_L, _D), "The subtitle or deck line, where there is one.", content=True),

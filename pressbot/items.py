@@ -13,6 +13,9 @@ from w3lib.url import canonicalize_url
 
 from pressbot.fields import CONTENT_FIELDS
 
+#: pressbot.pagedates.PAGE_SOURCES (not imported: pagedates reads pages, items does not).
+_PAGE_SOURCES = ("page metadata", "page text")
+
 
 @dataclass
 class Release:
@@ -26,6 +29,7 @@ class Release:
     title: str | None = None
     published: str | None = None
     published_raw: str | None = None
+    date_source: str | None = None
     summary: str | None = None
     subtitle: str | None = None
     published_at: str | None = None
@@ -67,6 +71,11 @@ def release_id(source: str, base_url: str, url: str) -> str:
 
 def content_hash(record: dict) -> str:
     """A digest of the fields whose change is a revision."""
+    if record.get("date_source") in _PAGE_SOURCES:
+        # A date read from the release page is not the listing entry's: a record dated from
+        # its page hashes as its listing entry does, so that the walk sees it unchanged and
+        # does not fetch its page again on every run.
+        record = {**record, "published": None}
     text = "\x1f".join(str(record.get(k) or "") for k in CONTENT_FIELDS)
     if record.get("detail_error"):
         # A record that lacks its release page's part differs from the whole one: the next run

@@ -24,6 +24,7 @@ from pressbot.dates import (
 )
 from pressbot.fields import LINE_FIELDS, PARAGRAPH_FIELDS
 from pressbot.items import canonical_url, release_id
+from pressbot.pagedates import LISTING, PAGE_METADATA, PAGE_SOURCES
 from pressbot.profiles import Profile
 from pressbot.text import clean_text
 
@@ -59,16 +60,28 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
     out["published_at"] = publisher_time(
         out.get("published_at") or parse_datetime(raw), profile.date_timezone
     )
-    out["published"], out["date_problem"] = None, None
+    # What the release page said of its date (pressbot.parsing.parse_detail): it stands only
+    # where the listing prints no date.
+    page_day = entry.get("published") if entry.get("date_source") in PAGE_SOURCES else None
+    page_source, page_problem = entry.get("date_source"), entry.get("date_problem")
+    out["published"], out["date_problem"], out["date_source"] = None, None, None
     if raw:
         try:
             out["published"] = _read(raw, profile, today, settled=entry.get("published"))
+            out["date_source"] = LISTING
         except DateProblem as exc:
             out["date_problem"] = str(exc)
-    elif profile.date_optional and not out["published_at"]:
+    elif page_day:
+        out["published"], out["date_source"] = page_day, page_source
+        if page_source == PAGE_METADATA and profile.date_timezone and out["published_at"]:
+            # The publisher's zone is known: a time in UTC or with none gives its local day.
+            out["published"] = out["published_at"][:10]
+    elif out["published_at"]:
+        out["published"], out["date_source"] = out["published_at"][:10], PAGE_METADATA
+    elif page_problem:
+        out["date_problem"] = page_problem
+    elif profile.date_optional:
         out["date_problem"] = NO_DATE
-    if out["published_at"] and not out["published"] and not out["date_problem"]:
-        out["published"] = out["published_at"][:10]
     return out
 
 

@@ -18,7 +18,7 @@ import email.utils
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from lxml import etree
@@ -28,6 +28,8 @@ LISTING = "listing"  # the listing's printed date (or a feed's, a JSON API's)
 PAGE_METADATA = "page metadata"  # a structured signal of the release page (or its URL)
 PAGE_TEXT = "page text"  # a date htmldate found in the release page's text: a guess, said so
 DATE_SOURCES = (LISTING, PAGE_METADATA, PAGE_TEXT)
+#: The release page's.
+PAGE_SOURCES = (PAGE_METADATA, PAGE_TEXT)
 
 #: Dates before this are a misread, not a press release (as pressbot.dates.EARLIEST).
 EARLIEST = dt.date(1990, 1, 1)
@@ -71,6 +73,10 @@ class PageDate:
     signals: tuple[Signal, ...] = field(default=(), repr=False)
 
 
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
 # --- reading one value ------------------------------------------------------------------------
 
 #: An ISO 8601 date at the start of a value, with what may follow: "2020-07-15", "2020-7-5",
@@ -105,7 +111,7 @@ def read_value(text: str | None, today: dt.date | None = None) -> Reading | None
     reading = _read_value(text)
     if reading is None:
         return None
-    if not EARLIEST <= reading.day <= (today or dt.date.today()) + dt.timedelta(days=1):
+    if not EARLIEST <= reading.day <= (today or _today()) + dt.timedelta(days=1):
         return None
     return reading
 
@@ -133,18 +139,20 @@ def _read_value(text: str) -> Reading | None:
     if _EPOCH.match(text):
         seconds = int(text) / (1000 if len(text) == 13 else 1)
         try:
-            moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
+            stamp = dt.datetime.fromtimestamp(seconds, dt.UTC)
         except (OverflowError, OSError, ValueError):
             return None
-        return Reading(moment.date(), _iso(moment), False)
+        return Reading(stamp.date(), _iso(stamp), False)
     if ":" in text and "," in text[:5]:  # RFC 822: "Wed, 15 Jul 2020 10:00:00 +0200"
         try:
             moment = email.utils.parsedate_to_datetime(text)
         except (ValueError, TypeError, IndexError):
-            moment = None
-        if moment is not None:
-            return Reading(moment.date(), _iso(moment), _is_local(moment))
-    day = _words(text)
+            return _reading(_words(text))
+        return Reading(moment.date(), _iso(moment), _is_local(moment))
+    return _reading(_words(text))
+
+
+def _reading(day: dt.date | None) -> Reading | None:
     return Reading(day, None, False) if day is not None else None
 
 
@@ -317,24 +325,32 @@ def tree_date(
     """
     signals = tuple(collect(root, url, today))
     modified = min((s for s in signals if s.modified), key=lambda s: s.rank, default=None)
-    kept = {"modified": (modified.moment or modified.day.isoformat()) if modified else None, "signals": signals}
+    none = PageDate(
+        modified=(modified.moment or modified.day.isoformat()) if modified else None, signals=signals
+    )
     shown = _Shown(root)
     chosen = choose([s for s in signals if not s.modified], shown)
     if chosen is not None:
         day, best = chosen
-        return PageDate(day.isoformat(), best.moment, PAGE_METADATA, f"{best.kind} {best.name}", **kept)
+        return replace(
+            none,
+            day=day.isoformat(),
+            moment=best.moment,
+            source=PAGE_METADATA,
+            signal=f"{best.kind} {best.name}",
+        )
     if not text:
-        return PageDate(**kept)
-    latest = (today or dt.date.today()) + dt.timedelta(days=1)
+        return none
+    latest = (today or _today()) + dt.timedelta(days=1)
     near = headline_date(root, shown.visible(), latest, body, order)
     if near is not None:
-        return PageDate(near.isoformat(), None, PAGE_TEXT, "text near the headline", **kept)
+        return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
     if body is None:
-        return PageDate(**kept)
-    day, problem = text_date(body, shown.visible(), latest, order)
-    if day is not None:
-        return PageDate(day, None, PAGE_TEXT, "htmldate", **kept)
-    return PageDate(problem=problem, **kept)
+        return none
+    found, problem = text_date(body, shown.visible(), latest, order)
+    if found is not None:
+        return replace(none, day=found, source=PAGE_TEXT, signal="htmldate")
+    return replace(none, problem=problem)
 
 
 class _Shown:
@@ -495,7 +511,9 @@ def _meta(el: etree._Element, today: dt.date | None) -> Iterator[Signal]:
             rank = _RANKS["meta article"] if key in _ARTICLE_NAMES else _RANKS["meta"]
             if attr == "itemprop":
                 rank = _RANKS["itemprop"]
-            yield _signal("meta", f"{attr}={key}" if attr != "property" else key, value, reading, not published, rank)
+            yield _signal(
+                "meta", f"{attr}={key}" if attr != "property" else key, value, reading, not published, rank
+            )
             return  # one signal per element
 
 
@@ -542,7 +560,9 @@ def _text(el: etree._Element) -> str | None:
     return text if 6 <= len(text) <= 60 else None
 
 
-def _time(el: etree._Element, today: dt.date | None, seen_article_time: bool, has_article: bool) -> Signal | None:
+def _time(
+    el: etree._Element, today: dt.date | None, seen_article_time: bool, has_article: bool
+) -> Signal | None:
     """A <time>: a publication where it says so (pubdate, itemprop, a class); else the first one
     inside the article (or, on a page with no <article> or <main>, the first one in none of the
     page's furniture)."""
@@ -662,7 +682,7 @@ def _url(url: str, today: dt.date | None) -> Signal | None:
         day = dt.date(int(found.group(1)), int(month), int(mday))
     except ValueError:
         return None
-    if not EARLIEST <= day <= (today or dt.date.today()) + dt.timedelta(days=1):
+    if not EARLIEST <= day <= (today or _today()) + dt.timedelta(days=1):
         return None
     return Signal("url", "path", found.group(0), day, rank=_RANKS["url"])
 
@@ -765,7 +785,9 @@ def printed(
         at = text.find(year, at + 4)
     if found is None:
         return None, None
-    if ambiguous_ok or (order or proven_order(text)) == ("DMY" if found.group("first") is not None else "MDY"):
+    if ambiguous_ok or (order or proven_order(text)) == (
+        "DMY" if found.group("first") is not None else "MDY"
+    ):
         return iso, None
     other = dt.date(day.year, day.day, day.month)
     if settle(day, other, body) == day:

@@ -17,7 +17,7 @@ import parsel
 from lxml import etree
 from parsel.selector import SafeXMLParser, create_root_node
 
-from pressbot.dates import parse_datetime
+from pressbot import pagedates
 from pressbot.fields import REQUIRED_LISTING_FIELDS
 from pressbot.items import canonical_url
 from pressbot.profiles import Profile, Selector
@@ -25,9 +25,7 @@ from pressbot.text import MarkupTooDeep, element_text, html_text, squash, too_de
 
 logger = logging.getLogger(__name__)
 
-_META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content", smart_strings=False)
 _JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
-_TIME_DATETIME = etree.XPath("//time/@datetime", smart_strings=False)
 _LINK_NEXT = etree.XPath("/html/head/link[@rel='next']/@href", smart_strings=False)
 
 
@@ -383,13 +381,20 @@ def check_listing(listing: Listing, profile: Profile) -> list[str]:
 
 
 def parse_detail(
-    page: parsel.Selector, url: str, profile: Profile, problems: list[EntryProblem] | None = None
+    page: parsel.Selector,
+    url: str,
+    profile: Profile,
+    problems: list[EntryProblem] | None = None,
+    body: bytes | None = None,
 ) -> dict[str, str | None]:
     """A release page's fields: what the profile selects, then the page's standard metadata.
 
-    The publication time comes from the profile's ``published_at`` selector, else
-    ``article:published_time``, else JSON-LD ``datePublished``, else the first
-    ``<time datetime>``; the author from the profile, else JSON-LD.
+    The publication comes from the profile's ``published_at`` selector, else the page's own
+    signals, else its text (``pressbot.pagedates``; ``body``, the page's bytes, for htmldate):
+    ``published_at`` the time with its offset where there is one, ``published`` the
+    publisher's day and ``date_source`` where it came from (given only where the page gives
+    a day; ``date_problem`` where it prints one that cannot be read for sure); the author from
+    the profile, else JSON-LD.
 
     Never raises for a page: a value that cannot be read is None (the listing's value stands)
     and, with ``problems``, recorded there (``index`` None), after the page's own problems.
@@ -398,24 +403,30 @@ def parse_detail(
         problems = []
     problems.extend(getattr(page, "problems", ()))
     try:
-        return _read_detail(page.root, profile, problems)
+        return _read_detail(page.root, url, profile, problems, body)
     except Exception as exc:  # a bug, or a page nothing above foresaw: reported, not a crash
         logger.exception("%s: could not parse the release page %s", profile.name, url)
         problems.append(EntryProblem(None, None, UNREADABLE, f"the page could not be parsed: {_error(exc)}"))
         return {}
 
 
-def _read_detail(root, profile: Profile, problems: list[EntryProblem]) -> dict[str, str | None]:
+def _read_detail(
+    root, url: str, profile: Profile, problems: list[EntryProblem], body: bytes | None
+) -> dict[str, str | None]:
     out = {name: _guarded(root, sel, None, name, problems) for name, sel in profile.detail_fields.items()}
-    ld = _json_ld(root)
-    candidates = [
-        out.pop("published_at", None),
-        *_META_PUBLISHED(root),
-        ld.get("datePublished"),
-        *_TIME_DATETIME(root)[:1],
-    ]
-    out["published_at"] = next((t for c in candidates if (t := parse_datetime(_str(c)))), None)
+    selected = pagedates.read_value(out.pop("published_at", None))
+    if selected is not None:  # the profile's selector: the page's date where the profile says
+        out["published_at"] = selected.moment
+        out["published"], out["date_source"] = selected.day.isoformat(), pagedates.PAGE_METADATA
+    else:
+        found = pagedates.tree_date(root, url, body=body, order=profile.date_order)
+        out["published_at"] = found.moment
+        if found.day is not None:
+            out["published"], out["date_source"] = found.day, found.source
+        elif found.problem is not None:
+            out["date_problem"] = f"on the release page: {found.problem}"
     if not out.get("author"):
+        ld = _json_ld(root)
         author = ld.get("author")
         if isinstance(author, list) and author:
             author = author[0]
