@@ -68,7 +68,7 @@ def inspect_page(
     print(f"profile {profile.name} ({profile.path})", file=out)
     print(f"page    {url} ({len(body):,} bytes)", file=out)
     if detail:
-        for name, value in parse_detail(page, url, profile).items():
+        for name, value in parse_detail(page, url, profile, body=body).items():
             print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
         return 0
     listing = parse_listing(page, url, profile)

@@ -188,21 +188,14 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _words(text: str) -> dt.date | None:
-    """A date printed in words or numbers, read by pressbot.dates (strict: day, month and year;
-    an ambiguous day/month order is no date)."""
-    from pressbot.dates import DateProblem, parse_date
-
-    if not any(c.isdigit() for c in text) or sum(c.isdigit() for c in text) > 14:
+    """A date printed in words or numbers (``July 15, 2020``, ``15. Juli 2020``, ``2020年7月15日``,
+    ``15/07/2020``): the first one, if it names a day for sure (an ambiguous day/month order
+    is no date). Read as the page's text is (_ANY_DATE): dateparser costs a millisecond a
+    value, and seconds to load its languages."""
+    if not any(c.isdigit() for c in text):
         return None
-    try:
-        return dt.date.fromisoformat(parse_date(text, languages=_LANGUAGES))
-    except DateProblem:
-        return None
-
-
-#: The languages printed dates are read in, where a structured value is words (dateparser's
-#: codes; the page's language is not trusted to be declared).
-_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
+    found = _ANY_DATE.search(text)
+    return _decode(found)[0] if found is not None else None
 
 
 # --- the signals ----------------------------------------------------------------------------
@@ -566,24 +559,26 @@ def _time(
     """A <time>: a publication where it says so (pubdate, itemprop, a class); else the first one
     inside the article (or, on a page with no <article> or <main>, the first one in none of the
     page's furniture)."""
+    classes = (el.get("class") or "").lower()
+    prop = (el.get("itemprop") or "").lower()
+    if prop in ("datemodified", "dateupdated") or "updated" in classes.split() or "modified" in classes:
+        kind, name, modified, rank = "time", "modified", True, _RANKS["time article"]
+    elif prop in ("datepublished", "datecreated"):
+        kind, name, modified, rank = "itemprop", prop, False, _RANKS["itemprop"]
+    elif el.get("pubdate") is not None or "published" in classes or "entry-date" in classes:
+        kind, name, modified, rank = "time", "pubdate", False, _RANKS["microformat"]
+    elif seen_article_time:
+        return None  # (a list of other items' times, most often: nothing more to read)
+    else:
+        where = _where(el)
+        if not (where == "article" or (where == "page" and not has_article)):
+            return None
+        kind, name, modified, rank = "time article", "first", False, _RANKS["time article"]
     value = el.get("datetime") or _text(el)
     reading = read_value(value, today)
     if reading is None:
         return None
-    classes = (el.get("class") or "").lower()
-    prop = (el.get("itemprop") or "").lower()
-    if prop in ("datemodified", "dateupdated") or "updated" in classes.split() or "modified" in classes:
-        return _signal("time", "modified", value or "", reading, True, _RANKS["time article"])
-    if prop in ("datepublished", "datecreated"):
-        return _signal("itemprop", prop, value or "", reading, False, _RANKS["itemprop"])
-    if el.get("pubdate") is not None or "published" in classes or "entry-date" in classes:
-        return _signal("time", "pubdate", value or "", reading, False, _RANKS["microformat"])
-    if seen_article_time:
-        return None
-    where = _where(el)
-    if where == "article" or (where == "page" and not has_article):
-        return _signal("time article", "first", value or "", reading, False, _RANKS["time article"])
-    return None
+    return _signal(kind, name, value or "", reading, modified, rank)
 
 
 def _where(el: etree._Element) -> str | None:
@@ -726,7 +721,8 @@ def headline_date(
 def text_date(
     body: bytes, text: str, latest: dt.date, order: str | None = None
 ) -> tuple[str | None, str | None]:
-    """htmldate's reading of the page (``find_date``, original date, extensive search), checked
+    """htmldate's reading of the page (``find_date``, original date, its fast mode: its extensive
+    search costs five times as much for one page in a hundred more, here), checked
     against the page's visible ``text``: (day, None) where the text prints that day; (None,
     problem) where it prints it only as a numeric date whose day/month order the page does not
     settle (``printed``); (None, None) where htmldate finds nothing, or a day the text never prints (one made
@@ -735,7 +731,9 @@ def text_date(
 
     try:
         # bytes, never a str: htmldate downloads a str that looks like a URL.
-        found = find_date(bytes(body), original_date=True, extensive_search=True, max_date=latest.isoformat())
+        found = find_date(
+            bytes(body), original_date=True, extensive_search=False, max_date=latest.isoformat()
+        )
         day = dt.date.fromisoformat(str(found)[:10]) if found else None
     except Exception:  # a library's failure on one page is no date, not a crash
         return None, None
@@ -770,63 +768,102 @@ def printed(
     markup ``body`` with the year first: ``settle``); (None, problem) where it prints it only
     as a numeric date that could be another day (``ambiguous_ok``: that is enough); (None,
     None) where it does not print it at all. Only the text around each mention of the year is
-    searched."""
+    read."""
     iso = day.isoformat()
     year = str(day.year)
-    sure, ambiguous = _sure_forms(day), _ambiguous_forms(day)
-    found = None
+    proven = order
+    ambiguous = None
     at = text.find(year)
     while at >= 0:
         window = text[max(0, at - 40) : at + 45]
-        if sure.search(window):
-            return iso, None
-        if found is None and ambiguous is not None:
-            found = ambiguous.search(window)
+        for found in _ANY_DATE.finditer(window):
+            sure, readings = _decode(found)
+            if sure == day:
+                return iso, None
+            if readings is not None and day in readings and ambiguous is None:
+                ambiguous = (found.group(0).strip(), readings)
         at = text.find(year, at + 4)
-    if found is None:
+    if ambiguous is None:
         return None, None
-    if ambiguous_ok or (order or proven_order(text)) == (
-        "DMY" if found.group("first") is not None else "MDY"
-    ):
+    printed_as, (day_first, month_first) = ambiguous
+    if ambiguous_ok:
         return iso, None
-    other = dt.date(day.year, day.day, day.month)
+    proven = proven or proven_order(text)
+    if (proven == "DMY" and day == day_first) or (proven == "MDY" and day == month_first):
+        return iso, None
+    other = month_first if day == day_first else day_first
     if settle(day, other, body) == day:
         return iso, None
     return None, (
-        f"ambiguous day/month order: {found.group(0).strip()!r} is {iso} or {other.isoformat()}, "
-        "and the page settles neither"
+        f"ambiguous day/month order: {printed_as!r} is {day_first.isoformat()} day first or "
+        f"{month_first.isoformat()} month first, and the page settles neither"
     )
 
 
-@lru_cache(maxsize=1024)
-def _sure_forms(day: dt.date) -> re.Pattern[str]:
-    y, m, d = day.year, day.month, day.day
-    words = "|".join(sorted((re.escape(w) for w in _month_words()[m]), key=len, reverse=True))
-    dd = f"0?{d}" if d < 10 else str(d)
-    mm = f"0?{m}" if m < 10 else str(m)
-    forms = [
-        rf"(?<!\d){y}\s?[-/.]\s?{mm}\s?[-/.]\s?{dd}(?!\d)",  # year first
-        rf"(?<!\d){y}{m:02d}{d:02d}(?!\d)",
-        rf"{y}\s*[年년]\s*{mm}\s*[月월]\s*{dd}\s*[日일]?",  # CJK
-        rf"(?<![\w]){dd}(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?(?:{words})\.?,?\s*(?:de\s+)?'?{y}(?!\d)",
-        rf"(?<![\w])(?:{words})\.?\s*{dd}(?:st|nd|rd|th)?\.?,?\s+{y}(?!\d)",
-    ]
-    if d > 12 or d == m:  # numeric with the year last, but only one way to read it
-        forms.append(rf"(?<![\d.,/-]){dd}\s?[-/.]\s?{mm}\s?[-/.]\s?{y}(?!\d)")
-        forms.append(rf"(?<![\d.,/-]){mm}\s?[-/.]\s?{dd}\s?[-/.]\s?{y}(?!\d)")
-    return re.compile("|".join(forms), re.I)
+#: A date with its day, month and year, in any of the forms the text is read in; a word where
+#: a month's name can be (looked up in _month_index: an alternation of the names is slow to
+#: compile and to run).
+_ANY_DATE = re.compile(
+    r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?([-/.])\s?(?P<m1>\d{1,2})\s?\2\s?(?P<d1>\d{1,2})(?!\d)"
+    r"|(?<!\d)(?P<y0>(?:19|20)\d{2})(?P<m0>0[1-9]|1[0-2])(?P<d0>0[1-9]|[12]\d|3[01])(?!\d)"
+    r"|(?P<y2>(?:19|20)\d{2})\s*[年년]\s*(?P<m2>\d{1,2})\s*[月월]\s*(?P<d2>\d{1,2})"
+    r"|(?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?(?P<w3>[^\W\d_]{3,})\.?,?\s*"
+    r"(?:de\s+)?(?P<y3>(?:19|20)\d{2})(?!\d)"
+    r"|(?<![\w])(?P<w4>[^\W\d_]{3,})\.?\s*(?P<d4>\d{1,2})(?:st|nd|rd|th)?\.?,?\s+(?P<y4>(?:19|20)\d{2})(?!\d)"
+    r"|(?<![\d.,/-])(?P<a5>\d{1,2})\s?(?P<s5>[-/.])\s?(?P<b5>\d{1,2})\s?(?P=s5)\s?(?P<y5>(?:19|20)\d{2})(?!\d)",
+)
 
 
-@lru_cache(maxsize=1024)
-def _ambiguous_forms(day: dt.date) -> re.Pattern[str] | None:
-    y, m, d = day.year, day.month, day.day
-    if d > 12 or d == m:
+def _decode(found: re.Match[str]) -> tuple[dt.date | None, tuple[dt.date, dt.date] | None]:
+    """A match of _ANY_DATE: (the day it names for sure, None), or (None, (day first, month
+    first)) for a numeric date that reads as either, or (None, None) for no date."""
+    g = found.groupdict()
+    try:
+        if g["y1"]:
+            return dt.date(int(g["y1"]), int(g["m1"]), int(g["d1"])), None
+        if g["y0"]:
+            return dt.date(int(g["y0"]), int(g["m0"]), int(g["d0"])), None
+        if g["y2"]:
+            return dt.date(int(g["y2"]), int(g["m2"]), int(g["d2"])), None
+        index = _month_index()
+        if g["y3"]:
+            month = index.get(g["w3"].lower())
+            return (dt.date(int(g["y3"]), month, int(g["d3"])), None) if month else (None, None)
+        if g["y4"]:
+            month = index.get(g["w4"].lower())
+            return (dt.date(int(g["y4"]), month, int(g["d4"])), None) if month else (None, None)
+        a, b, y = int(g["a5"]), int(g["b5"]), int(g["y5"])
+    except ValueError:
+        return None, None
+    first = _day(y, b, a)
+    second = _day(y, a, b)
+    if first is None or second is None or first == second:
+        return first or second, None
+    return None, (first, second)
+
+
+def _day(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
         return None
-    dd = f"0?{d}" if d < 10 else str(d)
-    mm = f"0?{m}" if m < 10 else str(m)
-    return re.compile(
-        rf"(?<![\d.,/-])(?:(?P<first>{dd})\s?[-/.]\s?{mm}|(?P<month>{mm})\s?[-/.]\s?{dd})\s?[-/.]\s?{y}(?!\d)"
-    )
+
+
+def text_dates(
+    text: str, order: str | None = None, body: bytes | None = None
+) -> Iterator[tuple[int, dt.date]]:
+    """(position, day) of every date ``text`` prints in a form that names one day for sure:
+    numeric dates with the year last in ``order``, or where only one order reads them, or
+    where the page's bytes ``body`` hold one of the two readings with the year first (its
+    markup's own ISO date) and not the other."""
+    for found in _ANY_DATE.finditer(text):
+        sure, readings = _decode(found)
+        if readings is not None:
+            day_first, month_first = readings
+            sure = day_first if order == "DMY" else month_first if order == "MDY" else None
+            sure = sure or settle(day_first, month_first, body)
+        if sure is not None:
+            yield found.start(), sure
 
 
 _NUMERIC_DATES = re.compile(r"(?<![\d.,/-])(\d{1,2})\s?([-/.])\s?(\d{1,2})\s?\2\s?(?:19|20)?\d{2}(?![\d])")
@@ -848,78 +885,31 @@ def proven_order(text: str) -> str | None:
     return "DMY" if day_first else "MDY"
 
 
-@lru_cache(maxsize=1)
-def _month_words() -> dict[int, frozenset[str]]:
-    """Month number -> its names and abbreviations in every language dateparser knows."""
-    from dateparser.languages.loader import default_loader
-
-    keys = "january february march april may june july august september october november december"
-    words: dict[int, set[str]] = {m: set() for m in range(1, 13)}
-    for locale in default_loader.get_locales():
-        for m, key in enumerate(keys.split(), 1):
-            for word in locale.info.get(key, ()):
-                word = word.strip(". ").lower()
-                if len(word) >= 3 or not word.isascii():
-                    words[m].add(word)
-    return {m: frozenset(w) for m, w in words.items()}
-
-
-def describe(signals: Iterable[Signal]) -> list[str]:
-    return [f"{s.kind} {s.name}={s.value!r} -> {s.day} {'modified' if s.modified else ''}" for s in signals]
+#: The languages whose month names dates in a page's text are read in (dateparser's locale
+#: data; reading all 200 of its locales costs a second and a half once per process).
+MONTH_LANGUAGES = (
+    "en de fr es it pt nl sv da nb nn fi is pl cs sk sl hr sr bs ro hu el ru uk be bg mk sq tr id "
+    "ms vi tl ca eu gl lt lv et ga cy af sw ar fa he hi th"
+).split()
 
 
 @lru_cache(maxsize=1)
 def _month_index() -> dict[str, int]:
-    """Month name or abbreviation (lower case) -> month, for the names only one month has."""
+    """Month name or abbreviation (lower case, 3 letters or more, or any of a script without
+    case) -> its month, for the names that only one month has in MONTH_LANGUAGES."""
+    from dateparser.languages.loader import default_loader
+
+    keys = "january february march april may june july august september october november december"
     owners: dict[str, set[int]] = {}
-    for m, words in _month_words().items():
-        for w in words:
-            owners.setdefault(w, set()).add(m)
+    for locale in default_loader.get_locales(languages=MONTH_LANGUAGES):
+        for month, key in enumerate(keys.split(), 1):
+            for word in locale.info.get(key, ()):
+                word = word.strip(". ").lower()
+                if len(word) >= 3 or not word.isascii():
+                    owners.setdefault(word, set()).add(month)
     return {w: next(iter(ms)) for w, ms in owners.items() if len(ms) == 1}
 
 
-#: A date with its day, month and year, in any of the forms text_dates reads; a word where a
-#: month's name can be (looked up in _month_index: an alternation of 3,000 names is slow).
-_ANY_DATE = re.compile(
-    r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?[-/.]\s?(?P<m1>\d{1,2})\s?[-/.]\s?(?P<d1>\d{1,2})(?!\d)"
-    r"|(?P<y2>(?:19|20)\d{2})\s*[年년]\s*(?P<m2>\d{1,2})\s*[月월]\s*(?P<d2>\d{1,2})"
-    r"|(?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?(?P<w3>[^\W\d_]{3,})\.?,?\s*"
-    r"(?:de\s+)?(?P<y3>(?:19|20)\d{2})(?!\d)"
-    r"|(?<![\w])(?P<w4>[^\W\d_]{3,})\.?\s*(?P<d4>\d{1,2})(?:st|nd|rd|th)?\.?,?\s+(?P<y4>(?:19|20)\d{2})(?!\d)"
-    r"|(?<![\d.,/-])(?P<a5>\d{1,2})\s?(?P<s5>[-/.])\s?(?P<b5>\d{1,2})\s?(?P=s5)\s?(?P<y5>(?:19|20)\d{2})(?!\d)",
-)
-
-
-def text_dates(
-    text: str, order: str | None = None, body: bytes | None = None
-) -> Iterator[tuple[int, dt.date]]:
-    """(position, day) of every date ``text`` prints in a form that names one day for sure:
-    numeric dates with the year last in ``order``, or where only one order reads them, or
-    where the page's bytes ``body`` hold one of the two readings with the year first (its
-    markup's own ISO date) and not the other."""
-    index = _month_index()
-    for found in _ANY_DATE.finditer(text):
-        g = found.groupdict()
-        try:
-            if g["y1"]:
-                day = dt.date(int(g["y1"]), int(g["m1"]), int(g["d1"]))
-            elif g["y2"]:
-                day = dt.date(int(g["y2"]), int(g["m2"]), int(g["d2"]))
-            elif g["y3"]:
-                day = dt.date(int(g["y3"]), index[g["w3"].lower()], int(g["d3"]))
-            elif g["y4"]:
-                day = dt.date(int(g["y4"]), index[g["w4"].lower()], int(g["d4"]))
-            else:
-                a, b, y = int(g["a5"]), int(g["b5"]), int(g["y5"])
-                if a == b or (a > 12) or order == "DMY":
-                    day = dt.date(y, b, a)
-                elif b > 12 or order == "MDY":
-                    day = dt.date(y, a, b)
-                else:
-                    settled = settle(dt.date(y, b, a), dt.date(y, a, b), body)
-                    if settled is None:
-                        continue
-                    day = settled
-        except (ValueError, KeyError):
-            continue
-        yield found.start(), day
+def describe(signals: Iterable[Signal]) -> list[str]:
+    """The signals in words, one a line (inspection and the benchmark's verbose output)."""
+    return [f"{s.kind} {s.name}={s.value!r} -> {s.day}{' (modified)' if s.modified else ''}" for s in signals]

@@ -232,6 +232,8 @@ def _read_listing(page: parsel.Selector, url: str, profile: Profile, listing: Li
     keys = list(columns)  # a selector's key is the item field it fills
     listing.entries = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     for name in REQUIRED_LISTING_FIELDS:  # (a value is a non-empty string or None)
+        if name not in columns and name not in profile.required_fields:
+            continue  # no date selector: the release pages date the entries
         lacking = columns[name].count(None) if name in columns else len(nodes)
         if lacking:
             listing.missing[name] = lacking

@@ -242,8 +242,18 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         )
         for k, v in field_specs.items()
     }
+    # A listing that prints no dates may leave them to its release pages (pressbot.pagedates).
+    detail_raw = raw.get("detail")
+    dated_by_pages = isinstance(detail_raw, dict) and detail_raw.get("follow") is True
     for k in REQUIRED_LISTING_FIELDS:
-        if k not in fields:
+        if k == "published_raw" and k not in fields and not dated_by_pages:
+            raise ProfileError(
+                path,
+                f"listing.fields.{k}",
+                "missing: this field is required (or, for a listing that prints no dates, "
+                "[detail] follow = true dates each release from its page)",
+            )
+        if k not in fields and k != "published_raw":
             raise ProfileError(path, f"listing.fields.{k}", "missing: this field is required")
     next_page = _selector(
         listing.get("next_page"), path, "listing.next_page", default_all=True, kinds=sel_kinds
@@ -348,7 +358,8 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         date_languages=tuple(languages),
         date_order=order,
         date_pattern=pattern,
-        date_optional=optional,
+        # No date selector: every entry is undated, and its release page dates it.
+        date_optional=optional or "published_raw" not in fields,
         date_timezone=timezone,
         detail_fields=detail_fields,
         min_entries=min_entries,

@@ -179,7 +179,7 @@ class ReleasesSpider(scrapy.Spider):
             response.body, response.url, getattr(response, "encoding", "utf-8"), ids=profile.uses_xpath_id
         )
         problems: list = []
-        found = parse_detail(page, response.url, profile, problems=problems)
+        found = parse_detail(page, response.url, profile, problems=problems, body=response.body)
         self.run.count(source, "detail_pages")
         if problems:
             self.run.entry_problems(source, response.url, problems)
