@@ -368,3 +368,22 @@ def test_urls_and_toml_that_cannot_be_used_name_the_file_and_key(tmp_path, chang
         load_profile(path)
     assert err.value.key == key and problem in err.value.problem
     assert str(err.value).startswith(f"{path}: [{key}] ") and "\n" not in str(err.value)
+
+
+# --- a listing that prints no dates: its release pages date it ---------------------------------
+
+
+def test_a_listing_without_dates_may_leave_them_to_its_release_pages(tmp_path):
+    undated = GOOD.replace('published_raw = { xpath = ".//time/@datetime" }\n', "")
+    with pytest.raises(ProfileError) as error:
+        load_profile(write(tmp_path, undated))
+    assert "[listing.fields.published_raw] missing: this field is required" in str(error.value)
+    assert "[detail] follow = true" in str(error.value)
+    p = load_profile(write(tmp_path, undated + "[detail]\nfollow = true\n"))
+    assert "published_raw" not in p.fields and p.follow_detail
+    # Every entry is undated, so none is dropped for it, nor counted as drift.
+    assert p.date_optional and "published_raw" not in p.required_fields
+    # (With the selector, nothing changes: it stays required unless [dates] optional = true.)
+    assert (
+        "published_raw" in load_profile(write(tmp_path, GOOD + "[detail]\nfollow = true\n")).required_fields
+    )
