@@ -167,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.pagedates",
         description="pressbot's release-page date chain beside htmldate, on saved pages with known dates",
     )
-    parser.add_argument("--dataset", required=True, type=Path, help="folder with expected.jsonl and the pages")
+    parser.add_argument(
+        "--dataset", required=True, type=Path, help="folder with expected.jsonl and the pages"
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--output", type=Path, help="write the chain's dates here, in score.py's format")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the pages the chain gets wrong")
@@ -186,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         for page, day, source in zip(pages, chain.days, chain.sources, strict=True):
             if day != page.expected:
-                print(f"{'none ' if day is None else 'wrong'} {page.file}: {day} ({source}), expected {page.expected}")
+                what = "none " if day is None else "wrong"
+                print(f"{what} {page.file}: {day} ({source}), expected {page.expected}")
     if args.output:
         with args.output.open("w", encoding="utf-8") as out:
             for page, day in zip(pages, chain.days, strict=True):
