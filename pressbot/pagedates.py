@@ -694,15 +694,15 @@ _H1 = etree.XPath("(//h1)[1]")
 def headline_date(
     root: etree._Element, text: str, latest: dt.date, body: bytes | None = None, order: str | None = None
 ) -> dt.date | None:
-    """The date printed nearest the page's headline (its first ``<h1>``) in its visible text
-    ``text``: from 300 characters before it to 2,000 after, the nearest first; one that names
-    day, month and year for sure (``text_dates``; ``body``, the page's bytes, may settle a
-    numeric date's order)."""
-    heads = _H1(root)
-    if not heads:
-        return None
-    title = " ".join("".join(heads[0].itertext()).split())[:40]
-    at = text.find(title) if title else -1
+    """The date printed nearest the page's headline in its visible text ``text``: from 300
+    characters before it to 2,000 after, the nearest first; one that names day, month and year
+    for sure (``text_dates``; ``body``, the page's bytes, may settle a numeric date's order).
+    The headline is the first ``<h1>``, where it has text."""
+    at = -1
+    for heading in _headings(root):
+        at = text.find(heading)
+        if at >= 0:
+            break
     if at < 0:
         return None
     start = max(0, at - 300)
@@ -716,6 +716,16 @@ def headline_date(
         if best is None or distance < best[0]:
             best = (distance, day)
     return best[1] if best else None
+
+
+def _headings(root: etree._Element) -> Iterator[str]:
+    # (The <title>'s first part where there is no <h1> reads as many wrong dates as right
+    # ones on the shared pages: a page without a headline has no date by its headline.)
+    heads = _H1(root)
+    if heads:
+        text = " ".join("".join(heads[0].itertext()).split())
+        if len(text) >= 3:
+            yield text[:40]
 
 
 def text_date(
@@ -804,7 +814,7 @@ def printed(
 #: a month's name can be (looked up in _month_index: an alternation of the names is slow to
 #: compile and to run).
 _ANY_DATE = re.compile(
-    r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?([-/.])\s?(?P<m1>\d{1,2})\s?\2\s?(?P<d1>\d{1,2})(?!\d)"
+    r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?([-/.])\s?(?P<m1>\d{1,2})\s?\2\s?(?P<d1>\d{1,2})(?!\d)(?!\s?[-–~]\s?\d)"
     r"|(?<!\d)(?P<y0>(?:19|20)\d{2})(?P<m0>0[1-9]|1[0-2])(?P<d0>0[1-9]|[12]\d|3[01])(?!\d)"
     r"|(?P<y2>(?:19|20)\d{2})\s*[年년]\s*(?P<m2>\d{1,2})\s*[月월]\s*(?P<d2>\d{1,2})"
     r"|(?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?(?P<w3>[^\W\d_]{3,})\.?,?\s*"
