@@ -194,8 +194,7 @@ def _words(text: str) -> dt.date | None:
     value, and seconds to load its languages."""
     if not any(c.isdigit() for c in text):
         return None
-    found = _ANY_DATE.search(text)
-    return _decode(found)[0] if found is not None else None
+    return next((sure for _, sure, _ in _dates_in(text)), None)
 
 
 # --- the signals ----------------------------------------------------------------------------
@@ -786,8 +785,7 @@ def printed(
     at = text.find(year)
     while at >= 0:
         window = text[max(0, at - 40) : at + 45]
-        for found in _ANY_DATE.finditer(window):
-            sure, readings = _decode(found)
+        for found, sure, readings in _dates_in(window):
             if sure == day:
                 return iso, None
             if readings is not None and day in readings and ambiguous is None:
@@ -822,6 +820,20 @@ _ANY_DATE = re.compile(
     r"|(?<![\w])(?P<w4>[^\W\d_]{3,})\.?\s*(?P<d4>\d{1,2})(?:st|nd|rd|th)?\.?,?\s+(?P<y4>(?:19|20)\d{2})(?!\d)"
     r"|(?<![\d.,/-])(?P<a5>\d{1,2})\s?(?P<s5>[-/.])\s?(?P<b5>\d{1,2})\s?(?P=s5)\s?(?P<y5>(?:19|20)\d{2})(?!\d)",
 )
+
+
+def _dates_in(text: str) -> Iterator[tuple[re.Match[str], dt.date | None, tuple[dt.date, dt.date] | None]]:
+    """Every date of ``text`` as _decode reads it, with its match. A match that is no date (a
+    word that is no month's name: "12 Posted 2020") is tried again one character on, so that
+    it does not hide a date it overlaps ("2020年07月12日")."""
+    pos = 0
+    while (found := _ANY_DATE.search(text, pos)) is not None:
+        sure, readings = _decode(found)
+        if sure is None and readings is None:
+            pos = found.start() + 1
+            continue
+        yield found, sure, readings
+        pos = found.end()
 
 
 def _decode(found: re.Match[str]) -> tuple[dt.date | None, tuple[dt.date, dt.date] | None]:
@@ -866,8 +878,7 @@ def text_dates(
     numeric dates with the year last in ``order``, or where only one order reads them, or
     where the page's bytes ``body`` hold one of the two readings with the year first (its
     markup's own ISO date) and not the other."""
-    for found in _ANY_DATE.finditer(text):
-        sure, readings = _decode(found)
+    for found, sure, readings in _dates_in(text):
         if readings is not None:
             day_first, month_first = readings
             sure = day_first if order == "DMY" else month_first if order == "MDY" else None

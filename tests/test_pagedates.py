@@ -385,6 +385,13 @@ SNIPPETS = [
         PAGE_TEXT,
     ),
     (
+        "a date range is no day",
+        page(body="<h1>Race results</h1><p>Winners of 2020/7/11-12</p><p>Posted 2020年07月12日</p>"),
+        None,
+        "2020-07-12",
+        PAGE_TEXT,
+    ),
+    (
         "a copyright year is no day",
         page(body="<h1>About us</h1><p>Who we are.</p><footer>© 2019 Example</footer>"),
         None,
