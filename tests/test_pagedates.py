@@ -485,3 +485,48 @@ def test_htmldate_s_day_stands_only_where_the_page_prints_it():
 def test_reading_one_value(value, day, moment):
     reading = read_value(value, TODAY)
     assert ((reading.day.isoformat(), reading.moment) if reading else (None, None)) == (day, moment)
+
+
+@pytest.mark.parametrize(
+    "html, day",
+    [
+        # Unclosed <div>s 1500 deep around thousands of <time>s: read, within bounds.
+        (
+            "<html><body>"
+            + "<div>" * 1500
+            + "<time datetime='2020-01-02'>x</time>" * 3000
+            + "</body></html>",
+            "2020-01-02",
+        ),
+        # JSON-LD nested too deep to parse, and JSON-LD that is no JSON.
+        ("<html><head><script type='application/ld+json'>" + "[" * 100_000 + "</script></head></html>", None),
+        ("<html><head><script type='application/ld+json'>{\"datePublished\": </script></head></html>", None),
+        # A word of a million letters after a day, a year said ten thousand times.
+        ("<html><body><h1>Headline</h1><p>1 " + "a" * 1_000_000 + " 2020</p></body></html>", None),
+        ("<html><body><h1>Headline</h1>" + "<p>2020 2020</p>" * 10_000 + "</body></html>", None),
+        # Thousands of JSON-LD articles; a value that is no text; an empty page.
+        (
+            "<script type='application/ld+json'>["
+            + ",".join(['{"@type":"Article","datePublished":"2020-01-01"}'] * 5000)
+            + "]</script>",
+            "2020-01-01",
+        ),
+        (
+            '<script type=\'application/ld+json\'>{"@type": "Article", "datePublished": {"x": 1}}</script>',
+            None,
+        ),
+        ("", None),
+    ],
+    ids=[
+        "nested times",
+        "deep JSON-LD",
+        "broken JSON-LD",
+        "long word",
+        "many years",
+        "many articles",
+        "odd value",
+        "empty",
+    ],
+)
+def test_hostile_pages_give_what_they_can(html, day):
+    assert page_date(html.encode(), "https://x.example/a", today=TODAY).day == day
