@@ -66,8 +66,11 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
     page_source, page_problem = entry.get("date_source"), entry.get("date_problem")
     out["published"], out["date_problem"], out["date_source"] = None, None, None
     if raw:
+        # (A page's day never settles the listing's own date: the walk, which knows only the
+        # listing, must see the same record, or it would fetch the page again on every run.)
+        settled = None if page_day else entry.get("published")
         try:
-            out["published"] = _read(raw, profile, today, settled=entry.get("published"))
+            out["published"] = _read(raw, profile, today, settled=settled)
             out["date_source"] = LISTING
         except DateProblem as exc:
             out["date_problem"] = str(exc)
@@ -83,6 +86,22 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
     elif profile.date_optional:
         out["date_problem"] = NO_DATE
     return out
+
+
+#: What a release page says of its date (pressbot.parsing.parse_detail).
+PAGE_DATE_FIELDS = ("published", "date_source", "date_problem")
+
+
+def with_page(entry: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """A listing entry with what its release page adds: the listing's values stand, the page
+    fills in what the listing lacks; its date only where the listing prints none (a date the
+    listing page settled included)."""
+    merged = dict(entry)
+    listed = bool(entry.get("published_raw"))
+    for key, value in found.items():
+        if value and not merged.get(key) and not (listed and key in PAGE_DATE_FIELDS):
+            merged[key] = value
+    return merged
 
 
 def read_listing_dates(listing: Listing, profile: Profile, today: dt.date | None = None) -> int:

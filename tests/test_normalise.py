@@ -204,9 +204,13 @@ def test_a_release_page_dates_an_entry_its_listing_does_not(profile):
         "2024-03-04T23:30:00-05:00",
     )
     assert normalise(out, optional, today=TODAY) == out  # (the pipeline normalises it again)
-    # The listing's printed date stands over the page's.
+    # The listing's printed date stands over the page's, and the page does not settle it.
     out = normalise(entry(**page_date), optional, today=TODAY)
     assert (out["published"], out["date_source"]) == ("2020-07-08", "listing")
+    ambiguous = entry(published_raw="03/04/2024", **page_date)
+    out = normalise(ambiguous, optional, today=TODAY)
+    assert (out["published"], out["date_source"]) == (None, None)
+    assert out["date_problem"].startswith("ambiguous day/month order: '03/04/2024'")
     # A date read from the page's text says so.
     guess = entry(published_raw=None, published="2024-02-05", date_source="page text")
     assert normalise(guess, optional, today=TODAY)["date_source"] == "page text"
@@ -245,3 +249,14 @@ def test_optional_dates_are_not_missing_fields_for_the_drift_alarm(profile):
 def test_timestamps_in_the_publisher_s_time_zone(profile, raw, timezone, published, published_at):
     out = normalise(entry(published_raw=raw), dated(profile, timezone=timezone), today=TODAY)
     assert (out["published"], out["published_at"], out["date_problem"]) == (published, published_at, None)
+
+
+def test_a_release_page_adds_what_its_listing_lacks_and_its_date_only_where_the_listing_has_none():
+    from pressbot.normalise import with_page
+
+    page = {"body": "Text.", "published": "2024-03-04", "date_source": "page metadata", "title": "Page's"}
+    listed = {"title": "Listing's", "published_raw": "04/03/2024", "published": "2024-03-04"}
+    # A listing date (here one its listing page settled) stands, and the page's date stays out.
+    assert with_page(listed, page) == {**listed, "body": "Text."}
+    undated = {"title": "Listing's", "published_raw": None}
+    assert with_page(undated, page) == {**page, "title": "Listing's", "published_raw": None}

@@ -14,7 +14,7 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from pressbot import walk
 from pressbot.items import Release
-from pressbot.normalise import read_listing_dates
+from pressbot.normalise import read_listing_dates, with_page
 from pressbot.options import RunOptions
 from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
 from pressbot.run import Run
@@ -183,12 +183,7 @@ class ReleasesSpider(scrapy.Spider):
         self.run.count(source, "detail_pages")
         if problems:
             self.run.entry_problems(source, response.url, problems)
-        merged = dict(entry)
-        for key, value in found.items():
-            # The listing's values stand; the page adds what the listing lacks.
-            if value and not merged.get(key):
-                merged[key] = value
-        return [Release(source=source, listing_url=listing_url, **merged)]
+        return [Release(source=source, listing_url=listing_url, **with_page(entry, found))]
 
     def _detail_redirect(self, response, source: str, entry: dict, listing_url: str) -> list:
         location = response.headers.get(b"Location", b"").decode("latin-1").strip()
