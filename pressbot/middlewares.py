@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from pressbot.addresses import host_of, local_host, port_of, unsafe_ip
 from pressbot.run import Run
@@ -94,10 +94,13 @@ class SafeDestinationMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        # Outside a pressbot run (scrapy shell, scrapy fetch) no profile vouches for anything.
         run = Run.of(crawler)
-        profiles = run.profiles if run is not None else {}
-        return cls(crawler.stats, {name: p.start_urls for name, p in profiles.items()})
+        if run is None:
+            # Not a pressbot run (scrapy shell, fetch, view, parse, bench, another spider): the
+            # operator chose the URL, and nothing fetched is written anywhere. The guard keeps
+            # pages from steering pressbot's crawls, whose output is published.
+            raise NotConfigured
+        return cls(crawler.stats, {name: p.start_urls for name, p in run.profiles.items()})
 
     async def process_request(self, request):
         parts = urlsplit(request.url)

@@ -25,6 +25,7 @@ from pressbot.dates import (
 from pressbot.fields import LINE_FIELDS, PARAGRAPH_FIELDS
 from pressbot.items import canonical_url, release_id
 from pressbot.pagedates import LISTING, PAGE_METADATA, PAGE_SOURCES
+from pressbot.pagetext import language_tag
 from pressbot.profiles import Profile
 from pressbot.text import clean_text
 
@@ -60,8 +61,12 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
     out["published_at"] = publisher_time(
         out.get("published_at") or parse_datetime(raw), profile.date_timezone
     )
-    # What the release page said of its date (pressbot.parsing.parse_detail): it stands only
-    # where the listing prints no date.
+    if out.get("modified_at"):
+        out["modified_at"] = publisher_time(out["modified_at"], profile.date_timezone)
+    if out.get("language"):
+        out["language"] = language_tag(out["language"])
+    # What the release page said of its date (pressbot.parsing.parse_detail, pressbot.pdf): it
+    # stands only where the listing prints no date.
     page_day = entry.get("published") if entry.get("date_source") in PAGE_SOURCES else None
     page_source, page_problem = entry.get("date_source"), entry.get("date_problem")
     out["published"], out["date_problem"], out["date_source"] = None, None, None

@@ -21,16 +21,21 @@ _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 @dataclass(frozen=True)
 class RunOptions:
-    #: Bundled profile names, or None for the default.
+    #: Source names (shipped, or in PRESSBOT_PROFILE_DIRS; ``all``: every one), or None.
     sources: tuple[str, ...] | None = None
-    #: A user's own profile file, instead of bundled ones.
-    profile: str | None = None
+    #: Your own profile files (``-a profile=a.toml,b.toml``), crawled beside any sources.
+    profiles: tuple[str, ...] = ()
     #: Listing pages to walk per source at most (the profile's max_pages also applies).
     max_pages: int | None = None
     #: Ignore entries published before this date, and stop walking past them.
     since: dt.date | None = None
     #: Walk every listing page even where releases are already known.
     full: bool = False
+
+    @property
+    def profile(self) -> str | None:
+        """The profile files as ``-a profile`` gives them (comma-separated), or None."""
+        return ",".join(self.profiles) if self.profiles else None
 
     @classmethod
     def parse(
@@ -54,10 +59,15 @@ class RunOptions:
             sources = tuple(s.strip() for s in str(source).split(",") if s.strip())
             if not sources:
                 raise ArgumentError("source: give one or more profile names, comma-separated")
-        if source is not None and profile is not None:
-            raise ArgumentError("give either source or profile, not both")
-        if profile is not None and not str(profile).strip():
-            raise ArgumentError("profile: give the path of a profile file")
+        files: tuple[str, ...] = ()
+        if profile is not None:
+            # (A path with a comma in it cannot be given here: PRESSBOT_PROFILE_DIRS can.)
+            files = tuple(p.strip() for p in str(profile).split(",") if p.strip())
+            if not files:
+                raise ArgumentError("profile: give the path of a profile file (several: comma-separated)")
+            twice = sorted({p for p in files if files.count(p) > 1})
+            if twice:
+                raise ArgumentError(f"profile: {', '.join(twice)} given twice: give each profile once")
         pages = None
         if max_pages is not None:
             try:
@@ -79,7 +89,7 @@ class RunOptions:
             if text not in _TRUE | _FALSE:
                 raise ArgumentError(f"full: {full!r} must be 1 or 0")
             flag = text in _TRUE
-        return cls(sources=sources, profile=profile, max_pages=pages, since=day, full=flag)
+        return cls(sources=sources, profiles=files, max_pages=pages, since=day, full=flag)
 
 
 #: pressbot's numeric settings: name -> (type, least value).

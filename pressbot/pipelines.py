@@ -16,7 +16,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from pressbot.fields import REQUIRED_FIELDS
-from pressbot.items import Release, content_hash
+from pressbot.items import Release, same_content
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.normalise import normalise
 from pressbot.profiles import Profile
@@ -43,7 +43,7 @@ class _Base:
     def _run(crawler) -> Run:
         run = Run.of(crawler)
         if run is None:
-            raise NotConfigured("not a pressbot run")
+            raise NotConfigured  # not a pressbot run (no message: Scrapy warns of every one)
         return run
 
     @classmethod
@@ -142,7 +142,7 @@ class DeduplicatePipeline(_Base):
             known = self.ledger.known([a["id"]]).get(a["id"])
         except LedgerFailed as exc:  # said once, where it failed; the run is stopping
             raise DropItem(str(exc), log_level="DEBUG") from None
-        if known is not None and known.hash == content_hash(a):
+        if known is not None and same_content(known.hash, a):
             self.count(a, "duplicates")
             raise DropItem(f"{a['source']}: duplicate {a['url']}", log_level="DEBUG")
         if not self.ledger.claim(a):

@@ -21,9 +21,10 @@ from scrapy.utils.defer import deferred_from_coro
 
 from pressbot import __version__, distributed
 from pressbot.addresses import is_local_url
+from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.options import RunOptions, check_paths, check_settings
-from pressbot.profiles import Profile, load_profile, load_sources
+from pressbot.profiles import Profile
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
@@ -31,6 +32,10 @@ logger = logging.getLogger(__name__)
 
 #: The crawler attribute that holds its run (one crawler, one run).
 _ATTRIBUTE = "pressbot_run"
+#: What the commands that only look at pages add to their ``default_settings``
+#: (pressbot/commands/: shell, fetch, view, parse, check, bench). No default in settings.py: a
+#: project setting would outrank the commands' own.
+LOOK_ONLY = {"PRESSBOT_LOOK_ONLY": True}
 
 
 @dataclass
@@ -58,7 +63,7 @@ class Run:
         self,
         options: RunOptions,
         profiles: dict[str, Profile],
-        ledger: Ledger,
+        ledger: Ledger | None,
         walks: dict[str, WalkState],
         *,
         stats=None,
@@ -67,7 +72,8 @@ class Run:
     ) -> None:
         self.options = options
         self.profiles = profiles
-        self.ledger = ledger
+        #: None for a look at pages (see the module docstring): nothing is known or recorded.
+        self._ledger = ledger
         self.walks = walks
         self.reports = {name: SourceReport() for name in profiles}
         self._stats = stats
@@ -80,15 +86,13 @@ class Run:
     @classmethod
     def open(cls, crawler, options: RunOptions) -> Run:
         """Check the settings, load the profiles, open the ledger (taking the run lock) and
-        begin each source's walk; attach the run to ``crawler``."""
+        begin each source's walk; attach the run to ``crawler``. In a command that only looks
+        at pages (``PRESSBOT_LOOK_ONLY``), a look instead: see ``Run.look``."""
         settings = crawler.settings
+        if settings.getbool("PRESSBOT_LOOK_ONLY"):
+            return cls.look(crawler, options)
         check_settings(settings)
-        fixtures = settings.get("PRESSBOT_FIXTURES_URL")
-        if options.profile:
-            loaded = [load_profile(options.profile, fixtures)]
-        else:
-            names = ",".join(options.sources) if options.sources else settings.get("PRESSBOT_DEFAULT_SOURCE")
-            loaded = load_sources(names, fixtures)
+        loaded = run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
         distributed.configure(settings)
@@ -136,11 +140,80 @@ class Run:
         setattr(crawler, _ATTRIBUTE, run)
         return run
 
+    @classmethod
+    def look(cls, crawler, options: RunOptions) -> Run:
+        """A look at pages for Scrapy's shell, fetch, view, parse and check: the profiles and a
+        fresh walk for each (as on a first run: every entry is new), so that the spider's
+        callbacks show what a page gives; no state is opened (no lock), nothing is recorded or
+        written, the settings are left as they are (the shell has frozen them), and the run is
+        not attached to the crawler (``Run.of`` is None: the other components stand aside)."""
+        settings = crawler.settings
+        profiles = {p.name: p for p in run_profiles(settings, options)}
+        run = cls(
+            options,
+            profiles,
+            None,
+            {name: WalkState(incremental=False) for name in profiles},
+            walk_options=WalkOptions(
+                since=options.since,
+                max_pages=options.max_pages,
+                known_in_a_row=settings.getint("PRESSBOT_KNOWN_IN_A_ROW"),
+                overlap_pages=settings.getint("PRESSBOT_OVERLAP_PAGES"),
+            ),
+        )
+        run._crawler = crawler
+        run.connect(crawler)
+        logger.info(
+            "pressbot: looking only (%s): no run lock, state, output or run summary",
+            ", ".join(profiles),
+        )
+        return run
+
     @staticmethod
     def of(crawler) -> Run | None:
         """The crawler's run, or None when the crawl is not one of pressbot's runs (``scrapy
-        shell``, ``scrapy fetch``, another spider): pressbot's components then stand aside."""
+        shell``, ``fetch``, ``view``, ``parse``, ``check``, ``bench``, another spider): pressbot's
+        components then stand aside."""
         return getattr(crawler, _ATTRIBUTE, None)
+
+    @property
+    def looking(self) -> bool:
+        """Whether this is a look at pages, not a run (see ``Run.look``)."""
+        return self._ledger is None
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            raise RuntimeError("a look at pages (scrapy shell, parse, ...) has no ledger")
+        return self._ledger
+
+    def known(self, ids: list[str]) -> dict:
+        """What the state knows of these releases (a look knows none: every entry is new)."""
+        return {} if self._ledger is None else self._ledger.known(ids)
+
+    def walk_from(self, url: str) -> str:
+        """A listing page from outside the walk (``scrapy parse URL``, the shell): its source,
+        whose walk begins at it; in a look, afresh each time (a page looked at twice is no
+        pagination loop)."""
+        source = self.source_of(url)
+        if self.looking:
+            self.walks[source] = WalkState(incremental=False)
+        self.walks[source].ask(url)
+        return source
+
+    def source_of(self, url: str) -> str:
+        """The source a page given from outside the walk belongs to (``scrapy parse URL``):
+        the profile whose base URL holds it (the longest), else the one whose site it is on,
+        else the only one."""
+        under = [p for p in self.profiles.values() if url.startswith(p.base_url)]
+        if under:
+            return max(under, key=lambda p: len(p.base_url)).name
+        on = [p.name for p in self.profiles.values() if on_site(url, p)]
+        if on or len(self.profiles) == 1:
+            return (on or list(self.profiles))[0]
+        raise ValueError(
+            f"{url} is on none of the sources {', '.join(self.profiles)}: give its source with -a source=NAME"
+        )
 
     @property
     def stats(self):
@@ -267,6 +340,8 @@ class Run:
         if self.closed:
             return
         self.closed = True
+        if self._ledger is None:
+            return  # a look: nothing to close
         try:
             self.ledger.close({s: stop.label for s, stop in self.finished_walks(reason).items()})
         except LedgerFailed:

@@ -10,10 +10,16 @@ COMMANDS_MODULE = "pressbot.commands"
 # --- pressbot's own settings -------------------------------------------------------------
 #: Comma-separated profile names crawled when no -a source= / -a profile= is given.
 PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
+#: Folders of your own profiles, beside the shipped ones (pressbot/catalogue.py): a list, or
+#: paths separated by the OS path separator (":"); a source is NAME.toml in one of them.
+PRESSBOT_PROFILE_DIRS = None
 #: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
 PRESSBOT_FIXTURES_URL = None
-#: Where `scrapy inspect --save-case NAME` writes NAME/; None means the bundled fixtures/cases/.
+#: Where `scrapy inspect --save-case NAME` writes NAME/, and what `scrapy check` checks; None
+#: means the bundled fixtures/cases/.
 PRESSBOT_CASES_DIR = None
+# (PRESSBOT_LOOK_ONLY is set by Scrapy's commands that only look at pages: shell, fetch, view,
+# parse, check, bench; see pressbot.run.LOOK_ONLY. No default here: it would outrank theirs.)
 #: JSON Lines output, appended to across runs.
 PRESSBOT_OUTPUT = "data/releases.jsonl"
 #: State: a SQLite file path, or redis://host:port/db (shared by distributed workers).
@@ -93,6 +99,8 @@ EXTENSIONS_BASE = {
     for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
     if path != "scrapy.extensions.remote_control.RemoteControl"
 }
+# Two sources of one run may read one page, each for its own walk (pressbot/fingerprint.py).
+REQUEST_FINGERPRINTER_CLASS = "pressbot.fingerprint.SourceFingerprinter"
 FEED_EXPORT_ENCODING = "utf-8"
 # Item reprs at DEBUG would swamp a cron log; -s LOG_LEVEL=DEBUG brings them back.
 LOG_LEVEL = "INFO"

@@ -91,6 +91,10 @@ def start_failure_summary(
     }
 
 
+#: The run summaries this process wrote, the newest last (pressbot.api returns its run's).
+WRITTEN: list[Path] = []
+
+
 def write_summary(summary: Mapping[str, Any], runs_dir: str | os.PathLike) -> Path:
     """Write <runs_dir>/<timestamp>.json, and make it latest.json unless latest.json is of a
     run that started later (two runs racing: the one that started last is the latest)."""
@@ -100,6 +104,7 @@ def write_summary(summary: Mapping[str, Any], runs_dir: str | os.PathLike) -> Pa
     text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     path = folder / f"{stamp}.json"
     path.write_text(text, encoding="utf-8")
+    WRITTEN.append(path)
     latest = folder / "latest.json"
     # One writer at a time compares and replaces (the lock file is the folder's own).
     fd = os.open(folder / ".latest.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -134,7 +139,7 @@ class RunSummary:
     def from_crawler(cls, crawler):
         run = Run.of(crawler)
         if run is None:
-            raise NotConfigured("not a pressbot run")
+            raise NotConfigured  # not a pressbot run (no message: Scrapy warns of every one)
         ext = cls(run, crawler.stats, crawler.settings.get("PRESSBOT_RUNS_DIR"))
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

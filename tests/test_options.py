@@ -13,6 +13,13 @@ def test_defaults_and_good_values():
     assert RunOptions.parse() == RunOptions()
     opts = RunOptions.parse(source="a, b", max_pages="3", since="2020-07-15", full="1")
     assert opts == RunOptions(sources=("a", "b"), max_pages=3, since=dt.date(2020, 7, 15), full=True)
+    # Sources and profile files together; several files, comma-separated.
+    both = RunOptions.parse(source="all", profile="a.toml, dir/b.toml")
+    assert (both.sources, both.profiles, both.profile) == (
+        ("all",),
+        ("a.toml", "dir/b.toml"),
+        "a.toml,dir/b.toml",
+    )
 
 
 @pytest.mark.parametrize(
@@ -23,8 +30,9 @@ def test_defaults_and_good_values():
         ({"since": "15/07/2020"}, "since: '15/07/2020' is not a date like 2020-07-15"),
         ({"full": "maybe"}, "full: 'maybe' must be 1 or 0"),
         ({"source": " , "}, "source: give one or more profile names"),
-        ({"source": "a", "profile": "b.toml"}, "either source or profile"),
         ({"profile": " "}, "profile: give the path"),
+        ({"profile": " , ,"}, "profile: give the path"),
+        ({"profile": "a.toml,b.toml, a.toml"}, "profile: a.toml given twice"),
         ({"colour": "red"}, "unknown argument(s) colour"),
     ],
 )

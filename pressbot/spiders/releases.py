@@ -16,7 +16,8 @@ from pressbot import walk
 from pressbot.items import Release
 from pressbot.normalise import read_listing_dates, with_page
 from pressbot.options import RunOptions
-from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
+from pressbot.parsing import EntryProblem, page_from_bytes, parse_detail, parse_listing
+from pressbot.pdf import UNREADABLE_PDF, UnreadablePdf, is_pdf, parse_pdf
 from pressbot.run import Run
 from pressbot.structure import ends_whole, fingerprint, read_whole, same_template
 
@@ -82,9 +83,16 @@ class ReleasesSpider(scrapy.Spider):
             meta={"pressbot_source": source, "pressbot_page": "listing"},
         )
 
-    def parse_listing(self, response, source: str, page_no: int) -> list:
+    def parse(self, response, **kwargs: Any) -> list:
+        """``scrapy parse --spider=releases URL``: the page as a listing page of its source."""
+        return self.parse_listing(response, **kwargs)
+
+    def parse_listing(self, response, source: str | None = None, page_no: int = 1) -> list:
         run = self.run
-        profile = run.profiles[source]
+        if source is None:  # a page from outside the walk (scrapy parse, the shell)
+            source = run.walk_from(response.url)
+        # (A profile whose later pages are JSON reads them with its [listing.json].)
+        profile = run.profiles[source].for_page(page_no)
         state = run.walks[source]
         page = page_from_bytes(
             response.body,
@@ -112,7 +120,7 @@ class ReleasesSpider(scrapy.Spider):
             response.body, profile.format, None if page_no == 1 else state.first_ends, encoding
         )
         # Look the page's releases up before yielding them: once yielded they become known.
-        known = run.ledger.known([i for i in walk.entry_ids(profile, listing) if i])
+        known = run.known([i for i in walk.entry_ids(profile, listing) if i])
         decided = walk.step(
             profile,
             state,
@@ -144,7 +152,7 @@ class ReleasesSpider(scrapy.Spider):
 
     # --- release pages ---------------------------------------------------------------------
     def _detail_request(
-        self, entry: dict, source: str, listing_url: str, url: str | None = None, hops: int = 0
+        self, entry: dict, source: str, listing_url: str | None, url: str | None = None, hops: int = 0
     ) -> scrapy.Request:
         # Release pages may live on another host than the listing (a feed's links): Scrapy's
         # offsite filter would drop them silently; the safety guard still checks every one.
@@ -167,25 +175,54 @@ class ReleasesSpider(scrapy.Spider):
             },
         )
 
-    def _keep_listing_values(self, source: str, entry: dict, listing_url: str, why: str) -> Release:
+    def _keep_listing_values(self, source: str, entry: dict, listing_url: str | None, why: str) -> Release:
         """The release as its listing describes it, saying why its page added nothing."""
         return Release(source=source, listing_url=listing_url, detail_error=why, **entry)
 
-    def parse_detail(self, response, source: str, entry: dict, listing_url: str) -> list:
+    def parse_detail(
+        self, response, source: str | None = None, entry: dict | None = None, listing_url: str | None = None
+    ) -> list:
+        if entry is None:  # a release page from outside the walk (scrapy parse -c parse_detail)
+            source = source or self.run.source_of(response.url)
+            entry = {"url": response.url}
+        assert source is not None
         if response.status in REDIRECTS:
             return self._detail_redirect(response, source, entry, listing_url)
         profile = self.run.profiles[source]
-        page = page_from_bytes(
-            response.body, response.url, getattr(response, "encoding", "utf-8"), ids=profile.uses_xpath_id
-        )
         problems: list = []
-        found = parse_detail(page, response.url, profile, problems=problems, body=response.body)
+        headers = response.headers
+        if is_pdf(headers.get(b"Content-Type", b"").decode("latin-1"), response.body):
+            try:
+                found = parse_pdf(response.body, profile, problems)
+            except UnreadablePdf as exc:
+                return self._unreadable_pdf(response.url, source, entry, listing_url, str(exc))
+        else:
+            page = page_from_bytes(
+                response.body, response.url, getattr(response, "encoding", "utf-8"), ids=profile.uses_xpath_id
+            )
+            found = parse_detail(
+                page,
+                response.url,
+                profile,
+                problems=problems,
+                teaser=entry.get("summary"),
+                content_language=headers.get(b"Content-Language", b"").decode("latin-1") or None,
+                body=response.body,
+            )
         self.run.count(source, "detail_pages")
         if problems:
             self.run.entry_problems(source, response.url, problems)
         return [Release(source=source, listing_url=listing_url, **with_page(entry, found))]
 
-    def _detail_redirect(self, response, source: str, entry: dict, listing_url: str) -> list:
+    def _unreadable_pdf(self, url: str, source: str, entry: dict, listing_url: str | None, why: str) -> list:
+        """A PDF that cannot be read (broken, encrypted) is a release page that added nothing:
+        reported in the summary's problems, not a failed page (the walk goes on, complete)."""
+        why = f"the PDF could not be read: {why}"
+        self.run.count(source, "detail_errors")
+        self.run.entry_problems(source, url, [EntryProblem(None, None, UNREADABLE_PDF, why)])
+        return [self._keep_listing_values(source, entry, listing_url, why)]
+
+    def _detail_redirect(self, response, source: str, entry: dict, listing_url: str | None) -> list:
         location = response.headers.get(b"Location", b"").decode("latin-1").strip()
         target = walk.join_url(response.url, location)
         hops = response.meta.get("pressbot_hops", 0)
@@ -242,7 +279,7 @@ class ReleasesSpider(scrapy.Spider):
     def _listing_end(self, response, source: str, page_no: int) -> bool:
         """Whether a template walk's failed page (a 404) is the listing's own page with no
         entries, read whole: the archive's end, as WordPress answers past its last page."""
-        profile = self.run.profiles[source]
+        profile = self.run.profiles[source].for_page(page_no)
         if profile.pagination != "template" or page_no <= 1 or profile.format != "html":
             return False
         body = response.body or b""
