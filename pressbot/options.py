@@ -7,7 +7,7 @@ import math
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +31,10 @@ class RunOptions:
     since: dt.date | None = None
     #: Walk every listing page even where releases are already known.
     full: bool = False
+    #: The job's id: scrapyd's ``_job`` argument (else PRESSBOT_JOB_ID), for the run summary.
+    job: str | None = None
+    #: The arguments as given (``_job`` aside), for the run summary.
+    arguments: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def profile(self) -> str | None:
@@ -48,7 +52,7 @@ class RunOptions:
         _job: str | None = None,
         **unknown: object,
     ) -> RunOptions:
-        # scrapyd passes its job id as the argument _job; it needs no handling here.
+        # scrapyd passes its job id as the argument _job: it names the run in its summary.
         if unknown:
             raise ArgumentError(
                 f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
@@ -89,7 +93,16 @@ class RunOptions:
             if text not in _TRUE | _FALSE:
                 raise ArgumentError(f"full: {full!r} must be 1 or 0")
             flag = text in _TRUE
-        return cls(sources=sources, profiles=files, max_pages=pages, since=day, full=flag)
+        given = {"source": source, "profile": profile, "max_pages": max_pages, "since": since, "full": full}
+        return cls(
+            sources=sources,
+            profiles=files,
+            max_pages=pages,
+            since=day,
+            full=flag,
+            job=None if _job is None else str(_job),
+            arguments={k: str(v) for k, v in given.items() if v is not None},
+        )
 
 
 #: pressbot's numeric settings: name -> (type, least value).
@@ -103,6 +116,9 @@ _NUMERIC_SETTINGS = {
     "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
     "PRESSBOT_LOCK_TTL": (float, 1),
     "PRESSBOT_STOP_TIMEOUT": (float, 0),
+    "PRESSBOT_PROGRESS_SECONDS": (float, 0),
+    "PRESSBOT_RUNS_KEEP": (int, 0),
+    "PRESSBOT_RUNS_MAX_AGE": (float, 0),
 }
 #: The settings that name files or folders pressbot writes.
 _PATH_SETTINGS = ("PRESSBOT_OUTPUT", "PRESSBOT_STATE", "PRESSBOT_RUNS_DIR")
@@ -254,3 +270,38 @@ def _feed_paths(feeds: dict, spider: str) -> Iterable[Path]:
         if "%(" in text:
             continue  # a name made per batch or per time: it cannot be one of ours
         yield Path(text)
+
+
+def given_settings(settings) -> dict[str, object]:
+    """The PRESSBOT_ settings whose value is not pressbot's default, as the run's summary keeps
+    them: plain JSON values, and the password of a URL (``redis://:secret@host``) masked."""
+    from pressbot import settings as defaults
+
+    given: dict[str, object] = {}
+    for name, value in sorted(settings.items()):
+        if not name.startswith("PRESSBOT_"):
+            continue
+        default = getattr(defaults, name, object())
+        if value == default or (isinstance(value, str) and value == str(default)):  # ("-s X=5")
+            continue
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str | int | float | bool | None):
+            value = str(value)
+        given[name] = _masked(value) if isinstance(value, str) else value
+    return given
+
+
+def _masked(value: str) -> str:
+    """A URL's password replaced with ``***``; anything else as it is."""
+    if "://" not in value or "@" not in value:
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value
+    if not parts.password:
+        return value
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()

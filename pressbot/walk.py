@@ -465,6 +465,10 @@ def _day(profile: Profile, entry: dict) -> str | None:
         return None
 
 
+#: The entry's ISO day as the walk reads it, or None (the run's progress lines say it too).
+entry_day = _day
+
+
 def _before(profile: Profile, entry: dict, since: dt.date | None) -> bool:
     if since is None:
         return False

@@ -104,6 +104,7 @@ class ReleasesSpider(scrapy.Spider):
         listing = parse_listing(page, response.url, profile)
         run.count(source, "dates_out_of_order", read_listing_dates(listing, profile))
         run.count(source, "pages")
+        run.reached[source] = (page_no, listing.entries)  # (how far it got: progress lines)
         run.count(source, "entries", len(listing.entries))
         if listing.problems:
             run.entry_problems(source, response.url, listing.problems)
