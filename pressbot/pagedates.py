@@ -6,9 +6,11 @@ objects), meta names and properties (Open Graph, Dublin Core, the publishing pla
 ``itemprop`` and RDFa attributes on any element, microformats, ``<time>`` inside the article
 rather than anywhere on the page, a date in the URL's path. The day is the publisher's local
 day: the date the value prints in its own offset, never converted to UTC. The original
-publication is preferred over a modification. Only when no signal answers does htmldate search
-the page's text, and what it finds is recorded as a text guess (``PAGE_TEXT``); a numeric date
-whose day/month order the page does not settle is never read.
+publication is preferred over a modification. Only when no signal answers is the page's text
+read: the date printed by its headline, else htmldate's reading where the page prints that day;
+either is recorded as a text guess (``PAGE_TEXT``). A numeric date whose day/month order the
+page does not settle is never read. tests/test_pagedates.py holds a page snippet per signal;
+``python -m bench.pagedates`` measures the chain on saved pages.
 """
 
 from __future__ import annotations
