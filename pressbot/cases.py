@@ -156,7 +156,7 @@ def run_case(case: Case) -> dict[str, Any]:
     fmt = profile.format if case.kind == "listing" else "html"
     page = page_from_bytes(body, case.url, encoding, fmt, ids=profile.uses_xpath_id)
     if case.kind == "detail":
-        found = parse_detail(page, case.url, profile)
+        found = parse_detail(page, case.url, profile, body=body)
         cleaned = normalise(found, profile)
         return {"adds": {key: cleaned[key] for key in found}}
     listing = parse_listing(page, case.url, profile)

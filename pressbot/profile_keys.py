@@ -83,7 +83,12 @@ def _field_keys(table: str, fields: tuple[str, ...], jmes: bool, old: dict[str, 
     for name in fields:
         field = BY_NAME[name]
         required = table != "detail.fields" and name in REQUIRED_LISTING_FIELDS
+        # The printed date may be left out where the release pages date the entries.
+        dated_by_pages = required and name == "published_raw"
+        required = required and not dated_by_pages
         doc = f"fills `{name}`: {field.doc[:1].lower()}{field.doc[1:].rstrip('.')}"
+        if dated_by_pages:
+            doc += "; leave it out for a listing that prints no dates, with `[detail] follow = true`"
         if field.keeps_all:
             doc += "; every match is kept, as paragraphs (`all = false`: the first)"
         example = {
@@ -107,7 +112,17 @@ def _field_keys(table: str, fields: tuple[str, ...], jmes: bool, old: dict[str, 
                 "subtitle": "deck",
             }[name]
             example = f'{{ jmes = "{example}" }}'
-        keys.append(Key(table, name, kind, doc, example=example, required=required))
+        keys.append(
+            Key(
+                table,
+                name,
+                kind,
+                doc,
+                example=example,
+                required=required,
+                default_text="required without [detail] follow = true" if dated_by_pages else "",
+            )
+        )
     for name, new in old.items():
         keys.append(
             Key(table, name, kind, f"the old name of `{new}` (still loads, with a warning)", renamed_to=new)
@@ -441,12 +456,24 @@ def profile_schema() -> dict[str, Any]:
         "properties": selector_props,
         "oneOf": [{"required": [kind]} for kind in ("css", "xpath", "jmes")],
     }
+    top = _table_schema("")
+    # The printed date (or its old name) is required, but where release pages date the entries.
+    dated = {"anyOf": [{"required": ["published_raw"]}, {"required": ["published"]}]}
+    follows = {"required": ["follow"], "properties": {"follow": {"enum": [True]}}}
+    top.setdefault("allOf", []).append(
+        {
+            "anyOf": [
+                {"required": ["detail"], "properties": {"detail": follows}},
+                {"properties": {"listing": {"properties": {"fields": dated}}}},
+            ]
+        }
+    )
     return {
         "$schema": _DRAFT,
         "id": "https://pressbot.invalid/schema/profile.schema.json",
         "title": "pressbot source profile",
         "description": "One press room's profile (pressbot/sources/*.toml): README, Profile reference.",
-        **_table_schema(""),
+        **top,
         "definitions": {
             "selector": {
                 "description": "A CSS string, or a table with exactly one of css, xpath, jmes.",

@@ -240,7 +240,10 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
             notes=notes,
         )
     )
-    fields = _fields(listing, "listing", path, sel_kinds, notes)
+    # A listing that prints no dates may leave them to its release pages (pressbot.pagedates).
+    detail_raw = raw.get("detail")
+    dated_by_pages = isinstance(detail_raw, dict) and detail_raw.get("follow") is True
+    fields = _fields(listing, "listing", path, sel_kinds, notes, dated_by_pages)
     next_page = _selector(
         listing.get("next_page"), path, "listing.next_page", default_all=True, kinds=sel_kinds, notes=notes
     )
@@ -403,7 +406,8 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         date_languages=tuple(languages),
         date_order=order,
         date_pattern=pattern,
-        date_optional=optional,
+        # No date selector: every entry is undated, and its release page dates it.
+        date_optional=optional or "published_raw" not in fields,
         date_timezone=timezone,
         detail_fields=detail_fields,
         min_entries=min_entries,
@@ -430,7 +434,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
             kinds=kinds,
             notes=notes,
         )
-        later_fields = _fields(later_spec, "listing.json", path, kinds, notes)
+        later_fields = _fields(later_spec, "listing.json", path, kinds, notes, dated_by_pages)
         profile = dataclasses.replace(
             profile,
             later=dataclasses.replace(
@@ -440,6 +444,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
                 fields=later_fields,
                 next_page=later_next,
                 pager=None,
+                date_optional=profile.date_optional or "published_raw" not in later_fields,
             ),
         )
     for key, why in notes:
@@ -449,9 +454,15 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
 
 
 def _fields(
-    table: dict[str, Any], where: str, path: str | Path, kinds: tuple[str, ...], notes: list[tuple[str, str]]
+    table: dict[str, Any],
+    where: str,
+    path: str | Path,
+    kinds: tuple[str, ...],
+    notes: list[tuple[str, str]],
+    dated_by_pages: bool = False,
 ) -> dict[str, Selector]:
-    """The ``fields`` table of ``[where]``: a selector per item field, the required ones given."""
+    """The ``fields`` table of ``[where]``: a selector per item field, the required ones given
+    (but the printed date, where release pages date the entries: ``dated_by_pages``)."""
     prefix = f"{where}.fields"
     specs = _table(table, "fields", path, required=True, prefix=f"{where}.")
     if prefix in RENAMED_FIELD_KEYS:
@@ -472,7 +483,14 @@ def _fields(
         for k, v in specs.items()
     }
     for k in REQUIRED_LISTING_FIELDS:
-        if k not in fields:
+        if k == "published_raw" and k not in fields and not dated_by_pages:
+            raise ProfileError(
+                path,
+                f"{prefix}.{k}",
+                "missing: this field is required (or, for a listing that prints no dates, "
+                "[detail] follow = true dates each release from its page)",
+            )
+        if k not in fields and k != "published_raw":
             raise ProfileError(path, f"{prefix}.{k}", "missing: this field is required")
     return fields
 

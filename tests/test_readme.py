@@ -213,6 +213,7 @@ HOW: dict[tuple[str, str], How] = {
         "sh", servers=("scrapyd",), expect=(r'"status": "ok"',), check=_scrapyd_job
     ),
     ("sh", ".venv/bin/python -m bench --quick"): How("sh", timeout=600),
+    ("sh", ".venv/bin/python -m bench.pagedates --dataset fixtures/pagedates"): How("sh", timeout=300),
     ("", "pressbot/"): How("sample"),  # the layout
     # The operator's report and alerts (the silence fragment and the alert settings are checked
     # in-process below; the webhook's body is a ```json "{" block, as the record).

@@ -279,6 +279,37 @@ def test_optional_dates_keep_undated_entries(tmp_path):
     assert stats["pressbot/source/undated/dropped/missing_published_raw"] == 2
 
 
+#: The Port of Kelmarsh's releases (fixtures/dates/dated-by-pages): listed undated, each
+#: dated from its page as a person reads it, and how.
+DATED_BY_PAGES = [
+    ("harbour-dredging.html", "2024-03-04", "page metadata", None),  # 23:30 at -05:00: the 4th
+    ("ferry-timetable.html", "2024-02-27", "page metadata", None),  # published, not modified
+    ("volunteer-awards.html", "2024-02-20", "page metadata", None),  # the article's <time>
+    ("bridge-closure.html", "2024-02-12", "page metadata", None),  # dcterms.date, date only
+    ("annual-report.html", "2024-02-05", "page text", None),  # "Published 5 February 2024"
+    (
+        "community-grants.html",
+        None,
+        None,
+        "on the release page: ambiguous day/month order: '02/01/2024' is 2024-01-02 day first or "
+        "2024-02-01 month first, and the page settles neither",
+    ),
+]
+
+
+def test_a_listing_without_dates_is_dated_from_its_release_pages(tmp_path):
+    stats, records = crawl_in_process(tmp_path, DATES / "dated-by-pages.toml")
+    assert [
+        (r["url"].rsplit("/", 1)[1], r["published"], r["date_source"], r["date_problem"]) for r in records
+    ] == DATED_BY_PAGES
+    assert [r["published_raw"] for r in records] == [None] * 6
+    assert records[0]["published_at"] == "2024-03-04T23:30:00-05:00"
+    assert "From 23 March the ferry to Ostholm adds two crossings" in records[1]["body"]
+    assert "pressbot/dropped" not in stats and stats["pressbot/source/dated-by-pages/date_problems"] == 1
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+
+
 def test_the_publisher_s_time_zone_gives_the_local_day(tmp_path):
     _, records = crawl_in_process(tmp_path, DATES / "late-feed.toml")
     assert [(r["published"], r["published_at"]) for r in records] == [
