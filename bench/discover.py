@@ -1,0 +1,198 @@
+"""The zero-configuration detector measured: pressbot.discover over real saved listing pages
+(a dataset folder with ground truth and its scorer) and over the shipped fixture sites' cases.
+
+    python -m bench.discover --dataset /work/shared/datasets/listings [--json out.json] [-v]
+
+For each page: detect (timed), validate the profile, extract the releases as a crawl writes
+them (pressbot.discover.releases), and score them with the dataset's own scorer (its
+score_listing.py: precision, recall, title exact, date right); the fixture cases are scored
+the same way against their hand-checked expected.json. Prints a line a page and pooled figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pressbot import discover
+from pressbot.cases import case_names, load_case
+from pressbot.profiles import ProfileError
+
+COLUMNS = ("page", "truth", "out", "match", "prec", "recall", "title", "date", "ms", "sure")
+
+
+def _scorer(dataset: Path):
+    spec = importlib.util.spec_from_file_location("score_listing", dataset / "score_listing.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no score_listing.py in {dataset}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def detect(body: bytes, url: str) -> tuple[discover.Discovery, list[dict[str, Any]], float, str | None]:
+    """Detect, time it, and extract: (discovery, records, milliseconds, problem)."""
+    started = time.perf_counter()
+    found = discover.discover(body, url)
+    ms = (time.perf_counter() - started) * 1000
+    if not found.sure or found.profile is None:
+        return found, [], ms, found.reason
+    try:
+        profile = discover.load(found.profile)
+    except ProfileError as exc:
+        return found, [], ms, f"profile does not validate: {exc}"
+    records, _ = discover.releases(profile, body, url)
+    return found, records, ms, None
+
+
+def dataset_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
+    scorer = _scorer(dataset)
+    manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
+    rows = []
+    for page in manifest["pages"]:
+        slug = page["slug"]
+        body = (dataset / "listings" / f"{slug}.html").read_bytes()
+        found, records, ms, problem = detect(body, page["url"])
+        out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
+        row = scorer.score(slug, out)
+        row.update(ms=ms, sure=found.sure, problem=problem, reason=found.reason)
+        rows.append(row)
+        if verbose:
+            _explain(row, found)
+    return rows
+
+
+class _Truth:
+    """The fixture cases in the scorer's shape: truth lines from expected.json's records."""
+
+    def __init__(self, scorer) -> None:
+        self.scorer = scorer
+
+    def score(self, name: str, truth: list[dict], out: list[dict]) -> dict[str, Any]:
+        original = self.scorer.truth_of
+        self.scorer.truth_of = lambda _slug: truth
+        try:
+            return self.scorer.score(name, out)
+        finally:
+            self.scorer.truth_of = original
+
+
+def fixture_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
+    truth = _Truth(_scorer(dataset))
+    rows = []
+    for name in case_names():
+        case = load_case(name)
+        if case.kind != "listing" or case.profile().format != "html":
+            continue
+        expected = case.expected()["records"]
+        lines = [
+            {
+                "url": r["url"],
+                "title": r["title"],
+                "title_raw": r["title"],
+                "published": r["published"],
+                "date_text": r.get("published_raw") or "",
+            }
+            for r in expected
+        ]
+        found, records, ms, problem = detect(case.body(), case.url)
+        out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
+        row = truth.score(name, lines, out)
+        row.update(ms=ms, sure=found.sure, problem=problem, reason=found.reason)
+        rows.append(row)
+        if verbose:
+            _explain(row, found)
+    return rows
+
+
+def _explain(row: dict[str, Any], found: discover.Discovery) -> None:
+    print(f"--- {row['slug']}: {found.reason}", file=sys.stderr)
+    if found.profile:
+        print(json.dumps(found.profile["listing"], ensure_ascii=False), file=sys.stderr)
+        if "dates" in found.profile:
+            print(json.dumps(found.profile["dates"], ensure_ascii=False)[:300], file=sys.stderr)
+    for key in ("unmatched_output", "missed", "wrong_titles", "wrong_dates"):
+        if row.get(key):
+            print(f"  {key}: {row[key][:4]}", file=sys.stderr)
+    print(f"  candidates: {found.candidates[:5]}", file=sys.stderr)
+
+
+def pooled(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    t = {c: sum(r[c] for r in rows) for c in ("truth", "output", "matched", "titles_exact", "dated", "dates_right")}
+
+    def ratio(a: str, b: str) -> float | None:
+        return round(t[a] / t[b], 3) if t[b] else None
+
+    times = sorted(r["ms"] for r in rows)
+    return {
+        "pages": len(rows),
+        **{c: t[c] for c in ("truth", "output", "matched")},
+        "precision": ratio("matched", "output"),
+        "recall": ratio("matched", "truth"),
+        "title_exact": ratio("titles_exact", "matched"),
+        "date_accuracy": ratio("dates_right", "dated"),
+        "duplicates": sum(len(r.get("duplicate_output") or []) for r in rows),
+        "refused": sum(1 for r in rows if not r["sure"]),
+        "ms_median": round(times[len(times) // 2], 1) if times else None,
+        "ms_max": round(times[-1], 1) if times else None,
+    }
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value <= 1.0 else f"{value:.0f}"
+    return str(value)
+
+
+def table(title: str, rows: list[dict[str, Any]]) -> str:
+    lines = [f"## {title}", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for r in rows:
+        values = [
+            r["slug"], r["truth"], r["output"], r["matched"], r["precision"], r["recall"],
+            r["title_exact"], r["date_accuracy"], r["ms"], "yes" if r["sure"] else "no",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(_fmt(v) for v in values) + " |")
+    p = pooled(rows)
+    lines.append(
+        f"\npooled over {p['pages']} pages ({p['truth']} entries): precision {_fmt(p['precision'])}, "
+        f"recall {_fmt(p['recall'])}, title exact {_fmt(p['title_exact'])}, date right "
+        f"{_fmt(p['date_accuracy'])}, duplicates {p['duplicates']}, refused {p['refused']}; "
+        f"detection {p['ms_median']} ms median, {p['ms_max']} ms at most"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.discover", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", type=Path, required=True, help="folder with manifest.json, listings/, score_listing.py")
+    parser.add_argument("--json", type=Path, help="write every page's figures here")
+    parser.add_argument("-v", "--verbose", action="store_true", help="explain each page on stderr")
+    parser.add_argument("--no-fixtures", action="store_true", help="leave out the fixture sites' cases")
+    args = parser.parse_args(argv)
+    discover.discover(b"<html><body><p>warm-up</p></body></html>", "https://example.invalid/")  # imports
+    rows = dataset_rows(args.dataset, args.verbose)
+    print(table(f"{args.dataset} (real saved pages)", rows))
+    fixtures = [] if args.no_fixtures else fixture_rows(args.dataset, args.verbose)
+    if fixtures:
+        print()
+        print(table("fixture sites (fixtures/cases, HTML listings)", fixtures))
+        print()
+        p = pooled(rows + fixtures)
+        print(
+            f"all {p['pages']} pages: precision {_fmt(p['precision'])}, recall {_fmt(p['recall'])}, "
+            f"title exact {_fmt(p['title_exact'])}, date right {_fmt(p['date_accuracy'])}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps({"dataset": rows, "fixtures": fixtures}, indent=1, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1203 @@
+"""Zero configuration: find a listing page's entries, their fields, its pagination and its dates'
+settings from the page alone, as a profile (the dict pressbot.profiles validates).
+
+    discovery = discover(body, url, headers)
+    discovery.sure, discovery.profile, discovery.report, discovery.entries
+
+A pure function of the page's bytes: no fetching, no crawler. It looks for the structure every
+listing shares: a block repeated many times, each with one link to a release, most with a
+date-like text, often a teaser; then writes CSS selectors a person can read for the entries
+and each field, checks that they select exactly what it found (through pressbot.parsing, as the
+crawl will), and settles the dates' language and day/month order from the dates themselves
+(pressbot.datelike). Where it is unsure (no repeated block of links, a navigation menu, a single
+article) it says so and gives no profile: a crawl then writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from cssselect import SelectorError
+from lxml import etree
+from parsel.csstranslator import css2xpath
+from w3lib.encoding import html_to_unicode
+
+from pressbot import datelike
+from pressbot.dates import DateProblem, parse_date
+from pressbot.fields import REQUIRED_LISTING_FIELDS
+from pressbot.normalise import normalise, read_listing_dates
+from pressbot.parsing import _base_url, page_from_bytes, parse_listing
+from pressbot.profiles import Profile, fixtures_file_url, parse_profile
+from pressbot.text import element_text, squash
+
+#: Elements whose content is never an entry (scripts, styles, templates and their like).
+_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "math", "head", "iframe", "select", "option"})
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+#: Class or id words of page furniture: a block there is navigation, not a listing.
+_FURNITURE = re.compile(
+    r"(?:^|[-_ ])(?:nav|navbar|navigation|menu|menus|megamenu|footer|header|masthead|breadcrumbs?|"
+    r"sidebar|widget|widgets|tagcloud|tags|cloud|share|sharing|social|related|popular|trending|"
+    r"most-read|mostread|ticker|pagination|pager|paging|skip|cookie|banner|toolbar|language|"
+    r"lang|archive|archives|calendar|categories|category-list|recent-posts|comments?|login|"
+    r"search|subnav|topbar)(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+_FURNITURE_TAGS = frozenset({"nav", "footer", "header", "aside", "form"})
+_TITLE_CLASS = re.compile(r"title|headline|heading|head|name|titel|titre|titulo|titolo", re.IGNORECASE)
+_TEASER_CLASS = re.compile(
+    r"summary|teaser|excerpt|intro|lead|lede|desc|description|abstract|body|text|promo|content|snippet|standfirst",
+    re.IGNORECASE,
+)
+_DATE_CLASS = re.compile(r"date|time|published|posted|meta|datum|fecha|data", re.IGNORECASE)
+#: Words of "next page" links, in the languages pressbot meets, and arrows of icon-only links.
+_NEXT_WORDS = re.compile(
+    r"^(?:next|next page|next posts|older|older posts|older entries|older articles|more|load more|"
+    r"show more|»|›|→|>|>>|suivant|suivante|page suivante|plus|weiter|nächste|nächste seite|"
+    r"ältere|ältere beiträge|vor|siguiente|siguientes|más|successiva|successivo|pagina successiva|"
+    r"avanti|volgende|volgende pagina|oudere|próxima|seguinte|neste|nästa|næste|seuraava|następna|"
+    r"další|次へ|次のページ|次|下一页|下一頁|下页|后页|다음|следующая|далее|επόμενη|sonraki|tiếp)"
+    r"(?:\s*(?:»|›|→|>|>>))?$",
+    re.IGNORECASE,
+)
+_NEXT_CLASS = re.compile(r"(?:^|[-_ ])(?:next|older|nextpostslink|next-page|pager-next|load-more|loadmore)(?:$|[-_ ])", re.I)
+_PREV_WORDS = re.compile(r"prev|previous|newer|précédent|zurück|vorige|anterior|precedente|前|上一页|«|‹|←", re.I)
+#: A class or id word that says nothing lasting (counters, states, generated names).
+_UNSTABLE = re.compile(r"\d|^(?:odd|even|first|last|active|current|selected|is-|has-|js-|ng-|css-|sc-)", re.I)
+_CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+#: Words of a page that is one article, not a listing (og:type, schema.org types).
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "pressrelease"}
+
+#: Fewest entries a listing has for the detector to be sure of it.
+MIN_ENTRIES = 3
+#: Fewest entries an undated listing needs (no date to confirm what the block is).
+MIN_UNDATED = 5
+
+
+@dataclass
+class FieldReport:
+    """How one field was found: its selector, how many entries it fills, how sure, why."""
+
+    name: str
+    selector: str | None
+    filled: int
+    total: int
+    confidence: str  # "sure", "likely", "unsure", "none"
+    note: str
+
+    def line(self) -> str:
+        sel = self.selector or "-"
+        return f"{self.name:<13} {self.confidence:<7} {self.filled}/{self.total}  {sel}  ({self.note})"
+
+
+@dataclass
+class Discovery:
+    """What the detector found on one page."""
+
+    url: str
+    #: Whether the page is a listing pressbot is sure of; ``profile`` is None when not.
+    sure: bool
+    #: Why not, or what it chose, in one line.
+    reason: str
+    #: The profile, as the dict ``pressbot.profiles.parse_profile`` validates (TOML's shape).
+    profile: dict[str, Any] | None = None
+    fields: list[FieldReport] = field(default_factory=list)
+    #: Notes for the report, and for the generated file's comments (key -> why).
+    notes: dict[str, str] = field(default_factory=dict)
+    #: The entries it found, as dicts of the listing fields (before normalisation).
+    entries: list[dict[str, str | None]] = field(default_factory=list)
+    #: Feeds the page advertises (<link rel="alternate">), absolute URLs.
+    feeds: list[str] = field(default_factory=list)
+    #: Candidates it weighed: (score, selector, entries), best first.
+    candidates: list[tuple[float, str, int]] = field(default_factory=list)
+    #: Press room links found on the page (for a home page): (score, url, text).
+    pressrooms: list[tuple[float, str, str]] = field(default_factory=list)
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def source_name(url: str) -> str:
+    """A profile name made from the URL alone, the same on every run: the host without ``www.``
+    and the path's words, e.g. ``example-gov-press-releases``, with a short hash of the whole
+    URL when that is cut (ids depend on it: see items.release_id)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "local").lower()
+    host = host[4:] if host.startswith("www.") else host
+    words = re.findall(r"[a-z0-9]+", f"{host} {parts.path} {parts.query}".lower())
+    name = "-".join(words) or "site"
+    if len(name) > 60 or parts.query:
+        digest = hashlib.blake2b(url.encode("utf-8"), digest_size=3).hexdigest()
+        name = f"{name[:50].rstrip('-')}-{digest}"
+    return name
+
+
+def base_url_of(url: str) -> str:
+    """The generated profile's ``base_url``: the site's root, so that ids stay put when the
+    listing moves within the site."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def decode(body: bytes, headers: Mapping[str, Any] | None = None) -> str:
+    """The page's encoding as Scrapy decides it: the Content-Type header, a byte-order mark,
+    the page's own declaration, else UTF-8."""
+    content_type = None
+    if headers:
+        for key, value in headers.items():
+            k = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+            if k.lower() == "content-type":
+                if isinstance(value, list | tuple):
+                    value = value[0] if value else b""
+                content_type = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    encoding, _ = html_to_unicode(content_type, body, auto_detect_fun=lambda _: "utf-8")
+    return encoding
+
+
+def _text(el: etree._Element) -> str:
+    try:
+        return squash(element_text(el))
+    except Exception:  # markup nested too deep: no text for the detector either
+        return ""
+
+
+def _classes(el: etree._Element) -> list[str]:
+    raw = el.get("class")
+    return raw.split() if isinstance(raw, str) else []
+
+
+def _stable(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if _CSS_IDENT.match(t) and not _UNSTABLE.search(t)]
+
+
+def _sig(el: etree._Element) -> str:
+    """A CSS compound selector for the element's kind: its tag and its stable classes."""
+    return el.tag + "".join(f".{c}" for c in sorted(set(_stable(_classes(el)))))
+
+
+def _furniture(el: etree._Element) -> str | None:
+    """Why an element is page furniture (navigation, footer, sidebar...), or None."""
+    node: etree._Element | None = el
+    while node is not None and isinstance(node.tag, str):
+        if node.tag in _FURNITURE_TAGS and node.tag != "header" or (node.tag == "header" and _is_page_header(node)):
+            return f"inside <{node.tag}>"
+        if node.get("role") in ("navigation", "banner", "contentinfo", "complementary", "menu", "menubar"):
+            return f"inside role={node.get('role')}"
+        words = " ".join(_classes(node)) + " " + (node.get("id") or "")
+        m = _FURNITURE.search(words.replace("_", "-"))
+        if m is not None and node.tag not in ("html", "body", "main", "article"):
+            return f"inside .{m.group(0).strip(' -_')}"
+        node = node.getparent()
+    return None
+
+
+def _is_page_header(el: etree._Element) -> bool:
+    """A <header> of the page (a banner), not an entry's own header."""
+    up = el.getparent()
+    while up is not None:
+        if up.tag in ("article", "li", "section") and up.tag != "body":
+            return False
+        up = up.getparent()
+    return True
+
+
+@dataclass
+class _Link:
+    el: etree._Element
+    url: str
+    text: str
+
+
+def _links(root: etree._Element, base: str, page_url: str) -> dict[etree._Element, _Link]:
+    """Every link on the page that can lead to a release: http(s), not to this page itself."""
+    out: dict[etree._Element, _Link] = {}
+    here = page_url.split("#")[0]
+    for a in root.iter("a"):
+        href = a.get("href")
+        if not href:
+            continue
+        href = href.strip()
+        if href.startswith("#") or href.lower().startswith(("javascript:", "mailto:", "tel:", "data:")):
+            continue
+        if any(anc.tag in _SKIP for anc in a.iterancestors()):
+            continue
+        try:
+            url = urljoin(base, href)
+        except ValueError:
+            continue
+        if not url.startswith(("http://", "https://", "file://")) or url.split("#")[0] == here:
+            continue
+        out[a] = _Link(a, url.split("#")[0], _text(a))
+    return out
+
+
+# --- candidates ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """One record of a candidate block: its element, the siblings it spans, and what it holds."""
+
+    el: etree._Element
+    scope: list[etree._Element]
+    link: _Link | None = None
+    url: str | None = None
+    title_el: etree._Element | None = None
+    title: str = ""
+    date_el: etree._Element | None = None
+    date_text: str = ""
+    date_attr: str | None = None
+    teaser_el: etree._Element | None = None
+    text_len: int = 0
+
+
+@dataclass
+class _Candidate:
+    key: tuple
+    elements: list[etree._Element]
+    entries: list[_Entry] = field(default_factory=list)
+    score: float = 0.0
+    why: str = ""
+    furniture: str | None = None
+    dated: int = 0
+    segmented: bool = False
+
+
+def _candidate_groups(root: etree._Element, links: dict) -> dict[tuple, list[etree._Element]]:
+    """Sibling groups of elements that hold links: (the parents' signature path, the members'
+    tag and shared classes) -> members, in document order. Groups whose parents look alike
+    (rows of a grid, lists under day headings) are one group."""
+    holders: set[etree._Element] = set()
+    for a in links:
+        for anc in a.iterancestors():
+            if anc in holders:
+                break
+            holders.add(anc)
+    for a in links:
+        holders.add(a)
+    groups: dict[tuple, list[etree._Element]] = defaultdict(list)
+    paths: dict[etree._Element, tuple] = {}
+
+    def path_of(el: etree._Element) -> tuple:
+        if el in paths:
+            return paths[el]
+        up = el.getparent()
+        result = (path_of(up) if up is not None else ()) + (_sig(el),)
+        paths[el] = result
+        return result
+
+    parents = {el.getparent() for el in holders if el.getparent() is not None}
+    for parent in parents:
+        if parent.tag in _SKIP or not isinstance(parent.tag, str):
+            continue
+        by_tag: dict[str, list[etree._Element]] = defaultdict(list)
+        for child in parent:
+            if isinstance(child.tag, str) and child.tag not in _SKIP:
+                by_tag[child.tag].append(child)
+        for tag, members in by_tag.items():
+            with_links = [m for m in members if m in holders]
+            if len(with_links) < 2:
+                continue
+            counts = Counter(t for m in with_links for t in set(_stable(_classes(m))))
+            core = tuple(sorted(t for t, n in counts.items() if n >= 0.6 * len(with_links)))
+            chosen = [m for m in with_links if set(core) <= set(_classes(m))]
+            if len(chosen) < 2:
+                continue
+            key = (path_of(parent), tag, core)
+            groups[key].extend(chosen)
+    return groups
+
+
+def _scope(members: list[etree._Element]) -> tuple[list[list[etree._Element]], bool]:
+    """Each member's elements: itself, or, for members that are headings or links between
+    other siblings (entries with no wrapper), itself and the siblings up to the next member."""
+    small = all(m.tag in _HEADINGS or m.tag in ("a", "span", "strong", "b", "dt", "dd") for m in members)
+    if not small:
+        return [[m] for m in members], False
+    member_set = set(members)
+    scopes = []
+    segmented = False
+    for m in members:
+        scope = [m]
+        sib = m.getnext()
+        while sib is not None and sib not in member_set and len(scope) < 6:
+            if isinstance(sib.tag, str):
+                if sib.tag in _HEADINGS and m.tag in _HEADINGS:
+                    break
+                scope.append(sib)
+                segmented = True
+            sib = sib.getnext()
+        scopes.append(scope)
+    return scopes, segmented
+
+
+def _main_link(scope: list[etree._Element], links: dict) -> _Link | None:
+    """The entry's link to its release: of its links, the URL given the most text (a title, a
+    thumbnail and a "read more" all lead there), the first such on a tie."""
+    found: list[_Link] = []
+    for el in scope:
+        if el in links:
+            found.append(links[el])
+        found.extend(links[a] for a in el.iter("a") if a in links and a is not el)
+    if not found:
+        return None
+    weight: dict[str, float] = defaultdict(float)
+    first: dict[str, int] = {}
+    for i, link in enumerate(found):
+        words = len(link.text.split())
+        inside_heading = any(anc.tag in _HEADINGS for anc in link.el.iterancestors()) or any(
+            d.tag in _HEADINGS for d in link.el.iter()
+        )
+        weight[link.url] += len(link.text) + (40 if inside_heading else 0) + (5 if words >= 3 else 0)
+        first.setdefault(link.url, i)
+    url = max(weight, key=lambda u: (weight[u], -first[u]))
+    best = [lk for lk in found if lk.url == url]
+
+    def rank(lk: _Link) -> tuple:
+        heading = any(anc.tag in _HEADINGS for anc in lk.el.iterancestors())
+        return (heading, len(lk.text))
+
+    return max(best, key=rank)
+
+
+def _data_url(scope: list[etree._Element], base: str) -> str | None:
+    """A release URL given only in an attribute (a share button's data-url), for entries whose
+    title has no link."""
+    for el in scope:
+        for node in el.iter():
+            if not isinstance(node.tag, str):
+                continue
+            for attr in ("data-url", "data-href", "data-link", "data-permalink"):
+                value = node.get(attr)
+                if value and not value.startswith(("#", "javascript:")):
+                    try:
+                        return urljoin(base, value.strip())
+                    except ValueError:
+                        return None
+    return None
+
+
+def _title_of(entry: _Entry) -> None:
+    """The entry's title element: a heading holding or beside its link, an element whose class
+    says title, else the link itself."""
+    link = entry.link
+    scope = entry.scope
+    headings = [h for el in scope for h in el.iter(*_HEADINGS) if _text(h)]
+    if link is not None:
+        for anc in link.el.iterancestors():
+            if anc.tag in _HEADINGS:
+                entry.title_el = anc if len(_text(anc)) <= len(link.text) + 3 else link.el
+                entry.title = _text(entry.title_el)
+                return
+            if anc in scope:
+                break
+        inner = [h for h in link.el.iter(*_HEADINGS) if _text(h)]
+        if inner:
+            entry.title_el = inner[0]
+            entry.title = _text(inner[0])
+            return
+        block_kids = [c for c in link.el.iter() if c is not link.el and c.tag in ("div", "p", "span", "header", "strong", "b")]
+        if block_kids and len(link.text.split()) > 12:
+            titled = [c for c in block_kids if _TITLE_CLASS.search(" ".join(_classes(c))) and _text(c)]
+            if titled:
+                entry.title_el = titled[0]
+                entry.title = _text(titled[0])
+                return
+        if link.text and len(link.text.split()) <= 40:
+            entry.title_el = link.el
+            entry.title = link.text
+            return
+        if link.el.get("title"):
+            entry.title_el = link.el
+            entry.title = squash(link.el.get("title") or "")
+            return
+    if headings:
+        entry.title_el = headings[0]
+        entry.title = _text(headings[0])
+
+
+def _date_of(entry: _Entry, languages: tuple[str, ...]) -> None:
+    """The entry's date: the smallest element holding a whole printed date, or a <time>."""
+    best: tuple[int, etree._Element, str] | None = None
+    title_el = entry.title_el
+    for el in entry.scope:
+        for node in el.iter():
+            if not isinstance(node.tag, str) or node.tag in _SKIP:
+                continue
+            if node.tag == "time" or node.get("datetime"):
+                text = _text(node)
+                if datelike.find_date(text, languages) is not None:
+                    size = len(text)
+                    if best is None or size <= best[0] + 5:
+                        best = (size, node, text)
+                        break
+                if node.get("datetime") and entry.date_attr is None:
+                    entry.date_attr = node.get("datetime")
+                    if best is None:
+                        best = (10_000, node, text)
+                continue
+            own = (node.text or "") + "".join((c.tail or "") for c in node)
+            if not any(ch.isdigit() for ch in own) and len(node) > 3:
+                continue
+            text = _text(node)
+            if len(text) > 200 or not any(ch.isdigit() for ch in text):
+                continue
+            if title_el is not None and (node is title_el or node in title_el.iterancestors()):
+                continue
+            found = datelike.find_date(text, languages)
+            if found is None:
+                continue
+            if best is None or len(text) < best[0]:
+                best = (len(text), node, text)
+    if best is not None:
+        entry.date_el = best[1]
+        entry.date_text = best[2]
+
+
+def _teaser_of(entry: _Entry) -> None:
+    """The entry's teaser: its longest paragraph of text that is neither title nor date."""
+    best: tuple[int, etree._Element] | None = None
+    skip = {entry.title_el, entry.date_el}
+    for el in entry.scope:
+        for node in el.iter("p", "div", "span", "section", "dd", "blockquote"):
+            if node in skip or any(s is not None and s in node.iterancestors() for s in skip):
+                continue
+            if any(s is not None and node in s.iterancestors() for s in skip):
+                continue  # holds the title or the date
+            if any(c.tag in ("p", "div") for c in node) and node.tag != "p":
+                continue
+            text = _text(node)
+            if len(text) < 40 or (entry.title and text.startswith(entry.title)):
+                continue
+            if best is None or len(text) > best[0] + 20:
+                best = (len(text), node)
+    if best is not None:
+        entry.teaser_el = best[1]
+
+
+def _url_looks_like_release(url: str) -> float:
+    """How much a URL looks like one release's page (a slug, an id, a deep path), 0..1."""
+    path = urlsplit(url).path.rstrip("/")
+    segs = [s for s in path.split("/") if s]
+    if not segs:
+        return 0.0
+    last = segs[-1]
+    score = 0.0
+    if len(segs) >= 2:
+        score += 0.3
+    if last.count("-") + last.count("_") >= 2 or len(last) >= 20:
+        score += 0.5
+    if re.search(r"\d{3,}", path):
+        score += 0.3
+    if re.search(r"\.(html?|php|aspx?|pdf)$", last):
+        score += 0.2
+    if re.fullmatch(r"(page|category|tag|tags|author|topics?|section|search|archive)", last, re.I):
+        score -= 0.5
+    return max(0.0, min(1.0, score))
+
+
+def _evaluate(cand: _Candidate, links: dict, base: str, languages: tuple[str, ...]) -> None:
+    scopes, cand.segmented = _scope(cand.elements)
+    entries = []
+    for el, scope in zip(cand.elements, scopes, strict=True):
+        entry = _Entry(el=el, scope=scope)
+        entry.link = _main_link(scope, links)
+        entry.url = entry.link.url if entry.link else _data_url(scope, base)
+        _title_of(entry)
+        entry.text_len = sum(len(_text(s)) for s in scope)
+        entries.append(entry)
+    cand.entries = entries
+    with_url = [e for e in entries if e.url and e.title]
+    n = len(with_url)
+    if n < 2:
+        cand.score = 0.0
+        cand.why = "fewer than two entries with a link and a title"
+        return
+    urls = [e.url for e in with_url]
+    distinct = len(set(urls)) / n
+    words = sorted(len(e.title.split()) for e in with_url)
+    median_words = words[len(words) // 2]
+    cjk = sum(1 for e in with_url if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", e.title))
+    if cjk > n / 2:  # titles without spaces between words
+        median_words = sorted(len(e.title) // 2 for e in with_url)[n // 2]
+    title_q = 1.0 if median_words >= 4 else 0.7 if median_words == 3 else 0.35 if median_words == 2 else 0.1
+    for e in entries:
+        _date_of(e, languages)
+    cand.dated = sum(1 for e in with_url if e.date_text or e.date_attr)
+    date_frac = cand.dated / n
+    avg_text = sum(e.text_len for e in with_url) / n
+    richness = 1 + min(avg_text, 300) / 300
+    release_like = sum(_url_looks_like_release(u) for u in urls) / n
+    cand.furniture = _furniture(cand.elements[0].getparent())
+    furniture = 0.15 if cand.furniture else 1.0
+    coverage = n / len(entries)
+    cand.score = (
+        n
+        * title_q
+        * (1 + 1.5 * date_frac)
+        * distinct**3
+        * richness
+        * (0.4 + release_like)
+        * furniture
+        * coverage
+    )
+    cand.why = (
+        f"{n} entries, {cand.dated} dated, titles of {median_words} words, "
+        f"{distinct:.0%} distinct links" + (f", {cand.furniture}" if cand.furniture else "")
+    )
+
+
+# --- selectors -----------------------------------------------------------------------------
+
+
+def _xpath_of_css(css: str) -> str | None:
+    try:
+        return css2xpath(css)
+    except (SelectorError, ValueError):
+        return None
+
+
+def _select(root: etree._Element, css: str) -> list[etree._Element]:
+    xpath = _xpath_of_css(css)
+    if xpath is None:
+        return []
+    try:
+        return [n for n in etree.XPath(xpath)(root) if isinstance(n, etree._Element)]
+    except etree.XPathError:
+        return []
+
+
+def _entry_css(root: etree._Element, elements: list[etree._Element]) -> str | None:
+    """The shortest CSS selector (of the elements' own kind and their ancestors' kinds) that
+    selects exactly ``elements`` on the page."""
+    target = set(elements)
+    first = elements[0]
+    own = _shared_sig(elements)
+    chain: list[str] = []
+    up = first.getparent()
+    ancestors = []
+    while up is not None and up.tag not in ("html",):
+        ancestors.append(up)
+        up = up.getparent()
+    tries = [own]
+    # one ancestor, then two, nearest first, with > where the parent is direct
+    for i, anc in enumerate(ancestors):
+        if not all(_has_ancestor_sig(e, anc, i) for e in elements):
+            continue
+        sig = _anc_sig(anc)
+        if sig is None:
+            continue
+        tries.append(f"{sig} {own}")
+        if i == 0:
+            tries.append(f"{sig} > {own}")
+        chain.append(sig)
+    for css in tries:
+        if set(_select(root, css)) == target:
+            return css
+    for css in list(tries[1:]):
+        for sig in chain:
+            combined = f"{sig} {css}"
+            if combined != css and set(_select(root, combined)) == target:
+                return combined
+    # the full path, child by child
+    path = []
+    node: etree._Element | None = first
+    while node is not None and node.tag != "html":
+        path.append(_anc_sig(node) or node.tag)
+        node = node.getparent()
+    css = " > ".join(reversed(path[1:])) + " > " + own
+    if set(_select(root, css)) == target:
+        return css
+    return None
+
+
+def _shared_sig(elements: list[etree._Element]) -> str:
+    counts = Counter(t for e in elements for t in set(_stable(_classes(e))))
+    shared = sorted(t for t, n in counts.items() if n == len(elements))
+    return elements[0].tag + "".join(f".{c}" for c in shared)
+
+
+def _anc_sig(el: etree._Element) -> str | None:
+    ident = el.get("id")
+    if ident and _CSS_IDENT.match(ident) and not re.search(r"\d", ident):
+        return f"{el.tag}#{ident}"
+    stable = _stable(_classes(el))
+    if stable:
+        return el.tag + "".join(f".{c}" for c in sorted(set(stable))[:2])
+    if el.tag in ("main", "article", "section", "ul", "ol", "dl", "table", "tbody", "body"):
+        return el.tag
+    return None
+
+
+def _has_ancestor_sig(el: etree._Element, anc: etree._Element, depth: int) -> bool:
+    sig = _anc_sig(anc)
+    if sig is None:
+        return False
+    up = el
+    for _ in range(depth + 1):
+        up = up.getparent()
+        if up is None:
+            return False
+    return _anc_sig(up) == sig
+
+
+def _relative_css(entry_el: etree._Element, target: etree._Element) -> list[str]:
+    """CSS selectors from an entry to an element inside it, most general first."""
+    if target is entry_el:
+        return []
+    path = []
+    node: etree._Element | None = target
+    while node is not None and node is not entry_el:
+        path.append(node)
+        node = node.getparent()
+    path.reverse()
+    last = path[-1]
+    options = [_sig(last), last.tag]
+    if len(path) >= 2:
+        options.append(f"{_sig(path[-2])} {_sig(last)}")
+        options.append(f"{_sig(path[-2])} > {_sig(last)}")
+    options.append(" > ".join(_sig(p) for p in path))
+    seen: list[str] = []
+    for o in options:
+        if o not in seen:
+            seen.append(o)
+    return seen
+
+
+def _first_match(entry_el: etree._Element, xpath: str):
+    try:
+        found = etree.XPath(xpath)(entry_el)
+    except etree.XPathError:
+        return None
+    return found[0] if isinstance(found, list) and found else None
+
+
+def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[str | None, int]:
+    """The relative CSS selector whose first match in each entry is the element the detector
+    chose (``attr`` of the entry), for the most entries: (selector, entries it is right for)."""
+    chosen = [(e, getattr(e, attr)) for e in entries if getattr(e, attr) is not None]
+    if not chosen:
+        return None, 0
+    inside = [(e, t) for e, t in chosen if t is e.el or any(a is e.el for a in t.iterancestors())]
+    if not inside:
+        return None, 0
+    options: Counter[str] = Counter()
+    for e, t in inside:
+        for css in _relative_css(e.el, t):
+            options[css] += 1
+    best, best_right = None, -1
+    for css, _ in options.most_common(12):
+        xpath = _xpath_of_css(css)
+        if xpath is None:
+            continue
+        right = sum(1 for e, t in inside if _first_match(e.el, xpath) is t)
+        wrong = sum(
+            1 for e in entries if getattr(e, attr) is None and _first_match(e.el, xpath) is not None
+        )
+        score = right - wrong
+        if score > best_right:
+            best, best_right = css, score
+    return best, max(best_right, 0)
+
+
+# --- pagination ----------------------------------------------------------------------------
+
+
+def _next_page(root: etree._Element, links: dict, base: str, page_url: str) -> tuple[dict[str, Any], str]:
+    """The profile's pagination keys and a note on how the next page was found."""
+    head_next = [h for h in root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href")]
+    candidates: list[tuple[int, etree._Element]] = []
+    for a, link in links.items():
+        rel = (a.get("rel") or "").lower().split()
+        text = link.text.lower().strip()
+        words = " ".join(_classes(a) + _classes(a.getparent()) if a.getparent() is not None else _classes(a))
+        label = " ".join(filter(None, [a.get("aria-label"), a.get("title")])).strip().lower()
+        icon = not text and len(a) > 0
+        score = 0
+        if "next" in rel:
+            score += 5
+        if _NEXT_CLASS.search(words.replace("_", "-")):
+            score += 3
+        if text and _NEXT_WORDS.match(text):
+            score += 3
+        if label and _NEXT_WORDS.match(label):
+            score += 3
+        if icon and _NEXT_CLASS.search(" ".join(c for d in a.iter() for c in _classes(d))):
+            score += 2
+        if _PREV_WORDS.search(text + " " + words + " " + label):
+            score -= 4
+        if score >= 3:
+            candidates.append((score, a))
+    if candidates:
+        candidates.sort(key=lambda c: -c[0])
+        a = candidates[0][1]
+        sel = _next_selector(root, a)
+        if sel is not None:
+            return {"next_page": sel}, f"a next link ({_text(a) or a.get('aria-label') or 'an icon'})"
+    if head_next:
+        return {}, '<link rel="next"> in the head (the parser follows it by default)'
+    pager = _numbered_pager(root, links)
+    if pager is not None:
+        return {"pagination": "pager", "pager": pager}, "a numbered pager"
+    return {}, "no next link, pager or <link rel=next>: one page"
+
+
+def _next_selector(root: etree._Element, a: etree._Element) -> str | None:
+    options = []
+    rel = (a.get("rel") or "").split()
+    if "next" in rel:
+        options.append("a[rel~=next]::attr(href)")
+    for c in _stable(_classes(a)):
+        options.append(f"a.{c}::attr(href)")
+    parent = a.getparent()
+    if parent is not None:
+        for c in _stable(_classes(parent)):
+            options.append(f"{parent.tag}.{c} > a::attr(href)")
+    for css in options:
+        found = _select(root, css.replace("::attr(href)", ""))
+        if found and found[0] is a:
+            return css
+    text = _text(a)
+    if text and "'" not in text:
+        return {"xpath": f"//a[normalize-space()='{text}']/@href"}  # type: ignore[return-value]
+    return None
+
+
+def _numbered_pager(root: etree._Element, links: dict) -> str | None:
+    by_parent: dict[etree._Element, list[etree._Element]] = defaultdict(list)
+    for a, link in links.items():
+        if link.text.isdigit():
+            container = a.getparent()
+            while container is not None and container.tag in ("li", "span"):
+                container = container.getparent()
+            if container is not None:
+                by_parent[container].append(a)
+    best = max(by_parent.items(), key=lambda kv: len(kv[1]), default=None)
+    if best is None or len(best[1]) < 2:
+        return None
+    container = best[0]
+    sig = _anc_sig(container)
+    if sig is None:
+        return None
+    css = f"{sig} a[href]"
+    if _select(root, css):
+        return f"{css}::attr(href)"
+    return None
+
+
+# --- the whole page ------------------------------------------------------------------------
+
+
+def _feeds(root: etree._Element, base: str) -> list[str]:
+    out = []
+    for link in root.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower()
+        if "alternate" in rel and ("rss" in kind or "atom" in kind) and link.get("href"):
+            try:
+                out.append(urljoin(base, link.get("href").strip()))
+            except ValueError:
+                pass
+    return list(dict.fromkeys(out))
+
+
+def _article_page(root: etree._Element) -> bool:
+    """Whether the page says it is one article (og:type, a schema.org type at its top)."""
+    for meta in root.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:type":
+            if (meta.get("content") or "").lower().strip() in _ARTICLE_TYPES:
+                return True
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except (ValueError, RecursionError):
+            continue
+        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        for obj in items:
+            if isinstance(obj, dict):
+                kind = obj.get("@type")
+                kinds = kind if isinstance(kind, list) else [kind]
+                if any(isinstance(k, str) and k.lower() in _ARTICLE_TYPES for k in kinds) and (
+                    "articleBody" in obj or obj.get("mainEntityOfPage")
+                ):
+                    return True
+    return False
+
+
+def _itemlist_urls(root: etree._Element, base: str) -> set[str]:
+    """URLs a schema.org ItemList on the page names (JSON-LD or microdata)."""
+    urls: set[str] = set()
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, list):
+                stack.extend(obj)
+            elif isinstance(obj, dict):
+                if obj.get("@type") == "ItemList":
+                    for item in obj.get("itemListElement") or []:
+                        if isinstance(item, dict):
+                            u = item.get("url") or (item.get("item") or {}).get("url") if isinstance(item.get("item"), dict) else item.get("url") or item.get("item")
+                            if isinstance(u, str):
+                                urls.add(urljoin(base, u).split("#")[0])
+                stack.extend(v for v in obj.values() if isinstance(v, dict | list))
+    for el in root.xpath("//*[@itemtype and contains(@itemtype, 'ItemList')]//*[@itemprop='url']"):
+        u = el.get("href") or el.get("content")
+        if u:
+            urls.add(urljoin(base, u).split("#")[0])
+    return urls
+
+
+def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) -> Discovery:
+    """Find the listing on one page (see the module docstring). Never raises for a page."""
+    encoding = decode(body, headers)
+    page = page_from_bytes(body, url, encoding, "html")
+    root = page.root
+    base = _base_url(root, url)
+    declared = datelike.page_languages(root.get("lang") or _meta_language(root))
+    date_languages = tuple(dict.fromkeys((*declared, *datelike.LANGUAGES)))
+    links = _links(root, base, url)
+    feeds = _feeds(root, base)
+    discovery = Discovery(url=url, sure=False, reason="", feeds=feeds)
+    if not links:
+        discovery.reason = "no links on the page: not a listing"
+        return discovery
+    groups = _candidate_groups(root, links)
+    itemlist = _itemlist_urls(root, base)
+    candidates = []
+    for key, members in groups.items():
+        members = _outermost(members)
+        if len(members) < 2:
+            continue
+        cand = _Candidate(key=key, elements=members)
+        _evaluate(cand, links, base, date_languages)
+        if itemlist:
+            listed = sum(1 for e in cand.entries if e.url in itemlist)
+            if listed >= 2:
+                cand.score *= 1 + listed / max(len(cand.entries), 1)
+                cand.why += f", {listed} named by the page's schema.org ItemList"
+        if cand.score > 0:
+            candidates.append(cand)
+    candidates.sort(key=lambda c: -c.score)
+    if not candidates:
+        discovery.reason = "no block repeated on the page holds links with titles: not a listing"
+        return discovery
+    best = candidates[0]
+    discovery.candidates = [(round(c.score, 1), _sig(c.elements[0]), len(c.elements)) for c in candidates[:8]]
+    unsure = _unsure(best, root)
+    if unsure:
+        discovery.reason = unsure
+        return discovery
+    extra = _other_layouts(best, candidates[1:], root)
+    return _profile(discovery, root, base, url, best, extra, links, declared)
+
+
+def _meta_language(root: etree._Element) -> str | None:
+    for meta in root.iter("meta"):
+        key = (meta.get("http-equiv") or meta.get("property") or meta.get("name") or "").lower()
+        if key in ("content-language", "og:locale", "language", "dc.language"):
+            return meta.get("content")
+    return None
+
+
+def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+
+
+def _unsure(best: _Candidate, root: etree._Element) -> str | None:
+    """Why the best block is not a listing pressbot can be sure of, or None."""
+    entries = [e for e in best.entries if e.url and e.title]
+    n = len(entries)
+    if best.furniture:
+        return f"the most repeated block of links is page furniture ({best.why}): not a listing"
+    dated = best.dated
+    if dated >= max(2, 0.5 * n) and n >= MIN_ENTRIES:
+        if _article_page(root) and n < 8:
+            return f"the page is one article (its metadata says so); the block beside it is too small ({best.why})"
+        return None
+    if n >= MIN_UNDATED and _url_share(entries) >= 0.5 and not _article_page(root):
+        words = sorted(len(e.title.split()) + len(e.title) // 8 for e in entries)[n // 2]
+        if words >= 4:
+            return None
+        return f"the repeated block's titles are too short to be releases ({best.why})"
+    if n < MIN_ENTRIES:
+        return f"no block is repeated often enough to be a listing ({best.why})"
+    return f"the repeated block has too few dates and entries to be sure of it ({best.why})"
+
+
+def _url_share(entries: list[_Entry]) -> float:
+    """How alike the entries' URLs are (release URLs of one listing share a path and a form)."""
+    prefixes = Counter()
+    for e in entries:
+        parts = urlsplit(e.url or "")
+        segs = [s for s in parts.path.split("/") if s]
+        prefixes[(parts.netloc, tuple(segs[:1]), len(segs) > 0)] += 1
+    return prefixes.most_common(1)[0][1] / max(len(entries), 1)
+
+
+def _other_layouts(best: _Candidate, others: list[_Candidate], root: etree._Element) -> list[_Candidate]:
+    """Blocks of another layout in the same listing (a featured post above the river): near
+    the best block, not furniture, with other releases of the same kind."""
+    out = []
+    urls = {e.url for e in best.entries if e.url}
+    best_parent = best.elements[0].getparent()
+    container = best_parent
+    for _ in range(3):
+        if container is not None and container.getparent() is not None and container.tag not in ("body", "main"):
+            container = container.getparent()
+    for cand in others[:12]:
+        if cand.furniture or cand.score < 0.1 * best.score:
+            continue
+        entries = [e for e in cand.entries if e.url and e.title]
+        if not entries or any(e.url in urls for e in entries):
+            continue
+        if any(c in best.elements or any(a in best.elements for a in c.iterancestors()) for c in cand.elements):
+            continue
+        if any(b in set(cand.elements) or any(a in set(cand.elements) for a in b.iterancestors()) for b in best.elements):
+            continue
+        if container is None or not all(any(a is container for a in c.iterancestors()) for c in cand.elements):
+            continue
+        if best.dated and cand.dated < 0.5 * len(entries):
+            continue
+        out.append(cand)
+        urls |= {e.url for e in entries}
+    return out
+
+
+def _profile(
+    discovery: Discovery,
+    root: etree._Element,
+    base: str,
+    url: str,
+    best: _Candidate,
+    extra: list[_Candidate],
+    links: dict,
+    declared: tuple[str, ...],
+) -> Discovery:
+    blocks = [best, *extra]
+    elements = [e for c in blocks for e in c.elements]
+    entries = [e for c in blocks for e in c.entries]
+    order = {el: i for i, el in enumerate(root.iter())}
+    entries.sort(key=lambda e: order.get(e.el, 0))
+    csses = []
+    for c in blocks:
+        css = _entry_css(root, c.elements)
+        if css is None:
+            discovery.reason = f"no CSS selector picks out the entries ({best.why})"
+            return discovery
+        csses.append(css)
+    entry_css = ", ".join(csses)
+    if set(_select(root, entry_css)) != set(elements):
+        discovery.reason = f"the entries' selector {entry_css!r} does not select them alone"
+        return discovery
+    for e in entries:
+        _teaser_of(e)
+    n = len(entries)
+    fields: dict[str, Any] = {}
+    reports = []
+
+    # url: from the title's link where the title is one, else the main link
+    for e in entries:
+        if e.link is None:
+            continue
+        if e.title_el is not None and (e.title_el is e.link.el or e.link.el in e.title_el.iter("a")):
+            e.link = next((links[a] for a in ([e.title_el] if e.title_el.tag == "a" else e.title_el.iter("a")) if a in links), e.link)
+    link_holder = type("L", (), {})
+    for e in entries:
+        e.link_el = e.link.el if e.link is not None else None  # type: ignore[attr-defined]
+    del link_holder
+    title_css, title_right = _field_css(entries, "title_el")
+    url_css, url_right = _field_css(entries, "link_el")
+    if title_css is None or url_css is None:
+        discovery.reason = "no selector finds the entries' titles and links"
+        return discovery
+    fields["title"] = title_css
+    fields["url"] = f"{url_css}::attr(href)" if not url_css.endswith("::attr(href)") else url_css
+    if url_css == title_css and title_css.split()[-1].startswith("a"):
+        fields["url"] = f"{title_css}::attr(href)"
+    reports.append(_report("title", title_css, title_right, n, "the entry's heading" if any(e.title_el is not None and e.title_el.tag in _HEADINGS for e in entries) else "the entry's link text"))
+    reports.append(_report("url", fields["url"], url_right, n, "the link the entry gives the most text to"))
+
+    # date
+    date_css, date_right = _field_css(entries, "date_el")
+    dated = [e for e in entries if e.date_text]
+    settings = None
+    notes = discovery.notes
+    if date_css is not None and dated:
+        texts = [e.date_text for e in dated]
+        settings = datelike.settle(texts, declared)
+        fields["published_raw"] = date_css
+        if settings.read < 0.5 * len(dated) and any(e.date_attr for e in entries):
+            fields["published_raw"] = _attr_css(date_css)
+            settings = datelike.settle([e.date_attr or "" for e in entries if e.date_attr], declared)
+        reports.append(
+            _report(
+                "published_raw",
+                fields["published_raw"] if isinstance(fields["published_raw"], str) else str(fields["published_raw"]),
+                date_right,
+                n,
+                f"{settings.read} of {settings.total} read as dates in {', '.join(settings.languages)}",
+            )
+        )
+    else:
+        heading = _heading_date(best, declared)
+        if heading is not None:
+            fields["published_raw"] = {"xpath": heading[0]}
+            settings = datelike.settle(heading[1], declared)
+            reports.append(_report("published_raw", heading[0], len(entries), n, "the date of the heading above the entries"))
+        else:
+            fields["published_raw"] = "time::attr(datetime)"
+            reports.append(FieldReport("published_raw", None, 0, n, "none", "the listing prints no dates: each release page dates its entry"))
+    teaser_css, teaser_right = _field_css(entries, "teaser_el")
+    if teaser_css is not None and teaser_right >= 0.5 * n:
+        fields["summary"] = teaser_css
+        reports.append(_report("summary", teaser_css, teaser_right, n, "the entry's longest text beside title and date"))
+    else:
+        reports.append(FieldReport("summary", None, 0, n, "none", "no teaser text repeated in the entries"))
+
+    listing: dict[str, Any] = {"entry": entry_css}
+    pagination, pnote = _next_page(root, links, base, url)
+    listing.update(pagination)
+    notes["pagination"] = pnote
+    listing["max_pages"] = 1000 if pagination else 1
+    listing["fields"] = fields
+    name = source_name(url)
+    profile: dict[str, Any] = {
+        "name": name,
+        "title": _page_title(root) or name,
+        "base_url": base_url_of(url),
+        "start_urls": [url],
+        "listing": listing,
+    }
+    dates: dict[str, Any] = {}
+    if settings is not None and settings.read:
+        dates["languages"] = list(settings.languages)
+        if settings.order:
+            dates["order"] = settings.order
+        if settings.pattern:
+            dates["pattern"] = settings.pattern
+        notes["dates"] = settings.order_reason
+    if not dated and "xpath" not in fields["published_raw"]:
+        dates["optional"] = True
+        profile["detail"] = {"follow": True}
+        notes["detail"] = "the listing prints no dates: each release page is fetched for its date"
+    elif len(dated) < n:
+        dates["optional"] = True
+        notes["optional"] = f"{n - len(dated)} of {n} entries print no date"
+    if dates:
+        profile["dates"] = dates
+    discovery.profile = profile
+    discovery.fields = reports
+    discovery.sure = True
+    discovery.reason = f"{len(entries)} entries in {entry_css!r}: {best.why}"
+    return discovery
+
+
+def _attr_css(css: str) -> str:
+    return f"{css}::attr(datetime)"
+
+
+def _heading_date(best: _Candidate, declared: tuple[str, ...]) -> tuple[str, list[str]] | None:
+    """Entries with no date of their own under a heading that is a date (a day's list): the
+    XPath from each entry to that heading, and the headings' texts."""
+    texts = []
+    tags = Counter()
+    for e in best.entries:
+        heading = None
+        for h in e.el.itersiblings(preceding=True):
+            if h.tag in _HEADINGS:
+                heading = h
+                break
+        if heading is None:
+            up = e.el.getparent()
+            while up is not None and heading is None:
+                for h in up.itersiblings(preceding=True):
+                    if h.tag in _HEADINGS:
+                        heading = h
+                        break
+                up = up.getparent() if heading is None else up
+        if heading is None:
+            return None
+        text = _text(heading)
+        if datelike.find_date(text) is None:
+            return None
+        texts.append(text)
+        tags[heading.tag] += 1
+    tag = tags.most_common(1)[0][0]
+    return f"preceding::{tag}[1]", texts
+
+
+def _page_title(root: etree._Element) -> str | None:
+    for t in root.iter("title"):
+        text = squash(t.text or "")
+        if text:
+            return text[:120]
+    return None
+
+
+def _report(name: str, selector: Any, right: int, total: int, note: str) -> FieldReport:
+    share = right / total if total else 0
+    confidence = "sure" if share >= 0.95 else "likely" if share >= 0.7 else "unsure"
+    return FieldReport(name, str(selector), right, total, confidence, note)
+
+
+def check_date(text: str, settings: datelike.DateSettings) -> bool:
+    try:
+        parse_date(text, languages=settings.languages, order=settings.order, pattern=settings.pattern)
+    except DateProblem:
+        return False
+    return True
+
+
+__all__ = ["Discovery", "FieldReport", "base_url_of", "decode", "discover", "source_name"]
+_ = math
+
+
+# --- what a profile gives ------------------------------------------------------------------
+
+
+def load(profile: Mapping[str, Any], path: str = "<discovered>") -> Profile:
+    """The discovered profile, validated as any profile file is (ProfileError if it is not)."""
+    return parse_profile(dict(profile), path, fixtures_file_url())
+
+
+def releases(
+    profile: Profile, body: bytes, url: str, headers: Mapping[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The releases a crawl would write from this one listing page with ``profile`` (parsed,
+    dated by the page, normalised, entries lacking a required field dropped, each release
+    once), and the next pages it would walk to."""
+    encoding = decode(body, headers)
+    page = page_from_bytes(body, url, encoding, profile.format)
+    listing = parse_listing(page, url, profile)
+    read_listing_dates(listing, profile)
+    out, seen = [], set()
+    # What validation drops an entry for (the fields a crawl adds itself, source and the
+    # like, are always there).
+    required = [f for f in profile.required_fields if f in REQUIRED_LISTING_FIELDS]
+    for entry in listing.entries:
+        record = normalise(dict(entry), profile)
+        if any(not record.get(f) for f in required) or record.get("id") in seen:
+            continue
+        seen.add(record.get("id"))
+        out.append(record)
+    return out, listing.next_urls
