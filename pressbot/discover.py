@@ -164,11 +164,19 @@ def decode(body: bytes, headers: Mapping[str, Any] | None = None) -> str:
     return encoding
 
 
+#: Texts of the page being looked at, by element (one page at a time: discover() clears it).
+_TEXTS: dict[etree._Element, str] = {}
+
+
 def _text(el: etree._Element) -> str:
-    try:
-        return squash(element_text(el))
-    except Exception:  # markup nested too deep: no text for the detector either
-        return ""
+    text = _TEXTS.get(el)
+    if text is None:
+        try:
+            text = squash(element_text(el))
+        except Exception:  # markup nested too deep: no text for the detector either
+            text = ""
+        _TEXTS[el] = text
+    return text
 
 
 def _classes(el: etree._Element) -> list[str]:
@@ -185,10 +193,14 @@ def _sig(el: etree._Element) -> str:
     return el.tag + "".join(f".{c}" for c in sorted(set(_stable(_classes(el)))))
 
 
-def _furniture(el: etree._Element) -> str | None:
-    """Why an element is page furniture (navigation, footer, sidebar...), or None."""
+def _furniture(el: etree._Element, page_text: int = 0) -> str | None:
+    """Why an element is page furniture (navigation, footer, sidebar...), or None. A wrapper
+    that holds most of the page's text (``page_text`` characters) is layout, not furniture
+    (``<div class="has-sidebar">`` around the whole content)."""
     node: etree._Element | None = el
     while node is not None and isinstance(node.tag, str):
+        if page_text and node.tag not in _FURNITURE_TAGS and len(_text(node)) > 0.4 * page_text:
+            break
         if node.tag in _FURNITURE_TAGS and node.tag != "header" or (node.tag == "header" and _is_page_header(node)):
             return f"inside <{node.tag}>"
         if node.get("role") in ("navigation", "banner", "contentinfo", "complementary", "menu", "menubar"):
@@ -271,6 +283,11 @@ class _Candidate:
     furniture: str | None = None
     dated: int = 0
     segmented: bool = False
+    page_text: int = 0
+    median_words: int = 0
+    links_per_entry: int = 0
+    #: (XPath from an entry to the heading above it that holds the date, the headings' texts)
+    heading_date: tuple[str, list[str]] | None = None
 
 
 def _candidate_groups(root: etree._Element, links: dict) -> dict[tuple, list[etree._Element]]:
@@ -310,7 +327,9 @@ def _candidate_groups(root: etree._Element, links: dict) -> dict[tuple, list[etr
                 continue
             counts = Counter(t for m in with_links for t in set(_stable(_classes(m))))
             core = tuple(sorted(t for t, n in counts.items() if n >= 0.6 * len(with_links)))
-            chosen = [m for m in with_links if set(core) <= set(_classes(m))]
+            # Members of one kind share most of the core (WordPress adds a class per category,
+            # tag and format to each post).
+            chosen = [m for m in with_links if len(set(core) & set(_classes(m))) >= 0.5 * len(core)]
             if len(chosen) < 2:
                 continue
             key = (path_of(parent), tag, core)
@@ -387,43 +406,54 @@ def _data_url(scope: list[etree._Element], base: str) -> str | None:
     return None
 
 
-def _title_of(entry: _Entry) -> None:
-    """The entry's title element: a heading holding or beside its link, an element whose class
-    says title, else the link itself."""
+def _title_of(entry: _Entry, links: dict) -> None:
+    """The entry's title element: of the elements leading to its release, the heading with the
+    most words (a kicker above a headline is shorter), else an element whose class says title,
+    else the link itself with its text (or its title attribute)."""
     link = entry.link
-    scope = entry.scope
-    headings = [h for el in scope for h in el.iter(*_HEADINGS) if _text(h)]
-    if link is not None:
-        for anc in link.el.iterancestors():
+    if link is None:
+        headings = [h for el in entry.scope for h in el.iter(*_HEADINGS) if _text(h)]
+        if headings:
+            entry.title_el, entry.title = headings[0], _text(headings[0])
+        return
+    same = [a for el in entry.scope for a in ([el] if el in links else []) + list(el.iter("a"))]
+    same = [a for a in dict.fromkeys(same) if a in links and links[a].url == link.url]
+    headings: list[etree._Element] = []
+    for a in same:
+        for anc in a.iterancestors():
             if anc.tag in _HEADINGS:
-                entry.title_el = anc if len(_text(anc)) <= len(link.text) + 3 else link.el
-                entry.title = _text(entry.title_el)
-                return
-            if anc in scope:
+                headings.append(anc)
                 break
-        inner = [h for h in link.el.iter(*_HEADINGS) if _text(h)]
-        if inner:
-            entry.title_el = inner[0]
-            entry.title = _text(inner[0])
-            return
-        block_kids = [c for c in link.el.iter() if c is not link.el and c.tag in ("div", "p", "span", "header", "strong", "b")]
-        if block_kids and len(link.text.split()) > 12:
-            titled = [c for c in block_kids if _TITLE_CLASS.search(" ".join(_classes(c))) and _text(c)]
-            if titled:
-                entry.title_el = titled[0]
-                entry.title = _text(titled[0])
-                return
-        if link.text and len(link.text.split()) <= 40:
-            entry.title_el = link.el
-            entry.title = link.text
-            return
-        if link.el.get("title"):
-            entry.title_el = link.el
-            entry.title = squash(link.el.get("title") or "")
-            return
+            if anc in entry.scope:
+                break
+        headings.extend(h for h in a.iter(*_HEADINGS) if _text(h))
+    headings = [h for h in dict.fromkeys(headings) if _text(h)]
     if headings:
-        entry.title_el = headings[0]
-        entry.title = _text(headings[0])
+        best = max(headings, key=lambda h: (len(_text(h).split()) + len(_text(h)) / 1000, -headings.index(h)))
+        # A heading holding more than its link (a date, a counter) gives way to the link.
+        inner = [a for a in same if a in best.iter("a")]
+        if inner and len(_text(best)) > len(links[inner[0]].text) + 3 and links[inner[0]].text:
+            best = inner[0]
+        entry.title_el, entry.title = best, _text(best)
+        return
+    titled = [
+        c
+        for a in same
+        for c in a.iter()
+        if c is not a and isinstance(c.tag, str) and _TITLE_CLASS.search(" ".join(_classes(c))) and _text(c)
+    ]
+    if titled:
+        entry.title_el, entry.title = titled[0], _text(titled[0])
+        return
+    texts = [a for a in same if links[a].text and datelike.find_date(links[a].text) is None]
+    fitting = [a for a in texts if 2 <= len(links[a].text.split()) <= 40] or texts
+    if fitting:
+        # The link that reads as a title: the first with most words, short of a whole teaser.
+        best = max(fitting, key=lambda a: (min(len(links[a].text.split()), 25), -fitting.index(a)))
+        entry.title_el, entry.title = best, links[best].text
+        return
+    if link.el.get("title"):
+        entry.title_el, entry.title = link.el, squash(link.el.get("title") or "")
 
 
 def _date_of(entry: _Entry, languages: tuple[str, ...]) -> None:
@@ -506,54 +536,76 @@ def _url_looks_like_release(url: str) -> float:
     return max(0.0, min(1.0, score))
 
 
-def _evaluate(cand: _Candidate, links: dict, base: str, languages: tuple[str, ...]) -> None:
+def _cjk(text: str) -> bool:
+    return re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text) is not None
+
+
+def _words(text: str) -> int:
+    """Words in a title; for scripts written without spaces, a word every two characters."""
+    return len(text) // 2 if _cjk(text) else len(text.split())
+
+
+def _prescore(cand: _Candidate, links: dict, base: str) -> None:
+    """A first, cheap score from the entries' links and titles (no dates): the best few
+    candidates are then weighed whole (``_evaluate``)."""
     scopes, cand.segmented = _scope(cand.elements)
     entries = []
     for el, scope in zip(cand.elements, scopes, strict=True):
         entry = _Entry(el=el, scope=scope)
         entry.link = _main_link(scope, links)
         entry.url = entry.link.url if entry.link else _data_url(scope, base)
-        _title_of(entry)
-        entry.text_len = sum(len(_text(s)) for s in scope)
+        _title_of(entry, links)
         entries.append(entry)
     cand.entries = entries
     with_url = [e for e in entries if e.url and e.title]
     n = len(with_url)
     if n < 2:
         cand.score = 0.0
-        cand.why = "fewer than two entries with a link and a title"
         return
-    urls = [e.url for e in with_url]
-    distinct = len(set(urls)) / n
-    words = sorted(len(e.title.split()) for e in with_url)
-    median_words = words[len(words) // 2]
-    cjk = sum(1 for e in with_url if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", e.title))
-    if cjk > n / 2:  # titles without spaces between words
-        median_words = sorted(len(e.title) // 2 for e in with_url)[n // 2]
-    title_q = 1.0 if median_words >= 4 else 0.7 if median_words == 3 else 0.35 if median_words == 2 else 0.1
-    for e in entries:
+    distinct = len({e.url for e in with_url}) / n
+    words = sorted(_words(e.title) for e in with_url)[n // 2]
+    cand.median_words = words
+    title_q = 1.0 if words >= 4 else 0.7 if words == 3 else 0.35 if words == 2 else 0.1
+    # One release a record: a block whose records each hold several titled links to different
+    # pages is a list of lists (a column of sections, a mega menu), not a listing.
+    titled = sorted(
+        len({links[a].url for el in e.scope for a in el.iter("a") if a in links and _words(links[a].text) >= 3})
+        for e in with_url
+    )[n // 2]
+    cand.links_per_entry = titled
+    single = 1.0 if titled <= 1 else 1.0 / titled
+    cand.furniture = _furniture(cand.elements[0].getparent(), cand.page_text)
+    cand.score = n**0.7 * title_q * distinct**3 * single * (0.15 if cand.furniture else 1.0) * n / len(entries)
+
+
+def _evaluate(cand: _Candidate, languages: tuple[str, ...]) -> None:
+    """The whole score: the prescore, weighed by dates, text and how release-like the links are."""
+    with_url = [e for e in cand.entries if e.url and e.title]
+    n = len(with_url)
+    for e in cand.entries:
+        e.text_len = sum(len(_text(s)) for s in e.scope)
         _date_of(e, languages)
     cand.dated = sum(1 for e in with_url if e.date_text or e.date_attr)
+    if not cand.dated:
+        heading = _heading_date(cand)
+        if heading is not None:
+            cand.heading_date = heading
+            cand.dated = n
     date_frac = cand.dated / n
     avg_text = sum(e.text_len for e in with_url) / n
     richness = 1 + min(avg_text, 300) / 300
-    release_like = sum(_url_looks_like_release(u) for u in urls) / n
-    cand.furniture = _furniture(cand.elements[0].getparent())
-    furniture = 0.15 if cand.furniture else 1.0
-    coverage = n / len(entries)
-    cand.score = (
-        n
-        * title_q
-        * (1 + 1.5 * date_frac)
-        * distinct**3
-        * richness
-        * (0.4 + release_like)
-        * furniture
-        * coverage
+    release_like = sum(_url_looks_like_release(e.url or "") for e in with_url) / n
+    slider = any(
+        re.search(r"slide|slider|carousel|swiper|ticker|marquee", " ".join(_classes(a)) + " " + (a.get("id") or ""), re.I)
+        for a in [cand.elements[0], *list(cand.elements[0].iterancestors())[:3]]
     )
+    cand.score *= (1 + 1.5 * date_frac) * richness * (0.4 + release_like) * (0.5 if slider else 1.0)
     cand.why = (
-        f"{n} entries, {cand.dated} dated, titles of {median_words} words, "
-        f"{distinct:.0%} distinct links" + (f", {cand.furniture}" if cand.furniture else "")
+        f"{n} entries, {cand.dated} dated, titles of {cand.median_words} words, "
+        f"{len({e.url for e in with_url}) / n:.0%} distinct links"
+        + (f", {cand.links_per_entry} titled links an entry" if cand.links_per_entry > 1 else "")
+        + (f", {cand.furniture}" if cand.furniture else "")
+        + (", a slider" if slider else "")
     )
 
 
@@ -577,48 +629,74 @@ def _select(root: etree._Element, css: str) -> list[etree._Element]:
         return []
 
 
-def _entry_css(root: etree._Element, elements: list[etree._Element]) -> str | None:
-    """The shortest CSS selector (of the elements' own kind and their ancestors' kinds) that
-    selects exactly ``elements`` on the page."""
+def _entry_css(root: etree._Element, elements: list[etree._Element], entries: list[_Entry]) -> str | None:
+    """The shortest CSS selector (the elements' tag and fewest classes, then their ancestors')
+    that selects ``elements`` on the page and nothing else that has a link to follow."""
     target = set(elements)
-    first = elements[0]
-    own = _shared_sig(elements)
-    chain: list[str] = []
-    up = first.getparent()
+    ok_extra = _inert(root, entries)
+
+    def fits(css: str) -> bool:
+        found = _select(root, css)
+        got = set(found)
+        return target <= got and all(ok_extra(e) for e in got - target) and len(got - target) <= max(1, len(target) // 5)
+
+    owns = _own_options(elements)
     ancestors = []
-    while up is not None and up.tag not in ("html",):
+    up = elements[0].getparent()
+    while up is not None and up.tag != "html":
         ancestors.append(up)
         up = up.getparent()
-    tries = [own]
-    # one ancestor, then two, nearest first, with > where the parent is direct
+    prefixes = []
     for i, anc in enumerate(ancestors):
-        if not all(_has_ancestor_sig(e, anc, i) for e in elements):
-            continue
         sig = _anc_sig(anc)
-        if sig is None:
-            continue
-        tries.append(f"{sig} {own}")
-        if i == 0:
-            tries.append(f"{sig} > {own}")
-        chain.append(sig)
-    for css in tries:
-        if set(_select(root, css)) == target:
-            return css
-    for css in list(tries[1:]):
-        for sig in chain:
-            combined = f"{sig} {css}"
-            if combined != css and set(_select(root, combined)) == target:
-                return combined
-    # the full path, child by child
+        if sig is not None and all(_has_ancestor_sig(e, anc, i) for e in elements) or (
+            sig is not None and all(any(_anc_sig(a) == sig for a in e.iterancestors()) for e in elements)
+        ):
+            prefixes.append((i, sig))
+    for own in owns:
+        if fits(own):
+            return own
+    for own in owns:
+        for i, sig in prefixes:
+            for css in ((f"{sig} > {own}",) if i == 0 else ()) + (f"{sig} {own}",):
+                if fits(css):
+                    return css
+    for own in owns[:2]:
+        for a, (_, sig1) in enumerate(prefixes):
+            for _, sig2 in prefixes[a + 1 :]:
+                css = f"{sig2} {sig1} {own}"
+                if fits(css):
+                    return css
     path = []
-    node: etree._Element | None = first
+    node: etree._Element | None = elements[0].getparent()
     while node is not None and node.tag != "html":
         path.append(_anc_sig(node) or node.tag)
         node = node.getparent()
-    css = " > ".join(reversed(path[1:])) + " > " + own
-    if set(_select(root, css)) == target:
-        return css
-    return None
+    css = " > ".join(reversed(path)) + " > " + owns[-1]
+    return css if fits(css) else None
+
+
+def _own_options(elements: list[etree._Element]) -> list[str]:
+    """CSS compounds for the elements themselves, fewest classes first: the tag, the tag with
+    each class all of them share (the rarest on the page first), then all shared classes."""
+    counts = Counter(t for e in elements for t in set(_stable(_classes(e))))
+    shared = sorted(t for t, n in counts.items() if n == len(elements))
+    tag = elements[0].tag
+    options = [tag] + [f"{tag}.{c}" for c in shared]
+    if len(shared) >= 2:
+        options += [f"{tag}.{a}.{b}" for i, a in enumerate(shared) for b in shared[i + 1 :]][:10]
+        options.append(tag + "".join(f".{c}" for c in shared))
+    return list(dict.fromkeys(options))
+
+
+def _inert(root: etree._Element, entries: list[_Entry]):
+    """Whether an element an entry selector picks beyond the entries would give nothing: no
+    link (a section's header in the row of posts), so that validation drops it."""
+
+    def inert(el: etree._Element) -> bool:
+        return not any(a.get("href") for a in el.iter("a")) and not (el.tag == "a" and el.get("href"))
+
+    return inert
 
 
 def _shared_sig(elements: list[etree._Element]) -> str:
@@ -652,9 +730,10 @@ def _has_ancestor_sig(el: etree._Element, anc: etree._Element, depth: int) -> bo
 
 
 def _relative_css(entry_el: etree._Element, target: etree._Element) -> list[str]:
-    """CSS selectors from an entry to an element inside it, most general first."""
+    """CSS selectors from an entry to an element inside it, most general first (``:scope``:
+    the entry itself, for entries that are their own link)."""
     if target is entry_el:
-        return []
+        return [":scope"]
     path = []
     node: etree._Element | None = target
     while node is not None and node is not entry_el:
@@ -697,7 +776,7 @@ def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[st
             options[css] += 1
     best, best_right = None, -1
     for css, _ in options.most_common(12):
-        xpath = _xpath_of_css(css)
+        xpath = "self::*" if css == ":scope" else _xpath_of_css(css)
         if xpath is None:
             continue
         right = sum(1 for e, t in inside if _first_match(e.el, xpath) is t)
@@ -868,6 +947,14 @@ def _itemlist_urls(root: etree._Element, base: str) -> set[str]:
 
 def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) -> Discovery:
     """Find the listing on one page (see the module docstring). Never raises for a page."""
+    _TEXTS.clear()
+    try:
+        return _discover(body, url, headers)
+    finally:
+        _TEXTS.clear()
+
+
+def _discover(body: bytes, url: str, headers: Mapping[str, Any] | None) -> Discovery:
     encoding = decode(body, headers)
     page = page_from_bytes(body, url, encoding, "html")
     root = page.root
@@ -880,6 +967,8 @@ def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) ->
     if not links:
         discovery.reason = "no links on the page: not a listing"
         return discovery
+    body_el = next(root.iter("body"), root)
+    page_text = len(_text(body_el))
     groups = _candidate_groups(root, links)
     itemlist = _itemlist_urls(root, base)
     candidates = []
@@ -887,26 +976,31 @@ def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) ->
         members = _outermost(members)
         if len(members) < 2:
             continue
-        cand = _Candidate(key=key, elements=members)
-        _evaluate(cand, links, base, date_languages)
+        cand = _Candidate(key=key, elements=members, page_text=page_text)
+        _prescore(cand, links, base)
+        if cand.score > 0:
+            candidates.append(cand)
+    # Furniture last, then by score: the few best are weighed whole.
+    candidates.sort(key=lambda c: (c.furniture is not None, -c.score))
+    weighed = candidates[:10]
+    for cand in weighed:
+        _evaluate(cand, date_languages)
         if itemlist:
             listed = sum(1 for e in cand.entries if e.url in itemlist)
             if listed >= 2:
                 cand.score *= 1 + listed / max(len(cand.entries), 1)
                 cand.why += f", {listed} named by the page's schema.org ItemList"
-        if cand.score > 0:
-            candidates.append(cand)
-    candidates.sort(key=lambda c: -c.score)
-    if not candidates:
+    weighed.sort(key=lambda c: (c.furniture is not None, -c.score))
+    if not weighed:
         discovery.reason = "no block repeated on the page holds links with titles: not a listing"
         return discovery
-    best = candidates[0]
-    discovery.candidates = [(round(c.score, 1), _sig(c.elements[0]), len(c.elements)) for c in candidates[:8]]
+    best = weighed[0]
+    discovery.candidates = [(round(c.score, 1), _sig(c.elements[0]), len(c.elements)) for c in weighed[:8]]
     unsure = _unsure(best, root)
     if unsure:
         discovery.reason = unsure
         return discovery
-    extra = _other_layouts(best, candidates[1:], root)
+    extra = _other_layouts(best, weighed[1:])
     return _profile(discovery, root, base, url, best, extra, links, declared)
 
 
@@ -929,18 +1023,18 @@ def _unsure(best: _Candidate, root: etree._Element) -> str | None:
     n = len(entries)
     if best.furniture:
         return f"the most repeated block of links is page furniture ({best.why}): not a listing"
-    dated = best.dated
-    if dated >= max(2, 0.5 * n) and n >= MIN_ENTRIES:
+    if best.links_per_entry > 2:
+        return f"the repeated block holds lists of links, not one release each ({best.why})"
+    if n < MIN_ENTRIES:
+        return f"no block is repeated often enough to be a listing ({best.why})"
+    if best.dated >= max(2, 0.5 * n):
         if _article_page(root) and n < 8:
             return f"the page is one article (its metadata says so); the block beside it is too small ({best.why})"
         return None
     if n >= MIN_UNDATED and _url_share(entries) >= 0.5 and not _article_page(root):
-        words = sorted(len(e.title.split()) + len(e.title) // 8 for e in entries)[n // 2]
-        if words >= 4:
+        if best.median_words >= 4:
             return None
         return f"the repeated block's titles are too short to be releases ({best.why})"
-    if n < MIN_ENTRIES:
-        return f"no block is repeated often enough to be a listing ({best.why})"
     return f"the repeated block has too few dates and entries to be sure of it ({best.why})"
 
 
@@ -954,32 +1048,35 @@ def _url_share(entries: list[_Entry]) -> float:
     return prefixes.most_common(1)[0][1] / max(len(entries), 1)
 
 
-def _other_layouts(best: _Candidate, others: list[_Candidate], root: etree._Element) -> list[_Candidate]:
-    """Blocks of another layout in the same listing (a featured post above the river): near
-    the best block, not furniture, with other releases of the same kind."""
-    out = []
+def _other_layouts(best: _Candidate, others: list[_Candidate]) -> list[_Candidate]:
+    """Dated blocks of another layout in the same listing (a featured post above the river):
+    near the best block, not furniture, with other releases; only where the best block is
+    dated too (dates are what says both are the listing)."""
+    out: list[_Candidate] = []
+    if not best.dated or best.heading_date is not None:
+        return out
     urls = {e.url for e in best.entries if e.url}
-    best_parent = best.elements[0].getparent()
-    container = best_parent
+    container = best.elements[0].getparent()
     for _ in range(3):
         if container is not None and container.getparent() is not None and container.tag not in ("body", "main"):
             container = container.getparent()
-    for cand in others[:12]:
-        if cand.furniture or cand.score < 0.1 * best.score:
+    taken = set(best.elements)
+    for cand in others:
+        if cand.furniture or cand.score < 0.05 * best.score or cand.links_per_entry > 1:
             continue
         entries = [e for e in cand.entries if e.url and e.title]
-        if not entries or any(e.url in urls for e in entries):
+        if not entries or any(e.url in urls for e in entries) or cand.dated < 0.5 * len(entries):
             continue
-        if any(c in best.elements or any(a in best.elements for a in c.iterancestors()) for c in cand.elements):
+        if any(c in taken or any(a in taken for a in c.iterancestors()) for c in cand.elements):
             continue
-        if any(b in set(cand.elements) or any(a in set(cand.elements) for a in b.iterancestors()) for b in best.elements):
+        mine = set(cand.elements)
+        if any(any(a in mine for a in b.iterancestors()) for b in taken):
             continue
         if container is None or not all(any(a is container for a in c.iterancestors()) for c in cand.elements):
             continue
-        if best.dated and cand.dated < 0.5 * len(entries):
-            continue
         out.append(cand)
         urls |= {e.url for e in entries}
+        taken |= mine
     return out
 
 
@@ -1000,13 +1097,13 @@ def _profile(
     entries.sort(key=lambda e: order.get(e.el, 0))
     csses = []
     for c in blocks:
-        css = _entry_css(root, c.elements)
+        css = _entry_css(root, c.elements, c.entries)
         if css is None:
             discovery.reason = f"no CSS selector picks out the entries ({best.why})"
             return discovery
         csses.append(css)
     entry_css = ", ".join(csses)
-    if set(_select(root, entry_css)) != set(elements):
+    if not set(elements) <= set(_select(root, entry_css)):
         discovery.reason = f"the entries' selector {entry_css!r} does not select them alone"
         return discovery
     for e in entries:
@@ -1030,10 +1127,8 @@ def _profile(
     if title_css is None or url_css is None:
         discovery.reason = "no selector finds the entries' titles and links"
         return discovery
-    fields["title"] = title_css
-    fields["url"] = f"{url_css}::attr(href)" if not url_css.endswith("::attr(href)") else url_css
-    if url_css == title_css and title_css.split()[-1].startswith("a"):
-        fields["url"] = f"{title_css}::attr(href)"
+    fields["title"] = {"xpath": "."} if title_css == ":scope" else title_css
+    fields["url"] = {"xpath": "@href"} if url_css == ":scope" else f"{url_css}::attr(href)"
     reports.append(_report("title", title_css, title_right, n, "the entry's heading" if any(e.title_el is not None and e.title_el.tag in _HEADINGS for e in entries) else "the entry's link text"))
     reports.append(_report("url", fields["url"], url_right, n, "the link the entry gives the most text to"))
 
@@ -1059,7 +1154,7 @@ def _profile(
             )
         )
     else:
-        heading = _heading_date(best, declared)
+        heading = best.heading_date
         if heading is not None:
             fields["published_raw"] = {"xpath": heading[0]}
             settings = datelike.settle(heading[1], declared)
@@ -1116,25 +1211,23 @@ def _attr_css(css: str) -> str:
     return f"{css}::attr(datetime)"
 
 
-def _heading_date(best: _Candidate, declared: tuple[str, ...]) -> tuple[str, list[str]] | None:
+def _heading_date(cand: _Candidate) -> tuple[str, list[str]] | None:
     """Entries with no date of their own under a heading that is a date (a day's list): the
-    XPath from each entry to that heading, and the headings' texts."""
+    XPath from each entry to that heading, and the headings' texts; None unless every entry
+    has one."""
     texts = []
-    tags = Counter()
-    for e in best.entries:
+    tags: Counter[str] = Counter()
+    for e in cand.entries:
         heading = None
-        for h in e.el.itersiblings(preceding=True):
-            if h.tag in _HEADINGS:
-                heading = h
-                break
-        if heading is None:
-            up = e.el.getparent()
-            while up is not None and heading is None:
-                for h in up.itersiblings(preceding=True):
-                    if h.tag in _HEADINGS:
-                        heading = h
-                        break
-                up = up.getparent() if heading is None else up
+        node: etree._Element | None = e.el
+        hops = 0
+        while node is not None and heading is None and hops < 4:
+            for h in node.itersiblings(preceding=True):
+                if h.tag in _HEADINGS:
+                    heading = h
+                    break
+            node = node.getparent()
+            hops += 1
         if heading is None:
             return None
         text = _text(heading)
