@@ -72,17 +72,22 @@ def _kinds(months: str) -> dict[str, str]:
     }
 
 
+def _named(regex: str) -> str:
+    """A kind's expression with its separator group named, to stand in one alternation."""
+    return regex.replace("([./-])", "(?P<sep>[./-])").replace(r"\1", "(?P=sep)")
+
+
 @lru_cache(maxsize=32)
-def _compiled(languages: tuple[str, ...]) -> dict[str, re.Pattern[str]]:
-    return {k: re.compile(v, re.IGNORECASE) for k, v in _kinds(_month_alternation(languages)).items()}
+def _compiled(languages: tuple[str, ...]) -> re.Pattern[str]:
+    """Every kind in one expression (one search a text), each a named group."""
+    kinds = _kinds(_month_alternation(languages))
+    return re.compile("|".join(f"(?P<{k.replace('-', '_')}>{_named(v)})" for k, v in kinds.items()), re.IGNORECASE)
 
 
 def pattern_for(kind: str, languages: Sequence[str]) -> str:
     """A profile's ``[dates] pattern`` that cuts a date of ``kind`` out of a label: readable
     (only the month names of the page's languages), case-insensitive, the date its group 1."""
-    regex = _kinds(_month_alternation(languages))[kind]
-    regex = regex.replace(r"\1", r"\2").replace("([./-])", "(?P<sep>[./-])").replace(r"\2", "(?P=sep)")
-    return f"(?i)({regex})"
+    return f"(?i)({_named(_kinds(_month_alternation(languages))[kind])})"
 
 
 @dataclass(frozen=True)
@@ -95,16 +100,35 @@ class Found:
     end: int
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_date(text: str, languages: tuple[str, ...] = LANGUAGES) -> Found | None:
     """The first whole printed date in ``text`` (day, month and year), or None."""
-    if not text or len(text) > 2000 or not any(c.isdigit() for c in text):
+    if not text or len(text) > 2000 or _DIGIT.search(text) is None:
         return None
-    best: Found | None = None
-    for kind, regex in _compiled(languages).items():
-        m = regex.search(text)
-        if m is not None and (best is None or m.start() < best.start):
-            best = Found(kind, m.group(0), m.start(), m.end())
-    return best
+    m = _compiled(languages).search(text)
+    if m is None:
+        return None
+    kind = next(k for k, v in m.groupdict().items() if v is not None and k != "sep").replace("_", "-")
+    return Found(kind, m.group(0), m.start(), m.end())
+
+
+@lru_cache(maxsize=8)
+def _partial(languages: tuple[str, ...]) -> re.Pattern[str]:
+    months = _month_alternation(languages)
+    day = _DAY + r"(?:\.|er|st|nd|rd|th)?"
+    return re.compile(
+        rf"(?:[01]?\d\s*月\s*[0-3]?\d\s*日|{_DAY}\s?[./-]\s?[01]?\d\.?|{day}\s*(?:de\s+)?{months}|{months}\s*{_DAY}(?:st|nd|rd|th)?)",
+        re.IGNORECASE,
+    )
+
+
+def partial_date(text: str, languages: tuple[str, ...] = LANGUAGES) -> bool:
+    """Whether ``text`` is a day and month with no year ("4月28日", "28.04.", "April 28"): a
+    listing's row, but no date to read (the year is never guessed)."""
+    text = " ".join(text.split())
+    return 3 <= len(text) <= 16 and _partial(languages).fullmatch(text) is not None
 
 
 def page_languages(lang_attr: str | None) -> tuple[str, ...]:

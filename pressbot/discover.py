@@ -22,6 +22,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -71,6 +72,7 @@ _NEXT_CLASS = re.compile(r"(?:^|[-_ ])(?:next|older|nextpostslink|next-page|page
 _PREV_WORDS = re.compile(r"prev|previous|newer|précédent|zurück|vorige|anterior|precedente|前|上一页|«|‹|←", re.I)
 #: A class or id word that says nothing lasting (counters, states, generated names).
 _UNSTABLE = re.compile(r"\d|^(?:odd|even|first|last|active|current|selected|is-|has-|js-|ng-|css-|sc-)", re.I)
+_HAS_DIGIT = re.compile(r"\d")
 _CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
 #: Words of a page that is one article, not a listing (og:type, schema.org types).
 _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "pressrelease"}
@@ -185,7 +187,12 @@ def _classes(el: etree._Element) -> list[str]:
 
 
 def _stable(tokens: list[str]) -> list[str]:
-    return [t for t in tokens if _CSS_IDENT.match(t) and not _UNSTABLE.search(t)]
+    return [t for t in tokens if _stable_token(t)]
+
+
+@lru_cache(maxsize=65536)
+def _stable_token(token: str) -> bool:
+    return _CSS_IDENT.match(token) is not None and _UNSTABLE.search(token) is None
 
 
 def _sig(el: etree._Element) -> str:
@@ -271,6 +278,8 @@ class _Entry:
     date_attr: str | None = None
     teaser_el: etree._Element | None = None
     text_len: int = 0
+    #: A day and month with no year: the row of a listing, but no date.
+    partial_date: bool = False
 
 
 @dataclass
@@ -368,6 +377,7 @@ def _main_link(scope: list[etree._Element], links: dict) -> _Link | None:
         if el in links:
             found.append(links[el])
         found.extend(links[a] for a in el.iter("a") if a in links and a is not el)
+    found = [lk for lk in found if not _taxonomy(lk.el, lk.url)] or found
     if not found:
         return None
     weight: dict[str, float] = defaultdict(float)
@@ -377,10 +387,11 @@ def _main_link(scope: list[etree._Element], links: dict) -> _Link | None:
         inside_heading = any(anc.tag in _HEADINGS for anc in link.el.iterancestors()) or any(
             d.tag in _HEADINGS for d in link.el.iter()
         )
-        weight[link.url] += len(link.text) + (40 if inside_heading else 0) + (5 if words >= 3 else 0)
-        first.setdefault(link.url, i)
+        key = _url_key(link.url)
+        weight[key] += len(link.text) + (40 if inside_heading else 0) + (5 if words >= 3 else 0)
+        first.setdefault(key, i)
     url = max(weight, key=lambda u: (weight[u], -first[u]))
-    best = [lk for lk in found if lk.url == url]
+    best = [lk for lk in found if _url_key(lk.url) == url]
 
     def rank(lk: _Link) -> tuple:
         heading = any(anc.tag in _HEADINGS for anc in lk.el.iterancestors())
@@ -417,7 +428,7 @@ def _title_of(entry: _Entry, links: dict) -> None:
             entry.title_el, entry.title = headings[0], _text(headings[0])
         return
     same = [a for el in entry.scope for a in ([el] if el in links else []) + list(el.iter("a"))]
-    same = [a for a in dict.fromkeys(same) if a in links and links[a].url == link.url]
+    same = [a for a in dict.fromkeys(same) if a in links and _url_key(links[a].url) == _url_key(link.url)]
     headings: list[etree._Element] = []
     for a in same:
         for anc in a.iterancestors():
@@ -457,41 +468,46 @@ def _title_of(entry: _Entry, links: dict) -> None:
 
 
 def _date_of(entry: _Entry, languages: tuple[str, ...]) -> None:
-    """The entry's date: the smallest element holding a whole printed date, or a <time>."""
+    """The entry's date: a <time> (or an element with a datetime) whose text is a date, else
+    the smallest element holding a whole printed date (not the title); a datetime attribute
+    is kept for entries whose printed date is no date ("2 hours ago")."""
     best: tuple[int, etree._Element, str] | None = None
     title_el = entry.title_el
+    above_title = set(title_el.iterancestors()) | {title_el} if title_el is not None else set()
     for el in entry.scope:
         for node in el.iter():
-            if not isinstance(node.tag, str) or node.tag in _SKIP:
+            tag = node.tag
+            if not isinstance(tag, str) or tag in _SKIP:
                 continue
-            if node.tag == "time" or node.get("datetime"):
+            stamp = node.get("datetime")
+            if tag == "time" or stamp:
                 text = _text(node)
                 if datelike.find_date(text, languages) is not None:
-                    size = len(text)
-                    if best is None or size <= best[0] + 5:
-                        best = (size, node, text)
-                        break
-                if node.get("datetime") and entry.date_attr is None:
-                    entry.date_attr = node.get("datetime")
-                    if best is None:
-                        best = (10_000, node, text)
+                    entry.date_el, entry.date_text = node, text
+                    return
+                if stamp and entry.date_attr is None:
+                    entry.date_attr, entry.date_el = stamp, node
                 continue
+            # Only elements with a digit of their own, or few children, can be the date's.
             own = (node.text or "") + "".join((c.tail or "") for c in node)
-            if not any(ch.isdigit() for ch in own) and len(node) > 3:
+            if len(node) > 3 and not _HAS_DIGIT.search(own):
+                continue
+            if node in above_title:
                 continue
             text = _text(node)
-            if len(text) > 200 or not any(ch.isdigit() for ch in text):
+            if len(text) > 200 or (best is not None and len(text) >= best[0]) or not _HAS_DIGIT.search(text):
                 continue
-            if title_el is not None and (node is title_el or node in title_el.iterancestors()):
-                continue
-            found = datelike.find_date(text, languages)
-            if found is None:
-                continue
-            if best is None or len(text) < best[0]:
+            if datelike.find_date(text, languages) is not None:
                 best = (len(text), node, text)
     if best is not None:
-        entry.date_el = best[1]
-        entry.date_text = best[2]
+        entry.date_el, entry.date_text = best[1], best[2]
+        return
+    for el in entry.scope:
+        for node in el.iter():
+            if isinstance(node.tag, str) and node.tag not in _SKIP and len(node) == 0 and node.text:
+                if datelike.partial_date(node.text, languages):
+                    entry.partial_date = True
+                    return
 
 
 def _teaser_of(entry: _Entry) -> None:
@@ -545,6 +561,23 @@ def _words(text: str) -> int:
     return len(text) // 2 if _cjk(text) else len(text.split())
 
 
+_TAXONOMY = re.compile(
+    r"/(?:category|categories|tag|tags|topics?|author|authors|label|labels|categoria|etiqueta|"
+    r"kategorie|schlagwort|rubrique|themen?|thema|section|sections|people|archive)/",
+    re.IGNORECASE,
+)
+
+
+def _taxonomy(a: etree._Element, url: str) -> bool:
+    """A link to a category, tag or author page: beside a release, never the release."""
+    rel = (a.get("rel") or "").lower().split()
+    return "tag" in rel or "category" in rel or "author" in rel or _TAXONOMY.search(urlsplit(url).path) is not None
+
+
+def _url_key(url: str) -> str:
+    return url.split("#")[0].rstrip("/")
+
+
 def _prescore(cand: _Candidate, links: dict, base: str) -> None:
     """A first, cheap score from the entries' links and titles (no dates): the best few
     candidates are then weighed whole (``_evaluate``)."""
@@ -569,7 +602,14 @@ def _prescore(cand: _Candidate, links: dict, base: str) -> None:
     # One release a record: a block whose records each hold several titled links to different
     # pages is a list of lists (a column of sections, a mega menu), not a listing.
     titled = sorted(
-        len({links[a].url for el in e.scope for a in el.iter("a") if a in links and _words(links[a].text) >= 3})
+        len(
+            {
+                _url_key(links[a].url)
+                for el in e.scope
+                for a in el.iter("a")
+                if a in links and _words(links[a].text) >= 3 and not _taxonomy(a, links[a].url)
+            }
+        )
         for e in with_url
     )[n // 2]
     cand.links_per_entry = titled
@@ -586,12 +626,13 @@ def _evaluate(cand: _Candidate, languages: tuple[str, ...]) -> None:
         e.text_len = sum(len(_text(s)) for s in e.scope)
         _date_of(e, languages)
     cand.dated = sum(1 for e in with_url if e.date_text or e.date_attr)
+    partial = sum(1 for e in with_url if e.partial_date and not (e.date_text or e.date_attr))
     if not cand.dated:
         heading = _heading_date(cand)
         if heading is not None:
             cand.heading_date = heading
             cand.dated = n
-    date_frac = cand.dated / n
+    date_frac = (cand.dated + 0.5 * partial) / n
     avg_text = sum(e.text_len for e in with_url) / n
     richness = 1 + min(avg_text, 300) / 300
     release_like = sum(_url_looks_like_release(e.url or "") for e in with_url) / n
@@ -612,6 +653,7 @@ def _evaluate(cand: _Candidate, languages: tuple[str, ...]) -> None:
 # --- selectors -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _xpath_of_css(css: str) -> str | None:
     try:
         return css2xpath(css)
@@ -621,10 +663,11 @@ def _xpath_of_css(css: str) -> str | None:
 
 def _select(root: etree._Element, css: str) -> list[etree._Element]:
     xpath = _xpath_of_css(css)
-    if xpath is None:
+    compiled = _xpath(xpath) if xpath is not None else None
+    if compiled is None:
         return []
     try:
-        return [n for n in etree.XPath(xpath)(root) if isinstance(n, etree._Element)]
+        return [n for n in compiled(root) if isinstance(n, etree._Element)]
     except etree.XPathError:
         return []
 
@@ -753,9 +796,20 @@ def _relative_css(entry_el: etree._Element, target: etree._Element) -> list[str]
     return seen
 
 
-def _first_match(entry_el: etree._Element, xpath: str):
+@lru_cache(maxsize=4096)
+def _xpath(xpath: str) -> etree.XPath | None:
     try:
-        found = etree.XPath(xpath)(entry_el)
+        return etree.XPath(xpath)
+    except etree.XPathError:
+        return None
+
+
+def _first_match(entry_el: etree._Element, xpath: str):
+    compiled = _xpath(xpath)
+    if compiled is None:
+        return None
+    try:
+        found = compiled(entry_el)
     except etree.XPathError:
         return None
     return found[0] if isinstance(found, list) and found else None
@@ -1027,11 +1081,12 @@ def _unsure(best: _Candidate, root: etree._Element) -> str | None:
         return f"the repeated block holds lists of links, not one release each ({best.why})"
     if n < MIN_ENTRIES:
         return f"no block is repeated often enough to be a listing ({best.why})"
+    article = _article_page(root) and sum(e.text_len for e in best.entries) < best.page_text / 3
+    if article:
+        return f"the page is one article (its metadata says so, and its text is mostly not the block's: {best.why})"
     if best.dated >= max(2, 0.5 * n):
-        if _article_page(root) and n < 8:
-            return f"the page is one article (its metadata says so); the block beside it is too small ({best.why})"
         return None
-    if n >= MIN_UNDATED and _url_share(entries) >= 0.5 and not _article_page(root):
+    if n >= MIN_UNDATED and _url_share(entries) >= 0.5:
         if best.median_words >= 4:
             return None
         return f"the repeated block's titles are too short to be releases ({best.why})"
