@@ -678,10 +678,26 @@ def _entry_css(root: etree._Element, elements: list[etree._Element], entries: li
     target = set(elements)
     ok_extra = _inert(root, entries)
 
+    core = set.intersection(*(set(_stable(_classes(e))) for e in elements))
+    page_text = len(_text(next(root.iter("body"), root)))
+
+    def kin(el: etree._Element) -> bool:
+        # The same kind of record in another section of the listing (the day's rows under
+        # another heading): an entry too, unless it sits in page furniture.
+        return (
+            el.tag == elements[0].tag
+            and core <= set(_classes(el))
+            and _furniture(el.getparent(), page_text) is None
+            and not any(a in target for a in el.iterancestors())
+        )
+
     def fits(css: str) -> bool:
-        found = _select(root, css)
-        got = set(found)
-        return target <= got and all(ok_extra(e) for e in got - target) and len(got - target) <= max(1, len(target) // 5)
+        got = set(_select(root, css))
+        extra = got - target
+        if not target <= got:
+            return False
+        inert = [e for e in extra if ok_extra(e)]
+        return len(inert) <= max(1, len(target) // 5) and all(e in inert or kin(e) for e in extra)
 
     owns = _own_options(elements)
     ancestors = []
