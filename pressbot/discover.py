@@ -1365,3 +1365,36 @@ def releases(
         seen.add(record.get("id"))
         out.append(record)
     return out, listing.next_urls
+
+
+# --- a source given by its URL alone -------------------------------------------------------
+
+#: A CSS type selector that matches nothing: the selectors of a source not detected yet.
+_NOTHING = "pressbot-not-detected-yet"
+
+
+def pending_profile(url: str) -> Profile:
+    """The profile of a source given by its URL alone (``scrapy crawl releases -a url=URL``),
+    before its first page is seen: the name, base URL and start URL that its ids and its state
+    depend on, all made from the URL, and selectors that find nothing. The spider replaces it
+    with what ``discover`` finds on the first page (``adopt``)."""
+    raw = {
+        "name": source_name(url),
+        "title": url,
+        "base_url": base_url_of(url),
+        "start_urls": [url],
+        "listing": {
+            "entry": _NOTHING,
+            "fields": {"title": _NOTHING, "url": _NOTHING, "published_raw": _NOTHING},
+        },
+    }
+    return parse_profile(raw, f"<{url}>", fixtures_file_url())
+
+
+def adopt(pending: Profile, found: Discovery) -> Profile:
+    """The profile ``discover`` found, as the pending source's own: the name, base URL and
+    start URL stay those made from the URL given (a redirect does not move the ids)."""
+    assert found.profile is not None
+    raw = dict(found.profile)
+    raw.update(name=pending.name, base_url=pending.base_url, start_urls=list(pending.start_urls))
+    return parse_profile(raw, f"<detected on {found.url}>", fixtures_file_url())

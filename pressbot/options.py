@@ -31,6 +31,8 @@ class RunOptions:
     since: dt.date | None = None
     #: Walk every listing page even where releases are already known.
     full: bool = False
+    #: A listing page to crawl with no profile: pressbot.discover finds its entries.
+    url: str | None = None
 
     @classmethod
     def parse(
@@ -40,6 +42,7 @@ class RunOptions:
         max_pages: str | int | None = None,
         since: str | None = None,
         full: str | bool | None = None,
+        url: str | None = None,
         _job: str | None = None,
         **unknown: object,
     ) -> RunOptions:
@@ -47,7 +50,7 @@ class RunOptions:
         if unknown:
             raise ArgumentError(
                 f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
-                "source, profile, max_pages, since, full"
+                "source, profile, url, max_pages, since, full"
             )
         sources = None
         if source is not None:
@@ -58,6 +61,18 @@ class RunOptions:
             raise ArgumentError("give either source or profile, not both")
         if profile is not None and not str(profile).strip():
             raise ArgumentError("profile: give the path of a profile file")
+        start = None
+        if url is not None:
+            start = str(url).strip()
+            if source is not None or profile is not None:
+                raise ArgumentError("give one of source, profile or url")
+            parts = urlsplit(start)
+            try:
+                parts.port  # noqa: B018 - raises for a port out of range
+            except ValueError as exc:
+                raise ArgumentError(f"url: {start!r} is not a valid URL: {exc}") from None
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ArgumentError(f"url: {start!r} is not an absolute http(s) URL")
         pages = None
         if max_pages is not None:
             try:
@@ -79,7 +94,7 @@ class RunOptions:
             if text not in _TRUE | _FALSE:
                 raise ArgumentError(f"full: {full!r} must be 1 or 0")
             flag = text in _TRUE
-        return cls(sources=sources, profile=profile, max_pages=pages, since=day, full=flag)
+        return cls(sources=sources, profile=profile, max_pages=pages, since=day, full=flag, url=start)
 
 
 #: pressbot's numeric settings: name -> (type, least value).

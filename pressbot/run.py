@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
-from pressbot import __version__, distributed
+from pressbot import __version__, discover, distributed
 from pressbot.addresses import is_local_url
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.options import RunOptions, check_paths, check_settings
@@ -80,6 +80,8 @@ class Run:
         self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
         self.closed = False
+        #: Sources given by a URL alone (``-a url=``), whose profile their first page gives.
+        self.pending: set[str] = set(profiles) if options.url else set()
 
     # --- building -------------------------------------------------------------------------
     @classmethod
@@ -267,6 +269,29 @@ class Run:
             if len(listed) < self.PROBLEMS_LISTED:
                 listed.append({"url": url, "entry": p.index, "field": p.field, "problem": p.reason})
 
+    def detect(self, source: str, url: str, body: bytes, headers=None) -> Profile | None:
+        """A source given by its URL alone: its profile, found on its first page
+        (pressbot.discover), taken as the source's for the rest of the run; None, with the
+        walk ended and reported, when pressbot is not sure the page is a listing."""
+        self.pending.discard(source)
+        found = discover.discover(body, url, headers)
+        if found.sure:
+            profile = discover.adopt(self.profiles[source], found)
+            self.profiles[source] = profile
+            self.count(source, "detected")
+            logger.info("%s: detected the listing on %s: %s", source, url, found.reason)
+            for report in found.fields:
+                logger.info("%s: detected %s", source, report.line())
+            logger.info("%s: pagination: %s", source, found.notes.get("pagination", "none"))
+            return profile
+        self.count(source, "undetected")
+        problem = f"{found.reason}; nothing is written (write a profile: scrapy genprofile {url})"
+        self.reports[source].errors.append({"url": url, "page": "listing", "error": f"no listing detected: {problem}"})
+        self.walks[source].end(Stop.UNDETECTED)
+        self.stopped(source, Stop.UNDETECTED, url)
+        logger.error("%s: no listing detected on %s: %s", source, url, problem)
+        return None
+
     def drift(self, source: str, url: str, problem: str) -> None:
         self.count(source, "drift")
         self.reports[source].drift.append({"url": url, "problem": problem})
@@ -407,6 +432,8 @@ class Run:
 def _load_profiles(settings, options: RunOptions) -> list[Profile]:
     """The run's profiles: ``-a profile=``, ``-a source=`` or the default source."""
     fixtures = settings.get("PRESSBOT_FIXTURES_URL")
+    if options.url:
+        return [discover.pending_profile(options.url)]
     if options.profile:
         return [load_profile(options.profile, fixtures)]
     names = ",".join(options.sources) if options.sources else settings.get("PRESSBOT_DEFAULT_SOURCE")
