@@ -36,7 +36,7 @@ from pressbot.dates import DateProblem, parse_date
 from pressbot.fields import REQUIRED_LISTING_FIELDS
 from pressbot.normalise import normalise, read_listing_dates
 from pressbot.parsing import _base_url, page_from_bytes, parse_listing
-from pressbot.profiles import Profile, fixtures_file_url, parse_profile
+from pressbot.profiles import Profile, ProfileError, fixtures_file_url, parse_profile
 from pressbot.text import element_text, squash
 
 #: Elements whose content is never an entry (scripts, styles, templates and their like).
@@ -133,6 +133,8 @@ def source_name(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "local").lower()
     host = host[4:] if host.startswith("www.") else host
+    if parts.port:
+        host += f" {parts.port}"
     words = re.findall(r"[a-z0-9]+", f"{host} {parts.path} {parts.query}".lower())
     name = "-".join(words) or "site"
     if len(name) > 60 or parts.query:
@@ -1015,13 +1017,21 @@ def _itemlist_urls(root: etree._Element, base: str) -> set[str]:
     return urls
 
 
+#: The page being looked at (one at a time), for the last check of the selectors found.
+_BODY: dict[str, Any] = {}
+
+
 def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) -> Discovery:
     """Find the listing on one page (see the module docstring). Never raises for a page."""
     _TEXTS.clear()
+    _BODY.update(body=body, headers=headers)
     try:
         return _discover(body, url, headers)
+    except Exception as exc:  # a page nothing here foresaw: not sure of it, and say why
+        return Discovery(url=url, sure=False, reason=f"the page could not be read: {type(exc).__name__}: {exc}")
     finally:
         _TEXTS.clear()
+        _BODY.clear()
 
 
 def _discover(body: bytes, url: str, headers: Mapping[str, Any] | None) -> Discovery:
@@ -1271,10 +1281,27 @@ def _profile(
         notes["optional"] = f"{n - len(dated)} of {n} entries print no date"
     if dates:
         profile["dates"] = dates
+    discovery.entries = [
+        {"url": e.url, "title": e.title, "published_raw": e.date_text or None} for e in entries if e.url
+    ]
+    # The selectors must give back what was found, as the crawl will read them.
+    try:
+        got, _ = releases(load(profile), _BODY.get("body", b""), url, _BODY.get("headers"))
+    except ProfileError as exc:
+        discovery.reason = f"the profile found does not validate: {exc}"
+        return discovery
+    wanted = {_url_key(e["url"] or "") for e in discovery.entries}
+    back = {_url_key(r["url"]) for r in got}
+    if len(wanted & back) < 0.8 * len(wanted):
+        discovery.reason = (
+            f"the selectors found give back {len(wanted & back)} of the {len(wanted)} entries found "
+            f"({best.why}): not sure of them"
+        )
+        return discovery
     discovery.profile = profile
     discovery.fields = reports
     discovery.sure = True
-    discovery.reason = f"{len(entries)} entries in {entry_css!r}: {best.why}"
+    discovery.reason = f"{len(got)} releases in {entry_css!r}: {best.why}"
     return discovery
 
 

@@ -1,0 +1,103 @@
+"""`scrapy genprofile URL`: write the profile pressbot finds on a listing page (or on the press
+room a home page links to) as a commented TOML file, with a report of what it matched."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+from w3lib.encoding import html_body_declared_encoding
+
+from pressbot import discover, outcome, pressroom
+from pressbot.genprofile import report, to_toml
+from pressbot.inspect import read_page
+from pressbot.profiles import ProfileError, load_profile
+
+#: How many of a home page's press room links are tried, best first.
+PRESSROOM_TRIES = 3
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "[-o FILE] [--force] [--url URL] URL_OR_FILE"
+
+    def short_desc(self) -> str:
+        return "Write the profile pressbot detects on a listing page (or a home page's press room)"
+
+    def add_options(self, parser) -> None:
+        super().add_options(parser)
+        parser.add_argument("-o", "--output", metavar="FILE", help="write the profile here (default: stdout)")
+        parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+        parser.add_argument("--url", help="the URL a saved page was fetched from (its links resolve against it)")
+
+    def run(self, args, opts) -> None:
+        if len(args) != 1:
+            raise UsageError("give one page: an http(s) URL or a saved file")
+        settings = self.settings
+        assert settings is not None  # (requires_project)
+        target = Path(opts.output) if opts.output else None
+        if target is not None and target.exists() and not opts.force:
+            self._fail(outcome.BAD_CONFIG, f"{target} exists: give --force to overwrite it")
+            return
+        agent = settings.get("USER_AGENT")
+        try:
+            body, url, encoding = read_page(args[0], agent)
+        except (OSError, ValueError) as exc:
+            self._fail(outcome.BAD_CONFIG, f"cannot read {args[0]}: {exc}")
+            return
+        url = opts.url or url
+        headers = {"Content-Type": f"text/html; charset={encoding}"} if encoding else None
+        found = discover.discover(body, url, headers)
+        why: list[str] = []
+        if not found.sure and url.startswith(("http://", "https://")):
+            found, body, why = _pressroom(found, body, url, encoding, agent)
+        out = sys.stderr if target is None else sys.stdout
+        print(report(found, body, why), file=out, end="")
+        if not found.sure or found.profile is None:
+            self._fail(outcome.NOT_A_LISTING, f"no listing detected on {found.url}: {found.reason}; nothing written")
+            return
+        command = "scrapy genprofile " + found.url
+        text = to_toml(found, command, page=why[-1] if why else None)
+        if target is None:
+            sys.stdout.write(text)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        try:
+            load_profile(target)
+        except ProfileError as exc:  # never: to_toml checks it reads back; said if it does
+            self._fail(outcome.INTERNAL_ERROR, f"the profile written does not load: {exc}")
+            return
+        print(f"wrote {target} (name {found.profile['name']}); next: scrapy crawl releases -a profile={target}", file=out)
+
+    def _fail(self, code: int, message: str) -> None:
+        print(f"pressbot: error: {message}", file=sys.stderr)
+        self.exitcode = code
+
+
+def _pressroom(found, body: bytes, url: str, encoding: str | None, agent: str):
+    """A home page: try the press room links it gives, best first; the first listing wins."""
+    rooms = pressroom.find(body, url, encoding or html_body_declared_encoding(body) or "utf-8")
+    why = [f"{url} is not a listing ({found.reason})"]
+    if not rooms:
+        why.append("and it links to no page whose text or path says news, press or media")
+        return found, body, why
+    for room in rooms[:PRESSROOM_TRIES]:
+        try:
+            room_body, room_url, room_encoding = read_page(room.url, agent)
+        except (OSError, ValueError) as exc:
+            why.append(f"tried {room.url}: cannot read it: {exc}")
+            continue
+        headers = {"Content-Type": f"text/html; charset={room_encoding}"} if room_encoding else None
+        there = discover.discover(room_body, room_url, headers)
+        if there.sure:
+            why.append(f"chose {room_url}: {room.why} (score {room.score:g}), and it is a listing")
+            return there, room_body, why
+        why.append(f"tried {room.url} ({room.why}): not a listing ({there.reason})")
+    return found, body, why
