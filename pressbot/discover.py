@@ -282,6 +282,8 @@ class _Entry:
     text_len: int = 0
     #: A day and month with no year: the row of a listing, but no date.
     partial_date: bool = False
+    #: The teaser is its element's paragraphs.
+    teaser_paragraphs: bool = False
 
 
 @dataclass
@@ -530,7 +532,13 @@ def _teaser_of(entry: _Entry) -> None:
             if best is None or len(text) > best[0] + 20:
                 best = (len(text), node)
     if best is not None:
-        entry.teaser_el = best[1]
+        node = best[1]
+        parent = node.getparent()
+        # A teaser of several paragraphs: their container, whose paragraphs the field keeps.
+        if node.tag == "p" and parent is not None and parent not in skip and sum(1 for c in parent if c.tag == "p") >= 2:
+            entry.teaser_paragraphs = True
+            node = parent
+        entry.teaser_el = node
 
 
 def _url_looks_like_release(url: str) -> float:
@@ -1245,6 +1253,8 @@ def _profile(
             reports.append(FieldReport("published_raw", None, 0, n, "none", "the listing prints no dates: each release page dates its entry"))
     teaser_css, teaser_right = _field_css(entries, "teaser_el")
     if teaser_css is not None and teaser_right >= 0.5 * n:
+        if any(e.teaser_paragraphs for e in entries) and teaser_css != ":scope":
+            teaser_css = f"{teaser_css} p"
         fields["summary"] = teaser_css
         reports.append(_report("summary", teaser_css, teaser_right, n, "the entry's longest text beside title and date"))
     else:
