@@ -297,6 +297,7 @@ class _Candidate:
     dated: int = 0
     segmented: bool = False
     page_text: int = 0
+    sampled: bool = False
     median_words: int = 0
     links_per_entry: int = 0
     #: (XPath from an entry to the heading above it that holds the date, the headings' texts)
@@ -581,19 +582,33 @@ _TAXONOMY = re.compile(
 def _taxonomy(a: etree._Element, url: str) -> bool:
     """A link to a category, tag or author page: beside a release, never the release."""
     rel = (a.get("rel") or "").lower().split()
-    return "tag" in rel or "category" in rel or "author" in rel or _TAXONOMY.search(urlsplit(url).path) is not None
+    return "tag" in rel or "category" in rel or "author" in rel or _taxonomy_url(url)
+
+
+@lru_cache(maxsize=8192)
+def _taxonomy_url(url: str) -> bool:
+    return _TAXONOMY.search(urlsplit(url).path) is not None
 
 
 def _url_key(url: str) -> str:
     return url.split("#")[0].rstrip("/")
 
 
-def _prescore(cand: _Candidate, links: dict, base: str) -> None:
+#: Entries of a long block that its first score looks at.
+_SAMPLE = 60
+
+
+def _prescore(cand: _Candidate, links: dict, base: str, full: bool = False) -> None:
     """A first, cheap score from the entries' links and titles (no dates): the best few
     candidates are then weighed whole (``_evaluate``)."""
+    elements = cand.elements
+    if len(elements) > _SAMPLE and not full:  # a long block is judged on a sample first
+        elements = elements[:: len(elements) // _SAMPLE + 1]
+    cand.sampled = len(elements) < len(cand.elements)
     scopes, cand.segmented = _scope(cand.elements)
+    scopes = scopes if not cand.sampled else [scopes[cand.elements.index(e)] for e in elements]
     entries = []
-    for el, scope in zip(cand.elements, scopes, strict=True):
+    for el, scope in zip(elements, scopes, strict=True):
         entry = _Entry(el=el, scope=scope)
         entry.link = _main_link(scope, links)
         entry.url = entry.link.url if entry.link else _data_url(scope, base)
@@ -625,7 +640,8 @@ def _prescore(cand: _Candidate, links: dict, base: str) -> None:
     cand.links_per_entry = titled
     single = 1.0 if titled <= 1 else 1.0 / titled
     cand.furniture = _furniture(cand.elements[0].getparent(), cand.page_text)
-    cand.score = n**0.7 * title_q * distinct**3 * single * (0.15 if cand.furniture else 1.0) * n / len(entries)
+    total = n * len(cand.elements) / len(entries)  # (the whole block's, from a sample)
+    cand.score = total**0.7 * title_q * distinct**3 * single * (0.15 if cand.furniture else 1.0) * n / len(entries)
 
 
 def _evaluate(cand: _Candidate, languages: tuple[str, ...]) -> None:
@@ -1072,6 +1088,11 @@ def _discover(body: bytes, url: str, headers: Mapping[str, Any] | None) -> Disco
     candidates.sort(key=lambda c: (c.furniture is not None, -c.score))
     weighed = candidates[:10]
     for cand in weighed:
+        if cand.furniture:  # it cannot win: the page is refused if nothing else is left
+            cand.why = f"{len(cand.entries)} entries, {cand.furniture}"
+            continue
+        if cand.sampled:
+            _prescore(cand, links, base, full=True)
         _evaluate(cand, date_languages)
         if itemlist:
             listed = sum(1 for e in cand.entries if e.url in itemlist)
