@@ -60,15 +60,24 @@ _TEASER_CLASS = re.compile(
 _DATE_CLASS = re.compile(r"date|time|published|posted|meta|datum|fecha|data", re.IGNORECASE)
 #: Words of "next page" links, in the languages pressbot meets, and arrows of icon-only links.
 _NEXT_WORDS = re.compile(
-    r"^(?:next|next page|next posts|older|older posts|older entries|older articles|more|load more|"
-    r"show more|»|›|→|>|>>|suivant|suivante|page suivante|plus|weiter|nächste|nächste seite|"
-    r"ältere|ältere beiträge|vor|siguiente|siguientes|más|successiva|successivo|pagina successiva|"
-    r"avanti|volgende|volgende pagina|oudere|próxima|seguinte|neste|nästa|næste|seuraava|następna|"
-    r"další|次へ|次のページ|次|下一页|下一頁|下页|后页|다음|следующая|далее|επόμενη|sonraki|tiếp)"
-    r"(?:\s*(?:»|›|→|>|>>))?$",
+    # words a next link starts with ("Older releases", "Nächste Seite ›")...
+    r"^(?:(?:next|older|earlier|suivante?|page suivante|weiter|nächste|ältere|siguientes?|"
+    r"successiv[ao]|pagina successiva|volgende|oudere|próxima|seguinte|neste|nästa|næste|"
+    r"seuraava|następna|další|次へ|次のページ|下一页|下一頁|下页|后页|다음|следующая|далее|επόμενη|"
+    r"sonraki|tiếp)(?:$|[\s»›→>]))"
+    # ...or the whole of its text
+    r"|^(?:more|load more|show more|plus|vor|más|avanti|次|»|›|→|>|>>|»»)$",
     re.IGNORECASE,
 )
-_NEXT_CLASS = re.compile(r"(?:^|[-_ ])(?:next|older|nextpostslink|next-page|pager-next|load-more|loadmore)(?:$|[-_ ])", re.I)
+_NEXT_CLASS = re.compile(
+    r"(?:^|[-_ ])(?:next|older|nextpostslink|next-page|pager-next|load-more|loadmore)(?:$|[-_ ])", re.I
+)
+#: Classes of an arrow icon: a next link when the link has no text of its own.
+_ARROW_CLASS = re.compile(r"(?:^|[-_ ])(?:arrow-right|chevron-right|angle-right|caret-right)(?:$|[-_ ])", re.I)
+#: Where a "next" link is not the listing's (a calendar's next month, a gallery's next picture).
+_NOT_PAGER = re.compile(
+    r"calendar|widget|breadcrumb|sidebar|menu|footer|related|share|gallery|carousel|slider|comment", re.I
+)
 _PREV_WORDS = re.compile(r"prev|previous|newer|précédent|zurück|vorige|anterior|precedente|前|上一页|«|‹|←", re.I)
 #: A class or id word that says nothing lasting (counters, states, generated names).
 _UNSTABLE = re.compile(r"\d|^(?:odd|even|first|last|active|current|selected|is-|has-|js-|ng-|css-|sc-)", re.I)
@@ -536,7 +545,14 @@ def _teaser_of(entry: _Entry) -> None:
         node = best[1]
         parent = node.getparent()
         # A teaser of several paragraphs: their container, whose paragraphs the field keeps.
-        if node.tag == "p" and parent is not None and parent not in skip and sum(1 for c in parent if c.tag == "p") >= 2:
+        paragraphs = [c for c in parent if c.tag == "p"] if parent is not None else []
+        if (
+            node.tag == "p"
+            and parent is not None
+            and parent not in entry.scope
+            and len(paragraphs) >= 2
+            and not any(s is not None and (s in paragraphs or s is parent) for s in skip)
+        ):
             entry.teaser_paragraphs = True
             node = parent
         entry.teaser_el = node
@@ -711,7 +727,9 @@ def _entry_css(root: etree._Element, elements: list[etree._Element], entries: li
         # The same kind of record in another section of the listing (the day's rows under
         # another heading): an entry too, unless it sits in page furniture.
         return (
-            el.tag == elements[0].tag
+            len(elements) >= 2
+            and bool(core)
+            and el.tag == elements[0].tag
             and core <= set(_classes(el))
             and _furniture(el.getparent(), page_text) is None
             and not any(a in target for a in el.iterancestors())
@@ -857,6 +875,28 @@ def _first_match(entry_el: etree._Element, xpath: str):
     return found[0] if isinstance(found, list) and found else None
 
 
+def _layout_css(blocks: list[list[_Entry]], attr: str) -> tuple[str | None, int]:
+    """A field's selector over entries of one or more layouts: one selector if it fits them
+    all, else each layout's own, joined (a CSS union: the first match in each entry)."""
+    entries = [e for b in blocks for e in b]
+    css, right = _field_css(entries, attr)
+    if len(blocks) < 2 or css is None or right >= sum(1 for e in entries if getattr(e, attr) is not None):
+        return css, right
+    parts = []
+    for block in blocks:
+        own, _ = _field_css(block, attr)
+        if own is not None and own != ":scope" and own not in parts:
+            parts.append(own)
+    if not parts:
+        return css, right
+    union = ", ".join(parts)
+    xpath = _xpath_of_css(union)
+    if xpath is None:
+        return css, right
+    got = sum(1 for e in entries if getattr(e, attr) is not None and _first_match(e.el, xpath) is getattr(e, attr))
+    return (union, got) if got > right else (css, right)
+
+
 def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[str | None, int]:
     """The relative CSS selector whose first match in each entry is the element the detector
     chose (``attr`` of the entry), for the most entries: (selector, entries it is right for)."""
@@ -888,7 +928,7 @@ def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[st
 # --- pagination ----------------------------------------------------------------------------
 
 
-def _next_page(root: etree._Element, links: dict, base: str, page_url: str) -> tuple[dict[str, Any], str]:
+def _next_page(root: etree._Element, links: dict, base: str, page_url: str) -> tuple[dict[str, Any], str]:  # noqa: C901
     """The profile's pagination keys and a note on how the next page was found."""
     head_next = [h for h in root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href")]
     candidates: list[tuple[int, etree._Element]] = []
@@ -907,8 +947,10 @@ def _next_page(root: etree._Element, links: dict, base: str, page_url: str) -> t
             score += 3
         if label and _NEXT_WORDS.match(label):
             score += 3
-        if icon and _NEXT_CLASS.search(" ".join(c for d in a.iter() for c in _classes(d))):
-            score += 2
+        if icon and _ARROW_CLASS.search(" ".join(c for d in a.iter() for c in _classes(d))):
+            score += 3
+        if score >= 3 and _off_pager(a):
+            continue
         if _PREV_WORDS.search(text + " " + words + " " + label):
             score -= 4
         if score >= 3:
@@ -927,31 +969,57 @@ def _next_page(root: etree._Element, links: dict, base: str, page_url: str) -> t
     return {}, "no next link, pager or <link rel=next>: one page"
 
 
-def _next_selector(root: etree._Element, a: etree._Element) -> str | None:
-    options = []
-    rel = (a.get("rel") or "").split()
-    if "next" in rel:
+def _off_pager(a: etree._Element) -> bool:
+    """Whether a link sits where no listing's pager is (a calendar, a widget, a menu)."""
+    for anc in a.iterancestors():
+        words = " ".join(_classes(anc)) + " " + (anc.get("id") or "")
+        if _NOT_PAGER.search(words) or anc.tag in ("aside", "footer"):
+            return True
+    return False
+
+
+def _next_selector(root: etree._Element, a: etree._Element) -> str | dict[str, str] | None:
+    """A selector for the next link made only of what says "next" about it (its rel, a class
+    that says next, its label, an arrow icon, its text), so that it never picks the link back
+    to the newer page on the pages after this one."""
+    options: list[str | dict[str, str]] = []
+    if "next" in (a.get("rel") or "").lower().split():
         options.append("a[rel~=next]::attr(href)")
     for c in _stable(_classes(a)):
-        options.append(f"a.{c}::attr(href)")
+        if _NEXT_CLASS.search(c):
+            options.append(f"a.{c}::attr(href)")
     parent = a.getparent()
     if parent is not None:
         for c in _stable(_classes(parent)):
-            options.append(f"{parent.tag}.{c} > a::attr(href)")
-    for css in options:
-        found = _select(root, css.replace("::attr(href)", ""))
-        if found and found[0] is a:
-            return css
+            if _NEXT_CLASS.search(c):
+                options.append(f"{parent.tag}.{c} > a::attr(href)")
+    for attr in ("aria-label", "title"):
+        label = squash(a.get(attr) or "")
+        if label and _NEXT_WORDS.match(label) and '"' not in label and "\\" not in label:
+            options.append(f'a[{attr}="{label}"]::attr(href)')
+    for d in a.iter():
+        if d is a or not isinstance(d.tag, str):
+            continue
+        for c in _stable(_classes(d)):
+            if _NEXT_CLASS.search(c) or _ARROW_CLASS.search(c):
+                options.append({"xpath": f"//a[.//*[contains(concat(' ', normalize-space(@class), ' '), ' {c} ')]]/@href"})
     text = _text(a)
     if text and "'" not in text:
-        return {"xpath": f"//a[normalize-space()='{text}']/@href"}  # type: ignore[return-value]
+        options.append({"xpath": f"//a[normalize-space()='{text}']/@href"})
+    for option in options:
+        if isinstance(option, dict):
+            found = [n for n in (_xpath(option["xpath"].rsplit("/@href", 1)[0]) or (lambda _r: []))(root) if isinstance(n, etree._Element)]
+        else:
+            found = _select(root, option.replace("::attr(href)", ""))
+        if found and found[0] is a:
+            return option
     return None
 
 
 def _numbered_pager(root: etree._Element, links: dict) -> str | None:
     by_parent: dict[etree._Element, list[etree._Element]] = defaultdict(list)
     for a, link in links.items():
-        if link.text.isdigit():
+        if link.text.isdigit() and not _off_pager(a):
             container = a.getparent()
             while container is not None and container.tag in ("li", "span"):
                 container = container.getparent()
@@ -1110,6 +1178,9 @@ def _discover(body: bytes, url: str, headers: Mapping[str, Any] | None) -> Disco
         discovery.reason = unsure
         return discovery
     extra = _other_layouts(best, weighed[1:])
+    featured = _featured(best, extra, links, base, date_languages)
+    if featured is not None:
+        extra.append(featured)
     return _profile(discovery, root, base, url, best, extra, links, declared)
 
 
@@ -1190,6 +1261,56 @@ def _other_layouts(best: _Candidate, others: list[_Candidate]) -> list[_Candidat
     return out
 
 
+def _featured(
+    best: _Candidate, extra: list[_Candidate], links: dict, base: str, languages: tuple[str, ...]
+) -> _Candidate | None:
+    """A lone featured release just above the listing (a hero, a "featured" box): an element
+    before the block, or before its container, that leads to one release like the block's
+    (the same first path segment), with a title, and dated where the block is."""
+    if not best.dated or best.heading_date is not None:
+        return None  # undated, nothing tells a hero of the listing from the site's own promotion
+    taken = {e.url for c in (best, *extra) for e in c.entries if e.url}
+    firsts = Counter(_first_segment(u) for u in taken)
+    if not firsts:
+        return None
+    segment, count = firsts.most_common(1)[0]
+    if count < 0.6 * len(taken):
+        return None
+    node: etree._Element | None = best.elements[0]
+    for _ in range(3):
+        if node is None:
+            return None
+        for sib in list(node.itersiblings(preceding=True))[:3]:
+            if not isinstance(sib.tag, str) or sib.tag in _SKIP or sib.tag in _HEADINGS:
+                continue
+            entry = _Entry(el=sib, scope=[sib])
+            entry.link = _main_link([sib], links)
+            if entry.link is None or entry.link.url in taken or _first_segment(entry.link.url) != segment:
+                continue
+            titled = {_url_key(links[a].url) for a in sib.iter("a") if a in links and _words(links[a].text) >= 3}
+            if len(titled) != 1:
+                continue
+            entry.url = entry.link.url
+            _title_of(entry, links)
+            if _words(entry.title) < 3:
+                continue
+            _date_of(entry, languages)
+            if not (entry.date_text or entry.date_attr):
+                continue
+            if _furniture(sib, best.page_text):
+                continue
+            cand = _Candidate(key=("featured",), elements=[sib], entries=[entry], page_text=best.page_text)
+            cand.dated = 1 if entry.date_text or entry.date_attr else 0
+            return cand
+        node = node.getparent()
+    return None
+
+
+def _first_segment(url: str) -> str:
+    segs = [s for s in urlsplit(url).path.split("/") if s]
+    return f"{urlsplit(url).netloc}/{segs[0] if len(segs) > 1 else ''}"
+
+
 def _profile(
     discovery: Discovery,
     root: etree._Element,
@@ -1232,8 +1353,9 @@ def _profile(
     for e in entries:
         e.link_el = e.link.el if e.link is not None else None  # type: ignore[attr-defined]
     del link_holder
-    title_css, title_right = _field_css(entries, "title_el")
-    url_css, url_right = _field_css(entries, "link_el")
+    layouts = [c.entries for c in blocks]
+    title_css, title_right = _layout_css(layouts, "title_el")
+    url_css, url_right = _layout_css(layouts, "link_el")
     if title_css is None or url_css is None:
         discovery.reason = "no selector finds the entries' titles and links"
         return discovery
@@ -1243,7 +1365,7 @@ def _profile(
     reports.append(_report("url", fields["url"], url_right, n, "the link the entry gives the most text to"))
 
     # date
-    date_css, date_right = _field_css(entries, "date_el")
+    date_css, date_right = _layout_css(layouts, "date_el")
     dated = [e for e in entries if e.date_text]
     settings = None
     notes = discovery.notes
@@ -1272,7 +1394,7 @@ def _profile(
         else:
             fields["published_raw"] = "time::attr(datetime)"
             reports.append(FieldReport("published_raw", None, 0, n, "none", "the listing prints no dates: each release page dates its entry"))
-    teaser_css, teaser_right = _field_css(entries, "teaser_el")
+    teaser_css, teaser_right = _layout_css(layouts, "teaser_el")
     if teaser_css is not None and teaser_right >= 0.5 * n:
         if any(e.teaser_paragraphs for e in entries) and teaser_css != ":scope":
             teaser_css = f"{teaser_css} p"
