@@ -361,26 +361,34 @@ def _candidate_groups(root: etree._Element, links: dict) -> dict[tuple, list[etr
 
 
 def _scope(members: list[etree._Element]) -> tuple[list[list[etree._Element]], bool]:
-    """Each member's elements: itself, or, for members that are headings or links between
-    other siblings (entries with no wrapper), itself and the siblings up to the next member."""
-    small = all(m.tag in _HEADINGS or m.tag in ("a", "span", "strong", "b", "dt", "dd") for m in members)
+    """Each member's elements: itself, or, for members that are headings, links or terms
+    between other siblings (entries with no wrapper), itself and its siblings up to the next
+    member: those after it where the first member leads its group (``<h2>`` then its date and
+    teaser), those before it where the siblings lead (``<dt>`` date, then ``<dd>`` link)."""
+    small = all(m.tag in _HEADINGS or m.tag in ("a", "span", "strong", "b", "dt", "dd", "p") for m in members)
     if not small:
         return [[m] for m in members], False
     member_set = set(members)
-    scopes = []
-    segmented = False
-    for m in members:
-        scope = [m]
-        sib = m.getnext()
-        while sib is not None and sib not in member_set and len(scope) < 6:
+
+    def others(m: etree._Element, preceding: bool) -> list[etree._Element]:
+        out = []
+        for sib in m.itersiblings(preceding=preceding):
+            if sib in member_set or len(out) >= 5:
+                break
             if isinstance(sib.tag, str):
                 if sib.tag in _HEADINGS and m.tag in _HEADINGS:
                     break
-                scope.append(sib)
-                segmented = True
-            sib = sib.getnext()
-        scopes.append(scope)
-    return scopes, segmented
+                out.append(sib)
+        return out
+
+    before_first = others(members[0], True)
+    after_last = others(members[-1], False)
+    lead = bool(before_first) and not after_last
+    scopes = []
+    for m in members:
+        around = others(m, lead)
+        scopes.append(([*reversed(around), m] if lead else [m, *around]))
+    return scopes, any(len(sc) > 1 for sc in scopes)
 
 
 def _main_link(scope: list[etree._Element], links: dict) -> _Link | None:
@@ -786,6 +794,8 @@ def _own_options(elements: list[etree._Element]) -> list[str]:
     shared = sorted(t for t, n in counts.items() if n == len(elements))
     tag = elements[0].tag
     options = [tag] + [f"{tag}.{c}" for c in shared]
+    if len(elements) < 3 and shared:  # a lone box: by its class, not by a tag every box has
+        options = options[1:] + options[:1]
     if len(shared) >= 2:
         options += [f"{tag}.{a}.{b}" for i, a in enumerate(shared) for b in shared[i + 1 :]][:10]
         options.append(tag + "".join(f".{c}" for c in shared))
@@ -885,6 +895,8 @@ def _layout_css(blocks: list[list[_Entry]], attr: str) -> tuple[str | None, int]
     parts = []
     for block in blocks:
         own, _ = _field_css(block, attr)
+        if own is not None and own.startswith("xpath:"):
+            return css, right
         if own is not None and own != ":scope" and own not in parts:
             parts.append(own)
     if not parts:
@@ -898,24 +910,27 @@ def _layout_css(blocks: list[list[_Entry]], attr: str) -> tuple[str | None, int]
 
 
 def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[str | None, int]:
-    """The relative CSS selector whose first match in each entry is the element the detector
-    chose (``attr`` of the entry), for the most entries: (selector, entries it is right for)."""
+    """The relative selector whose first match in each entry is the element the detector
+    chose (``attr`` of the entry), for the most entries: (selector, entries it is right for).
+    A CSS selector where the element is inside the entry; an XPath (``xpath:…``) from the entry
+    to a sibling of it (entries with no wrapper: the date after the heading)."""
     chosen = [(e, getattr(e, attr)) for e in entries if getattr(e, attr) is not None]
     if not chosen:
         return None, 0
-    inside = [(e, t) for e, t in chosen if t is e.el or any(a is e.el for a in t.iterancestors())]
-    if not inside:
-        return None, 0
     options: Counter[str] = Counter()
-    for e, t in inside:
-        for css in _relative_css(e.el, t):
-            options[css] += 1
+    for e, t in chosen:
+        if t is e.el or any(a is e.el for a in t.iterancestors()):
+            for css in _relative_css(e.el, t):
+                options[css] += 1
+        else:
+            for xp in _sibling_xpaths(e, t):
+                options["xpath:" + xp] += 1
     best, best_right = None, -1
     for css, _ in options.most_common(12):
-        xpath = "self::*" if css == ":scope" else _xpath_of_css(css)
+        xpath = css[6:] if css.startswith("xpath:") else "self::*" if css == ":scope" else _xpath_of_css(css)
         if xpath is None:
             continue
-        right = sum(1 for e, t in inside if _first_match(e.el, xpath) is t)
+        right = sum(1 for e, t in chosen if _first_match(e.el, xpath) is t)
         wrong = sum(
             1 for e in entries if getattr(e, attr) is None and _first_match(e.el, xpath) is not None
         )
@@ -923,6 +938,25 @@ def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[st
         if score > best_right:
             best, best_right = css, score
     return best, max(best_right, 0)
+
+
+def _sibling_xpaths(entry: _Entry, target: etree._Element) -> list[str]:
+    """XPaths from an entry with no wrapper to an element in one of the siblings it spans."""
+    holder = next((s for s in entry.scope if s is target or any(a is s for a in target.iterancestors())), None)
+    if holder is None or holder is entry.el:
+        return []
+    parent = entry.el.getparent()
+    if parent is None:
+        return []
+    kids = [c for c in parent if isinstance(c.tag, str)]
+    offset = kids.index(holder) - kids.index(entry.el)
+    axis = "following-sibling" if offset > 0 else "preceding-sibling"
+    step = f"{axis}::*[{abs(offset)}][self::{holder.tag}]"
+    named = f"{axis}::{holder.tag}[1]"
+    inner = ""
+    if target is not holder:
+        inner = "//" + target.tag
+    return [step + inner, named + inner] if offset in (1, -1) else [step + inner]
 
 
 # --- pagination ----------------------------------------------------------------------------
@@ -1359,8 +1393,14 @@ def _profile(
     if title_css is None or url_css is None:
         discovery.reason = "no selector finds the entries' titles and links"
         return discovery
-    fields["title"] = {"xpath": "."} if title_css == ":scope" else title_css
-    fields["url"] = {"xpath": "@href"} if url_css == ":scope" else f"{url_css}::attr(href)"
+    fields["title"] = {"xpath": "."} if title_css == ":scope" else _spec(title_css)
+    fields["url"] = (
+        {"xpath": "@href"}
+        if url_css == ":scope"
+        else {"xpath": url_css[6:] + "/@href"}
+        if url_css.startswith("xpath:")
+        else f"{url_css}::attr(href)"
+    )
     reports.append(_report("title", title_css, title_right, n, "the entry's heading" if any(e.title_el is not None and e.title_el.tag in _HEADINGS for e in entries) else "the entry's link text"))
     reports.append(_report("url", fields["url"], url_right, n, "the link the entry gives the most text to"))
 
@@ -1372,7 +1412,7 @@ def _profile(
     if date_css is not None and dated:
         texts = [e.date_text for e in dated]
         settings = datelike.settle(texts, declared)
-        fields["published_raw"] = date_css
+        fields["published_raw"] = _spec(date_css)
         if settings.read < 0.5 * len(dated) and any(e.date_attr for e in entries):
             fields["published_raw"] = _attr_css(date_css)
             settings = datelike.settle([e.date_attr or "" for e in entries if e.date_attr], declared)
@@ -1396,9 +1436,9 @@ def _profile(
             reports.append(FieldReport("published_raw", None, 0, n, "none", "the listing prints no dates: each release page dates its entry"))
     teaser_css, teaser_right = _layout_css(layouts, "teaser_el")
     if teaser_css is not None and teaser_right >= 0.5 * n:
-        if any(e.teaser_paragraphs for e in entries) and teaser_css != ":scope":
+        if any(e.teaser_paragraphs for e in entries) and teaser_css != ":scope" and not teaser_css.startswith("xpath:"):
             teaser_css = f"{teaser_css} p"
-        fields["summary"] = teaser_css
+        fields["summary"] = _spec(teaser_css)
         reports.append(_report("summary", teaser_css, teaser_right, n, "the entry's longest text beside title and date"))
     else:
         reports.append(FieldReport("summary", None, 0, n, "none", "no teaser text repeated in the entries"))
@@ -1458,8 +1498,15 @@ def _profile(
     return discovery
 
 
-def _attr_css(css: str) -> str:
+def _attr_css(css: str) -> str | dict[str, str]:
+    if css.startswith("xpath:"):
+        return {"xpath": css[6:] + "/@datetime"}
     return f"{css}::attr(datetime)"
+
+
+def _spec(selector: str) -> str | dict[str, str]:
+    """A field's selector as a profile writes it: a CSS string, or ``{xpath = …}``."""
+    return {"xpath": selector[6:]} if selector.startswith("xpath:") else selector
 
 
 def _heading_date(cand: _Candidate) -> tuple[str, list[str]] | None:
