@@ -179,6 +179,26 @@ def decode(body: bytes, headers: Mapping[str, Any] | None = None) -> str:
 
 #: Texts of the page being looked at, by element (one page at a time: discover() clears it).
 _TEXTS: dict[etree._Element, str] = {}
+#: Characters of text under each element of the page being looked at (a cheap measure of size).
+_LENGTHS: dict[etree._Element, int] = {}
+#: How many elements of an entry are read for its date.
+_DATE_NODES = 150
+
+
+def _measure(root: etree._Element) -> None:
+    """Fill _LENGTHS in one pass, children before parents."""
+    for el in reversed(list(root.iter())):
+        if not isinstance(el.tag, str):
+            continue
+        size = _solid(el.text) if el.tag not in _SKIP else 0
+        for child in el:
+            size += _LENGTHS.get(child, 0) + _solid(child.tail)
+        _LENGTHS[el] = size
+
+
+def _solid(text: str | None) -> int:
+    """Characters of a text that are not white space."""
+    return len(text) - sum(map(text.count, " \n\t\r")) if text else 0
 
 
 def _text(el: etree._Element) -> str:
@@ -217,7 +237,7 @@ def _furniture(el: etree._Element, page_text: int = 0) -> str | None:
     (``<div class="has-sidebar">`` around the whole content)."""
     node: etree._Element | None = el
     while node is not None and isinstance(node.tag, str):
-        if page_text and node.tag not in _FURNITURE_TAGS and len(_text(node)) > 0.4 * page_text:
+        if page_text and node.tag not in _FURNITURE_TAGS and _LENGTHS.get(node, 0) > 0.4 * page_text:
             break
         if node.tag in _FURNITURE_TAGS and node.tag != "header" or (node.tag == "header" and _is_page_header(node)):
             return f"inside <{node.tag}>"
@@ -491,45 +511,54 @@ def _title_of(entry: _Entry, links: dict) -> None:
 
 def _date_of(entry: _Entry, languages: tuple[str, ...]) -> None:
     """The entry's date: a <time> (or an element with a datetime) whose text is a date, else
-    the smallest element holding a whole printed date (not the title); a datetime attribute
-    is kept for entries whose printed date is no date ("2 hours ago")."""
-    best: tuple[int, etree._Element, str] | None = None
+    the smallest element holding a whole printed date (not the title): first where the date is
+    the element's own text, then where it spans a few small children (a box of day, month and
+    year). A datetime attribute is kept for entries whose printed date is no date ("2 hours
+    ago"). Only the first elements of an entry are read: a date leads or closes the teaser,
+    it is not deep in a whole post."""
     title_el = entry.title_el
     above_title = set(title_el.iterancestors()) | {title_el} if title_el is not None else set()
+    nodes = []
     for el in entry.scope:
         for node in el.iter():
-            tag = node.tag
-            if not isinstance(tag, str) or tag in _SKIP:
-                continue
-            stamp = node.get("datetime")
-            if tag == "time" or stamp:
-                text = _text(node)
-                if datelike.find_date(text, languages) is not None:
-                    entry.date_el, entry.date_text = node, text
-                    return
-                if stamp and entry.date_attr is None:
-                    entry.date_attr, entry.date_el = stamp, node
-                continue
-            # Only elements with a digit of their own, or few children, can be the date's.
-            own = (node.text or "") + "".join((c.tail or "") for c in node)
-            if len(node) > 3 and not _HAS_DIGIT.search(own):
-                continue
-            if node in above_title:
+            if isinstance(node.tag, str) and node.tag not in _SKIP:
+                nodes.append(node)
+            if len(nodes) >= _DATE_NODES:
+                break
+    best: tuple[int, etree._Element, str] | None = None
+    for node in nodes:
+        stamp = node.get("datetime")
+        if node.tag == "time" or stamp:
+            text = _text(node)
+            if datelike.find_date(text, languages) is not None:
+                entry.date_el, entry.date_text = node, text
+                return
+            if stamp and entry.date_attr is None:
+                entry.date_attr, entry.date_el = stamp, node
+            continue
+        if node in above_title:
+            continue
+        own = (node.text or "") + "".join((c.tail or "") for c in node)
+        if not _HAS_DIGIT.search(own) or datelike.find_date(own, languages) is None:
+            continue
+        text = _text(node)
+        if len(text) <= 200 and (best is None or len(text) < best[0]):
+            best = (len(text), node, text)
+    if best is None:  # a date made of several small elements
+        for node in nodes:
+            if node in above_title or len(node) == 0 or _LENGTHS.get(node, 0) > 60:
                 continue
             text = _text(node)
-            if len(text) > 200 or (best is not None and len(text) >= best[0]) or not _HAS_DIGIT.search(text):
-                continue
-            if datelike.find_date(text, languages) is not None:
-                best = (len(text), node, text)
+            if _HAS_DIGIT.search(text) and datelike.find_date(text, languages) is not None:
+                if best is None or len(text) < best[0]:
+                    best = (len(text), node, text)
     if best is not None:
         entry.date_el, entry.date_text = best[1], best[2]
         return
-    for el in entry.scope:
-        for node in el.iter():
-            if isinstance(node.tag, str) and node.tag not in _SKIP and len(node) == 0 and node.text:
-                if datelike.partial_date(node.text, languages):
-                    entry.partial_date = True
-                    return
+    for node in nodes:
+        if len(node) == 0 and node.text and _HAS_DIGIT.search(node.text) and datelike.partial_date(node.text, languages):
+            entry.partial_date = True
+            return
 
 
 def _teaser_of(entry: _Entry) -> None:
@@ -673,7 +702,7 @@ def _evaluate(cand: _Candidate, languages: tuple[str, ...]) -> None:
     with_url = [e for e in cand.entries if e.url and e.title]
     n = len(with_url)
     for e in cand.entries:
-        e.text_len = sum(len(_text(s)) for s in e.scope)
+        e.text_len = sum(_LENGTHS.get(s, 0) for s in e.scope)
         _date_of(e, languages)
     cand.dated = sum(1 for e in with_url if e.date_text or e.date_attr)
     partial = sum(1 for e in with_url if e.partial_date and not (e.date_text or e.date_attr))
@@ -729,7 +758,7 @@ def _entry_css(root: etree._Element, elements: list[etree._Element], entries: li
     ok_extra = _inert(root, entries)
 
     core = set.intersection(*(set(_stable(_classes(e))) for e in elements))
-    page_text = len(_text(next(root.iter("body"), root)))
+    page_text = _LENGTHS.get(next(root.iter("body"), root), 0)
 
     def kin(el: etree._Element) -> bool:
         # The same kind of record in another section of the listing (the day's rows under
@@ -1150,6 +1179,7 @@ _BODY: dict[str, Any] = {}
 def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) -> Discovery:
     """Find the listing on one page (see the module docstring). Never raises for a page."""
     _TEXTS.clear()
+    _LENGTHS.clear()
     _BODY.update(body=body, headers=headers)
     try:
         return _discover(body, url, headers)
@@ -1157,6 +1187,7 @@ def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) ->
         return Discovery(url=url, sure=False, reason=f"the page could not be read: {type(exc).__name__}: {exc}")
     finally:
         _TEXTS.clear()
+        _LENGTHS.clear()
         _BODY.clear()
 
 
@@ -1174,7 +1205,8 @@ def _discover(body: bytes, url: str, headers: Mapping[str, Any] | None) -> Disco
         discovery.reason = "no links on the page: not a listing"
         return discovery
     body_el = next(root.iter("body"), root)
-    page_text = len(_text(body_el))
+    _measure(root)
+    page_text = _LENGTHS.get(body_el, 0)
     groups = _candidate_groups(root, links)
     itemlist = _itemlist_urls(root, base)
     candidates = []
