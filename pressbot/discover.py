@@ -313,6 +313,9 @@ class _Entry:
     partial_date: bool = False
     #: The teaser is its element's paragraphs.
     teaser_paragraphs: bool = False
+    #: Where the release URL is given when no link leads there (a share button's data-url).
+    data_url_el: etree._Element | None = None
+    data_url_attr: str | None = None
 
 
 @dataclass
@@ -338,13 +341,15 @@ def _candidate_groups(root: etree._Element, links: dict) -> dict[tuple, list[etr
     tag and shared classes) -> members, in document order. Groups whose parents look alike
     (rows of a grid, lists under day headings) are one group."""
     holders: set[etree._Element] = set()
-    for a in links:
+    # Share buttons that give a release URL where the title has no link hold entries too.
+    given = root.xpath("//*[" + " or ".join(f"@{a}" for a in _DATA_URLS) + "]")
+    for a in [*links, *given]:
         for anc in a.iterancestors():
             if anc in holders:
                 break
             holders.add(anc)
-    for a in links:
-        holders.add(a)
+    holders.update(links)
+    holders.update(given)
     groups: dict[tuple, list[etree._Element]] = defaultdict(list)
     paths: dict[etree._Element, tuple] = {}
 
@@ -442,18 +447,21 @@ def _main_link(scope: list[etree._Element], links: dict) -> _Link | None:
     return max(best, key=rank)
 
 
-def _data_url(scope: list[etree._Element], base: str) -> str | None:
+_DATA_URLS = ("data-url", "data-href", "data-link", "data-permalink", "data-share-url")
+
+
+def _data_url(scope: list[etree._Element], base: str) -> tuple[str, etree._Element, str] | None:
     """A release URL given only in an attribute (a share button's data-url), for entries whose
-    title has no link."""
+    title has no link: (URL, the element, the attribute)."""
     for el in scope:
         for node in el.iter():
             if not isinstance(node.tag, str):
                 continue
-            for attr in ("data-url", "data-href", "data-link", "data-permalink"):
+            for attr in _DATA_URLS:
                 value = node.get(attr)
-                if value and not value.startswith(("#", "javascript:")):
+                if value and not value.strip().startswith(("#", "javascript:")):
                     try:
-                        return urljoin(base, value.strip())
+                        return urljoin(base, value.strip()), node, attr
                     except ValueError:
                         return None
     return None
@@ -647,6 +655,28 @@ def _url_key(url: str) -> str:
     return url.split("#")[0].rstrip("/")
 
 
+def _generic_titles(entries: list[_Entry]) -> None:
+    """Entries whose link says the same in each ("Read more", "Mehr"): the title is their
+    heading (or their element whose class says title), which has no link of its own."""
+    titles = Counter(e.title for e in entries if e.title)
+    if len(entries) < 3 or not titles or titles.most_common(1)[0][1] < 0.6 * len(entries):
+        return
+    for e in entries:
+        found = [
+            h
+            for el in e.scope
+            for h in el.iter()
+            if isinstance(h.tag, str)
+            and (h.tag in _HEADINGS or _TITLE_CLASS.search(" ".join(_classes(h))))
+            and _text(h)
+            and h is not (e.link.el if e.link else None)
+        ]
+        if found:
+            e.title_el, e.title = found[0], _text(found[0])
+        else:
+            e.title_el, e.title = None, ""
+
+
 #: Entries of a long block that its first score looks at.
 _SAMPLE = 60
 
@@ -664,10 +694,13 @@ def _prescore(cand: _Candidate, links: dict, base: str, full: bool = False) -> N
     for el, scope in zip(elements, scopes, strict=True):
         entry = _Entry(el=el, scope=scope)
         entry.link = _main_link(scope, links)
-        entry.url = entry.link.url if entry.link else _data_url(scope, base)
+        entry.url = entry.link.url if entry.link else None
+        if entry.link is None and (given := _data_url(scope, base)) is not None:
+            entry.url, entry.data_url_el, entry.data_url_attr = given
         _title_of(entry, links)
         entries.append(entry)
     cand.entries = entries
+    _generic_titles(entries)
     with_url = [e for e in entries if e.url and e.title]
     n = len(with_url)
     if n < 2:
@@ -1417,7 +1450,9 @@ def _profile(
             e.link = next((links[a] for a in ([e.title_el] if e.title_el.tag == "a" else e.title_el.iter("a")) if a in links), e.link)
     link_holder = type("L", (), {})
     for e in entries:
-        e.link_el = e.link.el if e.link is not None else None  # type: ignore[attr-defined]
+        e.link_el = e.link.el if e.link is not None else e.data_url_el  # type: ignore[attr-defined]
+    attrs = Counter(e.data_url_attr for e in entries if e.link is None and e.data_url_attr)
+    href = attrs.most_common(1)[0][0] if attrs and len(attrs) == 1 and sum(attrs.values()) > n / 2 else "href"
     del link_holder
     layouts = [c.entries for c in blocks]
     title_css, title_right = _layout_css(layouts, "title_el")
@@ -1427,11 +1462,11 @@ def _profile(
         return discovery
     fields["title"] = {"xpath": "."} if title_css == ":scope" else _spec(title_css)
     fields["url"] = (
-        {"xpath": "@href"}
+        {"xpath": f"@{href}"}
         if url_css == ":scope"
-        else {"xpath": url_css[6:] + "/@href"}
+        else {"xpath": url_css[6:] + f"/@{href}"}
         if url_css.startswith("xpath:")
-        else f"{url_css}::attr(href)"
+        else f"{url_css}::attr({href})"
     )
     reports.append(_report("title", title_css, title_right, n, "the entry's heading" if any(e.title_el is not None and e.title_el.tag in _HEADINGS for e in entries) else "the entry's link text"))
     reports.append(_report("url", fields["url"], url_right, n, "the link the entry gives the most text to"))

@@ -159,6 +159,20 @@ SHAPES = {
         [f"Publicado el {d} por Prensa" for d in ["12 de marzo de 2024", "5 de marzo de 2024", "27 de febrero de 2024", "20 de febrero de 2024", "13 de febrero de 2024"]],
         EN_DAYS,
     ),
+    "read more links": (
+        page(NAV + '<div class="view-news">' + rows(
+            '<div class="views-row"><h3 class="title">{title}</h3><span class="date">{date}</span>'
+            '<p>The teaser of the release, a sentence of text.</p><a href="/news/{slug}">Read more</a></div>', EN
+        ) + "</div>"),
+        EN, EN_DAYS,
+    ),
+    "url only in a share button": (
+        page(NAV + '<ul class="press">' + rows(
+            '<li class="item"><h3>{title}</h3><p class="d">{date}</p>'
+            '<button class="share" data-url="https://agency.example/press/{slug}">Share</button></li>', EN
+        ) + "</ul>"),
+        EN, EN_DAYS,
+    ),
     "dates in headings": (
         page(NAV + '<div class="day"><h2>Tuesday, March 12, 2024</h2><ul class="items">' + rows(
             '<li><a href="https://member{i}.example/news/{slug}">{title}</a></li>', EN
