@@ -114,5 +114,5 @@ def test_genprofile_refuses_a_page_that_is_no_listing(tmp_path, server):
     made = genprofile(f"{server.url}/discover/contact.html", "-o", str(target))
     assert made.returncode == outcome.NOT_A_LISTING
     assert "nothing written" in made.stderr
-    assert "links to no page whose text or path says news, press or media" in made.stderr
+    assert "links to no page whose text or path says news, press or media" in made.stdout
     assert not target.exists()
