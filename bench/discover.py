@@ -64,7 +64,13 @@ def dataset_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
         found, records, ms, problem = detect(body, page["url"])
         out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
         row = scorer.score(slug, out)
-        row.update(ms=ms, cold_ms=float(found.notes["cold_ms"]), sure=found.sure, problem=problem, reason=found.reason)
+        row.update(
+            ms=ms,
+            cold_ms=float(found.notes["cold_ms"]),
+            sure=found.sure,
+            problem=problem,
+            reason=found.reason,
+        )
         rows.append(row)
         if verbose:
             _explain(row, found)
@@ -107,7 +113,13 @@ def fixture_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
         found, records, ms, problem = detect(case.body(), case.url)
         out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
         row = truth.score(name, lines, out)
-        row.update(ms=ms, cold_ms=float(found.notes["cold_ms"]), sure=found.sure, problem=problem, reason=found.reason)
+        row.update(
+            ms=ms,
+            cold_ms=float(found.notes["cold_ms"]),
+            sure=found.sure,
+            problem=problem,
+            reason=found.reason,
+        )
         rows.append(row)
         if verbose:
             _explain(row, found)
@@ -127,7 +139,10 @@ def _explain(row: dict[str, Any], found: discover.Discovery) -> None:
 
 
 def pooled(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    t = {c: sum(r[c] for r in rows) for c in ("truth", "output", "matched", "titles_exact", "dated", "dates_right")}
+    t = {
+        c: sum(r[c] for r in rows)
+        for c in ("truth", "output", "matched", "titles_exact", "dated", "dates_right")
+    }
 
     def ratio(a: str, b: str) -> float | None:
         return round(t[a] / t[b], 3) if t[b] else None
@@ -177,7 +192,8 @@ def warm_up() -> None:
     """Imports, the date patterns' compilation and dateparser's English: what the first page a
     process looks at pays once (about a second here), left out of the per-page times."""
     page = "".join(
-        f'<li><a href="/news/release-number-{i}">A release with a title of words {i}</a> <span>{i} March 2024</span></li>'
+        f'<li><a href="/news/release-number-{i}">A release with a title of words {i}</a>'
+        f"<span>{i} March 2024</span></li>"
         for i in range(1, 6)
     )
     discover.discover(f"<html><body><ul>{page}</ul></body></html>".encode(), "https://example.invalid/news")
@@ -185,7 +201,9 @@ def warm_up() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.discover", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", type=Path, required=True, help="folder with manifest.json, listings/, score_listing.py")
+    parser.add_argument(
+        "--dataset", type=Path, required=True, help="folder with manifest.json, listings/, score_listing.py"
+    )
     parser.add_argument("--json", type=Path, help="write every page's figures here")
     parser.add_argument("-v", "--verbose", action="store_true", help="explain each page on stderr")
     parser.add_argument("--no-fixtures", action="store_true", help="leave out the fixture sites' cases")
@@ -204,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
             f"title exact {_fmt(p['title_exact'])}, date right {_fmt(p['date_accuracy'])}"
         )
     if args.json:
-        args.json.write_text(json.dumps({"dataset": rows, "fixtures": fixtures}, indent=1, ensure_ascii=False, default=str))
+        args.json.write_text(
+            json.dumps({"dataset": rows, "fixtures": fixtures}, indent=1, ensure_ascii=False, default=str)
+        )
     return 0
 
 

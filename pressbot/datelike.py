@@ -62,7 +62,8 @@ def _kinds(months: str) -> dict[str, str]:
     """Named regular expressions for printed dates, each a whole date (day, month and year)."""
     day = _DAY + r"(?:\.|er|st|nd|rd|th|º|ª)?"
     return {
-        "iso": rf"{_YEAR}-[01]?\d-[0-3]?\d(?:[T ][0-2]?\d:[0-5]\d(?::[0-5]\d)?(?:\.\d+)?(?:Z|[+-][0-2]\d:?[0-5]\d)?)?",
+        "iso": rf"{_YEAR}-[01]?\d-[0-3]?\d"
+        r"(?:[T ][0-2]?\d:[0-5]\d(?::[0-5]\d)?(?:\.\d+)?(?:Z|[+-][0-2]\d:?[0-5]\d)?)?",
         "ymd": rf"{_YEAR}\s?[./]\s?[01]?\d\s?[./]\s?[0-3]?\d(?![\d])",
         "cjk": rf"{_YEAR}\s*年\s*[01]?\d\s*月\s*[0-3]?\d\s*日",
         "korean": rf"{_YEAR}\s*년\s*[01]?\d\s*월\s*[0-3]?\d\s*일",
@@ -81,7 +82,9 @@ def _named(regex: str) -> str:
 def _compiled(languages: tuple[str, ...]) -> re.Pattern[str]:
     """Every kind in one expression (one search a text), each a named group."""
     kinds = _kinds(_month_alternation(languages))
-    return re.compile("|".join(f"(?P<{k.replace('-', '_')}>{_named(v)})" for k, v in kinds.items()), re.IGNORECASE)
+    return re.compile(
+        "|".join(f"(?P<{k.replace('-', '_')}>{_named(v)})" for k, v in kinds.items()), re.IGNORECASE
+    )
 
 
 def pattern_for(kind: str, languages: Sequence[str]) -> str:
@@ -185,7 +188,9 @@ def settle(texts: Sequence[str], declared: tuple[str, ...] = ()) -> DateSettings
             if read == len(words):
                 break
         languages = best
-    clean = all(f.start == 0 and f.end == len(" ".join(t.split())) for f, t in zip(found, texts, strict=True) if f)
+    clean = all(
+        f.start == 0 and f.end == len(" ".join(t.split())) for f, t in zip(found, texts, strict=True) if f
+    )
     pattern = None
     if not clean or len(dates) < len(texts):
         pattern = pattern_for(kind, languages) if spoken or kind not in ("iso",) else pattern_for(kind, ())

@@ -15,6 +15,7 @@ article) it says so and gives no profile: a crawl then writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -40,7 +41,9 @@ from pressbot.profiles import Profile, ProfileError, fixtures_file_url, parse_pr
 from pressbot.text import element_text, squash
 
 #: Elements whose content is never an entry (scripts, styles, templates and their like).
-_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "math", "head", "iframe", "select", "option"})
+_SKIP = frozenset(
+    {"script", "style", "noscript", "template", "svg", "math", "head", "iframe", "select", "option"}
+)
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 #: Class or id words of page furniture: a block there is navigation, not a listing.
 _FURNITURE = re.compile(
@@ -73,12 +76,16 @@ _NEXT_CLASS = re.compile(
     r"(?:^|[-_ ])(?:next|older|nextpostslink|next-page|pager-next|load-more|loadmore)(?:$|[-_ ])", re.I
 )
 #: Classes of an arrow icon: a next link when the link has no text of its own.
-_ARROW_CLASS = re.compile(r"(?:^|[-_ ])(?:arrow-right|chevron-right|angle-right|caret-right)(?:$|[-_ ])", re.I)
+_ARROW_CLASS = re.compile(
+    r"(?:^|[-_ ])(?:arrow-right|chevron-right|angle-right|caret-right)(?:$|[-_ ])", re.I
+)
 #: Where a "next" link is not the listing's (a calendar's next month, a gallery's next picture).
 _NOT_PAGER = re.compile(
     r"calendar|widget|breadcrumb|sidebar|menu|footer|related|share|gallery|carousel|slider|comment", re.I
 )
-_PREV_WORDS = re.compile(r"prev|previous|newer|précédent|zurück|vorige|anterior|precedente|前|上一页|«|‹|←", re.I)
+_PREV_WORDS = re.compile(
+    r"prev|previous|newer|précédent|zurück|vorige|anterior|precedente|前|上一页|«|‹|←", re.I
+)
 #: A class or id word that says nothing lasting (counters, states, generated names).
 _UNSTABLE = re.compile(r"\d|^(?:odd|even|first|last|active|current|selected|is-|has-|js-|ng-|css-|sc-)", re.I)
 _HAS_DIGIT = re.compile(r"\d")
@@ -239,7 +246,11 @@ def _furniture(el: etree._Element, page_text: int = 0) -> str | None:
     while node is not None and isinstance(node.tag, str):
         if page_text and node.tag not in _FURNITURE_TAGS and _LENGTHS.get(node, 0) > 0.4 * page_text:
             break
-        if node.tag in _FURNITURE_TAGS and node.tag != "header" or (node.tag == "header" and _is_page_header(node)):
+        if (
+            node.tag in _FURNITURE_TAGS
+            and node.tag != "header"
+            or (node.tag == "header" and _is_page_header(node))
+        ):
             return f"inside <{node.tag}>"
         if node.get("role") in ("navigation", "banner", "contentinfo", "complementary", "menu", "menubar"):
             return f"inside role={node.get('role')}"
@@ -396,7 +407,7 @@ def _scope(members: list[etree._Element]) -> tuple[list[list[etree._Element]], b
     member_set = set(members)
 
     def others(m: etree._Element, preceding: bool) -> list[etree._Element]:
-        out = []
+        out: list[etree._Element] = []
         for sib in m.itersiblings(preceding=preceding):
             if sib in member_set or len(out) >= 5:
                 break
@@ -412,7 +423,7 @@ def _scope(members: list[etree._Element]) -> tuple[list[list[etree._Element]], b
     scopes = []
     for m in members:
         around = others(m, lead)
-        scopes.append(([*reversed(around), m] if lead else [m, *around]))
+        scopes.append([*reversed(around), m] if lead else [m, *around])
     return scopes, any(len(sc) > 1 for sc in scopes)
 
 
@@ -473,9 +484,9 @@ def _title_of(entry: _Entry, links: dict) -> None:
     else the link itself with its text (or its title attribute)."""
     link = entry.link
     if link is None:
-        headings = [h for el in entry.scope for h in el.iter(*_HEADINGS) if _text(h)]
-        if headings:
-            entry.title_el, entry.title = headings[0], _text(headings[0])
+        unlinked = [h for el in entry.scope for h in el.iter(*_HEADINGS) if _text(h)]
+        if unlinked:
+            entry.title_el, entry.title = unlinked[0], _text(unlinked[0])
         return
     same = [a for el in entry.scope for a in ([el] if el in links else []) + list(el.iter("a"))]
     same = [a for a in dict.fromkeys(same) if a in links and _url_key(links[a].url) == _url_key(link.url)]
@@ -557,14 +568,19 @@ def _date_of(entry: _Entry, languages: tuple[str, ...]) -> None:
             if node in above_title or len(node) == 0 or _LENGTHS.get(node, 0) > 60:
                 continue
             text = _text(node)
-            if _HAS_DIGIT.search(text) and datelike.find_date(text, languages) is not None:
-                if best is None or len(text) < best[0]:
-                    best = (len(text), node, text)
+            dated = _HAS_DIGIT.search(text) and datelike.find_date(text, languages) is not None
+            if dated and (best is None or len(text) < best[0]):
+                best = (len(text), node, text)
     if best is not None:
         entry.date_el, entry.date_text = best[1], best[2]
         return
     for node in nodes:
-        if len(node) == 0 and node.text and _HAS_DIGIT.search(node.text) and datelike.partial_date(node.text, languages):
+        if (
+            len(node) == 0
+            and node.text
+            and _HAS_DIGIT.search(node.text)
+            and datelike.partial_date(node.text, languages)
+        ):
             entry.partial_date = True
             return
 
@@ -727,7 +743,9 @@ def _prescore(cand: _Candidate, links: dict, base: str, full: bool = False) -> N
     single = 1.0 if titled <= 1 else 1.0 / titled
     cand.furniture = _furniture(cand.elements[0].getparent(), cand.page_text)
     total = n * len(cand.elements) / len(entries)  # (the whole block's, from a sample)
-    cand.score = total**0.7 * title_q * distinct**3 * single * (0.15 if cand.furniture else 1.0) * n / len(entries)
+    cand.score = (
+        total**0.7 * title_q * distinct**3 * single * (0.15 if cand.furniture else 1.0) * n / len(entries)
+    )
 
 
 def _evaluate(cand: _Candidate, languages: tuple[str, ...]) -> None:
@@ -749,7 +767,11 @@ def _evaluate(cand: _Candidate, languages: tuple[str, ...]) -> None:
     richness = 1 + min(avg_text, 300) / 300
     release_like = sum(_url_looks_like_release(e.url or "") for e in with_url) / n
     slider = any(
-        re.search(r"slide|slider|carousel|swiper|ticker|marquee", " ".join(_classes(a)) + " " + (a.get("id") or ""), re.I)
+        re.search(
+            r"slide|slider|carousel|swiper|ticker|marquee",
+            " ".join(_classes(a)) + " " + (a.get("id") or ""),
+            re.I,
+        )
         for a in [cand.elements[0], *list(cand.elements[0].iterancestors())[:3]]
     )
     cand.score *= (1 + 1.5 * date_frac) * richness * (0.4 + release_like) * (0.5 if slider else 1.0)
@@ -822,8 +844,10 @@ def _entry_css(root: etree._Element, elements: list[etree._Element], entries: li
     prefixes = []
     for i, anc in enumerate(ancestors):
         sig = _anc_sig(anc)
-        if sig is not None and all(_has_ancestor_sig(e, anc, i) for e in elements) or (
-            sig is not None and all(any(_anc_sig(a) == sig for a in e.iterancestors()) for e in elements)
+        if (
+            sig is not None
+            and all(_has_ancestor_sig(e, anc, i) for e in elements)
+            or (sig is not None and all(any(_anc_sig(a) == sig for a in e.iterancestors()) for e in elements))
         ):
             prefixes.append((i, sig))
     for own in owns:
@@ -967,7 +991,9 @@ def _layout_css(blocks: list[list[_Entry]], attr: str) -> tuple[str | None, int]
     xpath = _xpath_of_css(union)
     if xpath is None:
         return css, right
-    got = sum(1 for e in entries if getattr(e, attr) is not None and _first_match(e.el, xpath) is getattr(e, attr))
+    got = sum(
+        1 for e in entries if getattr(e, attr) is not None and _first_match(e.el, xpath) is getattr(e, attr)
+    )
     return (union, got) if got > right else (css, right)
 
 
@@ -993,9 +1019,7 @@ def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[st
         if xpath is None:
             continue
         right = sum(1 for e, t in chosen if _first_match(e.el, xpath) is t)
-        wrong = sum(
-            1 for e in entries if getattr(e, attr) is None and _first_match(e.el, xpath) is not None
-        )
+        wrong = sum(1 for e in entries if getattr(e, attr) is None and _first_match(e.el, xpath) is not None)
         score = right - wrong
         if score > best_right:
             best, best_right = css, score
@@ -1004,7 +1028,9 @@ def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[st
 
 def _sibling_xpaths(entry: _Entry, target: etree._Element) -> list[str]:
     """XPaths from an entry with no wrapper to an element in one of the siblings it spans."""
-    holder = next((s for s in entry.scope if s is target or any(a is s for a in target.iterancestors())), None)
+    holder = next(
+        (s for s in entry.scope if s is target or any(a is s for a in target.iterancestors())), None
+    )
     if holder is None or holder is entry.el:
         return []
     parent = entry.el.getparent()
@@ -1026,7 +1052,9 @@ def _sibling_xpaths(entry: _Entry, target: etree._Element) -> list[str]:
 
 def _next_page(root: etree._Element, links: dict, base: str, page_url: str) -> tuple[dict[str, Any], str]:  # noqa: C901
     """The profile's pagination keys and a note on how the next page was found."""
-    head_next = [h for h in root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href")]
+    head_next = [
+        h for h in root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href")
+    ]
     candidates: list[tuple[int, etree._Element]] = []
     for a, link in links.items():
         rel = (a.get("rel") or "").lower().split()
@@ -1098,13 +1126,18 @@ def _next_selector(root: etree._Element, a: etree._Element) -> str | dict[str, s
             continue
         for c in _stable(_classes(d)):
             if _NEXT_CLASS.search(c) or _ARROW_CLASS.search(c):
-                options.append({"xpath": f"//a[.//*[contains(concat(' ', normalize-space(@class), ' '), ' {c} ')]]/@href"})
+                has_class = f"contains(concat(' ', normalize-space(@class), ' '), ' {c} ')"
+                options.append({"xpath": f"//a[.//*[{has_class}]]/@href"})
     text = _text(a)
     if text and "'" not in text:
         options.append({"xpath": f"//a[normalize-space()='{text}']/@href"})
     for option in options:
         if isinstance(option, dict):
-            found = [n for n in (_xpath(option["xpath"].rsplit("/@href", 1)[0]) or (lambda _r: []))(root) if isinstance(n, etree._Element)]
+            found = [
+                n
+                for n in (_xpath(option["xpath"].rsplit("/@href", 1)[0]) or (lambda _r: []))(root)
+                if isinstance(n, etree._Element)
+            ]
         else:
             found = _select(root, option.replace("::attr(href)", ""))
         if found and found[0] is a:
@@ -1143,19 +1176,17 @@ def _feeds(root: etree._Element, base: str) -> list[str]:
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower()
         if "alternate" in rel and ("rss" in kind or "atom" in kind) and link.get("href"):
-            try:
+            with contextlib.suppress(ValueError):
                 out.append(urljoin(base, link.get("href").strip()))
-            except ValueError:
-                pass
     return list(dict.fromkeys(out))
 
 
 def _article_page(root: etree._Element) -> bool:
     """Whether the page says it is one article (og:type, a schema.org type at its top)."""
     for meta in root.iter("meta"):
-        if (meta.get("property") or meta.get("name") or "").lower() == "og:type":
-            if (meta.get("content") or "").lower().strip() in _ARTICLE_TYPES:
-                return True
+        kind = (meta.get("property") or meta.get("name") or "").lower()
+        if kind == "og:type" and (meta.get("content") or "").lower().strip() in _ARTICLE_TYPES:
+            return True
     for script in root.iter("script"):
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
@@ -1163,7 +1194,9 @@ def _article_page(root: etree._Element) -> bool:
             data = json.loads(script.text)
         except (ValueError, RecursionError):
             continue
-        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        items = (
+            data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        )
         for obj in items:
             if isinstance(obj, dict):
                 kind = obj.get("@type")
@@ -1194,7 +1227,11 @@ def _itemlist_urls(root: etree._Element, base: str) -> set[str]:
                 if obj.get("@type") == "ItemList":
                     for item in obj.get("itemListElement") or []:
                         if isinstance(item, dict):
-                            u = item.get("url") or (item.get("item") or {}).get("url") if isinstance(item.get("item"), dict) else item.get("url") or item.get("item")
+                            u = (
+                                item.get("url") or (item.get("item") or {}).get("url")
+                                if isinstance(item.get("item"), dict)
+                                else item.get("url") or item.get("item")
+                            )
                             if isinstance(u, str):
                                 urls.add(urljoin(base, u).split("#")[0])
                 stack.extend(v for v in obj.values() if isinstance(v, dict | list))
@@ -1217,7 +1254,9 @@ def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) ->
     try:
         return _discover(body, url, headers)
     except Exception as exc:  # a page nothing here foresaw: not sure of it, and say why
-        return Discovery(url=url, sure=False, reason=f"the page could not be read: {type(exc).__name__}: {exc}")
+        return Discovery(
+            url=url, sure=False, reason=f"the page could not be read: {type(exc).__name__}: {exc}"
+        )
     finally:
         _TEXTS.clear()
         _LENGTHS.clear()
@@ -1308,7 +1347,10 @@ def _unsure(best: _Candidate, root: etree._Element) -> str | None:
         return f"no block is repeated often enough to be a listing ({best.why})"
     article = _article_page(root) and sum(e.text_len for e in best.entries) < best.page_text / 3
     if article:
-        return f"the page is one article (its metadata says so, and its text is mostly not the block's: {best.why})"
+        return (
+            "the page is one article (its metadata says so, and its text is mostly not the "
+            f"block's: {best.why})"
+        )
     if best.dated >= max(2, 0.5 * n):
         return None
     if n >= MIN_UNDATED and _url_share(entries) >= 0.5:
@@ -1320,7 +1362,7 @@ def _unsure(best: _Candidate, root: etree._Element) -> str | None:
 
 def _url_share(entries: list[_Entry]) -> float:
     """How alike the entries' URLs are (release URLs of one listing share a path and a form)."""
-    prefixes = Counter()
+    prefixes: Counter[tuple] = Counter()
     for e in entries:
         parts = urlsplit(e.url or "")
         segs = [s for s in parts.path.split("/") if s]
@@ -1338,7 +1380,11 @@ def _other_layouts(best: _Candidate, others: list[_Candidate]) -> list[_Candidat
     urls = {e.url for e in best.entries if e.url}
     container = best.elements[0].getparent()
     for _ in range(3):
-        if container is not None and container.getparent() is not None and container.tag not in ("body", "main"):
+        if (
+            container is not None
+            and container.getparent() is not None
+            and container.tag not in ("body", "main")
+        ):
             container = container.getparent()
     taken = set(best.elements)
     for cand in others:
@@ -1352,10 +1398,12 @@ def _other_layouts(best: _Candidate, others: list[_Candidate]) -> list[_Candidat
         mine = set(cand.elements)
         if any(any(a in mine for a in b.iterancestors()) for b in taken):
             continue
-        if container is None or not all(any(a is container for a in c.iterancestors()) for c in cand.elements):
+        if container is None or not all(
+            any(a is container for a in c.iterancestors()) for c in cand.elements
+        ):
             continue
         out.append(cand)
-        urls |= {e.url for e in entries}
+        urls |= {e.url for e in entries if e.url}
         taken |= mine
     return out
 
@@ -1386,7 +1434,9 @@ def _featured(
             entry.link = _main_link([sib], links)
             if entry.link is None or entry.link.url in taken or _first_segment(entry.link.url) != segment:
                 continue
-            titled = {_url_key(links[a].url) for a in sib.iter("a") if a in links and _words(links[a].text) >= 3}
+            titled = {
+                _url_key(links[a].url) for a in sib.iter("a") if a in links and _words(links[a].text) >= 3
+            }
             if len(titled) != 1:
                 continue
             entry.url = entry.link.url
@@ -1447,7 +1497,14 @@ def _profile(
         if e.link is None:
             continue
         if e.title_el is not None and (e.title_el is e.link.el or e.link.el in e.title_el.iter("a")):
-            e.link = next((links[a] for a in ([e.title_el] if e.title_el.tag == "a" else e.title_el.iter("a")) if a in links), e.link)
+            e.link = next(
+                (
+                    links[a]
+                    for a in ([e.title_el] if e.title_el.tag == "a" else e.title_el.iter("a"))
+                    if a in links
+                ),
+                e.link,
+            )
     link_holder = type("L", (), {})
     for e in entries:
         e.link_el = e.link.el if e.link is not None else e.data_url_el  # type: ignore[attr-defined]
@@ -1468,7 +1525,17 @@ def _profile(
         if url_css.startswith("xpath:")
         else f"{url_css}::attr({href})"
     )
-    reports.append(_report("title", title_css, title_right, n, "the entry's heading" if any(e.title_el is not None and e.title_el.tag in _HEADINGS for e in entries) else "the entry's link text"))
+    reports.append(
+        _report(
+            "title",
+            title_css,
+            title_right,
+            n,
+            "the entry's heading"
+            if any(e.title_el is not None and e.title_el.tag in _HEADINGS for e in entries)
+            else "the entry's link text",
+        )
+    )
     reports.append(_report("url", fields["url"], url_right, n, "the link the entry gives the most text to"))
 
     # date
@@ -1486,7 +1553,9 @@ def _profile(
         reports.append(
             _report(
                 "published_raw",
-                fields["published_raw"] if isinstance(fields["published_raw"], str) else str(fields["published_raw"]),
+                fields["published_raw"]
+                if isinstance(fields["published_raw"], str)
+                else str(fields["published_raw"]),
                 date_right,
                 n,
                 f"{settings.read} of {settings.total} read as dates in {', '.join(settings.languages)}",
@@ -1497,16 +1566,35 @@ def _profile(
         if heading is not None:
             fields["published_raw"] = {"xpath": heading[0]}
             settings = datelike.settle(heading[1], declared)
-            reports.append(_report("published_raw", heading[0], len(entries), n, "the date of the heading above the entries"))
+            reports.append(
+                _report(
+                    "published_raw", heading[0], len(entries), n, "the date of the heading above the entries"
+                )
+            )
         else:
             fields["published_raw"] = "time::attr(datetime)"
-            reports.append(FieldReport("published_raw", None, 0, n, "none", "the listing prints no dates: each release page dates its entry"))
+            reports.append(
+                FieldReport(
+                    "published_raw",
+                    None,
+                    0,
+                    n,
+                    "none",
+                    "the listing prints no dates: each release page dates its entry",
+                )
+            )
     teaser_css, teaser_right = _layout_css(layouts, "teaser_el")
     if teaser_css is not None and teaser_right >= 0.5 * n:
-        if any(e.teaser_paragraphs for e in entries) and teaser_css != ":scope" and not teaser_css.startswith("xpath:"):
+        if (
+            any(e.teaser_paragraphs for e in entries)
+            and teaser_css != ":scope"
+            and not teaser_css.startswith("xpath:")
+        ):
             teaser_css = f"{teaser_css} p"
         fields["summary"] = _spec(teaser_css)
-        reports.append(_report("summary", teaser_css, teaser_right, n, "the entry's longest text beside title and date"))
+        reports.append(
+            _report("summary", teaser_css, teaser_right, n, "the entry's longest text beside title and date")
+        )
     else:
         reports.append(FieldReport("summary", None, 0, n, "none", "no teaser text repeated in the entries"))
 

@@ -139,9 +139,11 @@ def report(found: Discovery, body: bytes, chosen_why: list[str], limit: int = 10
             lines.append(f"order      {found.notes['dates']}")
     records, next_urls = releases(load(found.profile), body, found.url)
     lines.append(f"next       {next_urls[0] if next_urls else 'none'}")
-    lines.append(f"releases   {len(records)} on this page" + (f", the first {limit}:" if len(records) > limit else ":"))
-    for r in records[:limit]:
-        day = r.get("published") or "    -     "
-        lines.append(f"  {day}  {r['title'][:90]}")
-        lines.append(f"              {r['url']}")
+    lines.append(
+        f"releases   {len(records)} on this page" + (f", the first {limit}:" if len(records) > limit else ":")
+    )
+    for record in records[:limit]:
+        day = record.get("published") or "    -     "
+        lines.append(f"  {day}  {record['title'][:90]}")
+        lines.append(f"              {record['url']}")
     return "\n".join(lines) + "\n"

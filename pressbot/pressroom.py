@@ -60,7 +60,9 @@ class Pressroom:
     why: str
 
 
-def find(body: bytes, url: str, encoding: str = "utf-8", headers: Mapping[str, Any] | None = None) -> list[Pressroom]:
+def find(
+    body: bytes, url: str, encoding: str = "utf-8", headers: Mapping[str, Any] | None = None
+) -> list[Pressroom]:
     """The page's links that say press room, best first: by their text (a press release
     listing above news, above a blog), their path, and whether they stay on the site."""
     page = page_from_bytes(body, url, encoding, "html")

@@ -286,7 +286,9 @@ class Run:
             return profile
         self.count(source, "undetected")
         problem = f"{found.reason}; nothing is written (write a profile: scrapy genprofile {url})"
-        self.reports[source].errors.append({"url": url, "page": "listing", "error": f"no listing detected: {problem}"})
+        self.reports[source].errors.append(
+            {"url": url, "page": "listing", "error": f"no listing detected: {problem}"}
+        )
         self.walks[source].end(Stop.UNDETECTED)
         self.stopped(source, Stop.UNDETECTED, url)
         logger.error("%s: no listing detected on %s: %s", source, url, problem)

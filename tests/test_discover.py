@@ -1,6 +1,8 @@
 """Zero configuration, in-process: the detector on the fixture sites, on a table of page shapes,
 on pages it must refuse; the profile it writes; the press room of a home page."""
 
+# ruff: noqa: E501 - the table of page shapes holds one row of HTML a line
+
 from __future__ import annotations
 
 import json
@@ -12,7 +14,6 @@ from pressbot import datelike, discover, outcome, pressroom
 from pressbot.cases import case_names, load_case
 from pressbot.genprofile import report, to_toml
 from pressbot.options import ArgumentError, RunOptions
-from pressbot.profiles import parse_profile
 from tests.conftest import FIXTURES
 
 HARBOUR = FIXTURES / "discover"
@@ -64,7 +65,9 @@ def test_harbourside_press_room_first_page():
     assert found.profile["listing"]["next_page"] == 'a[aria-label="Older releases"]::attr(href)'
     assert found.feeds == [HARBOUR_URL + "press/feed.xml"]
     page2 = (HARBOUR / "press" / "page-2.html").read_bytes()
-    records2, next2 = discover.releases(discover.load(found.profile), page2, HARBOUR_URL + "press/page-2.html")
+    records2, next2 = discover.releases(
+        discover.load(found.profile), page2, HARBOUR_URL + "press/page-2.html"
+    )
     assert triples(records2) == [(HARBOUR_URL + p, t, day) for p, t, _, day in want[5:]]
     assert next2 == []  # the "Newer releases" link is no next page
 
@@ -91,93 +94,196 @@ SLUGS = ["coastal-station", "water-quality-figures", "rural-broadband", "floodin
 
 
 def rows(template: str, dates: list[str]) -> str:
-    return "".join(template.format(slug=s, title=t, date=d, i=i) for i, (s, t, d) in enumerate(zip(SLUGS, TITLES, dates, strict=True)))
+    return "".join(
+        template.format(slug=s, title=t, date=d, i=i)
+        for i, (s, t, d) in enumerate(zip(SLUGS, TITLES, dates, strict=True))
+    )
 
 
 EN = ["12 March 2024", "5 March 2024", "27 February 2024", "20 February 2024", "13 February 2024"]
 EN_DAYS = ["2024-03-12", "2024-03-05", "2024-02-27", "2024-02-20", "2024-02-13"]
 SHAPES = {
     "cards": (
-        page(NAV + '<main><div class="news-grid">' + rows(
-            '<div class="card"><h3 class="card-title"><a href="/news/{slug}">{title}</a></h3>'
-            '<time datetime="2024-01-01">{date}</time><p>Summary of the release, in a sentence or two of teaser text.</p></div>', EN
-        ) + "</div></main>"),
-        EN, EN_DAYS,
+        page(
+            NAV
+            + '<main><div class="news-grid">'
+            + rows(
+                '<div class="card"><h3 class="card-title"><a href="/news/{slug}">{title}</a></h3>'
+                '<time datetime="2024-01-01">{date}</time><p>Summary of the release, in a sentence or two of teaser text.</p></div>',
+                EN,
+            )
+            + "</div></main>"
+        ),
+        EN,
+        EN_DAYS,
     ),
     "table rows": (
-        page(NAV + '<table class="releases"><tr><th>Date</th><th>Title</th></tr>' + rows(
-            '<tr><td>{date}</td><td><a href="/press/{slug}.html">{title}</a></td></tr>', ["12/03/2024", "05/03/2024", "27/02/2024", "20/02/2024", "13/02/2024"]
-        ) + "</table>"),
-        ["12/03/2024", "05/03/2024", "27/02/2024", "20/02/2024", "13/02/2024"], EN_DAYS,
+        page(
+            NAV
+            + '<table class="releases"><tr><th>Date</th><th>Title</th></tr>'
+            + rows(
+                '<tr><td>{date}</td><td><a href="/press/{slug}.html">{title}</a></td></tr>',
+                ["12/03/2024", "05/03/2024", "27/02/2024", "20/02/2024", "13/02/2024"],
+            )
+            + "</table>"
+        ),
+        ["12/03/2024", "05/03/2024", "27/02/2024", "20/02/2024", "13/02/2024"],
+        EN_DAYS,
     ),
     "definition list": (
-        page(NAV + '<dl class="news">' + rows(
-            '<dt>{date}</dt><dd><a href="/news/{slug}">{title}</a></dd>', EN
-        ) + "</dl>"),
-        EN, EN_DAYS,
+        page(
+            NAV
+            + '<dl class="news">'
+            + rows('<dt>{date}</dt><dd><a href="/news/{slug}">{title}</a></dd>', EN)
+            + "</dl>"
+        ),
+        EN,
+        EN_DAYS,
     ),
     "entries without a wrapper": (
-        page(NAV + '<div class="content">' + rows(
-            '<h2><a href="/news/{slug}">{title}</a></h2><p class="date">{date}</p><p>The teaser of the release, a sentence of text.</p>', EN
-        ) + "</div>"),
-        EN, EN_DAYS,
+        page(
+            NAV
+            + '<div class="content">'
+            + rows(
+                '<h2><a href="/news/{slug}">{title}</a></h2><p class="date">{date}</p><p>The teaser of the release, a sentence of text.</p>',
+                EN,
+            )
+            + "</div>"
+        ),
+        EN,
+        EN_DAYS,
     ),
     "whole card is one link": (
-        page(NAV + '<section class="list">' + rows(
-            '<a class="teaser" href="/news/{slug}"><img src="/i/{i}.jpg" alt=""><h4>{title}</h4>'
-            '<div class="byline">Press office | {date}</div><p>A teaser of the release with a few words more.</p></a>', EN
-        ) + "</section>"),
-        [f"Press office | {d}" for d in EN], EN_DAYS,
+        page(
+            NAV
+            + '<section class="list">'
+            + rows(
+                '<a class="teaser" href="/news/{slug}"><img src="/i/{i}.jpg" alt=""><h4>{title}</h4>'
+                '<div class="byline">Press office | {date}</div><p>A teaser of the release with a few words more.</p></a>',
+                EN,
+            )
+            + "</section>"
+        ),
+        [f"Press office | {d}" for d in EN],
+        EN_DAYS,
     ),
     "sticky box and river": (
-        page(NAV + '<main><div class="sticky-post"><h2><a href="/news/sticky-welcome-to-the-newsroom">Welcome to the newsroom of the agency</a></h2><span class="d">1 January 2024</span></div>'
-             '<ul class="river">' + rows(
-            '<li class="item"><h3><a href="/news/{slug}">{title}</a></h3><span class="d">{date}</span></li>', EN
-        ) + "</ul></main>"),
-        ["1 January 2024", *EN], ["2024-01-01", *EN_DAYS],
+        page(
+            NAV
+            + '<main><div class="sticky-post"><h2><a href="/news/sticky-welcome-to-the-newsroom">Welcome to the newsroom of the agency</a></h2><span class="d">1 January 2024</span></div>'
+            '<ul class="river">'
+            + rows(
+                '<li class="item"><h3><a href="/news/{slug}">{title}</a></h3><span class="d">{date}</span></li>',
+                EN,
+            )
+            + "</ul></main>"
+        ),
+        ["1 January 2024", *EN],
+        ["2024-01-01", *EN_DAYS],
     ),
     "french": (
-        page(NAV + '<ul class="communiques">' + rows(
-            '<li class="communique"><a href="/fr/communiques/{slug}">{title}</a><p class="meta">Publié le {date}</p></li>',
-            ["1er mars 2024", "14 février 2024", "7 février 2024", "31 janvier 2024", "24 janvier 2024"],
-        ) + "</ul>", lang="fr"),
-        [f"Publié le {d}" for d in ["1er mars 2024", "14 février 2024", "7 février 2024", "31 janvier 2024", "24 janvier 2024"]],
+        page(
+            NAV
+            + '<ul class="communiques">'
+            + rows(
+                '<li class="communique"><a href="/fr/communiques/{slug}">{title}</a><p class="meta">Publié le {date}</p></li>',
+                ["1er mars 2024", "14 février 2024", "7 février 2024", "31 janvier 2024", "24 janvier 2024"],
+            )
+            + "</ul>",
+            lang="fr",
+        ),
+        [
+            f"Publié le {d}"
+            for d in [
+                "1er mars 2024",
+                "14 février 2024",
+                "7 février 2024",
+                "31 janvier 2024",
+                "24 janvier 2024",
+            ]
+        ],
         ["2024-03-01", "2024-02-14", "2024-02-07", "2024-01-31", "2024-01-24"],
     ),
     "german, day first proven": (
-        page(NAV + '<div class="pm-liste">' + rows(
-            '<div class="pm"><span class="datum">{date}</span><h3><a href="/presse/{slug}">{title}</a></h3></div>',
-            ["12.03.2024", "05.03.2024", "27.02.2024", "20.02.2024", "13.02.2024"],
-        ) + "</div>", lang="de"),
-        ["12.03.2024", "05.03.2024", "27.02.2024", "20.02.2024", "13.02.2024"], EN_DAYS,
+        page(
+            NAV
+            + '<div class="pm-liste">'
+            + rows(
+                '<div class="pm"><span class="datum">{date}</span><h3><a href="/presse/{slug}">{title}</a></h3></div>',
+                ["12.03.2024", "05.03.2024", "27.02.2024", "20.02.2024", "13.02.2024"],
+            )
+            + "</div>",
+            lang="de",
+        ),
+        ["12.03.2024", "05.03.2024", "27.02.2024", "20.02.2024", "13.02.2024"],
+        EN_DAYS,
     ),
     "spanish": (
-        page(NAV + '<div class="noticias">' + rows(
-            '<article class="noticia"><h2><a href="/prensa/{slug}">{title}</a></h2><p>Publicado el {date} por Prensa</p></article>',
-            ["12 de marzo de 2024", "5 de marzo de 2024", "27 de febrero de 2024", "20 de febrero de 2024", "13 de febrero de 2024"],
-        ) + "</div>", lang="es"),
-        [f"Publicado el {d} por Prensa" for d in ["12 de marzo de 2024", "5 de marzo de 2024", "27 de febrero de 2024", "20 de febrero de 2024", "13 de febrero de 2024"]],
+        page(
+            NAV
+            + '<div class="noticias">'
+            + rows(
+                '<article class="noticia"><h2><a href="/prensa/{slug}">{title}</a></h2><p>Publicado el {date} por Prensa</p></article>',
+                [
+                    "12 de marzo de 2024",
+                    "5 de marzo de 2024",
+                    "27 de febrero de 2024",
+                    "20 de febrero de 2024",
+                    "13 de febrero de 2024",
+                ],
+            )
+            + "</div>",
+            lang="es",
+        ),
+        [
+            f"Publicado el {d} por Prensa"
+            for d in [
+                "12 de marzo de 2024",
+                "5 de marzo de 2024",
+                "27 de febrero de 2024",
+                "20 de febrero de 2024",
+                "13 de febrero de 2024",
+            ]
+        ],
         EN_DAYS,
     ),
     "read more links": (
-        page(NAV + '<div class="view-news">' + rows(
-            '<div class="views-row"><h3 class="title">{title}</h3><span class="date">{date}</span>'
-            '<p>The teaser of the release, a sentence of text.</p><a href="/news/{slug}">Read more</a></div>', EN
-        ) + "</div>"),
-        EN, EN_DAYS,
+        page(
+            NAV
+            + '<div class="view-news">'
+            + rows(
+                '<div class="views-row"><h3 class="title">{title}</h3><span class="date">{date}</span>'
+                '<p>The teaser of the release, a sentence of text.</p><a href="/news/{slug}">Read more</a></div>',
+                EN,
+            )
+            + "</div>"
+        ),
+        EN,
+        EN_DAYS,
     ),
     "url only in a share button": (
-        page(NAV + '<ul class="press">' + rows(
-            '<li class="item"><h3>{title}</h3><p class="d">{date}</p>'
-            '<button class="share" data-url="https://agency.example/press/{slug}">Share</button></li>', EN
-        ) + "</ul>"),
-        EN, EN_DAYS,
+        page(
+            NAV
+            + '<ul class="press">'
+            + rows(
+                '<li class="item"><h3>{title}</h3><p class="d">{date}</p>'
+                '<button class="share" data-url="https://agency.example/press/{slug}">Share</button></li>',
+                EN,
+            )
+            + "</ul>"
+        ),
+        EN,
+        EN_DAYS,
     ),
     "dates in headings": (
-        page(NAV + '<div class="day"><h2>Tuesday, March 12, 2024</h2><ul class="items">' + rows(
-            '<li><a href="https://member{i}.example/news/{slug}">{title}</a></li>', EN
-        ) + "</ul></div>"),
-        ["Tuesday, March 12, 2024"] * 5, ["2024-03-12"] * 5,
+        page(
+            NAV
+            + '<div class="day"><h2>Tuesday, March 12, 2024</h2><ul class="items">'
+            + rows('<li><a href="https://member{i}.example/news/{slug}">{title}</a></li>', EN)
+            + "</ul></div>"
+        ),
+        ["Tuesday, March 12, 2024"] * 5,
+        ["2024-03-12"] * 5,
     ),
 }
 
@@ -217,7 +323,9 @@ REFUSED = {
     "a tag cloud": page(
         NAV
         + '<div class="tagcloud">'
-        + "".join(f'<a href="/tag/{w}">{w}</a> ' for w in "water energy health farming roads schools ports".split())
+        + "".join(
+            f'<a href="/tag/{w}">{w}</a> ' for w in "water energy health farming roads schools ports".split()
+        )
         + "</div>"
     ),
     "an empty page": b"",
@@ -246,15 +354,16 @@ def test_names_and_ids_come_from_the_url_alone():
     assert discover.source_name(url) == discover.source_name(url)
     assert discover.source_name("https://www.example.gov/press/") == "example-gov-press"
     assert discover.source_name("http://127.0.0.1:8080/news/") == "127-0-0-1-8080-news"
-    parse_profile({"name": discover.source_name(url), "base_url": "https://x.example/", "start_urls": ["a"],
-                   "listing": {"entry": "li", "fields": {"title": "a", "url": "a::attr(href)", "published_raw": "time"}}},
-                  "<test>", "file:///")  # fmt: skip
     pending = discover.pending_profile(url)
     assert pending.base_url == "https://www.example.gov/"
     body = (HARBOUR / "press" / "index.html").read_bytes()
     found = discover.discover(body, "https://www.example.gov/moved/after/a/redirect/")
     adopted = discover.adopt(pending, found)
-    assert (adopted.name, adopted.base_url, adopted.start_urls) == (pending.name, pending.base_url, pending.start_urls)
+    assert (adopted.name, adopted.base_url, adopted.start_urls) == (
+        pending.name,
+        pending.base_url,
+        pending.start_urls,
+    )
 
 
 def test_generated_toml_is_commented_and_reads_back():

@@ -51,7 +51,10 @@ def test_zero_configuration_crawl_then_an_incremental_run(tmp_path, server):
     assert len(second.records()) == len(records)  # (the same file: nothing appended)
     assert "wrote 0 new or revised releases" in second.stderr
     assert next(iter(second.summary["sources"].values()))["stop_reason"] == "caught up"
-    assert [h for h in server.hits if h.startswith("/discover/")] == ["/discover/press/", "/discover/press/page-2.html"]
+    assert [h for h in server.hits if h.startswith("/discover/")] == [
+        "/discover/press/",
+        "/discover/press/page-2.html",
+    ]
 
 
 def test_a_page_that_is_no_listing_writes_nothing_and_exits_66(tmp_path, server):
@@ -83,7 +86,9 @@ def test_genprofile_writes_a_profile_that_crawls_the_same_releases(tmp_path, ser
     by_url = run_crawl(tmp_path / "url", server.url, "-a", f"url={press}")
     assert by_file.returncode == by_url.returncode == 0, by_file.stderr + by_url.stderr
     keys = ("id", "source", "url", "title", "published", "summary")
-    assert [{k: r[k] for k in keys} for r in by_file.records()] == [{k: r[k] for k in keys} for r in by_url.records()]
+    assert [{k: r[k] for k in keys} for r in by_file.records()] == [
+        {k: r[k] for k in keys} for r in by_url.records()
+    ]
     assert len(by_file.records()) == len(EXPECTED)
     # An existing file is not overwritten without --force.
     again = genprofile(press, "-o", str(target))

@@ -34,7 +34,9 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("-o", "--output", metavar="FILE", help="write the profile here (default: stdout)")
         parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-        parser.add_argument("--url", help="the URL a saved page was fetched from (its links resolve against it)")
+        parser.add_argument(
+            "--url", help="the URL a saved page was fetched from (its links resolve against it)"
+        )
 
     def run(self, args, opts) -> None:
         if len(args) != 1:
@@ -60,7 +62,9 @@ class Command(ScrapyCommand):
         out = sys.stderr if target is None else sys.stdout
         print(report(found, body, why), file=out, end="")
         if not found.sure or found.profile is None:
-            self._fail(outcome.NOT_A_LISTING, f"no listing detected on {found.url}: {found.reason}; nothing written")
+            self._fail(
+                outcome.NOT_A_LISTING, f"no listing detected on {found.url}: {found.reason}; nothing written"
+            )
             return
         command = "scrapy genprofile " + found.url
         text = to_toml(found, command, page=why[-1] if why else None)
@@ -74,7 +78,10 @@ class Command(ScrapyCommand):
         except ProfileError as exc:  # never: to_toml checks it reads back; said if it does
             self._fail(outcome.INTERNAL_ERROR, f"the profile written does not load: {exc}")
             return
-        print(f"wrote {target} (name {found.profile['name']}); next: scrapy crawl releases -a profile={target}", file=out)
+        print(
+            f"wrote {target} (name {found.profile['name']}); next: scrapy crawl releases -a profile={target}",
+            file=out,
+        )
 
     def _fail(self, code: int, message: str) -> None:
         print(f"pressbot: error: {message}", file=sys.stderr)

@@ -90,9 +90,12 @@ class ReleasesSpider(scrapy.Spider):
         run = self.run
         if source is None:  # a page from outside the walk (scrapy parse, the shell)
             source = run.walk_from(response.url)
-        if source in run.pending:  # no profile: the first page gives it (pressbot.discover)
-            if run.detect(source, response.url, response.body, response.headers) is None:
-                return []
+        # No profile: the first page gives it (pressbot.discover), or the walk ends there.
+        detected = source not in run.pending or run.detect(
+            source, response.url, response.body, response.headers
+        )
+        if not detected:
+            return []
         profile = run.profiles[source]
         state = run.walks[source]
         page = page_from_bytes(
