@@ -21,7 +21,7 @@ from typing import Any
 
 from pressbot import discover
 from pressbot.cases import case_names, load_case
-from pressbot.profiles import ProfileError
+from pressbot.profiles import FIXTURES_DIR, ProfileError
 
 COLUMNS = ("page", "truth", "out", "match", "prec", "recall", "title", "date", "ms", "first ms", "sure")
 
@@ -126,6 +126,38 @@ def fixture_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def harbourside_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
+    """The zero-configuration fixture press room (fixtures/discover), page by page."""
+    truth = _Truth(_scorer(dataset))
+    folder = FIXTURES_DIR / "discover"
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))["releases"]
+    base = "https://harbourside.example/discover/"
+    rows = []
+    for name, path, lines in (
+        ("harbourside-page-1", "press/index.html", expected[:5]),
+        ("harbourside-page-2", "press/page-2.html", expected[5:]),
+    ):
+        wanted = [
+            {"url": base + p, "title": t, "title_raw": t, "published": day, "date_text": raw}
+            for p, t, raw, day in lines
+        ]
+        url = base + path.replace("index.html", "")
+        found, records, ms, problem = detect((folder / path).read_bytes(), url)
+        out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
+        row = truth.score(name, wanted, out)
+        row.update(
+            ms=ms,
+            cold_ms=float(found.notes["cold_ms"]),
+            sure=found.sure,
+            problem=problem,
+            reason=found.reason,
+        )
+        rows.append(row)
+        if verbose:
+            _explain(row, found)
+    return rows
+
+
 def _explain(row: dict[str, Any], found: discover.Discovery) -> None:
     print(f"--- {row['slug']}: {found.reason}", file=sys.stderr)
     if found.profile:
@@ -211,10 +243,14 @@ def main(argv: list[str] | None = None) -> int:
     warm_up()
     rows = dataset_rows(args.dataset, args.verbose)
     print(table(f"{args.dataset} (real saved pages)", rows))
-    fixtures = [] if args.no_fixtures else fixture_rows(args.dataset, args.verbose)
+    fixtures = (
+        []
+        if args.no_fixtures
+        else fixture_rows(args.dataset, args.verbose) + harbourside_rows(args.dataset, args.verbose)
+    )
     if fixtures:
         print()
-        print(table("fixture sites (fixtures/cases, HTML listings)", fixtures))
+        print(table("fixture sites (fixtures/cases' HTML listings, fixtures/discover)", fixtures))
         print()
         p = pooled(rows + fixtures)
         print(
