@@ -135,8 +135,9 @@ class Discovery:
     feeds: list[str] = field(default_factory=list)
     #: Candidates it weighed: (score, selector, entries), best first.
     candidates: list[tuple[float, str, int]] = field(default_factory=list)
-    #: Press room links found on the page (for a home page): (score, url, text).
-    pressrooms: list[tuple[float, str, str]] = field(default_factory=list)
+    #: Whether the page says it is one article (og:type, schema.org): its links to the press
+    #: room are the site's navigation, not where the user pointed.
+    article: bool = False
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -1272,7 +1273,7 @@ def _discover(body: bytes, url: str, headers: Mapping[str, Any] | None) -> Disco
     date_languages = tuple(dict.fromkeys((*declared, *datelike.LANGUAGES)))
     links = _links(root, base, url)
     feeds = _feeds(root, base)
-    discovery = Discovery(url=url, sure=False, reason="", feeds=feeds)
+    discovery = Discovery(url=url, sure=False, reason="", feeds=feeds, article=_article_page(root))
     if not links:
         discovery.reason = "no links on the page: not a listing"
         return discovery
@@ -1780,3 +1781,84 @@ def adopt(pending: Profile, found: Discovery) -> Profile:
     raw = dict(found.profile)
     raw.update(name=pending.name, base_url=pending.base_url, start_urls=list(pending.start_urls))
     return parse_profile(raw, f"<detected on {found.url}>", fixtures_file_url())
+
+
+# --- feeds ---------------------------------------------------------------------------------
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """Whether the bytes are an RSS or Atom document (by its first element)."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head.startswith(b"<"):
+        return False
+    return any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf", b"<rdf"))
+
+
+def discover_feed(body: bytes, url: str, name_url: str | None = None) -> Discovery:
+    """A feed (RSS 2.0, RSS 1.0 or Atom) as a listing: the generic profile of its kind, taken
+    when its items have titles, links and dates (``name_url``: the page the source is named
+    after, the feed's own URL by default)."""
+    discovery = Discovery(url=url, sure=False, reason="")
+    page = page_from_bytes(body, url, "utf-8", "xml")
+    root = page.root
+    tag = root.tag if isinstance(getattr(root, "tag", None), str) else ""
+    if tag == "feed":
+        kind = "Atom"
+        fields: dict[str, Any] = {
+            "title": {"xpath": "title"},
+            "url": {"xpath": "(link[@rel='alternate'] | link[not(@rel)])[1]/@href"},
+            "published_raw": {"xpath": "(published | updated)[1]"},
+            "summary": {"xpath": "(summary | content)[1]", "html": True},
+        }
+        entry = {"xpath": "//feed/entry"}
+    elif tag in ("rss", "RDF"):
+        kind = "RSS"
+        fields = {
+            "title": {"xpath": "title"},
+            "url": {"xpath": "link"},
+            "published_raw": {"xpath": "(pubDate | date)[1]"},
+            "summary": {"xpath": "description", "html": True},
+        }
+        entry = {"xpath": "//item"}
+    else:
+        discovery.reason = "not an RSS or Atom feed"
+        return discovery
+    named = name_url or url
+    profile: dict[str, Any] = {
+        "name": source_name(named),
+        "title": _feed_title(root) or source_name(named),
+        "base_url": base_url_of(named),
+        "start_urls": [url],
+        "listing": {"format": "xml", "entry": entry, "max_pages": 1, "fields": fields},
+    }
+    try:
+        records, _ = releases(load(profile), body, url)
+    except ProfileError as exc:  # never: the profile above is fixed
+        discovery.reason = f"the feed profile does not validate: {exc}"
+        return discovery
+    dated = sum(1 for r in records if r.get("published"))
+    if len(records) < MIN_ENTRIES or dated < 0.5 * len(records):
+        discovery.reason = f"the {kind} feed has {len(records)} items with a link and a title, {dated} dated"
+        return discovery
+    discovery.profile = profile
+    discovery.sure = True
+    discovery.reason = f"an {kind} feed of {len(records)} items, {dated} dated"
+    discovery.notes["pagination"] = "a feed: the newest items only, no pages after it"
+    discovery.entries = [
+        {"url": r["url"], "title": r["title"], "published_raw": r.get("published_raw")} for r in records
+    ]
+    n = len(records)
+    discovery.fields = [
+        FieldReport("title", str(fields["title"]), n, n, "sure", f"the {kind} item's title"),
+        FieldReport("url", str(fields["url"]), n, n, "sure", f"the {kind} item's link"),
+        FieldReport("published_raw", str(fields["published_raw"]), dated, n, "sure", "the item's date"),
+    ]
+    return discovery
+
+
+def _feed_title(root: etree._Element) -> str | None:
+    for path in ("/rss/channel/title", "/feed/title", "//channel/title"):
+        found = root.xpath(path)
+        if found and isinstance(found[0], etree._Element) and (found[0].text or "").strip():
+            return squash(found[0].text or "")[:120]
+    return None

@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
-from pressbot import __version__, discover, distributed
+from pressbot import __version__, discover, distributed, pressroom
 from pressbot.addresses import is_local_url
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.options import RunOptions, check_paths, check_settings
@@ -82,6 +82,9 @@ class Run:
         self.closed = False
         #: Sources given by a URL alone (``-a url=``), whose profile their first page gives.
         self.pending: set[str] = set(profiles) if options.url else set()
+        #: Such a source's pages found to be no listing (URL: why), and those left to try.
+        self._tried: dict[str, list[str]] = {}
+        self._queue: dict[str, list[tuple[str, str]]] = {}
 
     # --- building -------------------------------------------------------------------------
     @classmethod
@@ -269,12 +272,32 @@ class Run:
             if len(listed) < self.PROBLEMS_LISTED:
                 listed.append({"url": url, "entry": p.index, "field": p.field, "problem": p.reason})
 
-    def detect(self, source: str, url: str, body: bytes, headers=None) -> Profile | None:
+    #: Pages a source given by its URL alone tries after its own, when that is no listing: the
+    #: press room it links to, its feed.
+    DETECT_TRIES = 3
+
+    def detect(self, source: str, url: str, body: bytes, headers=None) -> Profile | str | None:
         """A source given by its URL alone: its profile, found on its first page
-        (pressbot.discover), taken as the source's for the rest of the run; None, with the
-        walk ended and reported, when pressbot is not sure the page is a listing."""
+        (pressbot.discover), taken as the source's for the rest of the run. When that page is
+        no listing, the URL of the next page to try instead (the press room it links to on
+        the same site, then the feed it advertises), to be fetched as the first page; None,
+        with the walk ended and reported, when pressbot is sure of none of them."""
+        pending = self.profiles[source]
+        if discover.looks_like_feed(body):
+            found = discover.discover_feed(body, url, name_url=pending.start_urls[0])
+        else:
+            found = discover.discover(body, url, headers)
+        tried = self._tried.setdefault(source, [])
+        if not found.sure:
+            tried.append(f"{url}: {found.reason}")
+            if len(tried) == 1:
+                self._queue[source] = _fallbacks(pending, body, url, found)
+            queue = self._queue.get(source, [])
+            if queue and len(tried) <= self.DETECT_TRIES:
+                nxt, why = queue.pop(0)
+                logger.info("%s: %s is no listing (%s); trying %s (%s)", source, url, found.reason, nxt, why)
+                return nxt
         self.pending.discard(source)
-        found = discover.discover(body, url, headers)
         if found.sure:
             profile = discover.adopt(self.profiles[source], found)
             self.profiles[source] = profile
@@ -285,7 +308,8 @@ class Run:
             logger.info("%s: pagination: %s", source, found.notes.get("pagination", "none"))
             return profile
         self.count(source, "undetected")
-        problem = f"{found.reason}; nothing is written (write a profile: scrapy genprofile {url})"
+        start = pending.start_urls[0]
+        problem = "; ".join(tried) + f"; nothing is written (write a profile: scrapy genprofile {start})"
         self.reports[source].errors.append(
             {"url": url, "page": "listing", "error": f"no listing detected: {problem}"}
         )
@@ -429,6 +453,19 @@ class Run:
                     "error": f"{failure.type.__name__}: {failure.getErrorMessage()}",
                 }
             )
+
+
+def _fallbacks(pending: Profile, body: bytes, url: str, found: discover.Discovery) -> list[tuple[str, str]]:
+    """Pages to try when a source's own page is no listing, best first, with the reason: the
+    press room links of the page, then its feeds; only on the source's own site (the run's
+    allowed domains)."""
+    out: list[tuple[str, str]] = []
+    if found.article:  # a release page given by mistake: its menu is not the user's choice
+        return out
+    for room in pressroom.find(body, url)[:2]:
+        out.append((room.url, f"the press room the page links to: {room.why}"))
+    out += [(feed, "the feed the page advertises") for feed in found.feeds[:1]]
+    return [(u, why) for u, why in dict(out).items() if on_site(u, pending)] if out else []
 
 
 def _load_profiles(settings, options: RunOptions) -> list[Profile]:

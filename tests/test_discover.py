@@ -403,3 +403,24 @@ def test_undetected_is_its_own_exit_status():
     assert outcome.exit_code({"pressbot/undetected": 1}) == outcome.NOT_A_LISTING == 66
     assert outcome.exit_code({"pressbot/undetected": 1, "pressbot/drift": 1}) == outcome.DRIFT
     assert outcome.exit_code({"pressbot/undetected": 1, "pressbot/failed_pages": 1}) == outcome.NOT_A_LISTING
+
+
+@pytest.mark.parametrize("name", ["feed.xml", "atom.xml"])
+def test_feeds_are_listings_of_their_kind(name):
+    body = (FIXTURES / "feed-newsroom" / name).read_bytes()
+    assert discover.looks_like_feed(body)
+    found = discover.discover_feed(body, f"https://ferries.example/{name}", "https://ferries.example/news/")
+    assert found.sure, found.reason
+    assert found.profile["name"] == "ferries-example-news"
+    assert found.profile["listing"]["format"] == "xml"
+    records, _ = discover.releases(discover.load(found.profile), body, f"https://ferries.example/{name}")
+    assert len(records) == 6
+    assert records[0]["title"] == "Summer timetable adds late sailings on the island route"
+    assert records[0]["published"] == "2024-06-04"
+    assert tomllib.loads(to_toml(found, "scrapy genprofile x")) == found.profile
+
+
+def test_a_page_that_is_not_a_feed_is_no_feed_listing():
+    body = (HARBOUR / "press" / "index.html").read_bytes()
+    assert not discover.looks_like_feed(body)
+    assert not discover.discover_feed(body, HARBOUR_URL + "press/").sure

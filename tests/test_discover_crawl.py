@@ -58,7 +58,9 @@ def test_zero_configuration_crawl_then_an_incremental_run(tmp_path, server):
 
 
 def test_a_page_that_is_no_listing_writes_nothing_and_exits_66(tmp_path, server):
-    for page in ("discover/about.html", "discover/press/2024-03-12-new-play-park.html"):
+    # A page with no press room link and no feed; a release page (its menu's link to the press
+    # room is not followed: the user pointed at one article).
+    for page in ("discover/contact.html", "discover/press/2024-03-12-new-play-park.html"):
         result = run_crawl(tmp_path / page.replace("/", "-"), server.url, "-a", f"url={server.url}/{page}")
         assert result.returncode == outcome.NOT_A_LISTING == 66, result.stderr
         assert result.records() == []
@@ -68,6 +70,19 @@ def test_a_page_that_is_no_listing_writes_nothing_and_exits_66(tmp_path, server)
         source = next(iter(summary["sources"].values()))
         assert source["stop_reason"] == "no listing detected"
         assert source["errors"][0]["error"].startswith("no listing detected: ")
+
+
+def test_a_home_page_leads_to_its_press_room_and_a_page_with_a_feed_to_the_feed(tmp_path, server):
+    home = run_crawl(tmp_path / "home", server.url, "-a", f"url={server.url}/discover/")
+    assert home.returncode == 0, home.stderr
+    assert f"trying {server.url}/discover/press/ (the press room the page links to" in home.stderr
+    assert [r["title"] for r in home.records()] == [t for _, t, _, _ in EXPECTED]
+    feed = run_crawl(tmp_path / "feed", server.url, "-a", f"url={server.url}/discover/updates.html")
+    assert feed.returncode == 0, feed.stderr
+    assert f"trying {server.url}/discover/press/feed.xml (the feed the page advertises)" in feed.stderr
+    assert [(r["title"], r["published"]) for r in feed.records()] == [
+        (t, day) for _, t, _, day in EXPECTED[:5]
+    ]
 
 
 def test_genprofile_writes_a_profile_that_crawls_the_same_releases(tmp_path, server):

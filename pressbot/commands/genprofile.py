@@ -55,9 +55,9 @@ class Command(ScrapyCommand):
             return
         url = opts.url or url
         headers = {"Content-Type": f"text/html; charset={encoding}"} if encoding else None
-        found = discover.discover(body, url, headers)
+        found = _look(body, url, headers)
         why: list[str] = []
-        if not found.sure and url.startswith(("http://", "https://")):
+        if not found.sure and not found.article and url.startswith(("http://", "https://")):
             found, body, why = _pressroom(found, body, url, encoding, agent)
         out = sys.stderr if target is None else sys.stdout
         print(report(found, body, why), file=out, end="")
@@ -88,23 +88,34 @@ class Command(ScrapyCommand):
         self.exitcode = code
 
 
+def _look(body: bytes, url: str, headers) -> discover.Discovery:
+    if discover.looks_like_feed(body):
+        return discover.discover_feed(body, url)
+    return discover.discover(body, url, headers)
+
+
 def _pressroom(found, body: bytes, url: str, encoding: str | None, agent: str):
-    """A home page: try the press room links it gives, best first; the first listing wins."""
+    """A page that is no listing (a home page): try the press room links it gives, best
+    first, then the feeds it advertises; the first listing wins."""
     rooms = pressroom.find(body, url, encoding or html_body_declared_encoding(body) or "utf-8")
     why = [f"{url} is not a listing ({found.reason})"]
-    if not rooms:
-        why.append("and it links to no page whose text or path says news, press or media")
+    tries = [(r.url, f"{r.why} (score {r.score:g})") for r in rooms[:PRESSROOM_TRIES]]
+    tries += [(feed, "the page advertises it as its feed") for feed in found.feeds[:2]]
+    if not tries:
+        why.append(
+            "and it links to no page whose text or path says news, press or media, and advertises no feed"
+        )
         return found, body, why
-    for room in rooms[:PRESSROOM_TRIES]:
+    for there_url, reason in tries:
         try:
-            room_body, room_url, room_encoding = read_page(room.url, agent)
+            there_body, fetched, there_encoding = read_page(there_url, agent)
         except (OSError, ValueError) as exc:
-            why.append(f"tried {room.url}: cannot read it: {exc}")
+            why.append(f"tried {there_url}: cannot read it: {exc}")
             continue
-        headers = {"Content-Type": f"text/html; charset={room_encoding}"} if room_encoding else None
-        there = discover.discover(room_body, room_url, headers)
+        headers = {"Content-Type": f"text/html; charset={there_encoding}"} if there_encoding else None
+        there = _look(there_body, fetched, headers)
         if there.sure:
-            why.append(f"chose {room_url}: {room.why} (score {room.score:g}), and it is a listing")
-            return there, room_body, why
-        why.append(f"tried {room.url} ({room.why}): not a listing ({there.reason})")
+            why.append(f"chose {fetched}: {reason}, and it is a listing")
+            return there, there_body, why
+        why.append(f"tried {there_url} ({reason}): not a listing ({there.reason})")
     return found, body, why

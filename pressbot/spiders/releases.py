@@ -90,12 +90,15 @@ class ReleasesSpider(scrapy.Spider):
         run = self.run
         if source is None:  # a page from outside the walk (scrapy parse, the shell)
             source = run.walk_from(response.url)
-        # No profile: the first page gives it (pressbot.discover), or the walk ends there.
-        detected = source not in run.pending or run.detect(
-            source, response.url, response.body, response.headers
-        )
-        if not detected:
-            return []
+        # No profile: the first page gives it (pressbot.discover), or the page it leads to.
+        if source in run.pending:
+            detected = run.detect(source, response.url, response.body, response.headers)
+            if isinstance(detected, str):
+                run.track(source, 0)
+                return [self._listing_request(detected, source, 1)]
+            if detected is None:
+                run.track(source, -1)
+                return []
         profile = run.profiles[source]
         state = run.walks[source]
         page = page_from_bytes(
