@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -36,7 +37,7 @@ from pressbot import datelike
 from pressbot.dates import DateProblem, parse_date
 from pressbot.fields import REQUIRED_LISTING_FIELDS
 from pressbot.normalise import normalise, read_listing_dates
-from pressbot.parsing import _base_url, page_from_bytes, parse_listing
+from pressbot.parsing import Page, _base_url, _joiner, page_from_bytes, parse_listing
 from pressbot.profiles import Profile, ProfileError, fixtures_file_url, parse_profile
 from pressbot.text import element_text, squash
 
@@ -284,6 +285,7 @@ def _links(root: etree._Element, base: str, page_url: str) -> dict[etree._Elemen
     """Every link on the page that can lead to a release: http(s), not to this page itself."""
     out: dict[etree._Element, _Link] = {}
     here = page_url.split("#")[0]
+    join = _joiner(base)
     for a in root.iter("a"):
         href = a.get("href")
         if not href:
@@ -293,11 +295,8 @@ def _links(root: etree._Element, base: str, page_url: str) -> dict[etree._Elemen
             continue
         if any(anc.tag in _SKIP for anc in a.iterancestors()):
             continue
-        try:
-            url = urljoin(base, href)
-        except ValueError:
-            continue
-        if not url.startswith(("http://", "https://", "file://")) or url.split("#")[0] == here:
+        url = join(href)
+        if url is None or not url.startswith(("http://", "https://", "file://")) or url.split("#")[0] == here:
             continue
         out[a] = _Link(a, url.split("#")[0], _text(a))
     return out
@@ -749,11 +748,22 @@ def _prescore(cand: _Candidate, links: dict, base: str, full: bool = False) -> N
     )
 
 
+#: Entries of a block that its dates and fields are worked out from (a page of thousands is
+#: read the same way throughout).
+_FIELD_SAMPLE = 300
+
+
+def _sample(entries: list[_Entry]) -> list[_Entry]:
+    if len(entries) <= _FIELD_SAMPLE:
+        return entries
+    return entries[:: len(entries) // _FIELD_SAMPLE + 1]
+
+
 def _evaluate(cand: _Candidate, languages: tuple[str, ...]) -> None:
     """The whole score: the prescore, weighed by dates, text and how release-like the links are."""
-    with_url = [e for e in cand.entries if e.url and e.title]
+    with_url = _sample([e for e in cand.entries if e.url and e.title])
     n = len(with_url)
-    for e in cand.entries:
+    for e in _sample(cand.entries):
         e.text_len = sum(_LENGTHS.get(s, 0) for s in e.scope)
         _date_of(e, languages)
     cand.dated = sum(1 for e in with_url if e.date_text or e.date_attr)
@@ -1428,7 +1438,7 @@ def _featured(
     for _ in range(3):
         if node is None:
             return None
-        for sib in list(node.itersiblings(preceding=True))[:3]:
+        for sib in itertools.islice(node.itersiblings(preceding=True), 3):
             if not isinstance(sib.tag, str) or sib.tag in _SKIP or sib.tag in _HEADINGS:
                 continue
             entry = _Entry(el=sib, scope=[sib])
@@ -1476,6 +1486,10 @@ def _profile(
     entries = [e for c in blocks for e in c.entries]
     order = {el: i for i, el in enumerate(root.iter())}
     entries.sort(key=lambda e: order.get(e.el, 0))
+    every = entries
+    entries = _sample(entries)
+    for c in blocks:
+        c.entries = _sample(c.entries)
     csses = []
     for c in blocks:
         css = _entry_css(root, c.elements, c.entries)
@@ -1631,16 +1645,16 @@ def _profile(
     if dates:
         profile["dates"] = dates
     discovery.entries = [
-        {"url": e.url, "title": e.title, "published_raw": e.date_text or None} for e in entries if e.url
+        {"url": e.url, "title": e.title, "published_raw": e.date_text or None} for e in every if e.url
     ]
     # The selectors must give back what was found, as the crawl will read them.
     try:
-        got, _ = releases(load(profile), _BODY.get("body", b""), url, _BODY.get("headers"))
+        got = _given_back(load(profile), root, url)
     except ProfileError as exc:
         discovery.reason = f"the profile found does not validate: {exc}"
         return discovery
     wanted = {_url_key(e["url"] or "") for e in discovery.entries}
-    back = {_url_key(r["url"]) for r in got}
+    back = {_url_key(u) for u in got}
     if len(wanted & back) < 0.8 * len(wanted):
         discovery.reason = (
             f"the selectors found give back {len(wanted & back)} of the {len(wanted)} entries found "
@@ -1652,6 +1666,18 @@ def _profile(
     discovery.sure = True
     discovery.reason = f"{len(got)} releases in {entry_css!r}: {best.why}"
     return discovery
+
+
+def _given_back(profile: Profile, root: etree._Element, url: str) -> list[str]:
+    """The release URLs the profile's selectors give on the page (entries with every field a
+    record needs, each once), as parse_listing reads them."""
+    page = Page(root=root, type="html", base_url=url)
+    listing = parse_listing(page, url, profile)
+    required = [f for f in profile.required_fields if f in REQUIRED_LISTING_FIELDS]
+    if profile.date_optional:
+        required = [f for f in required if f != "published_raw"]
+    urls = [e["url"] for e in listing.entries if all(e.get(f) for f in required)]
+    return list(dict.fromkeys(u for u in urls if u))
 
 
 def _attr_css(css: str) -> str | dict[str, str]:
