@@ -90,6 +90,8 @@ _PREV_WORDS = re.compile(
 #: A class or id word that says nothing lasting (counters, states, generated names).
 _UNSTABLE = re.compile(r"\d|^(?:odd|even|first|last|active|current|selected|is-|has-|js-|ng-|css-|sc-)", re.I)
 _HAS_DIGIT = re.compile(r"\d")
+#: Classes of a date that is the last update, not the publication.
+_UPDATED = re.compile(r"updated|modified|dateModified|changed|edited", re.IGNORECASE)
 _CSS_IDENT = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
 #: Words of a page that is one article, not a listing (og:type, schema.org types).
 _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report", "pressrelease"}
@@ -545,13 +547,19 @@ def _date_of(entry: _Entry, languages: tuple[str, ...]) -> None:
             if len(nodes) >= _DATE_NODES:
                 break
     best: tuple[int, etree._Element, str] | None = None
+    # A <time> of the last update beside the one of publication: publication first.
+    stamps = [n for n in nodes if n.tag == "time" or n.get("datetime")]
+    stamps.sort(
+        key=lambda n: _UPDATED.search(" ".join(_classes(n)) + " " + (n.get("itemprop") or "")) is not None
+    )
+    for node in stamps:
+        text = _text(node)
+        if datelike.find_date(text, languages) is not None:
+            entry.date_el, entry.date_text = node, text
+            return
     for node in nodes:
         stamp = node.get("datetime")
         if node.tag == "time" or stamp:
-            text = _text(node)
-            if datelike.find_date(text, languages) is not None:
-                entry.date_el, entry.date_text = node, text
-                return
             if stamp and entry.date_attr is None:
                 entry.date_attr, entry.date_el = stamp, node
             continue
@@ -1101,6 +1109,12 @@ def _next_page(root: etree._Element, links: dict, base: str, page_url: str) -> t
     pager = _numbered_pager(root, links)
     if pager is not None:
         return {"pagination": "pager", "pager": pager}, "a numbered pager"
+    more = _load_more(root)
+    if more is not None:
+        return {"next_page": more}, (
+            "a load-more endpoint (its data attribute): the pages it returns must hold the same "
+            "entries; if it answers JSON, write a JSON listing profile"
+        )
     return {}, "no next link, pager or <link rel=next>: one page"
 
 
@@ -1153,6 +1167,41 @@ def _next_selector(root: etree._Element, a: etree._Element) -> str | dict[str, s
             found = _select(root, option.replace("::attr(href)", ""))
         if found and found[0] is a:
             return option
+    return None
+
+
+_LOAD_MORE = (
+    "data-next",
+    "data-next-page",
+    "data-next-url",
+    "data-load-more",
+    "data-more",
+    "data-url",
+    "data-href",
+)
+
+
+def _load_more(root: etree._Element) -> str | None:
+    """A "load more" button's endpoint (``data-next``, or the data URL of a button whose text
+    or class says more), as a next page selector."""
+    for node in root.iter("button", "a", "div", "span", "li", "nav"):
+        for attr in _LOAD_MORE:
+            value = (node.get(attr) or "").strip()
+            if not value or value.startswith(("#", "javascript:")):
+                continue
+            words = (_text(node) + " " + " ".join(_classes(node)) + " " + (node.get("id") or "")).lower()
+            if (
+                attr.startswith("data-next")
+                or attr in ("data-load-more", "data-more")
+                or (
+                    _NEXT_WORDS.match(_text(node))
+                    or re.search(r"load-?more|more|weitere|plus|más|altri|meer", words)
+                )
+            ):
+                sel = f"[{attr}]::attr({attr})"
+                found = _select(root, f"[{attr}]")
+                if found and found[0] is node and not _off_pager(node):
+                    return sel
     return None
 
 

@@ -424,3 +424,32 @@ def test_a_page_that_is_not_a_feed_is_no_feed_listing():
     body = (HARBOUR / "press" / "index.html").read_bytes()
     assert not discover.looks_like_feed(body)
     assert not discover.discover_feed(body, HARBOUR_URL + "press/").sure
+
+
+def test_publication_time_before_the_update_and_a_load_more_endpoint():
+    items = "".join(
+        f'<article class="post"><h2><a href="/news/{s}">{t}</a></h2>'
+        f'<time class="updated" datetime="2024-04-01">1 April 2024</time> <time class="published">{d}</time></article>'
+        for s, t, d in zip(SLUGS, TITLES, EN, strict=True)
+    )
+    body = page(NAV + f'<main>{items}<button class="btn" data-next="/news?page=2">Load more</button></main>')
+    found, records, next_urls = found_releases(body, "https://agency.example/news")
+    assert [r["published"] for r in records] == EN_DAYS
+    assert found.profile["listing"]["next_page"] == "[data-next]::attr(data-next)"
+    assert next_urls == ["https://agency.example/news?page=2"]
+    assert "load-more endpoint" in found.notes["pagination"]
+
+
+def test_a_schema_org_itemlist_names_the_listing():
+    items = "".join(
+        f'<div class="c"><h3><a href="/news/{s}">{t}</a></h3><span>{d}</span></div>'
+        for s, t, d in zip(SLUGS, TITLES, EN, strict=True)
+    )
+    listed = ",".join(
+        f'{{"@type": "ListItem", "position": {i + 1}, "url": "https://agency.example/news/{s}"}}'
+        for i, s in enumerate(SLUGS)
+    )
+    ld = f'<script type="application/ld+json">{{"@type": "ItemList", "itemListElement": [{listed}]}}</script>'
+    found = discover.discover(page(NAV + f"<main>{items}</main>", head=ld), "https://agency.example/news")
+    assert found.sure
+    assert "named by the page's schema.org ItemList" in found.reason
