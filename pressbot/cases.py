@@ -12,14 +12,17 @@ at least checked by a person who read it. Running a case is pure: page bytes + U
      "page": "wp-news/category/press-releases/index.html"}
 
 ``page`` is a page under fixtures/ (referenced, not copied); ``copy`` instead names a frozen copy
-inside the case folder. ``source`` is a bundled profile (``profile``: a profile file instead).
+inside the case folder. ``page_no`` (default 1) is the page's place in its walk: for a profile
+whose pages after the start pages are JSON (``[listing.json]``), a case with ``page_no`` 2 or more
+is read as one of those. ``source`` is a bundled profile (``profile``: a profile file instead).
 ``wrong``, where pressbot still gets the page wrong, says how: expected.json keeps what the page
 says, and the case is an expected failure until pressbot reads the page right (then it fails, so
 that the mark is taken off).
 Profiles are loaded with ``{fixtures}`` = ``https://fixtures.invalid``, so ids never depend on the
 machine. ``expected.json`` holds, for a listing, ``{"next": [...], "records": [...]}``: the links
 the profile's next/pager selectors find, and every field of every entry except those that depend
-on the run (crawled_at, revision); for a release page, ``{"adds": {...}}``: the fields it gives.
+on the run (crawled_at, revision); for a release page, ``{"adds": {...}}``: the fields it gives
+(a release page that is a PDF file, as its bytes say, is read as the crawl reads one: pressbot.pdf).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from w3lib.encoding import html_body_declared_encoding
 from pressbot.items import Release
 from pressbot.normalise import normalise
 from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
+from pressbot.pdf import is_pdf, parse_pdf
 from pressbot.profiles import FIXTURES_DIR, Profile, available_sources, load_profile
 
 #: What ``{fixtures}`` means in a case's profile: a fixed origin, so that ids are stable.
@@ -68,12 +72,16 @@ class Case:
     #: A bundled profile name, or a profile file.
     profile_ref: str
     encoding: str | None = None
+    #: The page's place in its walk (1: a start page).
+    page_no: int = 1
     #: How pressbot still gets this page wrong (case.json's ``wrong``), or None.
     wrong: str | None = None
 
     def profile(self) -> Profile:
+        """The profile that reads the case's page (for a listing, as page ``page_no``)."""
         path = available_sources().get(self.profile_ref, Path(self.profile_ref))
-        return load_profile(path, FIXTURES_URL)
+        profile = load_profile(path, FIXTURES_URL)
+        return profile.for_page(self.page_no) if self.kind == "listing" else profile
 
     def body(self) -> bytes:
         return self.page.read_bytes()
@@ -116,6 +124,9 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
     ref = meta.get("source") or meta.get("profile")
     if not ref or not meta.get("url"):
         raise CaseError(f"{folder / 'case.json'}: source (or profile) and url are required")
+    page_no = meta.get("page_no", 1)
+    if not isinstance(page_no, int) or isinstance(page_no, bool) or page_no < 1:
+        raise CaseError(f"{folder / 'case.json'}: page_no {page_no!r} must be a whole number of at least 1")
     wrong = meta.get("wrong")
     if wrong is not None and (not isinstance(wrong, str) or not wrong.strip()):
         raise CaseError(f"{folder / 'case.json'}: wrong must say, in words, what pressbot gets wrong")
@@ -127,6 +138,7 @@ def load_case(name: str, cases_dir: Path = CASES_DIR, fixtures_dir: Path = FIXTU
         page=page,
         profile_ref=ref,
         encoding=meta.get("encoding"),
+        page_no=page_no,
         wrong=wrong,
     )
 
@@ -135,6 +147,10 @@ def run_case(case: Case) -> dict[str, Any]:
     """What pressbot makes of the case's page, in expected.json's shape (see the module doc)."""
     profile = case.profile()
     body = case.body()
+    if case.kind == "detail" and is_pdf(None, body):  # a release published as PDF
+        found = parse_pdf(body, profile)
+        cleaned = normalise(found, profile)
+        return {"adds": {key: cleaned[key] for key in found}}
     encoding = case.encoding or html_body_declared_encoding(body) or "utf-8"
     fmt = profile.format if case.kind == "listing" else "html"
     page = page_from_bytes(body, case.url, encoding, fmt, ids=profile.uses_xpath_id)
@@ -194,6 +210,7 @@ def save_case(
     cases_dir: Path = CASES_DIR,
     fixtures_dir: Path = FIXTURES_DIR,
     encoding: str | None = None,
+    page_no: int = 1,
 ) -> Case:
     """Write ``cases_dir/name/``: case.json and a *draft* expected.json (pressbot's own output,
     which a person must then check against the page). A page under ``fixtures_dir`` is referenced;
@@ -212,7 +229,11 @@ def save_case(
     if profile_ref not in bundled:
         profile_ref = str(Path(profile_ref).resolve())
     profile = load_profile(bundled.get(profile_ref, Path(profile_ref)), FIXTURES_URL)
+    if kind == "listing":
+        profile = profile.for_page(page_no)
     meta: dict[str, Any] = {"source" if profile_ref in bundled else "profile": profile_ref, "kind": kind}
+    if page_no != 1:
+        meta["page_no"] = page_no
     under = _relative_to(page_file, fixtures_dir) if page_file is not None else None
     if url is None:
         if under is None:

@@ -50,7 +50,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_file(self, path: str, query: str = "") -> None:
         """Serve a file; ``name?query`` is answered by a file ``name@query.<ext>``, and a path
-        without an extension by ``path.html``/``path.json``/``path.xml`` if it exists."""
+        without an extension by ``path.html``/``path.json``/``path.xml``/``path.pdf`` if it
+        exists. The Content-Type is the found file's (``.pdf``: ``application/pdf``), whatever
+        the URL says: ``download?id=7`` can answer a PDF, and ``notice.pdf`` a page (from
+        ``notice.pdf.html``)."""
         root = self.server.root
         target = (root / path.lstrip("/")).resolve()
         if not target.is_relative_to(root):
@@ -60,7 +63,7 @@ class Handler(BaseHTTPRequestHandler):
             target = target / "index"
         stem = f"{target.name}@{unquote(query)}" if query else target.name
         candidates = [target.with_name(stem)] if not query and target.suffix else []
-        candidates += [target.with_name(stem + ext) for ext in ("", ".html", ".json", ".xml")]
+        candidates += [target.with_name(stem + ext) for ext in ("", ".html", ".json", ".xml", ".pdf")]
         found = next((c for c in candidates if c.is_file()), None)
         if found is None:
             self.send_not_found(target)

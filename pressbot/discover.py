@@ -213,14 +213,48 @@ def _solid(text: str | None) -> int:
 
 
 def _text(el: etree._Element) -> str:
+    """An element's visible text, whitespace-normalised: screen-reader notes left out."""
     text = _TEXTS.get(el)
     if text is None:
         try:
             text = squash(element_text(el))
+            hidden = [h for h in el.iter() if h is not el and isinstance(h.tag, str) and _hidden(h)]
+            for h in hidden:
+                note = squash(element_text(h))
+                if note:
+                    text = squash(text.replace(note, " ", 1))
         except Exception:  # markup nested too deep: no text for the detector either
             text = ""
         _TEXTS[el] = text
     return text
+
+
+#: Classes of text shown to screen readers only ("opens in a new window").
+_HIDDEN_CLASS = re.compile(
+    r"^(?:sr-only|visually-hidden|visuallyhidden|screen-reader-text|screen-reader-only|"
+    r"element-invisible|a11y-hidden|hidden-visually|u-visually-hidden|offscreen|sr-text)$"
+)
+
+
+def _hidden(el: etree._Element) -> str | None:
+    """The class that hides an element from sight (not from screen readers), or None."""
+    for c in _classes(el):
+        if _HIDDEN_CLASS.match(c):
+            return c
+    return None
+
+
+def _hidden_in(entries: list[_Entry], attr: str) -> list[str]:
+    """The screen-reader classes inside the elements a field selects: the field's exclude."""
+    found: dict[str, None] = {}
+    for e in entries:
+        el = getattr(e, attr)
+        if el is None:
+            continue
+        for h in el.iter():
+            if h is not el and isinstance(h.tag, str) and (c := _hidden(h)):
+                found[f".{c}"] = None
+    return list(found)
 
 
 def _classes(el: etree._Element) -> list[str]:
@@ -1582,6 +1616,14 @@ def _profile(
         discovery.reason = "no selector finds the entries' titles and links"
         return discovery
     fields["title"] = {"xpath": "."} if title_css == ":scope" else _spec(title_css)
+    hidden = _hidden_in(entries, "title_el")
+    if hidden:  # ("opens in a new window" is no part of a title)
+        title_spec = fields["title"]
+        fields["title"] = (
+            {**title_spec, "exclude": hidden}
+            if isinstance(title_spec, dict)
+            else {"css": title_spec, "exclude": hidden}
+        )
     fields["url"] = (
         {"xpath": f"@{href}"}
         if url_css == ":scope"

@@ -56,7 +56,7 @@ def configure(settings) -> None:
     prefix = f"pressbot:run:{run}"
     for key, value in {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "DUPEFILTER_CLASS": "pressbot.redisfilter.SourceDupeFilter",
         # Several workers share the queue: none may flush it when it closes.
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",

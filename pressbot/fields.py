@@ -28,10 +28,14 @@ class Format(StrEnum):
     ID = "id"  # 20 lower-case hex digits
     NAME = "name"  # a profile name: letters, digits, '-' and '_'
     LINE = "line"  # one line, whitespace-normalised
-    PARAGRAPHS = "paragraphs"  # lines as above, separated by one blank line
+    #: Text with its layout: a line per list item (or <br>, table row), whitespace-normalised
+    #: within each; paragraphs separated by one blank line.
+    TEXT = "text"
+    PARAGRAPHS = "paragraphs"  # text as above; every match of its selector a paragraph
     URL = "url"  # an absolute URL
     DATE = "iso date"  # YYYY-MM-DD
     DATETIME = "iso datetime"  # YYYY-MM-DDTHH:MM:SS with an offset or Z
+    LANGUAGE = "language tag"  # BCP 47: en, en-GB, zh-Hant-TW
     INT = "int"
 
 
@@ -62,6 +66,11 @@ class Field:
     def keeps_all(self) -> bool:
         """Whether a selector of it keeps every match (joined as paragraphs) by default."""
         return self.format is Format.PARAGRAPHS
+
+    @property
+    def keeps_layout(self) -> bool:
+        """Whether its text keeps lines and paragraphs apart (else it is one line)."""
+        return self.format in (Format.TEXT, Format.PARAGRAPHS)
 
 
 _L, _D, _N, _C = Origin.LISTING, Origin.DETAIL, Origin.NORMALISE, Origin.CRAWL
@@ -99,15 +108,40 @@ FIELDS: tuple[Field, ...] = (
         profile_optional=True,
     ),
     Field("summary", Format.PARAGRAPHS, (_L,), "Teaser text from the listing.", content=True),
-    Field("subtitle", Format.LINE, (_L, _D), "The subtitle or deck line, where there is one.", content=True),
+    Field(
+        "subtitle",
+        Format.TEXT,
+        (_L, _D),
+        "The subtitle or deck, where there is one (a deck of bullet points: one a line).",
+        content=True,
+    ),
     Field(
         "published_at",
         Format.DATETIME,
         (_D, _N),
         "Publication time with its offset, where the source gives one (a detail page, a feed, a JSON API).",
     ),
-    Field("body", Format.PARAGRAPHS, (_D,), "Full text of the release, from its detail page."),
+    Field(
+        "modified_at",
+        Format.DATETIME,
+        (_D, _N),
+        "When the release page (or PDF) says it was last modified, with its offset; else null.",
+    ),
+    Field(
+        "body",
+        Format.PARAGRAPHS,
+        (_D,),
+        "Full text of the release, from its detail page: the profile's selector, else the page's "
+        "main text (trafilatura), or a PDF's text.",
+    ),
     Field("author", Format.LINE, (_D,), "Author or dateline, from the detail page."),
+    Field(
+        "language",
+        Format.LANGUAGE,
+        (_D,),
+        "The release page's language: as the page (or PDF) declares it, else detected from its "
+        "text where the detector is sure; else null.",
+    ),
     Field("listing_url", Format.URL, (_C,), "The listing page the entry was found on."),
     Field("crawled_at", Format.DATETIME, (_C,), "When this record was written, UTC (Z)."),
     Field(
@@ -145,7 +179,8 @@ LISTING_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if Origin.LISTING
 DETAIL_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if Origin.DETAIL in f.origins)
 #: Listing selectors every profile must give; entries lacking them count towards drift.
 REQUIRED_LISTING_FIELDS: tuple[str, ...] = tuple(n for n in LISTING_FIELDS if BY_NAME[n].required)
-#: Extracted text, cleaned by normalisation as one line, or as paragraphs.
+#: Extracted text, cleaned by normalisation as one line, or with its layout.
 _EXTRACTED = [f for f in FIELDS if {Origin.LISTING, Origin.DETAIL} & set(f.origins)]
 LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in _EXTRACTED if f.format is Format.LINE)
-PARAGRAPH_FIELDS: tuple[str, ...] = tuple(f.name for f in _EXTRACTED if f.format is Format.PARAGRAPHS)
+#: (Paragraph fields and text fields alike keep their layout: see Field.keeps_layout.)
+PARAGRAPH_FIELDS: tuple[str, ...] = tuple(f.name for f in _EXTRACTED if f.keeps_layout)

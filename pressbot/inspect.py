@@ -15,6 +15,7 @@ from typing import TextIO
 from lxml import etree
 from w3lib.encoding import html_body_declared_encoding
 
+from pressbot.catalogue import Catalogue
 from pressbot.dates import DateProblem, parse_date
 from pressbot.fields import DETAIL_FIELDS, LISTING_FIELDS
 from pressbot.parsing import (
@@ -24,7 +25,8 @@ from pressbot.parsing import (
     parse_detail,
     parse_listing,
 )
-from pressbot.profiles import Profile, Selector, available_sources, load_profile
+from pressbot.pdf import UnreadablePdf, is_pdf, parse_pdf
+from pressbot.profiles import Profile, Selector, load_profile
 from pressbot.text import clean_text
 
 MAX_BYTES = 8 * 1024 * 1024
@@ -43,10 +45,14 @@ def read_page(page: str, user_agent: str) -> tuple[bytes, str, str | None]:
     return path.read_bytes(), path.resolve().as_uri(), None
 
 
-def resolve_profile(name_or_path: str, fixtures_url: str | None = None) -> Profile:
-    sources = available_sources()
-    path = sources.get(name_or_path, Path(name_or_path))
-    return load_profile(path, fixtures_url)
+def resolve_profile(
+    name_or_path: str, fixtures_url: str | None = None, catalogue: Catalogue | None = None
+) -> Profile:
+    """A source by name (shipped, or in the catalogue's folders), else a profile file."""
+    catalogue = catalogue or Catalogue.from_folders([])
+    if name_or_path in catalogue.files:
+        return catalogue.load(name_or_path, fixtures_url)
+    return load_profile(Path(name_or_path), fixtures_url)
 
 
 def why_empty(node, sel: Selector) -> str:
@@ -59,14 +65,39 @@ def why_empty(node, sel: Selector) -> str:
 
 
 def inspect_page(
-    profile: Profile, body: bytes, url: str, out: TextIO, detail: bool = False, encoding: str | None = None
+    profile: Profile,
+    body: bytes,
+    url: str,
+    out: TextIO,
+    detail: bool = False,
+    encoding: str | None = None,
+    page_no: int = 1,
 ) -> int:
     """Print the page's entries field by field, as the crawl reads them; returns the number of
-    drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8."""
+    drift problems. ``encoding``: the page's, else what its markup declares, else UTF-8.
+    ``page_no``: the listing page's place in its walk (a profile's [listing.json] reads pages
+    after the start pages)."""
+    if detail and is_pdf(None, body):  # a release published as PDF
+        print(f"profile {profile.name} ({profile.path})", file=out)
+        print(f"page    {url} ({len(body):,} bytes)", file=out)
+        try:
+            fields = parse_pdf(body, profile)
+        except UnreadablePdf as exc:
+            print(f"  the PDF could not be read: {exc}", file=out)
+            return 0
+        for name, value in fields.items():
+            print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
+        return 0
     encoding = encoding or html_body_declared_encoding(body) or "utf-8"
+    has_later = not detail and profile.later is not None
+    later = has_later and page_no > 1
+    if not detail:
+        profile = profile.for_page(page_no)
     page = page_from_bytes(body, url, encoding, "html" if detail else profile.format)
     print(f"profile {profile.name} ({profile.path})", file=out)
     print(f"page    {url} ({len(body):,} bytes)", file=out)
+    if later:
+        print(f"read as [listing.json]: page {page_no}, a JSON page after the start pages", file=out)
     if detail:
         for name, value in parse_detail(page, url, profile).items():
             print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
@@ -105,6 +136,8 @@ def inspect_page(
     problems = check_listing(listing, profile)
     for problem in problems:
         print(f"DRIFT   {problem}", file=out)
+    if problems and not listing.entries and has_later and page_no == 1:
+        print("HINT    a page after the start pages is read with [listing.json]: give --page 2", file=out)
     if not problems:
         print("checks  ok", file=out)
     return len(problems)
@@ -115,6 +148,6 @@ def _show(value: str | None, width: int = 100) -> str:
         return "(empty)"
     text = clean_text(value, paragraphs=True) or ""
     paras = text.count("\n\n") + 1
-    flat = text.replace("\n\n", " ¶ ")
+    flat = text.replace("\n\n", " ¶ ").replace("\n", " ↵ ")  # paragraphs, and lines
     flat = flat if len(flat) <= width else flat[: width - 1] + "…"
     return flat + (f"  ({paras} paragraphs)" if paras > 1 else "")

@@ -12,6 +12,7 @@ import orjson
 from w3lib.url import canonicalize_url
 
 from pressbot.fields import CONTENT_FIELDS
+from pressbot.text import BLANK_LINE, squash
 
 
 @dataclass
@@ -29,8 +30,10 @@ class Release:
     summary: str | None = None
     subtitle: str | None = None
     published_at: str | None = None
+    modified_at: str | None = None
     body: str | None = None
     author: str | None = None
+    language: str | None = None
     listing_url: str | None = None
     crawled_at: str | None = None
     revision: int = 1
@@ -66,8 +69,15 @@ def release_id(source: str, base_url: str, url: str) -> str:
 
 
 def content_hash(record: dict) -> str:
-    """A digest of the fields whose change is a revision."""
-    text = "\x1f".join(str(record.get(k) or "") for k in CONTENT_FIELDS)
+    """A digest of the fields whose change is a revision, read as words: every run of
+    whitespace, a line or paragraph break included, counts as one space. A change of layout
+    alone (a list's items now one a line, a paragraph split in two) is no revision; and a record
+    whose text has no line breaks hashes as pressbot 0.1 hashed it."""
+    return _digest([squash(str(record.get(k) or "")) for k in CONTENT_FIELDS], record)
+
+
+def _digest(values: list[str], record: dict) -> str:
+    text = "\x1f".join(values)
     if record.get("detail_error"):
         # A record that lacks its release page's part differs from the whole one: the next run
         # sees the listing entry as changed, fetches the page again, and writes the whole
@@ -75,6 +85,37 @@ def content_hash(record: dict) -> str:
         text += "\x1f!detail"
     # surrogatepass: a lone surrogate (a JSON feed's "\\ud800") hashes instead of failing.
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+#: The content fields whose blank lines pressbot 0.1 hashed (its one paragraphs field).
+_PARAGRAPHS_0_1 = ("summary",)
+
+
+def content_hash_0_1(record: dict) -> str:
+    """The digest pressbot 0.1 stored for this record's text, as near as today's text tells:
+    its summary's paragraphs kept apart, all else read as words (0.1 read list items and a
+    paragraph's lines as words too). For a record with a one-paragraph summary (or none), it
+    is ``content_hash``."""
+    values = []
+    for k in CONTENT_FIELDS:
+        value = str(record.get(k) or "")
+        if k in _PARAGRAPHS_0_1:
+            value = "\n\n".join(squash(p) for p in BLANK_LINE.split(value) if p.strip())
+        else:
+            value = squash(value)
+        values.append(value)
+    return _digest(values, record)
+
+
+def same_content(stored: str, record: dict) -> bool:
+    """Whether ``record`` holds the content whose hash the state stored: the hash of today
+    (``content_hash``), or, for a release recorded by pressbot 0.1 whose summary has several
+    paragraphs, the hash 0.1 stored for that same text (``content_hash_0_1``). So an upgrade
+    rewrites no release whose text only gained its layout."""
+    if stored == content_hash(record):
+        return True
+    summary = record.get("summary")
+    return isinstance(summary, str) and "\n" in summary and stored == content_hash_0_1(record)
 
 
 def record_line(record: dict) -> bytes:

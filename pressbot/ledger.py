@@ -60,6 +60,9 @@ class Ledger:
         # true by flush(): this ledger is the state's only writer (claims cover workers).
         self._recent: dict[str, Seen | None] = {}
         self.written = 0
+        #: Lines made durable, per source (live in the crawl stats, and in the run summary).
+        self.written_by_source: dict[str, int] = {}
+        self._line_sources: dict[str, int] = {}  # queued lines per source, until written
         #: Called after each flush with {source: records made durable} (distributed runs).
         self.on_durable: Callable[[dict[str, int]], object] | None = None
         self.repaired: list[str] = []
@@ -111,7 +114,9 @@ class Ledger:
         if (self.failure is not None and self.on_failure is not None) or self._lost is not None:
             raise LedgerFailed(f"{self.output}: not written: {self.failure}")
         self._lines.append(record_line(record))
-        self._batch_sources[record["source"]] = self._batch_sources.get(record["source"], 0) + 1
+        source = record["source"]
+        self._batch_sources[source] = self._batch_sources.get(source, 0) + 1
+        self._line_sources[source] = self._line_sources.get(source, 0) + 1
         self._pending[record["id"]] = Seen(
             record["id"], record["source"], content_hash(record), record["revision"]
         )
@@ -145,6 +150,10 @@ class Ledger:
                 self.state.confirm_lock()
             self._write(b"".join(self._lines))
             self.written += len(self._lines)
+            by_source = self.written_by_source
+            for source, n in self._line_sources.items():
+                by_source[source] = by_source.get(source, 0) + n
+            self._line_sources.clear()
             self._lines.clear()
             self._recent.update(self._pending)  # on disk: known from now on
         if self._pending:
@@ -170,6 +179,7 @@ class Ledger:
         if isinstance(exc, LockLost) and self._lost is None:
             self._lost = str(exc)
             self._lines.clear()
+            self._line_sources.clear()
             self._pending.clear()
             self._batch_sources.clear()
         if self.failure is None:

@@ -24,6 +24,7 @@ from pressbot.dates import (
 )
 from pressbot.fields import LINE_FIELDS, PARAGRAPH_FIELDS
 from pressbot.items import canonical_url, release_id
+from pressbot.pagetext import language_tag
 from pressbot.profiles import Profile
 from pressbot.text import clean_text
 
@@ -59,16 +60,24 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
     out["published_at"] = publisher_time(
         out.get("published_at") or parse_datetime(raw), profile.date_timezone
     )
+    if out.get("modified_at"):
+        out["modified_at"] = publisher_time(out["modified_at"], profile.date_timezone)
+    if out.get("language"):
+        out["language"] = language_tag(out["language"])
+    # Where the listing prints no date, the day its release page gave (a PDF's dateline).
+    page_day = None if raw else out.get("published")
     out["published"], out["date_problem"] = None, None
     if raw:
         try:
             out["published"] = _read(raw, profile, today, settled=entry.get("published"))
         except DateProblem as exc:
             out["date_problem"] = str(exc)
-    elif profile.date_optional and not out["published_at"]:
+    elif profile.date_optional and not out["published_at"] and not page_day:
         out["date_problem"] = NO_DATE
     if out["published_at"] and not out["published"] and not out["date_problem"]:
         out["published"] = out["published_at"][:10]
+    elif page_day and not out["published"] and not out["date_problem"]:
+        out["published"] = page_day
     return out
 
 

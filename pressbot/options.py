@@ -7,7 +7,7 @@ import math
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,10 +21,10 @@ _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 @dataclass(frozen=True)
 class RunOptions:
-    #: Bundled profile names, or None for the default.
+    #: Source names (shipped, or in PRESSBOT_PROFILE_DIRS; ``all``: every one), or None.
     sources: tuple[str, ...] | None = None
-    #: A user's own profile file, instead of bundled ones.
-    profile: str | None = None
+    #: Your own profile files (``-a profile=a.toml,b.toml``), crawled beside any sources.
+    profiles: tuple[str, ...] = ()
     #: Listing pages to walk per source at most (the profile's max_pages also applies).
     max_pages: int | None = None
     #: Ignore entries published before this date, and stop walking past them.
@@ -33,6 +33,15 @@ class RunOptions:
     full: bool = False
     #: A listing page to crawl with no profile: pressbot.discover finds its entries.
     url: str | None = None
+    #: The job's id: scrapyd's ``_job`` argument (else PRESSBOT_JOB_ID), for the run summary.
+    job: str | None = None
+    #: The arguments as given (``_job`` aside), for the run summary.
+    arguments: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def profile(self) -> str | None:
+        """The profile files as ``-a profile`` gives them (comma-separated), or None."""
+        return ",".join(self.profiles) if self.profiles else None
 
     @classmethod
     def parse(
@@ -46,7 +55,7 @@ class RunOptions:
         _job: str | None = None,
         **unknown: object,
     ) -> RunOptions:
-        # scrapyd passes its job id as the argument _job; it needs no handling here.
+        # scrapyd passes its job id as the argument _job: it names the run in its summary.
         if unknown:
             raise ArgumentError(
                 f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
@@ -57,10 +66,15 @@ class RunOptions:
             sources = tuple(s.strip() for s in str(source).split(",") if s.strip())
             if not sources:
                 raise ArgumentError("source: give one or more profile names, comma-separated")
-        if source is not None and profile is not None:
-            raise ArgumentError("give either source or profile, not both")
-        if profile is not None and not str(profile).strip():
-            raise ArgumentError("profile: give the path of a profile file")
+        files: tuple[str, ...] = ()
+        if profile is not None:
+            # (A path with a comma in it cannot be given here: PRESSBOT_PROFILE_DIRS can.)
+            files = tuple(p.strip() for p in str(profile).split(",") if p.strip())
+            if not files:
+                raise ArgumentError("profile: give the path of a profile file (several: comma-separated)")
+            twice = sorted({p for p in files if files.count(p) > 1})
+            if twice:
+                raise ArgumentError(f"profile: {', '.join(twice)} given twice: give each profile once")
         start = None
         if url is not None:
             start = str(url).strip()
@@ -94,7 +108,24 @@ class RunOptions:
             if text not in _TRUE | _FALSE:
                 raise ArgumentError(f"full: {full!r} must be 1 or 0")
             flag = text in _TRUE
-        return cls(sources=sources, profile=profile, max_pages=pages, since=day, full=flag, url=start)
+        given = {
+            "source": source,
+            "profile": profile,
+            "url": url,
+            "max_pages": max_pages,
+            "since": since,
+            "full": full,
+        }
+        return cls(
+            sources=sources,
+            profiles=files,
+            max_pages=pages,
+            since=day,
+            full=flag,
+            url=start,
+            job=None if _job is None else str(_job),
+            arguments={k: str(v) for k, v in given.items() if v is not None},
+        )
 
 
 #: pressbot's numeric settings: name -> (type, least value).
@@ -108,6 +139,9 @@ _NUMERIC_SETTINGS = {
     "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
     "PRESSBOT_LOCK_TTL": (float, 1),
     "PRESSBOT_STOP_TIMEOUT": (float, 0),
+    "PRESSBOT_PROGRESS_SECONDS": (float, 0),
+    "PRESSBOT_RUNS_KEEP": (int, 0),
+    "PRESSBOT_RUNS_MAX_AGE": (float, 0),
 }
 #: The settings that name files or folders pressbot writes.
 _PATH_SETTINGS = ("PRESSBOT_OUTPUT", "PRESSBOT_STATE", "PRESSBOT_RUNS_DIR")
@@ -259,3 +293,38 @@ def _feed_paths(feeds: dict, spider: str) -> Iterable[Path]:
         if "%(" in text:
             continue  # a name made per batch or per time: it cannot be one of ours
         yield Path(text)
+
+
+def given_settings(settings) -> dict[str, object]:
+    """The PRESSBOT_ settings whose value is not pressbot's default, as the run's summary keeps
+    them: plain JSON values, and the password of a URL (``redis://:secret@host``) masked."""
+    from pressbot import settings as defaults
+
+    given: dict[str, object] = {}
+    for name, value in sorted(settings.items()):
+        if not name.startswith("PRESSBOT_"):
+            continue
+        default = getattr(defaults, name, object())
+        if value == default or (isinstance(value, str) and value == str(default)):  # ("-s X=5")
+            continue
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str | int | float | bool | None):
+            value = str(value)
+        given[name] = _masked(value) if isinstance(value, str) else value
+    return given
+
+
+def _masked(value: str) -> str:
+    """A URL's password replaced with ``***``; anything else as it is."""
+    if "://" not in value or "@" not in value:
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value
+    if not parts.password:
+        return value
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()

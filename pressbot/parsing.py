@@ -17,6 +17,7 @@ import parsel
 from lxml import etree
 from parsel.selector import SafeXMLParser, create_root_node
 
+from pressbot import pagetext
 from pressbot.dates import parse_datetime
 from pressbot.fields import REQUIRED_LISTING_FIELDS
 from pressbot.items import canonical_url
@@ -383,13 +384,23 @@ def check_listing(listing: Listing, profile: Profile) -> list[str]:
 
 
 def parse_detail(
-    page: parsel.Selector, url: str, profile: Profile, problems: list[EntryProblem] | None = None
+    page: parsel.Selector,
+    url: str,
+    profile: Profile,
+    problems: list[EntryProblem] | None = None,
+    *,
+    teaser: str | None = None,
+    content_language: str | None = None,
 ) -> dict[str, str | None]:
     """A release page's fields: what the profile selects, then the page's standard metadata.
 
     The publication time comes from the profile's ``published_at`` selector, else
     ``article:published_time``, else JSON-LD ``datePublished``, else the first
-    ``<time datetime>``; the author from the profile, else JSON-LD.
+    ``<time datetime>``; the author from the profile, else JSON-LD. Without a ``body``
+    selector, the body is the page's main text (pressbot.pagetext.main_text), unless that is
+    only the listing's ``teaser``. ``modified_at`` and ``language`` come from the profile's
+    selectors, else the page's metadata (``content_language``: the HTTP header), else, for
+    the language, the body's text (pressbot.pagetext).
 
     Never raises for a page: a value that cannot be read is None (the listing's value stands)
     and, with ``problems``, recorded there (``index`` None), after the page's own problems.
@@ -398,14 +409,21 @@ def parse_detail(
         problems = []
     problems.extend(getattr(page, "problems", ()))
     try:
-        return _read_detail(page.root, profile, problems)
+        return _read_detail(page.root, url, profile, problems, teaser, content_language)
     except Exception as exc:  # a bug, or a page nothing above foresaw: reported, not a crash
         logger.exception("%s: could not parse the release page %s", profile.name, url)
         problems.append(EntryProblem(None, None, UNREADABLE, f"the page could not be parsed: {_error(exc)}"))
         return {}
 
 
-def _read_detail(root, profile: Profile, problems: list[EntryProblem]) -> dict[str, str | None]:
+def _read_detail(
+    root,
+    url: str,
+    profile: Profile,
+    problems: list[EntryProblem],
+    teaser: str | None = None,
+    content_language: str | None = None,
+) -> dict[str, str | None]:
     out = {name: _guarded(root, sel, None, name, problems) for name, sel in profile.detail_fields.items()}
     ld = _json_ld(root)
     candidates = [
@@ -415,6 +433,17 @@ def _read_detail(root, profile: Profile, problems: list[EntryProblem]) -> dict[s
         *_TIME_DATETIME(root)[:1],
     ]
     out["published_at"] = next((t for c in candidates if (t := parse_datetime(_str(c)))), None)
+    out["modified_at"] = pagetext.modified_time(root, ld, out.pop("modified_at", None))
+    if "body" not in profile.detail_fields:
+        # A page not read whole has no whole text (and trafilatura takes a second over 2048
+        # levels of markup).
+        whole = not any(p.kind == TOO_DEEP for p in problems)
+        out["body"] = pagetext.main_text(root, url, teaser) if whole else None
+    out["language"] = (
+        pagetext.language_tag(out.pop("language", None))
+        or pagetext.declared_language(root, content_language)
+        or pagetext.detect_language(out.get("body"))
+    )
     if not out.get("author"):
         author = ld.get("author")
         if isinstance(author, list) and author:
@@ -565,7 +594,8 @@ def _batched_column(root, nodes: list, sel: Selector, batch) -> tuple[list[str |
     index = {node: i for i, node in enumerate(nodes)}
     found: list = [None] * len(nodes)  # first text, or (all) the list of texts
     first: list = [None] * len(nodes)
-    every, markup, element = sel.all, sel.html, etree._Element
+    every, element = sel.all, etree._Element
+    plain = not sel.html and not sel.exclude  # a leaf's text is then all there is
     for match in batch(root, entries=nodes):
         is_element = isinstance(match, element)
         owner, i = (match if is_element else match.getparent()), None
@@ -577,7 +607,7 @@ def _batched_column(root, nodes: list, sel: Selector, batch) -> tuple[list[str |
             first[i] = match
         elif not every and found[i] is not None:
             continue
-        if is_element and not markup and not len(match):  # a leaf: its text is all there is
+        if is_element and plain and not len(match):
             text = match.text
             text = squash(text) if text else ""
         else:
@@ -699,16 +729,24 @@ def _matches(node, sel: Selector) -> list[str]:
 
 
 def _text_of(match, sel: Selector) -> str:
-    """A match's text, whitespace-normalised (Unicode spaces too)."""
+    """A match's text, whitespace-normalised (Unicode spaces too): one line, or with its lines
+    and paragraphs (``sel.layout``), less what ``sel.exclude`` selects. Only markup has a
+    layout: a text node's or an attribute's line breaks are the source's, spaces on the page."""
     if isinstance(match, etree._Element):
-        if not len(match) and not sel.html:  # a leaf: its text is all there is
+        if not len(match) and not sel.html and not sel.exclude:  # a leaf: its text is all there is
             return squash(match.text or "")
-        text = element_text(match)
+        if not sel.html:
+            return element_text(match, _excluded(sel), sel.layout)
+        text = element_text(match)  # markup held as text (an RSS description)
     else:
         text = str(match)
     if sel.html:
-        text = html_text(text)
+        return html_text(text, _excluded(sel), sel.layout)
     return squash(text)
+
+
+def _excluded(sel: Selector) -> tuple[etree.XPath, ...]:
+    return tuple(_compiled(x) for x in sel.exclude) if sel.exclude else ()
 
 
 def _base_url(root: etree._Element, url: str) -> str:

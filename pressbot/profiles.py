@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import tomllib
@@ -20,6 +21,7 @@ from lxml import etree
 from parsel.csstranslator import css2xpath
 
 from pressbot.fields import BY_NAME, DETAIL_FIELDS, FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
+from pressbot.profile_keys import keys_of
 
 #: The bundled profiles, read through importlib.resources so that they load from an egg too
 #: (scrapyd runs zipped eggs).
@@ -33,40 +35,16 @@ RENAMED_FIELD_KEYS = {
     "listing.fields": {"published": "published_raw"},
     "detail.fields": {"published": "published_at"},
 }
-FORMATS = ("html", "xml", "json")
-PAGINATIONS = ("next", "pager", "template")
+FORMATS = keys_of("listing")["format"].choices
+PAGINATIONS = keys_of("listing")["pagination"].choices
 #: Where selectors are tried once at load: an XPath that cannot run fails there, not mid-crawl.
 _EMPTY_PAGE = etree.fromstring("<html><head/><body/></html>")
 #: A call of XPath's id() function (not an attribute such as @data-id or a name ending in id).
 _XPATH_ID = re.compile(r"(?<![\w.:@$-])id\s*\(")
 
-_TOP_KEYS = {
-    "name",
-    "title",
-    "base_url",
-    "start_urls",
-    "allowed_domains",
-    "listing",
-    "dates",
-    "detail",
-    "checks",
-}
-_LISTING_KEYS = {
-    "format",
-    "entry",
-    "fields",
-    "next_page",
-    "pagination",
-    "pager",
-    "template",
-    "first",
-    "step",
-    "max_pages",
-}
-_DATES_KEYS = {"formats", "languages", "order", "pattern", "optional", "timezone"}
-_DETAIL_KEYS = {"follow", "fields"}
-_CHECKS_KEYS = {"min_entries", "max_missing_share"}
-_DATE_ORDERS = {"DMY", "MDY", "YMD", "YDM", "DYM", "MYD"}
+_DATE_ORDERS = set(keys_of("dates")["order"].choices)
+#: A selector's last step reads text or an attribute: a match with no elements inside.
+_SELECTS_TEXT = re.compile(r"(::text|::attr\([^)]*\)|/@[\w:*-]+|text\(\)|/@\*)\s*$")
 
 
 class ProfileError(ValueError):
@@ -75,6 +53,11 @@ class ProfileError(ValueError):
     def __init__(self, path: str | Path, key: str, problem: str) -> None:
         self.path, self.key, self.problem = str(path), key, problem
         super().__init__(f"{path}: [{key}] {problem}")
+
+
+class ProfileWarning(UserWarning):
+    """A profile that loads, but has a setting that does nothing (``[detail.fields]`` without
+    ``follow = true``); the message names the file, the key and why."""
 
 
 class ProfileDeprecationWarning(DeprecationWarning):
@@ -99,6 +82,10 @@ class Selector:
     xpath: str  # the XPath it runs as; for jmes, the JMESPath expression
     all: bool = False  # keep every match (joined as paragraphs) instead of the first
     html: bool = False  # the matched text is itself HTML (RSS descriptions): take its text
+    #: XPaths, relative to a match, of elements whose text is left out of it.
+    exclude: tuple[str, ...] = ()
+    #: The text keeps its lines and paragraphs (the field's format: pressbot.fields).
+    layout: bool = False
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.query}"
@@ -136,6 +123,13 @@ class Profile:
     follow_detail: bool = False
     min_entries: int = 1
     max_missing_share: float = 0.5
+    #: The pages after the start pages, where they are JSON (``[listing.json]``): this profile
+    #: with that table's entry, fields and next_page, format "json".
+    later: Profile | None = None
+
+    def for_page(self, page_no: int) -> Profile:
+        """The profile that reads listing page ``page_no`` of a walk (1: a start page)."""
+        return self if self.later is None or page_no <= 1 else self.later
 
     @cached_property
     def uses_xpath_id(self) -> bool:
@@ -200,8 +194,12 @@ def load_profile(path, fixtures_url: str | None = None) -> Profile:
 
 
 def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> Profile:
-    """Validate a profile's parsed TOML. Every error names the offending key."""
-    _no_unknown(raw, _TOP_KEYS, path, "")
+    """Validate a profile's parsed TOML. Every error names the offending key; a setting that
+    does nothing is a ProfileWarning naming it."""
+    notes: list[tuple[str, str]] = []  # (key, why it does nothing): warned once loaded
+    _no_unknown(raw, set(keys_of("")), path, "")
+    if "$schema" in raw and not isinstance(raw["$schema"], str):
+        raise ProfileError(path, "$schema", "must be a string (the schema's URL or path, for editors)")
     name = _string(raw, "name", path)
     if not name.replace("-", "").replace("_", "").isalnum():
         raise ProfileError(path, "name", f"{name!r} must be letters, digits, '-' or '_'")
@@ -222,31 +220,28 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         domains = sorted({h for u in start_urls if (h := urlsplit(u).hostname)})
     elif not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
         raise ProfileError(path, "allowed_domains", "must be a list of host names")
+    title = raw.get("title", name)  # (any TOML value loads, as its text, as it always did)
 
     listing = _table(raw, "listing", path, required=True)
-    _no_unknown(listing, _LISTING_KEYS, path, "listing.")
+    _no_unknown(listing, set(keys_of("listing")), path, "listing.")
     fmt = listing.get("format", "html")
     if fmt not in FORMATS:
         raise ProfileError(path, "listing.format", f"{fmt!r} must be one of {', '.join(FORMATS)}")
     sel_kinds = ("jmes",) if fmt == "json" else ("css", "xpath")
     entry = _given(
-        _selector(listing.get("entry"), path, "listing.entry", required=True, kinds=sel_kinds, nodes=True)
-    )
-    field_specs = _renamed(
-        _table(listing, "fields", path, required=True, prefix="listing."), path, "listing.fields"
-    )
-    _no_unknown(field_specs, set(LISTING_FIELDS), path, "listing.fields.")
-    fields = {
-        k: _given(
-            _selector(v, path, f"listing.fields.{k}", default_all=BY_NAME[k].keeps_all, kinds=sel_kinds)
+        _selector(
+            listing.get("entry"),
+            path,
+            "listing.entry",
+            required=True,
+            kinds=sel_kinds,
+            nodes=True,
+            notes=notes,
         )
-        for k, v in field_specs.items()
-    }
-    for k in REQUIRED_LISTING_FIELDS:
-        if k not in fields:
-            raise ProfileError(path, f"listing.fields.{k}", "missing: this field is required")
+    )
+    fields = _fields(listing, "listing", path, sel_kinds, notes)
     next_page = _selector(
-        listing.get("next_page"), path, "listing.next_page", default_all=True, kinds=sel_kinds
+        listing.get("next_page"), path, "listing.next_page", default_all=True, kinds=sel_kinds, notes=notes
     )
     max_pages = _int(listing, "max_pages", 1000, 1, path, "listing.")
     pagination = listing.get("pagination", "next")
@@ -261,6 +256,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         default_all=True,
         required=pagination == "pager",
         kinds=sel_kinds,
+        notes=notes,
     )
     template = listing.get("template")
     if pagination == "template":
@@ -275,9 +271,44 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         raise ProfileError(path, "listing.template", 'only used with pagination = "template"')
     first = _int(listing, "first", 1, 0, path, "listing.")
     step = _int(listing, "step", 1, 1, path, "listing.")
+    if pagination != "pager" and "pager" in listing:
+        notes.append(
+            ("listing.pager", f'is only read with pagination = "pager" (this one is "{pagination}")')
+        )
+    if pagination == "pager" and "next_page" in listing:
+        notes.append(("listing.next_page", 'is not read with pagination = "pager": the pager leads on'))
+    if pagination == "template" and "next_page" in listing:
+        notes.append(("listing.next_page", 'is not read with pagination = "template": the template leads on'))
+    for key in ("first", "step"):
+        if pagination != "template" and key in listing:
+            notes.append((f"listing.{key}", 'is only read with pagination = "template"'))
+
+    later_spec = _table(listing, "json", path, prefix="listing.")
+    if "json" in listing:
+        _no_unknown(later_spec, set(keys_of("listing.json")), path, "listing.json.")
+        if fmt != "html":
+            raise ProfileError(
+                path,
+                "listing.json",
+                f'is for an HTML listing whose later pages are JSON; this listing is format = "{fmt}"',
+            )
+        if pagination == "pager":
+            raise ProfileError(
+                path,
+                "listing.json",
+                'cannot follow a pager: a JSON page has none; use pagination = "next" (each page\'s '
+                'next_page) or "template"',
+            )
+        if pagination == "next" and next_page is None:
+            raise ProfileError(
+                path,
+                "listing.next_page",
+                "required with [listing.json]: the link from the HTML page to the first JSON page, "
+                'e.g. "button.load-more::attr(data-next)"',
+            )
 
     dates = _table(raw, "dates", path)
-    _no_unknown(dates, _DATES_KEYS, path, "dates.")
+    _no_unknown(dates, set(keys_of("dates")), path, "dates.")
     formats = _strings(dates, "formats", path, "dates.")
     for f in formats:
         if "%" not in f:
@@ -313,19 +344,36 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
             ) from None
 
     detail = _table(raw, "detail", path)
-    _no_unknown(detail, _DETAIL_KEYS, path, "detail.")
+    _no_unknown(detail, set(keys_of("detail")), path, "detail.")
     detail_specs = _renamed(_table(detail, "fields", path, prefix="detail."), path, "detail.fields")
     _no_unknown(detail_specs, set(DETAIL_FIELDS), path, "detail.fields.")
     detail_fields = {
-        k: _given(_selector(v, path, f"detail.fields.{k}", default_all=BY_NAME[k].keeps_all))
+        k: _given(
+            _selector(
+                v,
+                path,
+                f"detail.fields.{k}",
+                default_all=BY_NAME[k].keeps_all,
+                layout=BY_NAME[k].keeps_layout,
+                notes=notes,
+            )
+        )
         for k, v in detail_specs.items()
     }
     follow = detail.get("follow", False)
     if not isinstance(follow, bool):
         raise ProfileError(path, "detail.follow", "must be true or false")
+    if detail_fields and not follow:
+        notes.append(
+            (
+                "detail.fields",
+                "does nothing without [detail] follow = true: release pages are not fetched (only "
+                "`scrapy inspect --detail` reads the table); set follow = true, or remove the table",
+            )
+        )
 
     checks = _table(raw, "checks", path)
-    _no_unknown(checks, _CHECKS_KEYS, path, "checks.")
+    _no_unknown(checks, set(keys_of("checks")), path, "checks.")
     min_entries = checks.get("min_entries", 1)
     if not isinstance(min_entries, int) or isinstance(min_entries, bool) or min_entries < 0:
         raise ProfileError(path, "checks.min_entries", "must be a whole number of at least 0")
@@ -333,10 +381,10 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
         raise ProfileError(path, "checks.max_missing_share", "must be a number from 0 to 1")
 
-    return Profile(
+    profile = Profile(
         name=name,
         path=str(path),
-        title=str(raw.get("title", name)),
+        title=str(title),
         base_url=base_url,
         start_urls=start_urls,
         allowed_domains=tuple(domains),
@@ -361,6 +409,64 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         step=step,
         follow_detail=follow,
     )
+    if "json" in listing:
+        kinds = ("jmes",)
+        later_entry = _given(
+            _selector(later_spec.get("entry"), path, "listing.json.entry", required=True, kinds=kinds)
+        )
+        later_next = _selector(
+            later_spec.get("next_page"),
+            path,
+            "listing.json.next_page",
+            default_all=True,
+            kinds=kinds,
+            notes=notes,
+        )
+        later_fields = _fields(later_spec, "listing.json", path, kinds, notes)
+        profile = dataclasses.replace(
+            profile,
+            later=dataclasses.replace(
+                profile,
+                format="json",
+                entry=later_entry,
+                fields=later_fields,
+                next_page=later_next,
+                pager=None,
+            ),
+        )
+    for key, why in notes:
+        # stacklevel: the line that called load_profile, for whoever reads the warning.
+        warnings.warn(f"{path}: [{key}] {why}", ProfileWarning, stacklevel=3)
+    return profile
+
+
+def _fields(
+    table: dict[str, Any], where: str, path: str | Path, kinds: tuple[str, ...], notes: list[tuple[str, str]]
+) -> dict[str, Selector]:
+    """The ``fields`` table of ``[where]``: a selector per item field, the required ones given."""
+    prefix = f"{where}.fields"
+    specs = _table(table, "fields", path, required=True, prefix=f"{where}.")
+    if prefix in RENAMED_FIELD_KEYS:
+        specs = _renamed(specs, path, prefix, stacklevel=5)
+    _no_unknown(specs, set(LISTING_FIELDS), path, f"{prefix}.")
+    fields = {
+        k: _given(
+            _selector(
+                v,
+                path,
+                f"{prefix}.{k}",
+                default_all=BY_NAME[k].keeps_all,
+                layout=BY_NAME[k].keeps_layout,
+                kinds=kinds,
+                notes=notes,
+            )
+        )
+        for k, v in specs.items()
+    }
+    for k in REQUIRED_LISTING_FIELDS:
+        if k not in fields:
+            raise ProfileError(path, f"{prefix}.{k}", "missing: this field is required")
+    return fields
 
 
 def _int(raw: dict[str, Any], key: str, default: int, minimum: int, path: str | Path, prefix: str) -> int:
@@ -370,7 +476,7 @@ def _int(raw: dict[str, Any], key: str, default: int, minimum: int, path: str | 
     return value
 
 
-def _renamed(specs: dict[str, Any], path: str | Path, table: str) -> dict[str, Any]:
+def _renamed(specs: dict[str, Any], path: str | Path, table: str, stacklevel: int = 4) -> dict[str, Any]:
     """``specs`` with old field keys under their new names, in place (the fields keep their
     order); each old key warns, and an old key given beside its new name is an error."""
     renames = RENAMED_FIELD_KEYS[table]
@@ -391,7 +497,7 @@ def _renamed(specs: dict[str, Any], path: str | Path, table: str) -> dict[str, A
             f"{path}: [{table}.{key}] is deprecated: the key is now {new} (the item "
             f"field it fills); rename it",
             ProfileDeprecationWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
         out[new] = spec
     return out
@@ -461,8 +567,12 @@ def _selector(
     default_all: bool = False,
     kinds: tuple[str, ...] = ("css", "xpath"),
     nodes: bool = False,
+    layout: bool = False,
+    notes: list[tuple[str, str]] | None = None,
 ) -> Selector | None:
-    """A selector is a CSS string, or a table {css|xpath|jmes = "..."} with optional all/html."""
+    """A selector is a CSS string, or a table {css|xpath|jmes = "..."} with optional all, html
+    and exclude (see pressbot.profile_keys). ``layout``: its field keeps lines and paragraphs.
+    What is given but does nothing goes to ``notes``."""
     if spec is None:
         if required:
             raise ProfileError(
@@ -474,13 +584,17 @@ def _selector(
             )
         return None
     keep_all, is_html = default_all, False
+    exclude: tuple[str, ...] = ()
     if isinstance(spec, str) and "css" in kinds:
         kind, query = "css", spec
     elif isinstance(spec, dict):
-        unknown = set(spec) - {"css", "xpath", "jmes", "all", "html"}
+        known = keys_of("selector")
+        unknown = set(spec) - set(known)
         if unknown:
             raise ProfileError(
-                path, f"{key}.{sorted(unknown)[0]}", "unknown key; expected css, xpath, jmes, all or html"
+                path,
+                f"{key}.{sorted(unknown)[0]}",
+                f"unknown key; expected one of: {', '.join(sorted(known))}",
             )
         given = [k for k in ("css", "xpath", "jmes") if k in spec]
         if len(given) != 1 or given[0] not in kinds:
@@ -490,6 +604,17 @@ def _selector(
         for flag, value in (("all", keep_all), ("html", is_html)):
             if not isinstance(value, bool):
                 raise ProfileError(path, f"{key}.{flag}", "must be true or false")
+        if "exclude" in spec:
+            exclude = _exclude(spec["exclude"], path, f"{key}.exclude")
+        if notes is not None:
+            if nodes and "all" in spec:
+                notes.append((f"{key}.all", "does nothing: every match of the entry selector is an entry"))
+            if exclude and kind == "jmes" and not is_html:
+                notes.append(
+                    (f"{key}.exclude", "does nothing: a JSON value has no elements (unless html = true)")
+                )
+            elif exclude and not is_html and _SELECTS_TEXT.search(query):
+                notes.append((f"{key}.exclude", f"does nothing: {query!r} selects text, not elements"))
     elif "css" in kinds:
         raise ProfileError(path, key, "must be a CSS string or a table {css = ...} / {xpath = ...}")
     else:
@@ -501,7 +626,31 @@ def _selector(
             jmespath.compile(query)
         except jmespath.exceptions.JMESPathError as exc:
             raise ProfileError(path, key, f"JMESPath {query!r} does not compile: {exc}") from None
-        return Selector(kind=kind, query=query, xpath=query, all=keep_all, html=is_html)
+        xpath = query
+    else:
+        xpath = _xpath(kind, query, path, key, nodes=nodes)
+    return Selector(kind, query, xpath, all=keep_all, html=is_html, exclude=exclude, layout=layout)
+
+
+def _exclude(spec: Any, path: str | Path, key: str) -> tuple[str, ...]:
+    """An ``exclude`` list: CSS strings or {xpath = "..."} tables, as XPaths that select
+    elements within a match (the match itself included)."""
+    if not isinstance(spec, list):
+        raise ProfileError(path, key, 'must be a list of CSS strings or {xpath = "..."} tables')
+    out = []
+    for i, item in enumerate(spec):
+        where = f"{key}[{i}]"
+        if isinstance(item, str) and item.strip():
+            out.append(_xpath("css", item, path, where, nodes=True))
+        elif isinstance(item, dict) and set(item) == {"xpath"} and isinstance(item["xpath"], str):
+            out.append(_xpath("xpath", item["xpath"], path, where, nodes=True))
+        else:
+            raise ProfileError(path, where, 'must be a CSS string or a table {xpath = "..."}')
+    return tuple(out)
+
+
+def _xpath(kind: str, query: str, path: str | Path, key: str, *, nodes: bool = False) -> str:
+    """The XPath a CSS or XPath selector runs as, tried once on an empty page."""
     if kind == "css":
         try:
             xpath = css2xpath(query)
@@ -526,4 +675,4 @@ def _selector(
         raise ProfileError(
             path, key, f"{kind.upper()} selector {query!r} must select elements, not compute {what}"
         )
-    return Selector(kind=kind, query=query, xpath=xpath, all=keep_all, html=is_html)
+    return xpath

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
@@ -21,9 +23,10 @@ from scrapy.utils.defer import deferred_from_coro
 
 from pressbot import __version__, discover, distributed, pressroom
 from pressbot.addresses import is_local_url
+from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
-from pressbot.options import RunOptions, check_paths, check_settings
-from pressbot.profiles import Profile, load_profile, load_sources
+from pressbot.options import RunOptions, check_paths, check_settings, given_settings
+from pressbot.profiles import Profile
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
@@ -35,6 +38,8 @@ _ATTRIBUTE = "pressbot_run"
 #: (pressbot/commands/: shell, fetch, view, parse, check, bench). No default in settings.py: a
 #: project setting would outrank the commands' own.
 LOOK_ONLY = {"PRESSBOT_LOOK_ONLY": True}
+
+_Tallier = TypeVar("_Tallier")
 
 
 @dataclass
@@ -80,6 +85,17 @@ class Run:
         self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
         self.closed = False
+        #: The job's id (scrapyd's ``_job``, else PRESSBOT_JOB_ID) and the PRESSBOT_ settings
+        #: that differ from their defaults, as given: for the run summary.
+        self.job = options.job
+        self.settings_given: dict[str, Any] = {}
+        #: Per source, the last listing page read: its number and entries (progress lines).
+        self.reached: dict[str, tuple[int, list[dict]]] = {}
+        #: The run summary written (None until it is, or if it could not be), and whether the
+        #: run's outcome has been logged (pressbot.summary.say_outcome).
+        self.summary_path: Path | None = None
+        self.outcome_said = False
+        self._tallies: list[Callable[[], object]] = []
         #: Sources given by a URL alone (``-a url=``), whose profile their first page gives.
         self.pending: set[str] = set(profiles) if options.url else set()
         #: Such a source's pages found to be no listing (URL: why), and those left to try.
@@ -96,7 +112,8 @@ class Run:
         if settings.getbool("PRESSBOT_LOOK_ONLY"):
             return cls.look(crawler, options)
         check_settings(settings)
-        loaded = _load_profiles(settings, options)
+        given = given_settings(settings)  # (before the run sets any of its own)
+        loaded = _run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
         distributed.configure(settings)
@@ -139,6 +156,8 @@ class Run:
             ),
         )
         run._crawler = crawler
+        run.job = options.job or settings.get("PRESSBOT_JOB_ID")
+        run.settings_given = given
         run.connect(crawler)
         _keep_ledger(crawler, run)
         setattr(crawler, _ATTRIBUTE, run)
@@ -152,7 +171,7 @@ class Run:
         written, the settings are left as they are (the shell has frozen them), and the run is
         not attached to the crawler (``Run.of`` is None: the other components stand aside)."""
         settings = crawler.settings
-        profiles = {p.name: p for p in _load_profiles(settings, options)}
+        profiles = {p.name: p for p in _run_profiles(settings, options)}
         run = cls(
             options,
             profiles,
@@ -243,6 +262,18 @@ class Run:
     def count(self, source: str, key: str, n: int = 1) -> None:
         self.stats.inc_value(f"pressbot/{key}", n)
         self.stats.inc_value(f"pressbot/source/{source}/{key}", n)
+
+    def tallied(self, component: _Tallier) -> _Tallier:
+        """A component that tallies its counts locally (per item, the stats collector would
+        cost too much) and adds them to the stats in ``push_counts()``: the run has them pushed
+        every second while the crawl runs (pressbot.progress), so the stats are live."""
+        self._tallies.append(component.push_counts)  # type: ignore[attr-defined]
+        return component
+
+    def push_counts(self) -> None:
+        """Bring the stats up to date with what the components tallied."""
+        for push in self._tallies:
+            push()
 
     def track(self, source: str, n: int, dirty: bool = False) -> None:
         """Distributed runs: count this worker's requests in and out, in Redis (RunTracker)."""
@@ -468,15 +499,12 @@ def _fallbacks(pending: Profile, body: bytes, url: str, found: discover.Discover
     return [(u, why) for u, why in dict(out).items() if on_site(u, pending)] if out else []
 
 
-def _load_profiles(settings, options: RunOptions) -> list[Profile]:
-    """The run's profiles: ``-a profile=``, ``-a source=`` or the default source."""
-    fixtures = settings.get("PRESSBOT_FIXTURES_URL")
+def _run_profiles(settings, options: RunOptions) -> list[Profile]:
+    """The run's profiles (pressbot.catalogue.run_profiles), or, for ``-a url=``, the source
+    that URL names, whose profile its first page gives."""
     if options.url:
         return [discover.pending_profile(options.url)]
-    if options.profile:
-        return [load_profile(options.profile, fixtures)]
-    names = ",".join(options.sources) if options.sources else settings.get("PRESSBOT_DEFAULT_SOURCE")
-    return load_sources(names, fixtures)
+    return run_profiles(settings, options)
 
 
 def _polite_settings(settings, profiles: list[Profile]) -> None:

@@ -10,6 +10,9 @@ COMMANDS_MODULE = "pressbot.commands"
 # --- pressbot's own settings -------------------------------------------------------------
 #: Comma-separated profile names crawled when no -a source= / -a profile= is given.
 PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
+#: Folders of your own profiles, beside the shipped ones (pressbot/catalogue.py): a list, or
+#: paths separated by the OS path separator (":"); a source is NAME.toml in one of them.
+PRESSBOT_PROFILE_DIRS = None
 #: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
 PRESSBOT_FIXTURES_URL = None
 #: Where `scrapy inspect --save-case NAME` writes NAME/, and what `scrapy check` checks; None
@@ -41,6 +44,14 @@ PRESSBOT_KNOWN_IN_A_ROW = 5
 PRESSBOT_OVERLAP_PAGES = 1
 #: Run summaries: <dir>/<UTC timestamp>.json for every run, and <dir>/latest.json.
 PRESSBOT_RUNS_DIR = "data/runs"
+#: Keep this many run summaries (the newest; latest.json aside); 0 keeps them all...
+PRESSBOT_RUNS_KEEP = 500
+#: ...and none older than this many days (0: no age limit).
+PRESSBOT_RUNS_MAX_AGE = 0
+#: Names the run in its summary (`job`) where scrapyd's `_job` argument does not.
+PRESSBOT_JOB_ID = None
+#: Log a progress line per active source every this many seconds (0: none).
+PRESSBOT_PROGRESS_SECONDS = 60
 #: Retries back off exponentially from this many seconds (a Retry-After header can ask more)...
 PRESSBOT_RETRY_BACKOFF = 1.0
 #: ...up to this many seconds per wait.
@@ -87,7 +98,13 @@ ITEM_PIPELINES = {
     "pressbot.pipelines.DeduplicatePipeline": 300,
     "pressbot.pipelines.WritePipeline": 400,
 }
-EXTENSIONS = {"pressbot.summary.RunSummary": 500}
+# Scrapy's PeriodicLog is listed (Scrapy does not list it), so that `-s LOGSTATS_INTERVAL=10 -s
+# PERIODIC_LOG_STATS='{"include": ["pressbot/"]}'` shows the live counts; unset, it stands aside.
+EXTENSIONS = {
+    "scrapy.extensions.periodic_log.PeriodicLog": 0,
+    "pressbot.summary.RunSummary": 500,
+    "pressbot.progress.LiveCounts": 500,
+}
 # Scrapy 2.19's remote control (switched off below) is not even imported: that spares every run
 # the import of aiohttp, about 0.1 s of its start. (Listing it as None in EXTENSIONS would still
 # import it: Scrapy loads every key there.) The rest of Scrapy's own list stays as it is.
@@ -96,6 +113,8 @@ EXTENSIONS_BASE = {
     for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
     if path != "scrapy.extensions.remote_control.RemoteControl"
 }
+# Two sources of one run may read one page, each for its own walk (pressbot/fingerprint.py).
+REQUEST_FINGERPRINTER_CLASS = "pressbot.fingerprint.SourceFingerprinter"
 FEED_EXPORT_ENCODING = "utf-8"
 # Item reprs at DEBUG would swamp a cron log; -s LOG_LEVEL=DEBUG brings them back.
 LOG_LEVEL = "INFO"

@@ -125,7 +125,7 @@ class SyntheticSite:
             return None
         paras = "".join(f"<p>{html.escape(p)}</p>" for p in self.teaser(k) * 3)
         return (
-            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{k}</title></head><body>'
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{k}</title></head><body>'
             f'<article><h1>{html.escape(self.title(k))}</h1><time datetime="'
             f'{self.date(k).isoformat()}T09:00:00Z">{self.date(k):%d %B %Y}</time>'
             f'<div class="body">{paras}</div></article></body></html>'

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
+import html_text as html_text_lib
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -39,19 +41,12 @@ def _no_odd_space(text: str) -> bool:
     )
 
 
-def _paragraphs(value: str) -> str:
-    """Paragraphs squashed each, separated by one blank line."""
-    if "\r" in value:
-        value = value.replace("\r", "")
-    parts = [squash(p) for p in value.split("\n\n")]
-    return "\n\n".join([p for p in parts if p])
-
-
 def clean_text(value: str | None, paragraphs: bool = False) -> str | None:
-    """Collapse whitespace; with ``paragraphs``, keep blank-line paragraph breaks."""
+    """Collapse whitespace; with ``paragraphs``, keep the text's layout: its lines, and the
+    blank lines between its paragraphs (see ``lines``)."""
     if value is None:
         return None
-    return (_paragraphs(value) if paragraphs else squash(value)) or None
+    return (lines(value) if paragraphs else squash(value)) or None
 
 
 class MarkupTooDeep(ValueError):
@@ -72,14 +67,15 @@ def too_deep(parser: etree._FeedParser) -> bool:
     return bool(len(log)) and any(_TOO_DEEP in e.message for e in log)
 
 
-def html_text(markup: str) -> str:
-    """The text of an HTML fragment held as a string (an RSS description, a JSON teaser).
+def html_text(markup: str, exclude: tuple[etree.XPath, ...] = (), layout: bool = False) -> str:
+    """The text of an HTML fragment held as a string (an RSS description, a JSON teaser), as
+    ``element_text`` gives it.
 
     Raises MarkupTooDeep when the fragment nests deeper than the parser reads. A lone surrogate
     (a JSON teaser's "\\ud800", which lxml cannot encode and would drop with its whole
     paragraph) is read as U+FFFD."""
     if "<" not in markup and "&" not in markup:
-        return markup
+        return squash(markup)
     if not markup.isascii():
         try:
             markup.encode("utf-8")
@@ -91,46 +87,86 @@ def html_text(markup: str) -> str:
         return ""
     if too_deep(_FRAGMENT_PARSER):
         raise MarkupTooDeep("markup nested deeper than 2048 levels")
-    return element_text(fragment)
+    return element_text(fragment, exclude, layout)
 
 
-#: Elements whose edges separate words even when the markup has no space there (<li>a</li><li>b).
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
-    "header hr li main nav ol p pre section table tbody td th thead tr ul".split()
+#: Where lines and paragraphs end: html-text's layout tables (a line per list item, table row,
+#: <br> or <div>; a blank line around paragraphs, headings and lists), plus the other elements
+#: whose edges separate words even where the markup has no space there (<td>a</td><td>b</td>,
+#: <section>): those are a space.
+BLOCK_TAGS = (
+    frozenset(
+        "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 "
+        "h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+    )
+    | html_text_lib.NEWLINE_TAGS
+    | html_text_lib.DOUBLE_NEWLINE_TAGS
 )
 _SKIP_TAGS = frozenset(("script", "style", "template"))
 _SPECIAL = BLOCK_TAGS | _SKIP_TAGS
 _STRING = etree.XPath("string()", smart_strings=False)
+#: A blank line: where one paragraph ends and the next begins.
+BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 
 
-def element_text(el: etree._Element) -> str:
-    """An element's text, with block boundaries as spaces and scripts left out."""
-    if not len(el) or not any(d.tag in _SPECIAL for d in el.iterdescendants()):
-        return _STRING(el)  # the common case, done in C
-    # A stack, not a recursion: pages are parsed with huge_tree, so an element may hold 2000
-    # levels of nesting, twice Python's recursion limit. (element, closing) pairs, in the
-    # reverse of document order: an element's tail comes after its closing.
-    parts: list[str] = []
-    append = parts.append
-    stack: list[tuple[etree._Element, bool]] = [(el, False)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node, closing = pop()
-        tag = node.tag
-        if closing:
-            if tag in BLOCK_TAGS:
-                append(" ")
-        elif tag in _SKIP_TAGS or not isinstance(tag, str):
-            pass  # scripts, comments, processing instructions: their tails only
+def element_text(el: etree._Element, exclude: tuple[etree.XPath, ...] = (), layout: bool = False) -> str:
+    """An element's text, whitespace-normalised, scripts (and what ``exclude`` selects, with
+    the element's own descendants) left out.
+
+    Block boundaries always separate words. Without ``layout`` the text is one line; with it,
+    lines and paragraphs stay apart as a browser shows them (html-text's layout): a line per
+    list item, table row or ``<br>``, a blank line between paragraphs, headings and lists.
+    Whitespace in the markup is never a line break: it is a space, as a browser renders it.
+    """
+    # (The elements themselves, held: lxml keeps one proxy per node only while it is referenced.)
+    dropped = {n for xpath in exclude for n in xpath(el) if isinstance(n, etree._Element)} if exclude else ()
+    if el in dropped:
+        return ""
+    if not dropped and (not len(el) or not any(d.tag in _SPECIAL for d in el.iterdescendants())):
+        return squash(_STRING(el))  # the common case, done in C
+    if el.tag in _SKIP_TAGS:
+        return ""
+    tree = copy.deepcopy(el)
+    tree.tail = None
+    if dropped:
+        # The copy has the element's shape: its nodes, in document order, pair with the original's.
+        for node, twin in zip(el.iter(), list(tree.iter()), strict=True):
+            if node in dropped:
+                _drop(twin)
+    etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, *_SKIP_TAGS, with_tail=False)
+    # Inline elements go, their text kept in place: html-text puts a space wherever one text
+    # ends and the next begins (issue #16), which would split "<b>JBS</b>'s" or "H<sub>2</sub>O".
+    inline = {n.tag for n in tree.iterdescendants()} - BLOCK_TAGS
+    if inline:
+        etree.strip_tags(tree, *inline)
+    text = html_text_lib.etree_to_text(tree, guess_punct_space=False, guess_layout=layout)
+    return lines(text) if layout else squash(text)
+
+
+def _drop(node: etree._Element) -> None:
+    """Remove ``node`` from its tree, keeping the text that follows it."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        before = node.getprevious()
+        if before is not None:
+            before.tail = (before.tail or "") + node.tail
         else:
-            if tag in BLOCK_TAGS:
-                append(" ")
-            if node.text:
-                append(node.text)
-            push((node, True))
-            stack.extend([(child, False) for child in reversed(node)])
-            continue
-        if node is not el and node.tail:
-            append(node.tail)
-    return "".join(parts)
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+def lines(text: str) -> str:
+    """Text with its layout: each line whitespace-normalised, empty lines dropped, paragraphs
+    (a blank line between them) kept apart by exactly one blank line."""
+    if "\n" not in text:
+        return squash(text)  # one line, as most teasers are
+    if "\r" in text:
+        text = text.replace("\r", "")
+    out = []
+    for para in BLANK_LINE.split(text):
+        kept = [line for line in (squash(part) for part in para.split("\n")) if line]
+        if kept:
+            out.append("\n".join(kept))
+    return "\n\n".join(out)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from pressbot.dates import DateProblem, parse_date
-from pressbot.items import canonical_url, content_hash, release_id
+from pressbot.items import canonical_url, release_id, same_content
 from pressbot.normalise import normalise
 from pressbot.parsing import Listing, check_listing
 from pressbot.profiles import Profile
@@ -443,7 +443,7 @@ def on_site(url: str, profile: Profile) -> bool:
 
 def _changed(entry: dict, profile: Profile, seen: Seen | None) -> bool:
     """A release is new, or its listing entry changed: its release page is worth fetching."""
-    return seen is None or seen.hash != content_hash(normalise(entry, profile))
+    return seen is None or not same_content(seen.hash, normalise(entry, profile))
 
 
 def _day(profile: Profile, entry: dict) -> str | None:
@@ -465,6 +465,10 @@ def _day(profile: Profile, entry: dict) -> str | None:
         )
     except DateProblem:
         return None
+
+
+#: The entry's ISO day as the walk reads it, or None (the run's progress lines say it too).
+entry_day = _day
 
 
 def _before(profile: Profile, entry: dict, since: dt.date | None) -> bool:

@@ -123,7 +123,8 @@ def test_rss_description_with_1500_nested_divs(tmp_path, serve, markup):
     records = result.records()
     assert len(records) == 6
     [deep] = [r for r in records if r["url"].endswith("april-passenger-numbers-2024")]
-    assert deep["summary"].startswith("deep We carried 118,400 passengers")
+    # (the nested <div>s are a block, then the description's paragraphs, a blank line apart)
+    assert deep["summary"].startswith("deep\n\nWe carried 118,400 passengers")
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,12 @@ GOOD = {
     Format.ID: "0123456789abcdef0123",
     Format.NAME: "amnesty-ca",
     Format.LINE: "A line",
+    Format.TEXT: "One.\nTwo.",
     Format.PARAGRAPHS: "One.\n\nTwo.",
     Format.URL: "https://press.invalid/a",
     Format.DATE: "2020-07-08",
     Format.DATETIME: "2020-07-08T09:30:00Z",
+    Format.LANGUAGE: "en-GB",
     Format.INT: 2,
 }
 BAD = {
@@ -32,6 +34,7 @@ BAD = {
     Format.URL: "/relative",
     Format.DATE: "July 8, 2020",
     Format.DATETIME: "2020-07-08",
+    Format.LANGUAGE: "English",
     Format.INT: "2",
 }
 
@@ -91,9 +94,17 @@ def test_what_the_rest_of_pressbot_reads_off_the_table():
     assert fields.CONTENT_FIELDS == ("title", "published", "summary", "subtitle")
     assert fields.LISTING_FIELDS == ("url", "title", "published_raw", "summary", "subtitle")
     assert fields.REQUIRED_LISTING_FIELDS == ("url", "title", "published_raw")
-    assert fields.DETAIL_FIELDS == ("title", "subtitle", "published_at", "body", "author")
-    assert fields.LINE_FIELDS == ("title", "published_raw", "subtitle", "author")
-    assert fields.PARAGRAPH_FIELDS == ("summary", "body")
+    assert fields.DETAIL_FIELDS == (
+        "title",
+        "subtitle",
+        "published_at",
+        "modified_at",
+        "body",
+        "author",
+        "language",
+    )
+    assert fields.LINE_FIELDS == ("title", "published_raw", "author")
+    assert fields.PARAGRAPH_FIELDS == ("summary", "subtitle", "body")  # text with its layout
 
 
 def test_content_fields_make_the_content_hash():

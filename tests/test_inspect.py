@@ -23,7 +23,8 @@ def test_inspect_shows_every_field_and_why_empty():
     assert "matched 4 entries" in text
     assert "published_raw 'July 08, 2020' -> 2020-07-08" in text
     assert "subtitle      (empty: css:.field--name-field-subtitle matched nothing)" in text
-    assert "subtitle      Airstrikes kill civilians, including children Arbitrary" in text
+    # A subtitle's list items, one a line: shown on one line, with the breaks marked.
+    assert "subtitle      Airstrikes kill civilians, including children ↵ Arbitrary" in text
     assert "https://www.amnesty.ca/news/myanmar-rakhine-chin-airstrikes.html" in text
     assert text.rstrip().endswith("checks  ok")
 
@@ -100,3 +101,17 @@ def test_inspect_command_shows_a_profile_s_old_keys_and_their_new_names():
         "the key is now published_raw"
     ) in proc.stderr
     assert "published_raw 'July 08, 2020' -> 2020-07-08" in proc.stdout
+
+
+def test_inspect_reads_a_later_page_of_a_mixed_listing_as_json_with_page():
+    profile = resolve_profile("mixed-newsroom")
+    body = (FIXTURES / "mixed-newsroom" / "news" / "more-2.json").read_bytes()
+    out = io.StringIO()
+    assert inspect_page(profile, body, "https://press.invalid/news/more-2.json", out, page_no=2) == 0
+    text = out.getvalue()
+    assert "read as [listing.json]: page 2" in text and "entry   jmes:items matched 10 entries" in text
+    assert "subtitle      Level boarding at every tram stop by 2026 ↵ Work funded" in text
+    # Read as the start page it is not, it is drift, and the hint says what to do.
+    out = io.StringIO()
+    assert inspect_page(profile, body, "https://press.invalid/news/more-2.json", out) == 1
+    assert "HINT    a page after the start pages is read with [listing.json]: give --page 2" in out.getvalue()

@@ -265,3 +265,22 @@ def test_a_full_disk_is_told_once_and_then_every_write_refused(tmp_path):
     ledger.close({"s": "end of archive"})  # the disk has room again: the queued record goes out
     assert [int(r["id"], 16) for r in lines(out)] == [0, 1]
     assert not SQLiteState(tmp_path / "state.sqlite3").walk_complete("s")
+
+
+# --- what was written, per source: durable lines only, each counted once -----------------------
+def test_written_per_source_counts_lines_on_disk_once(tmp_path):
+    ledger = open_ledger(tmp_path, batch=3)
+    other = {**record(9), "source": "t"}
+    for r in (record(1), other, record(2), record(3)):
+        ledger.write(r)
+    # One batch of three on disk; the fourth waits: not written yet.
+    assert ledger.written_by_source == {"s": 2, "t": 1} and ledger.written == 3
+    ledger.state.db.execute("PRAGMA query_only=ON")  # the state fails once the lines are on disk
+    with pytest.raises(sqlite3.OperationalError):
+        ledger.flush()
+    assert ledger.written_by_source == {"s": 3, "t": 1}
+    ledger.state.db.execute("PRAGMA query_only=OFF")
+    ledger.flush()  # records what is on disk, writes nothing again: counts nothing again
+    ledger.close()
+    assert ledger.written_by_source == {"s": 3, "t": 1} and ledger.written == 4
+    assert len(lines(tmp_path / "out.jsonl")) == 4

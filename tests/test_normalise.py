@@ -65,14 +65,17 @@ MESSY = " One  para.\n\n\n Two. "
 EXTRACTED_TEXT = [
     f
     for f in FIELDS
-    if f.format in (Format.LINE, Format.PARAGRAPHS) and {Origin.LISTING, Origin.DETAIL} & set(f.origins)
+    if f.format in (Format.LINE, Format.TEXT, Format.PARAGRAPHS)
+    and {Origin.LISTING, Origin.DETAIL} & set(f.origins)
 ]
 
 
 @pytest.mark.parametrize("field", EXTRACTED_TEXT, ids=lambda f: f.name)
 def test_extracted_text_is_cleaned_as_its_format_says(profile, field):
     out = normalise(entry(**{field.name: MESSY}), profile, today=TODAY)
-    assert out[field.name] == ("One para.\n\nTwo." if field.format is Format.PARAGRAPHS else "One para. Two.")
+    assert out[field.name] == ("One para.\n\nTwo." if field.keeps_layout else "One para. Two.")
+    lines = normalise(entry(**{field.name: " A  list\n item \n\n"}), profile, today=TODAY)
+    assert lines[field.name] == ("A list\nitem" if field.keeps_layout else "A list item")
 
 
 @pytest.mark.parametrize("field", [f for f in FIELDS if f.origins == (Origin.CRAWL,)], ids=lambda f: f.name)

@@ -13,6 +13,21 @@ def test_defaults_and_good_values():
     assert RunOptions.parse() == RunOptions()
     opts = RunOptions.parse(source="a, b", max_pages="3", since="2020-07-15", full="1")
     assert opts == RunOptions(sources=("a", "b"), max_pages=3, since=dt.date(2020, 7, 15), full=True)
+    # Sources and profile files together; several files, comma-separated.
+    both = RunOptions.parse(source="all", profile="a.toml, dir/b.toml")
+    assert (both.sources, both.profiles, both.profile) == (
+        ("all",),
+        ("a.toml", "dir/b.toml"),
+        "a.toml,dir/b.toml",
+    )
+
+
+def test_the_job_and_the_arguments_as_given_are_kept_for_the_summary():
+    opts = RunOptions.parse(source="a, b", max_pages=3, _job="6487ec79")
+    assert opts.job == "6487ec79"
+    assert opts.arguments == {"source": "a, b", "max_pages": "3"}  # as given, _job aside
+    assert opts == RunOptions(sources=("a", "b"), max_pages=3, job="6487ec79")
+    assert RunOptions.parse().arguments == {} and RunOptions.parse().job is None
 
 
 @pytest.mark.parametrize(
@@ -23,8 +38,9 @@ def test_defaults_and_good_values():
         ({"since": "15/07/2020"}, "since: '15/07/2020' is not a date like 2020-07-15"),
         ({"full": "maybe"}, "full: 'maybe' must be 1 or 0"),
         ({"source": " , "}, "source: give one or more profile names"),
-        ({"source": "a", "profile": "b.toml"}, "either source or profile"),
         ({"profile": " "}, "profile: give the path"),
+        ({"profile": " , ,"}, "profile: give the path"),
+        ({"profile": "a.toml,b.toml, a.toml"}, "profile: a.toml given twice"),
         ({"colour": "red"}, "unknown argument(s) colour"),
     ],
 )
@@ -45,9 +61,12 @@ def test_project_settings_keep_scrapys_extensions_but_the_remote_control():
     enabled = build_component_list(settings.getwithbase("EXTENSIONS"))
     scrapys = build_component_list(default_settings.EXTENSIONS_BASE)
     # (Scrapy 2.19 brought the remote control; before it the set difference changes nothing.)
-    assert set(enabled) == (
-        set(scrapys) - {"scrapy.extensions.remote_control.RemoteControl"} | {"pressbot.summary.RunSummary"}
-    )
+    ours = {
+        "pressbot.summary.RunSummary",
+        "pressbot.progress.LiveCounts",
+        "scrapy.extensions.periodic_log.PeriodicLog",  # (standing aside unless PERIODIC_LOG_*)
+    }
+    assert set(enabled) == set(scrapys) - {"scrapy.extensions.remote_control.RemoteControl"} | ours
 
 
 # --- settings: a table of bad values and the one line each must give ---------------------------
@@ -96,6 +115,11 @@ def settings_with(tmp_path, **values):
         ({"PRESSBOT_FLUSH_ITEMS": "1e99"}, "setting PRESSBOT_FLUSH_ITEMS: '1e99' is not a whole number"),
         ({"PRESSBOT_LOCK_TTL": "0.1"}, "setting PRESSBOT_LOCK_TTL: 0.1 must be at least 1"),
         ({"PRESSBOT_STOP_TIMEOUT": "-1"}, "setting PRESSBOT_STOP_TIMEOUT: -1.0 must be at least 0"),
+        ({"PRESSBOT_RUNS_KEEP": "-1"}, "setting PRESSBOT_RUNS_KEEP: -1 must be at least 0"),
+        ({"PRESSBOT_RUNS_KEEP": "many"}, "setting PRESSBOT_RUNS_KEEP: 'many' is not a whole number"),
+        ({"PRESSBOT_RUNS_MAX_AGE": "a week"}, "setting PRESSBOT_RUNS_MAX_AGE: 'a week' is not a number"),
+        ({"PRESSBOT_RUNS_MAX_AGE": "inf"}, "setting PRESSBOT_RUNS_MAX_AGE: 'inf' is not a finite number"),
+        ({"PRESSBOT_PROGRESS_SECONDS": "-5"}, "setting PRESSBOT_PROGRESS_SECONDS: -5.0 must be at least 0"),
         (
             {"PRESSBOT_WORKER_ID": "../../x"},
             "setting PRESSBOT_WORKER_ID: '../../x' must be letters, digits, '.', '-' or '_'",
@@ -229,3 +253,30 @@ def test_paths_that_collide_or_cannot_be_written(tmp_path, values, feeds, make, 
     with pytest.raises(ArgumentError) as err:
         check_paths(settings)
     assert message.replace("@", str(tmp_path)) in str(err.value)
+
+
+def test_the_settings_given_are_those_not_at_their_default_with_passwords_masked(tmp_path):
+    from pressbot.options import given_settings
+
+    settings = settings_with(tmp_path, PRESSBOT_FLUSH_ITEMS="50")
+    settings.setdict(
+        {
+            "PRESSBOT_STATE": "redis://:s3cret@127.0.0.1:6379/0",
+            "PRESSBOT_REDIS_URL": "redis://worker:pa55@10.0.0.1/1",
+            "PRESSBOT_CONTACT_URL": "https://example.org/bot",
+            "PRESSBOT_KNOWN_IN_A_ROW": "5",  # given, but the default: nothing to say
+        },
+        priority="cmdline",
+    )
+    settings.set("LOG_LEVEL", "DEBUG", priority="cmdline")  # not pressbot's
+    given = given_settings(settings)
+    assert given == {
+        "PRESSBOT_CONTACT_URL": "https://example.org/bot",
+        "PRESSBOT_FLUSH_ITEMS": "50",
+        "PRESSBOT_OUTPUT": str(tmp_path / "releases.jsonl"),
+        "PRESSBOT_REDIS_URL": "redis://worker:***@10.0.0.1/1",
+        "PRESSBOT_RUNS_DIR": str(tmp_path / "runs"),
+        "PRESSBOT_STATE": "redis://:***@127.0.0.1:6379/0",
+        "PRESSBOT_WORKER_ID": "host-1",
+    }
+    assert "s3cret" not in repr(given) and "pa55" not in repr(given)

@@ -109,5 +109,17 @@ def test_deploy_schedule_collect(tmp_path, scrapyd, server):
     assert {r["source"] for r in records} == {"amnesty-ca"}
     summary = json.loads((out / "runs" / "latest.json").read_text())
     assert summary["exit_code"] == 0 and summary["written"] == 15
-    log = next((home / "logs" / "pressbot" / "releases").glob("*.log")).read_text()
-    assert "pressbot wrote 15 new or revised releases" in log
+    # The summary names the scrapyd job (its _job argument), and what the job was given.
+    assert summary["job"] == job["jobid"]
+    assert summary["arguments"] == {"source": "amnesty-ca"}
+    assert summary["settings"] == {k: str(v) for k, v in settings.items()}
+    assert summary["sources"]["amnesty-ca"]["written"] == 15 and summary["duration_seconds"] > 0
+    log = (home / "logs" / "pressbot" / "releases" / f"{job['jobid']}.log").read_text()
+    # The job's log ends with the outcome, after Scrapy's stats.
+    last = [line.split("] INFO: ", 1)[-1] for line in log.rstrip().splitlines()[-3:]]
+    assert last == [
+        f"pressbot wrote 15 new or revised releases to {out / 'releases.jsonl'}",
+        f"pressbot run summary: {sorted((out / 'runs').glob('2*.json'))[-1]}",
+        "pressbot exit status 0: clean run",
+    ]
+    assert log.index("Dumping Scrapy stats") < log.index("pressbot wrote 15")

@@ -1,5 +1,5 @@
-"""Text helpers: squash agrees with str.split, paragraphs survive cleaning, elements' text (however
-deep), HTML held as text."""
+"""Text helpers: squash agrees with str.split, paragraphs and lines survive cleaning, elements'
+text (however deep) with and without its layout, excluded elements, HTML held as text."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ def test_squash_is_split_and_join(text):
         ("  ", False, None),
         (" One  para.\n\n\n Two. ", False, "One para. Two."),
         (" One  para.\n\n\n Two. ", True, "One para.\n\nTwo."),
+        (" A  list\n item \n\n \n\n end\n", True, "A list\nitem\n\nend"),  # lines, paragraphs
+        ("a\n \t\nb", True, "a\n\nb"),  # a line of spaces is a blank line
         ("One.\r\n\r\nTwo.\r\n", True, "One.\n\nTwo."),  # Windows line ends still break paragraphs
         ("\n\n\n\n", True, None),
         (_LONG, True, _LONG.strip()),
@@ -66,7 +68,54 @@ def _element(html: str) -> etree._Element:
     ],
 )
 def test_element_text(html, text):
-    assert " ".join(element_text(_element(html)).split()) == text
+    assert element_text(_element(html)) == text
+
+
+@pytest.mark.parametrize(
+    "html, text",
+    [
+        # README's sample subtitle: a list of three points, one a line (0.1 ran them together).
+        ("<div><ul><li>One</li><li>Two</li><li>Three</li></ul></div>", "One\nTwo\nThree"),
+        ("<div><p>One</p><p>Two</p></div>", "One\n\nTwo"),
+        ("<div><p>Intro</p><ul><li>a</li><li>b</li></ul><p>End</p></div>", "Intro\n\na\nb\n\nEnd"),
+        ("<p>Line one<br>line two</p>", "Line one\nline two"),
+        ("<div><h3>Head</h3>text</div>", "Head\n\ntext"),
+        ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc"),
+        # Inline elements never split a word (html-text's own walk would give "JBS ’s", "H 2 O").
+        ("<div><p><b>JBS</b>’s H<sub>2</sub>O</p><p>x</p></div>", "JBS’s H2O\n\nx"),
+        # Whitespace in the markup is a space, never a line.
+        ("<div><p>One\n   long\n line</p>\n\n\n<p>Two</p></div>", "One long line\n\nTwo"),
+        ("<div>a<!-- c\n\n -->b<script>x\n\ny</script><ul><li>c</li></ul></div>", "ab\n\nc"),
+        ("<div><ul><li> </li><li>\xa0</li><li>x</li></ul></div>", "x"),  # empty items: no lines
+    ],
+)
+def test_element_text_with_its_layout(html, text):
+    assert element_text(_element(html), layout=True) == text
+    assert element_text(_element(html)) == squash(text)  # without: the same words, one line
+
+
+_SR_ONLY = etree.XPath("descendant-or-self::*[contains(concat(' ', @class, ' '), ' sr-only ')]")
+
+
+@pytest.mark.parametrize(
+    "html, text",
+    [
+        ('<a href="x">Budget<span class="sr-only"> (opens in a new window)</span></a>', "Budget"),
+        (
+            '<a><span class="sr-only">Read:</span> Budget <i class="sr-only">x</i>statement</a>',
+            "Budget statement",
+        ),
+        ('<h3><a>Budget</a><span class="sr-only"><b>nested</b> note</span>, 2024</h3>', "Budget, 2024"),
+        ('<span class="sr-only">only the note</span>', ""),  # the match itself
+        ('<div><ul><li>a<span class="sr-only">x</span></li><li>b</li></ul></div>', "a\nb"),
+    ],
+)
+def test_element_text_leaves_out_what_exclude_selects(html, text):
+    el = _element(html)
+    before = etree.tostring(el)
+    assert element_text(el, (_SR_ONLY,), layout=True) == text
+    assert etree.tostring(el) == before  # the page itself is left as it was
+    assert "sr-only" not in text and (element_text(el) != text or not html.count("sr-only"))
 
 
 @pytest.mark.parametrize(
@@ -79,7 +128,14 @@ def test_element_text(html, text):
     ],
 )
 def test_html_text(markup, text):
-    assert squash(html_text(markup)) == text
+    assert html_text(markup) == text
+
+
+def test_html_text_keeps_the_fragment_s_layout_and_leaves_out_what_exclude_selects():
+    markup = '<p>One <span class="sr-only">(note)</span>line</p><ul><li>a</li><li>b</li></ul>'
+    assert html_text(markup, layout=True) == "One (note)line\n\na\nb"
+    assert html_text(markup, (_SR_ONLY,), layout=True) == "One line\n\na\nb"
+    assert html_text("plain\n\n  words", layout=True) == "plain words"  # not markup: no layout
 
 
 def _recursive_text(el: etree._Element) -> str:
@@ -125,13 +181,16 @@ def test_element_text_walks_as_the_recursion_did():
                 html.append(rnd.choice(["a", " b ", "c\n", "\xa0d"]))
         el = _element("<div>" + "".join(html) + "</div>")
         # (squashed: without blocks inside, element_text takes string(), without the outer spaces)
-        assert squash(element_text(el)) == squash(_recursive_text(el)), html
+        assert element_text(el) == squash(_recursive_text(el)), html
+        # With its layout, the words are the same: 0.1's text and hash (see test_text_upgrade).
+        assert squash(element_text(el, layout=True)) == squash(_recursive_text(el)), html
 
 
 def test_element_text_of_an_element_nested_past_python_s_recursion_limit():
     html = "<html><body><div>a" + "<div>" * 1800 + "deep" + "</div>" * 1800 + "b</div></body></html>"
     el = etree.fromstring(html, etree.HTMLParser(huge_tree=True)).find("body/div")
-    assert squash(element_text(el)) == "a deep b"
+    assert element_text(el) == "a deep b"
+    assert element_text(el, layout=True) == "a\ndeep\nb"
 
 
 @pytest.mark.parametrize(

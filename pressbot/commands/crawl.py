@@ -20,11 +20,11 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.asyncio import create_looping_call
 
 from pressbot import outcome
-from pressbot.options import ArgumentError
+from pressbot.options import ArgumentError, given_settings
 from pressbot.profiles import ProfileError, show_deprecations
 from pressbot.run import Run
 from pressbot.state import BadState, LockHeld, LockLost, StateUnavailable
-from pressbot.summary import close_abandoned, start_failure_summary, write_summary
+from pressbot.summary import close_abandoned, say_outcome, start_failure_summary, write_summary
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +75,15 @@ class Command(ScrapyCrawl):
         for exc in errors:
             for kind, code in _START_ERRORS.items():
                 if isinstance(exc, kind):
-                    self._refused(crawler, started, code, f"pressbot: error: {exc}")
+                    self._refused(crawler, opts.spargs, started, code, f"pressbot: error: {exc}")
                     return
         if errors or process.bootstrap_failed:
             for exc in errors:  # unexpected: say what it was, with where it came from
                 print("pressbot: internal error while starting the crawl:", file=sys.stderr)
                 traceback.print_exception(exc, file=sys.stderr)
             error = "; ".join(f"{type(e).__name__}: {e}" for e in errors) or "the crawl did not start"
-            self._refused(crawler, started, outcome.INTERNAL_ERROR, f"pressbot: internal error: {error}")
+            message = f"pressbot: internal error: {error}"
+            self._refused(crawler, opts.spargs, started, outcome.INTERNAL_ERROR, message)
             return
         run = Run.of(crawler)
         if run is not None and not run.closed:
@@ -90,9 +91,12 @@ class Command(ScrapyCrawl):
             summary = close_abandoned(crawler, run, crawler.settings.get("PRESSBOT_RUNS_DIR"))
             self.exitcode = summary["exit_code"]
             return
-        self.exitcode = outcome.exit_code(crawler.stats.get_stats())
+        stats = crawler.stats.get_stats()
+        if run is not None:
+            say_outcome(run, stats)  # (unless said already, once the engine stopped)
+        self.exitcode = outcome.exit_code(stats)
 
-    def _refused(self, crawler, started: dt.datetime, code: int, message: str) -> None:
+    def _refused(self, crawler, spargs: dict, started: dt.datetime, code: int, message: str) -> None:
         """A run that stopped before its crawl began: one line on stderr (and in LOG_FILE), a
         run summary saying so, and the exit status."""
         settings = crawler.settings
@@ -105,9 +109,28 @@ class Command(ScrapyCrawl):
         if not isinstance(runs_dir, str) or not runs_dir.strip() or "PRESSBOT_RUNS_DIR" in message:
             return
         output = settings.get("PRESSBOT_OUTPUT")
-        summary = start_failure_summary(started, code, message, output if isinstance(output, str) else None)
         try:
-            write_summary(summary, runs_dir)
+            given = given_settings(settings)
+        except Exception:  # (a setting so broken it cannot even be listed: the error says it)
+            given = {}
+        job = spargs.get("_job") or settings.get("PRESSBOT_JOB_ID")
+        summary = start_failure_summary(
+            started,
+            code,
+            message,
+            output if isinstance(output, str) else None,
+            job=None if job is None else str(job),
+            arguments={k: str(v) for k, v in spargs.items() if k != "_job"},
+            settings=given,
+        )
+        try:
+            keep, max_age = settings.getint("PRESSBOT_RUNS_KEEP"), settings.getfloat("PRESSBOT_RUNS_MAX_AGE")
+        except (TypeError, ValueError, OverflowError):
+            keep, max_age = 0, 0  # (the bad setting is the error: prune nothing)
+        if keep < 0 or not max_age >= 0:  # (negative, or NaN)
+            keep, max_age = 0, 0
+        try:
+            write_summary(summary, runs_dir, keep, max_age)
         except OSError as exc:
             logger.debug("No run summary for a run refused at the start: %s", exc)
 

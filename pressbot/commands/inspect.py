@@ -11,7 +11,9 @@ from scrapy.exceptions import UsageError
 
 from pressbot import outcome
 from pressbot.cases import CASES_DIR, CaseError, save_case, saved_message
+from pressbot.catalogue import Catalogue
 from pressbot.inspect import inspect_page, read_page, resolve_profile
+from pressbot.options import ArgumentError
 from pressbot.profiles import ProfileError, show_deprecations
 
 
@@ -21,7 +23,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[--url URL] [--detail] [--save-case NAME] PROFILE PAGE"
+        return "[--url URL] [--detail] [--page N] [--save-case NAME] PROFILE PAGE"
 
     def short_desc(self) -> str:
         return "Show what a source profile's selectors extract from a saved or live page"
@@ -33,6 +35,14 @@ class Command(ScrapyCommand):
             "--detail", action="store_true", help="the page is a release page: show the detail fields"
         )
         parser.add_argument(
+            "--page",
+            type=int,
+            default=1,
+            metavar="N",
+            help="the listing page's place in its walk (default 1, a start page); with [listing.json], "
+            "2 or more reads it as one of the JSON pages after the start pages",
+        )
+        parser.add_argument(
             "--save-case",
             metavar="NAME",
             help="save the page as a case, PRESSBOT_CASES_DIR/NAME/ (default "
@@ -42,13 +52,16 @@ class Command(ScrapyCommand):
     def run(self, args, opts) -> None:
         if len(args) != 2:
             raise UsageError("give a profile (name or file) and a page (file or URL)")
+        if opts.page < 1:
+            raise UsageError("--page must be 1 or more")
         show_deprecations()
         settings = self.settings
         assert settings is not None  # (requires_project)
         try:
-            profile = resolve_profile(args[0], settings.get("PRESSBOT_FIXTURES_URL"))
+            catalogue = Catalogue.from_settings(settings)
+            profile = resolve_profile(args[0], settings.get("PRESSBOT_FIXTURES_URL"), catalogue)
             body, url, encoding = read_page(args[1], settings.get("USER_AGENT"))
-        except ProfileError as exc:
+        except (ProfileError, ArgumentError) as exc:
             print(f"pressbot: error: {exc}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG
             return
@@ -69,13 +82,20 @@ class Command(ScrapyCommand):
                     page_file=None if live else Path(args[1]),
                     cases_dir=Path(settings.get("PRESSBOT_CASES_DIR") or CASES_DIR),
                     encoding=encoding,
+                    page_no=opts.page,
                 )
             except (CaseError, ProfileError) as exc:
                 print(f"pressbot: error: {exc}", file=sys.stderr)
                 self.exitcode = outcome.BAD_CONFIG
                 return
         drift = inspect_page(
-            profile, body, opts.url or url, sys.stdout, detail=opts.detail, encoding=encoding
+            profile,
+            body,
+            opts.url or url,
+            sys.stdout,
+            detail=opts.detail,
+            encoding=encoding,
+            page_no=opts.page,
         )
         if case is not None:
             print(f"\n{saved_message(case)}", file=sys.stdout)

@@ -16,7 +16,8 @@ from pressbot import walk
 from pressbot.items import Release
 from pressbot.normalise import read_listing_dates
 from pressbot.options import RunOptions
-from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
+from pressbot.parsing import EntryProblem, page_from_bytes, parse_detail, parse_listing
+from pressbot.pdf import UNREADABLE_PDF, UnreadablePdf, is_pdf, parse_pdf
 from pressbot.run import Run
 from pressbot.structure import ends_whole, fingerprint, read_whole, same_template
 
@@ -99,7 +100,8 @@ class ReleasesSpider(scrapy.Spider):
             if detected is None:
                 run.track(source, -1)
                 return []
-        profile = run.profiles[source]
+        # (A profile whose later pages are JSON reads them with its [listing.json].)
+        profile = run.profiles[source].for_page(page_no)
         state = run.walks[source]
         page = page_from_bytes(
             response.body,
@@ -111,6 +113,7 @@ class ReleasesSpider(scrapy.Spider):
         listing = parse_listing(page, response.url, profile)
         run.count(source, "dates_out_of_order", read_listing_dates(listing, profile))
         run.count(source, "pages")
+        run.reached[source] = (page_no, listing.entries)  # (how far it got: progress lines)
         run.count(source, "entries", len(listing.entries))
         if listing.problems:
             run.entry_problems(source, response.url, listing.problems)
@@ -196,20 +199,43 @@ class ReleasesSpider(scrapy.Spider):
         if response.status in REDIRECTS:
             return self._detail_redirect(response, source, entry, listing_url)
         profile = self.run.profiles[source]
-        page = page_from_bytes(
-            response.body, response.url, getattr(response, "encoding", "utf-8"), ids=profile.uses_xpath_id
-        )
         problems: list = []
-        found = parse_detail(page, response.url, profile, problems=problems)
+        headers = response.headers
+        if is_pdf(headers.get(b"Content-Type", b"").decode("latin-1"), response.body):
+            try:
+                found = parse_pdf(response.body, profile, problems)
+            except UnreadablePdf as exc:
+                return self._unreadable_pdf(response.url, source, entry, listing_url, str(exc))
+        else:
+            page = page_from_bytes(
+                response.body, response.url, getattr(response, "encoding", "utf-8"), ids=profile.uses_xpath_id
+            )
+            found = parse_detail(
+                page,
+                response.url,
+                profile,
+                problems=problems,
+                teaser=entry.get("summary"),
+                content_language=headers.get(b"Content-Language", b"").decode("latin-1") or None,
+            )
         self.run.count(source, "detail_pages")
         if problems:
             self.run.entry_problems(source, response.url, problems)
         merged = dict(entry)
         for key, value in found.items():
-            # The listing's values stand; the page adds what the listing lacks.
-            if value and not merged.get(key):
+            # The listing's values stand; the page adds what the listing lacks (a day only
+            # where the listing prints no date at all).
+            if value and not merged.get(key) and not (key == "published" and merged.get("published_raw")):
                 merged[key] = value
         return [Release(source=source, listing_url=listing_url, **merged)]
+
+    def _unreadable_pdf(self, url: str, source: str, entry: dict, listing_url: str | None, why: str) -> list:
+        """A PDF that cannot be read (broken, encrypted) is a release page that added nothing:
+        reported in the summary's problems, not a failed page (the walk goes on, complete)."""
+        why = f"the PDF could not be read: {why}"
+        self.run.count(source, "detail_errors")
+        self.run.entry_problems(source, url, [EntryProblem(None, None, UNREADABLE_PDF, why)])
+        return [self._keep_listing_values(source, entry, listing_url, why)]
 
     def _detail_redirect(self, response, source: str, entry: dict, listing_url: str | None) -> list:
         location = response.headers.get(b"Location", b"").decode("latin-1").strip()
@@ -268,7 +294,7 @@ class ReleasesSpider(scrapy.Spider):
     def _listing_end(self, response, source: str, page_no: int) -> bool:
         """Whether a template walk's failed page (a 404) is the listing's own page with no
         entries, read whole: the archive's end, as WordPress answers past its last page."""
-        profile = self.run.profiles[source]
+        profile = self.run.profiles[source].for_page(page_no)
         if profile.pagination != "template" or page_no <= 1 or profile.format != "html":
             return False
         body = response.body or b""
