@@ -648,13 +648,15 @@ def _teaser_of(entry: _Entry) -> None:
         node = best[1]
         parent = node.getparent()
         # A teaser of several paragraphs: their container, whose paragraphs the field keeps.
-        paragraphs = [c for c in parent if c.tag == "p"] if parent is not None else []
+        kids = [c for c in parent if isinstance(c.tag, str)] if parent is not None else []
+        # A teaser of paragraphs in a box of its own: the box, whose paragraphs the field keeps.
         if (
             node.tag == "p"
             and parent is not None
             and parent not in entry.scope
-            and len(paragraphs) >= 2
-            and not any(s is not None and (s in paragraphs or s is parent) for s in skip)
+            and kids
+            and all(c.tag == "p" for c in kids)
+            and not any(s is not None and (s in kids or s is parent) for s in skip)
         ):
             entry.teaser_paragraphs = True
             node = parent
@@ -1891,13 +1893,14 @@ def pending_profile(url: str) -> Profile:
     return parse_profile(raw, f"<{url}>", fixtures_file_url())
 
 
-def adopt(pending: Profile, found: Discovery) -> Profile:
-    """The profile ``discover`` found, as the pending source's own: the name, base URL and
-    start URL stay those made from the URL given (a redirect does not move the ids)."""
+def adopt(pending: Profile, found: Discovery) -> tuple[Profile, dict[str, Any]]:
+    """The profile ``discover`` found, as the pending source's own (and as its dict): the name,
+    base URL and start URL stay those made from the URL given (a redirect does not move the
+    ids)."""
     assert found.profile is not None
     raw = dict(found.profile)
     raw.update(name=pending.name, base_url=pending.base_url, start_urls=list(pending.start_urls))
-    return parse_profile(raw, f"<detected on {found.url}>", fixtures_file_url())
+    return parse_profile(raw, f"<detected on {found.url}>", fixtures_file_url()), raw
 
 
 # --- feeds ---------------------------------------------------------------------------------
@@ -1979,3 +1982,106 @@ def _feed_title(root: etree._Element) -> str | None:
         if found and isinstance(found[0], etree._Element) and (found[0].text or "").strip():
             return squash(found[0].text or "")[:120]
     return None
+
+
+# --- "load more" endpoints that answer JSON ------------------------------------------------
+
+#: Key names that say what a JSON item's value is, best first.
+_JSON_NAMES = {
+    "url": ("url", "link", "href", "permalink", "path", "uri", "canonical_url", "slug"),
+    "title": ("title", "headline", "name", "heading", "label"),
+    "published_raw": ("displaydate", "date_display", "datedisplay", "date", "published", "publishdate",
+                      "published_at", "publishedat", "pubdate", "created", "created_at", "datetime"),
+    "summary": ("teaser", "teaserhtml", "summary", "excerpt", "description", "lead", "intro", "abstract",
+                "body", "content", "text"),
+    "next_page": ("next", "next_url", "nexturl", "next_page", "nextpage", "nextpageurl", "more"),
+}  # fmt: skip
+
+
+def json_listing(body: bytes) -> dict[str, Any] | None:
+    """The ``[listing.json]`` table that reads a "load more" endpoint's JSON answer: the array
+    of items (each with a title, a link and a date) and, where the answer has one, the URL of
+    the next batch; None when the answer holds no such array."""
+    try:
+        data = json.loads(body.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError):
+        return None
+    best: tuple[int, str, list[dict]] | None = None
+    stack: list[tuple[str, Any, int]] = [("", data, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, list) and len(value) >= 2 and all(isinstance(v, dict) for v in value):
+            if best is None or len(value) > best[0]:
+                best = (len(value), path, value)
+        elif isinstance(value, dict) and depth < 4:
+            for key, child in value.items():
+                if isinstance(key, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+                    stack.append((f"{path}.{key}" if path else key, child, depth + 1))
+    if best is None:
+        return None
+    _, path, items = best
+    fields: dict[str, Any] = {}
+    taken: set[str] = set()
+    for name, test in (
+        ("url", _json_url),
+        ("title", lambda v: isinstance(v, str) and len(v.split()) >= 2 and "<" not in v),
+        ("published_raw", lambda v: isinstance(v, str) and datelike.find_date(v) is not None),
+        ("summary", lambda v: isinstance(v, str) and len(v) >= 40),
+    ):
+        key = _json_key(items, name, test, taken)
+        if key is None:
+            if name in ("url", "title"):
+                return None
+            continue
+        taken.add(key)
+        spec: dict[str, Any] = {"jmes": key}
+        if name == "summary" and any(isinstance(i.get(key), str) and "<" in i[key] for i in items):
+            spec["html"] = True
+        fields[name] = spec
+    table: dict[str, Any] = {"entry": {"jmes": path or "@"}}
+    if isinstance(data, dict):
+        for key in data:
+            if str(key).lower() in _JSON_NAMES["next_page"] and (data[key] is None or _json_url(data[key])):
+                table["next_page"] = {"jmes": key}
+                break
+    table["fields"] = fields
+    return table
+
+
+def _json_url(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and " " not in value.strip()
+        and ("/" in value or value.endswith((".html", ".htm", ".json")))
+    )
+
+
+def _json_key(items: list[dict], name: str, test, taken: set[str]) -> str | None:
+    """The key whose values pass ``test`` in most items (at least 80%), a name that says it
+    first."""
+    counts: Counter[str] = Counter()
+    for item in items:
+        for key, value in item.items():
+            if isinstance(key, str) and key not in taken and test(value):
+                counts[key] += 1
+    fitting = [
+        k for k, n in counts.items() if n >= 0.8 * len(items) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)
+    ]
+    if not fitting:
+        return None
+    names = _JSON_NAMES[name]
+    return min(
+        fitting, key=lambda k: (names.index(k.lower()) if k.lower() in names else len(names), -counts[k])
+    )
+
+
+def looks_like_json(body: bytes, headers: Mapping[str, Any] | None = None) -> bool:
+    head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] in (b"{", b"[")
+
+
+def with_json_pages(profile: Mapping[str, Any], table: dict[str, Any]) -> dict[str, Any]:
+    """The profile, its later pages read as the JSON ``table`` says (``[listing.json]``)."""
+    out = json.loads(json.dumps(profile))
+    out["listing"]["json"] = table
+    return out

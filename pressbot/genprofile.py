@@ -90,6 +90,15 @@ def to_toml(found: Discovery, command: str, page: str | None = None) -> str:
     for name, report in by_field.items():
         if name not in listing["fields"]:
             lines.append(f"# {name}: {report.note}")
+    later = listing.get("json")
+    if later:
+        lines += ["", "[listing.json]  # the pages after the first answer JSON (a load-more endpoint)"]
+        for key in ("entry", "next_page"):
+            if key in later:
+                lines.append(_line(key, later[key]))
+        lines += ["", "[listing.json.fields]"]
+        for key, value in later["fields"].items():
+            lines.append(_line(key, value))
     dates = profile.get("dates")
     if dates:
         lines += ["", "[dates]"]

@@ -101,6 +101,8 @@ class Run:
         #: Such a source's pages found to be no listing (URL: why), and those left to try.
         self._tried: dict[str, list[str]] = {}
         self._queue: dict[str, list[tuple[str, str]]] = {}
+        #: The profiles detected, as their dicts: a later page may add to them (JSON).
+        self._detected: dict[str, dict[str, Any]] = {}
 
     # --- building -------------------------------------------------------------------------
     @classmethod
@@ -330,7 +332,7 @@ class Run:
                 return nxt
         self.pending.discard(source)
         if found.sure:
-            profile = discover.adopt(self.profiles[source], found)
+            profile, self._detected[source] = discover.adopt(self.profiles[source], found)
             self.profiles[source] = profile
             self.count(source, "detected")
             logger.info("%s: detected the listing on %s: %s", source, url, found.reason)
@@ -348,6 +350,26 @@ class Run:
         self.stopped(source, Stop.UNDETECTED, url)
         logger.error("%s: no listing detected on %s: %s", source, url, problem)
         return None
+
+    @property
+    def detected(self) -> set[str]:
+        """The sources given by a URL alone whose profile was detected."""
+        return set(self._detected)
+
+    def later_pages(self, source: str, url: str, body: bytes) -> None:
+        """A detected source's later page that answers JSON (a "load more" endpoint): its
+        items are read from then on as ``pressbot.discover.json_listing`` finds them."""
+        raw = self._detected.get(source)
+        if raw is None or self.profiles[source].later is not None or not discover.looks_like_json(body):
+            return
+        table = discover.json_listing(body)
+        if table is None:
+            logger.warning("%s: %s answers JSON with no array of items with titles and links", source, url)
+            return
+        raw = discover.with_json_pages(raw, table)
+        self.profiles[source] = discover.load(raw, f"<detected on {url}>")
+        self._detected[source] = raw
+        logger.info("%s: the pages after the first answer JSON: read as %s", source, table)
 
     def drift(self, source: str, url: str, problem: str) -> None:
         self.count(source, "drift")

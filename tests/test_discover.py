@@ -358,7 +358,8 @@ def test_names_and_ids_come_from_the_url_alone():
     assert pending.base_url == "https://www.example.gov/"
     body = (HARBOUR / "press" / "index.html").read_bytes()
     found = discover.discover(body, "https://www.example.gov/moved/after/a/redirect/")
-    adopted = discover.adopt(pending, found)
+    adopted, raw = discover.adopt(pending, found)
+    assert raw["name"] == pending.name
     assert (adopted.name, adopted.base_url, adopted.start_urls) == (
         pending.name,
         pending.base_url,
@@ -453,3 +454,32 @@ def test_a_schema_org_itemlist_names_the_listing():
     found = discover.discover(page(NAV + f"<main>{items}</main>", head=ld), "https://agency.example/news")
     assert found.sure
     assert "named by the page's schema.org ItemList" in found.reason
+
+
+def test_a_load_more_endpoint_that_answers_json():
+    body = (FIXTURES / "mixed-newsroom" / "news" / "more-2.json").read_bytes()
+    assert discover.looks_like_json(body)
+    table = discover.json_listing(body)
+    assert table == {
+        "entry": {"jmes": "items"},
+        "next_page": {"jmes": "next"},
+        "fields": {
+            "url": {"jmes": "url"},
+            "title": {"jmes": "title"},
+            "published_raw": {"jmes": "displayDate"},
+            "summary": {"jmes": "teaserHtml", "html": True},
+        },
+    }
+    first = (FIXTURES / "mixed-newsroom" / "news" / "index.html").read_bytes()
+    url = "https://fixtures.invalid/mixed-newsroom/news/index.html"
+    found = discover.discover(first, url)
+    profile = discover.load(discover.with_json_pages(found.profile, table))
+    records, next_urls = discover.releases(
+        profile.for_page(2), body, url.replace("index.html", "more-2.json")
+    )
+    assert len(records) == 10 and records[0]["title"] == "Accessible boarding ramps fitted at 120 stops"
+    assert next_urls == ["https://fixtures.invalid/mixed-newsroom/news/more-3.json"]
+    assert tomllib.loads(to_toml(found, "x")) == found.profile
+    # JSON with no array of items with titles and links is no listing.
+    assert discover.json_listing(b'{"items": [{"a": 1}, {"a": 2}]}') is None
+    assert discover.json_listing(b"not json") is None

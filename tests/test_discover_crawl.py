@@ -85,6 +85,15 @@ def test_a_home_page_leads_to_its_press_room_and_a_page_with_a_feed_to_the_feed(
     ]
 
 
+def test_a_load_more_newsroom_whose_later_pages_answer_json(tmp_path, server):
+    want = json.loads((FIXTURES / "mixed-newsroom" / "expected.json").read_text(encoding="utf-8"))
+    result = run_crawl(tmp_path, server.url, "-a", f"url={server.url}/mixed-newsroom/news/index.html")
+    assert result.returncode == 0, result.stderr
+    assert "the pages after the first answer JSON" in result.stderr
+    got = [(r["url"].removeprefix(server.url), r["title"], r["published"]) for r in result.records()]
+    assert got == [(w["path"], w["title"], w["published"]) for w in want]
+
+
 def test_genprofile_writes_a_profile_that_crawls_the_same_releases(tmp_path, server):
     press = f"{server.url}/discover/press/"
     target = tmp_path / "sources" / "harbourside.toml"

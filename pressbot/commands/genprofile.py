@@ -60,7 +60,10 @@ class Command(ScrapyCommand):
         if not found.sure and not found.article and url.startswith(("http://", "https://")):
             found, body, why = _pressroom(found, body, url, encoding, agent)
         out = sys.stderr if target is None else sys.stdout
+        two = _page_two(found, body, agent) if found.sure and found.profile is not None else None
         print(report(found, body, why), file=out, end="")
+        if two:
+            print(two, file=out)
         if not found.sure or found.profile is None:
             self._fail(
                 outcome.NOT_A_LISTING, f"no listing detected on {found.url}: {found.reason}; nothing written"
@@ -86,6 +89,29 @@ class Command(ScrapyCommand):
     def _fail(self, code: int, message: str) -> None:
         print(f"pressbot: error: {message}", file=sys.stderr)
         self.exitcode = code
+
+
+def _page_two(found: discover.Discovery, body: bytes, agent: str) -> str | None:
+    """Read the page after the first as the profile would, and say what it gives; one that
+    answers JSON (a "load more" endpoint) adds the ``[listing.json]`` table that reads it."""
+    assert found.profile is not None
+    if found.profile["listing"].get("format", "html") != "html":
+        return None
+    _, next_urls = discover.releases(discover.load(found.profile), body, found.url)
+    if not next_urls:
+        return None
+    try:
+        two, url, _ = read_page(next_urls[0], agent)
+    except (OSError, ValueError) as exc:
+        return f"page 2     {next_urls[0]}: cannot read it ({exc})"
+    if discover.looks_like_json(two):
+        table = discover.json_listing(two)
+        if table is None:
+            return f"page 2     {url} answers JSON with no array of items with titles and links"
+        found.profile = discover.with_json_pages(found.profile, table)
+        found.notes["pagination"] = "a load-more endpoint whose pages answer JSON ([listing.json])"
+    records, _ = discover.releases(discover.load(found.profile).for_page(2), two, url)
+    return f"page 2     {url}: {len(records)} releases"
 
 
 def _look(body: bytes, url: str, headers) -> discover.Discovery:

@@ -100,6 +100,8 @@ class ReleasesSpider(scrapy.Spider):
             if detected is None:
                 run.track(source, -1)
                 return []
+        if page_no > 1 and source in run.detected:  # a detected "load more" may answer JSON
+            run.later_pages(source, response.url, response.body)
         # (A profile whose later pages are JSON reads them with its [listing.json].)
         profile = run.profiles[source].for_page(page_no)
         state = run.walks[source]
