@@ -25,8 +25,8 @@ from pressbot import __version__, discover, distributed, pressroom
 from pressbot.addresses import is_local_url
 from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
-from pressbot.options import RunOptions, check_paths, check_settings, given_settings
-from pressbot.profiles import Profile
+from pressbot.options import ArgumentError, RunOptions, check_paths, check_settings, given_settings
+from pressbot.profiles import Profile, ProfileError
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
@@ -115,6 +115,11 @@ class Run:
             return cls.look(crawler, options)
         check_settings(settings)
         given = given_settings(settings)  # (before the run sets any of its own)
+        if options.url and settings.getbool("PRESSBOT_DISTRIBUTED"):
+            raise ArgumentError(
+                "url: not with PRESSBOT_DISTRIBUTED: each worker would detect the listing on its own "
+                "pages; write its profile with `scrapy genprofile URL -o FILE` and give -a profile=FILE"
+            )
         loaded = _run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
@@ -367,7 +372,11 @@ class Run:
             logger.warning("%s: %s answers JSON with no array of items with titles and links", source, url)
             return
         raw = discover.with_json_pages(raw, table)
-        self.profiles[source] = discover.load(raw, f"<detected on {url}>")
+        try:
+            self.profiles[source] = discover.load(raw, f"<detected on {url}>")
+        except ProfileError as exc:  # the page is then read as HTML: drift, and said so
+            logger.warning("%s: %s answers JSON that pressbot cannot read: %s", source, url, exc)
+            return
         self._detected[source] = raw
         logger.info("%s: the pages after the first answer JSON: read as %s", source, table)
 

@@ -14,7 +14,7 @@ from pressbot import datelike, discover, outcome, pressroom
 from pressbot.cases import case_names, load_case
 from pressbot.genprofile import report, to_toml
 from pressbot.options import ArgumentError, RunOptions
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, FIXTURES_URL, fixture_response, open_crawler
 
 HARBOUR = FIXTURES / "discover"
 HARBOUR_URL = "https://harbourside.example/discover/"
@@ -483,3 +483,34 @@ def test_a_load_more_endpoint_that_answers_json():
     # JSON with no array of items with titles and links is no listing.
     assert discover.json_listing(b'{"items": [{"a": 1}, {"a": 2}]}') is None
     assert discover.json_listing(b"not json") is None
+
+
+def test_url_is_refused_in_distributed_mode(tmp_path):
+    with pytest.raises(ArgumentError, match="not with PRESSBOT_DISTRIBUTED"):
+        open_crawler(tmp_path, {"PRESSBOT_DISTRIBUTED": True}, url=f"{FIXTURES_URL}/discover/press/")
+
+
+def test_the_spider_detects_on_the_first_page_and_walks_on(tmp_path):
+    from pressbot.items import Release
+
+    press = f"{FIXTURES_URL}/discover/press/"
+    crawler, spider = open_crawler(tmp_path, url=press)
+    try:
+        source = next(iter(spider.run.profiles))
+        assert source == "fixtures-test-discover-press" and spider.run.pending == {source}
+        out = spider.parse_listing(fixture_response(press), source=source, page_no=1)
+        releases = [o for o in out if isinstance(o, Release)]
+        assert [r.title for r in releases][:2] == [
+            "Harbour wall repairs to begin on Monday",
+            "New play park opens in Quayside Gardens",
+        ]
+        assert [o.url for o in out if not isinstance(o, Release)] == [f"{press}page-2.html"]
+        assert spider.run.pending == set() and spider.run.detected == {source}
+        # A home page is no listing: the spider asks for the press room it links to instead.
+        crawler2, spider2 = open_crawler(tmp_path / "home", url=f"{FIXTURES_URL}/discover/")
+        source2 = next(iter(spider2.run.profiles))
+        out2 = spider2.parse_listing(fixture_response(f"{FIXTURES_URL}/discover/"), source=source2, page_no=1)
+        assert [o.url for o in out2] == [press]
+        spider2.closed("finished")
+    finally:
+        spider.closed("finished")
