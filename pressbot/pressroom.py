@@ -107,3 +107,25 @@ def find(
         if previous is None or previous.score < score:
             found[target] = Pressroom(target, text, score, ", ".join(why))
     return sorted((p for p in found.values() if p.score > 0), key=lambda p: -p.score)
+
+
+def from_sitemap(body: bytes, url: str) -> list[Pressroom]:
+    """A sitemap's (``/sitemap.xml``, a sitemap index too) URLs whose path says press room, as
+    the rooms they are in (``/en/press/2024/budget.html`` is in ``/en/press/``), shortest path
+    first."""
+    found: dict[str, Pressroom] = {}
+    for loc in re.findall(rb"<loc>\s*([^<\s]+)\s*</loc>", body[:5_000_000]):
+        try:
+            target = loc.decode("utf-8").replace("&amp;", "&")
+        except UnicodeDecodeError:
+            continue
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            continue
+        segs = [s for s in parts.path.split("/") if s]
+        for i, seg in enumerate(segs):
+            if PRESS_PATHS.search(f"/{seg}/"):
+                room = f"{parts.scheme}://{parts.netloc}/" + "/".join(segs[: i + 1]) + "/"
+                found.setdefault(room, Pressroom(room, "", 1.0, f"the site's sitemap lists pages in {room}"))
+                break
+    return sorted(found.values(), key=lambda p: (len(urlsplit(p.url).path), p.url))

@@ -514,3 +514,15 @@ def test_the_spider_detects_on_the_first_page_and_walks_on(tmp_path):
         spider2.closed("finished")
     finally:
         spider.closed("finished")
+
+
+def test_pressroom_from_a_sitemap():
+    sitemap = (
+        b"<urlset><url><loc>https://ex.org/</loc></url><url><loc>https://ex.org/about/</loc></url>"
+        b"<url><loc>https://ex.org/en/press/2024/03/budget.html</loc></url>"
+        b"<url><loc>https://ex.org/en/press/</loc></url><url><loc>https://ex.org/news-and-media/x</loc></url>"
+        b"<url><loc>javascript:alert(1)</loc></url></urlset>"
+    )
+    rooms = pressroom.from_sitemap(sitemap, "https://ex.org/sitemap.xml")
+    assert [r.url for r in rooms] == ["https://ex.org/en/press/", "https://ex.org/news-and-media/"]
+    assert pressroom.from_sitemap(b"not a sitemap", "https://ex.org/sitemap.xml") == []

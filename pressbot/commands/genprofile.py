@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urljoin
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -128,8 +129,16 @@ def _pressroom(found, body: bytes, url: str, encoding: str | None, agent: str):
     tries = [(r.url, f"{r.why} (score {r.score:g})") for r in rooms[:PRESSROOM_TRIES]]
     tries += [(feed, "the page advertises it as its feed") for feed in found.feeds[:2]]
     if not tries:
+        sitemap = urljoin(url, "/sitemap.xml")
+        try:
+            listed, _, _ = read_page(sitemap, agent)
+        except (OSError, ValueError):
+            listed = b""
+        tries = [(r.url, r.why) for r in pressroom.from_sitemap(listed, sitemap)[:PRESSROOM_TRIES]]
+    if not tries:
         why.append(
-            "and it links to no page whose text or path says news, press or media, and advertises no feed"
+            "and it links to no page whose text or path says news, press or media, advertises no "
+            "feed, and its /sitemap.xml lists none"
         )
         return found, body, why
     for there_url, reason in tries:
