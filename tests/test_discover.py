@@ -526,3 +526,54 @@ def test_pressroom_from_a_sitemap():
     rooms = pressroom.from_sitemap(sitemap, "https://ex.org/sitemap.xml")
     assert [r.url for r in rooms] == ["https://ex.org/en/press/", "https://ex.org/news-and-media/"]
     assert pressroom.from_sitemap(b"not a sitemap", "https://ex.org/sitemap.xml") == []
+
+
+DATE_SPELLINGS = {
+    "a weekday": (
+        [
+            "Tuesday, 12 March 2024",
+            "Tuesday, 5 March 2024",
+            "Tuesday, 27 February 2024",
+            "Tuesday, 20 February 2024",
+            "Tuesday, 13 February 2024",
+        ],
+        "en",
+    ),
+    "in brackets": (["(12.03.2024)", "(05.03.2024)", "(27.02.2024)", "(20.02.2024)", "(13.02.2024)"], "de"),
+    "split by <br>": (
+        [
+            "12<br>March<br>2024",
+            "5<br>March<br>2024",
+            "27<br>February<br>2024",
+            "20<br>February<br>2024",
+            "13<br>February<br>2024",
+        ],
+        "en",
+    ),
+    "1er and French months": (
+        ["12 mars 2024", "5 mars 2024", "27 février 2024", "20 février 2024", "1er février 2024"],
+        "fr",
+    ),
+    "two-digit years, day first": (["12.03.24", "05.03.24", "27.02.24", "20.02.24", "13.02.24"], "de"),
+    "month first, proven": (["03/12/2024", "03/05/2024", "02/27/2024", "02/20/2024", "02/13/2024"], "en"),
+    "ISO": (["2024-03-12", "2024-03-05", "2024-02-27", "2024-02-20", "2024-02-13"], "en"),
+}
+DAYS_1ER = ["2024-03-12", "2024-03-05", "2024-02-27", "2024-02-20", "2024-02-01"]
+
+
+@pytest.mark.parametrize("spelling", DATE_SPELLINGS)
+def test_date_spellings(spelling):
+    dates, lang = DATE_SPELLINGS[spelling]
+    body = page(
+        NAV
+        + '<div class="list">'
+        + rows(
+            '<div class="item"><h3><a href="/news/{slug}">{title}</a></h3><p class="date">{date}</p></div>',
+            dates,
+        )
+        + "</div>",
+        lang=lang,
+    )
+    found, records, _ = found_releases(body, "https://agency.example/news/")
+    want = DAYS_1ER if spelling == "1er and French months" else EN_DAYS
+    assert [r["published"] for r in records] == want, found.profile.get("dates")
