@@ -158,6 +158,137 @@ def harbourside_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
     return rows
 
 
+#: Whole fixture sites crawled with no profile: (name, start path under fixtures/, truth).
+SITES = (
+    ("amnesty-ca", "amnesty-ca/news/index.html", "cases:amnesty-ca-page-"),
+    ("wp-news", "wp-news/category/press-releases/", "wp-news/expected.json"),
+    ("drupal-views", "drupal-views/news", "drupal-views/expected.json"),
+    ("gouv-fr", "gouv-fr/fr/communiques/index.html", "gouv-fr/expected.json"),
+    ("gov-pdf", "gov-pdf/media/releases/", "gov-pdf/expected.json"),
+    ("mixed-newsroom", "mixed-newsroom/news/index.html", "mixed-newsroom/expected.json"),
+    ("feed-newsroom", "feed-newsroom/feed", "feed-newsroom/expected.json"),
+    ("harbourside (press room)", "discover/press/", "discover"),
+    ("harbourside (home page)", "discover/", "discover"),
+)
+
+
+def _site_truth(spec: str, origin: str) -> list[dict[str, Any]]:
+    if spec.startswith("cases:"):
+        seen: dict[str, dict] = {}
+        for name in case_names():
+            if name.startswith(spec[6:]):
+                for r in load_case(name).expected()["records"]:
+                    path = r["url"].split("fixtures.invalid", 1)[1]
+                    seen.setdefault(
+                        path, {"url": origin + path, "title": r["title"], "published": r["published"]}
+                    )
+        return list(seen.values())
+    if spec == "discover":
+        rows = json.loads((FIXTURES_DIR / "discover" / "expected.json").read_text(encoding="utf-8"))[
+            "releases"
+        ]
+        return [{"url": f"{origin}/discover/{p}", "title": t, "published": day} for p, t, _, day in rows]
+    rows = json.loads((FIXTURES_DIR / spec).read_text(encoding="utf-8"))
+    return [
+        {
+            "url": r["path"] if r["path"].startswith("http") else origin + r["path"],
+            "title": r["title"],
+            "published": r["published"],
+        }
+        for r in rows
+    ]
+
+
+def site_rows(dataset: Path) -> list[dict[str, Any]]:
+    """Each fixture site crawled whole by a real `scrapy crawl releases -a url=START` over
+    HTTP on 127.0.0.1, with no profile, scored against the site's hand-checked releases."""
+    import subprocess
+    import tempfile
+
+    from pressbot.devserver import FixtureServer
+
+    truth = _Truth(_scorer(dataset))
+    server = FixtureServer(FIXTURES_DIR).start()
+    rows = []
+    try:
+        for name, start, spec in SITES:
+            wanted = [{**w, "title_raw": w["title"], "date_text": ""} for w in _site_truth(spec, server.url)]
+            with tempfile.TemporaryDirectory() as tmp:
+                server.hits.clear()
+                started = time.perf_counter()
+                proc = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "scrapy",
+                        "crawl",
+                        "releases",
+                        "-a",
+                        f"url={server.url}/{start}",
+                        "-s",
+                        f"PRESSBOT_OUTPUT={tmp}/out.jsonl",
+                        "-s",
+                        f"PRESSBOT_STATE={tmp}/state.sqlite3",
+                        "-s",
+                        f"PRESSBOT_RUNS_DIR={tmp}/runs",
+                        "-s",
+                        "LOG_LEVEL=WARNING",
+                    ],  # fmt: skip
+                    cwd=Path(__file__).resolve().parent.parent,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                )
+                seconds = time.perf_counter() - started
+                out_file = Path(tmp) / "out.jsonl"
+                records = (
+                    [json.loads(line) for line in out_file.read_text(encoding="utf-8").splitlines()]
+                    if out_file.exists()
+                    else []
+                )
+            out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
+            row = truth.score(name, wanted, out)
+            row.update(
+                ms=seconds * 1000,
+                cold_ms=0.0,
+                sure=proc.returncode == 0,
+                exit=proc.returncode,
+                pages=len(server.hits),
+            )
+            rows.append(row)
+    finally:
+        server.stop()
+    return rows
+
+
+def site_table(rows: list[dict[str, Any]]) -> str:
+    cols = ("site", "truth", "out", "match", "prec", "recall", "title", "date", "exit", "requests", "s")
+    lines = ["## fixture sites crawled whole with no profile (`scrapy crawl releases -a url=START`)", "",
+             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]  # fmt: skip
+    for r in rows:
+        values = [
+            r["slug"],
+            r["truth"],
+            r["output"],
+            r["matched"],
+            r["precision"],
+            r["recall"],
+            r["title_exact"],
+            r["date_accuracy"],
+            r["exit"],
+            r["pages"],
+            f"{r['ms'] / 1000:.1f}",
+        ]  # noqa: E501
+        lines.append("| " + " | ".join(_fmt(v) for v in values) + " |")
+    p = pooled(rows)
+    lines.append(
+        f"\npooled over {p['pages']} sites ({p['truth']} releases): precision {_fmt(p['precision'])}, "
+        f"recall {_fmt(p['recall'])}, title exact {_fmt(p['title_exact'])}, "
+        f"date right {_fmt(p['date_accuracy'])}, duplicates {p['duplicates']}"
+    )
+    return "\n".join(lines)
+
+
 def _explain(row: dict[str, Any], found: discover.Discovery) -> None:
     print(f"--- {row['slug']}: {found.reason}", file=sys.stderr)
     if found.profile:
@@ -239,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every page's figures here")
     parser.add_argument("-v", "--verbose", action="store_true", help="explain each page on stderr")
     parser.add_argument("--no-fixtures", action="store_true", help="leave out the fixture sites' cases")
+    parser.add_argument(
+        "--sites",
+        action="store_true",
+        help="also crawl each fixture site whole with no profile (real scrapy processes)",
+    )
     args = parser.parse_args(argv)
     warm_up()
     rows = dataset_rows(args.dataset, args.verbose)
@@ -257,10 +393,13 @@ def main(argv: list[str] | None = None) -> int:
             f"all {p['pages']} pages: precision {_fmt(p['precision'])}, recall {_fmt(p['recall'])}, "
             f"title exact {_fmt(p['title_exact'])}, date right {_fmt(p['date_accuracy'])}"
         )
+    sites = site_rows(args.dataset) if args.sites else []
+    if sites:
+        print()
+        print(site_table(sites))
     if args.json:
-        args.json.write_text(
-            json.dumps({"dataset": rows, "fixtures": fixtures}, indent=1, ensure_ascii=False, default=str)
-        )
+        figures = {"dataset": rows, "fixtures": fixtures, "sites": sites}
+        args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False, default=str))
     return 0
 
 

@@ -1728,13 +1728,21 @@ def _profile(
         if settings.pattern:
             dates["pattern"] = settings.pattern
         notes["dates"] = settings.order_reason
-    if not dated and "xpath" not in fields["published_raw"]:
+    by_heading = not dated and best.heading_date is not None
+    if not dated and not by_heading:
         dates["optional"] = True
         profile["detail"] = {"follow": True}
         notes["detail"] = "the listing prints no dates: each release page is fetched for its date"
-    elif len(dated) < n:
+    elif len(dated) < n and not by_heading:
+        # Some releases print no date: their pages date them.
         dates["optional"] = True
-        notes["optional"] = f"{n - len(dated)} of {n} entries print no date"
+        profile["detail"] = {"follow": True}
+        notes["optional"] = f"{n - len(dated)} of {n} entries print no date: their release pages date them"
+        notes["detail"] = "entries that print no date are dated from their release pages"
+    elif not by_heading:
+        # A release on a later page that prints no date is kept, its date null and said why.
+        dates["optional"] = True
+        notes["optional"] = "a release that prints no date (on a later page) is kept, its date null"
     if dates:
         profile["dates"] = dates
     discovery.entries = [
