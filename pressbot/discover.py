@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import itertools
 import json
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -34,7 +33,6 @@ from parsel.csstranslator import css2xpath
 from w3lib.encoding import html_to_unicode
 
 from pressbot import datelike
-from pressbot.dates import DateProblem, parse_date
 from pressbot.fields import REQUIRED_LISTING_FIELDS
 from pressbot.normalise import normalise, read_listing_dates
 from pressbot.parsing import Page, _base_url, _joiner, page_from_bytes, parse_listing
@@ -865,7 +863,7 @@ def _entry_css(root: etree._Element, elements: list[etree._Element], entries: li
     """The shortest CSS selector (the elements' tag and fewest classes, then their ancestors')
     that selects ``elements`` on the page and nothing else that has a link to follow."""
     target = set(elements)
-    ok_extra = _inert(root, entries)
+    ok_extra = _inert
 
     core = set.intersection(*(set(_stable(_classes(e))) for e in elements))
     page_text = _LENGTHS.get(next(root.iter("body"), root), 0)
@@ -943,14 +941,10 @@ def _own_options(elements: list[etree._Element]) -> list[str]:
     return list(dict.fromkeys(options))
 
 
-def _inert(root: etree._Element, entries: list[_Entry]):
-    """Whether an element an entry selector picks beyond the entries would give nothing: no
-    link (a section's header in the row of posts), so that validation drops it."""
-
-    def inert(el: etree._Element) -> bool:
-        return not any(a.get("href") for a in el.iter("a")) and not (el.tag == "a" and el.get("href"))
-
-    return inert
+def _inert(el: etree._Element) -> bool:
+    """Whether an element an entry selector picks beyond the entries gives nothing: no link (a
+    section's header in the row of posts), so that validation drops it."""
+    return not any(a.get("href") for a in el.iter("a")) and not (el.tag == "a" and el.get("href"))
 
 
 def _shared_sig(elements: list[etree._Element]) -> str:
@@ -1052,7 +1046,7 @@ def _layout_css(blocks: list[list[_Entry]], attr: str) -> tuple[str | None, int]
     return (union, got) if got > right else (css, right)
 
 
-def _field_css(entries: list[_Entry], attr: str, exclude_first=None) -> tuple[str | None, int]:
+def _field_css(entries: list[_Entry], attr: str) -> tuple[str | None, int]:
     """The relative selector whose first match in each entry is the element the detector
     chose (``attr`` of the entry), for the most entries: (selector, entries it is right for).
     A CSS selector where the element is inside the entry; an XPath (``xpath:…``) from the entry
@@ -1605,12 +1599,10 @@ def _profile(
                 ),
                 e.link,
             )
-    link_holder = type("L", (), {})
     for e in entries:
         e.link_el = e.link.el if e.link is not None else e.data_url_el  # type: ignore[attr-defined]
     attrs = Counter(e.data_url_attr for e in entries if e.link is None and e.data_url_attr)
     href = attrs.most_common(1)[0][0] if attrs and len(attrs) == 1 and sum(attrs.values()) > n / 2 else "href"
-    del link_holder
     layouts = [c.entries for c in blocks]
     title_css, title_right = _layout_css(layouts, "title_el")
     url_css, url_right = _layout_css(layouts, "link_el")
@@ -1832,18 +1824,6 @@ def _report(name: str, selector: Any, right: int, total: int, note: str) -> Fiel
     share = right / total if total else 0
     confidence = "sure" if share >= 0.95 else "likely" if share >= 0.7 else "unsure"
     return FieldReport(name, str(selector), right, total, confidence, note)
-
-
-def check_date(text: str, settings: datelike.DateSettings) -> bool:
-    try:
-        parse_date(text, languages=settings.languages, order=settings.order, pattern=settings.pattern)
-    except DateProblem:
-        return False
-    return True
-
-
-__all__ = ["Discovery", "FieldReport", "base_url_of", "decode", "discover", "source_name"]
-_ = math
 
 
 # --- what a profile gives ------------------------------------------------------------------
