@@ -1640,10 +1640,11 @@ def _profile(
 
     # date
     date_css, date_right = _layout_css(layouts, "date_el")
-    dated = [e for e in entries if e.date_text]
+    dated = [e for e in entries if e.date_text and e.url]
     settings = None
     notes = discovery.notes
-    if date_css is not None and dated:
+    by_heading = False
+    if date_css is not None and dated and best.heading_date is None:
         texts = [e.date_text for e in dated]
         settings = datelike.settle(texts, declared)
         fields["published_raw"] = _spec(date_css)
@@ -1664,6 +1665,7 @@ def _profile(
     else:
         heading = best.heading_date
         if heading is not None:
+            by_heading = True
             fields["published_raw"] = {"xpath": heading[0]}
             settings = datelike.settle(heading[1], declared)
             reports.append(
@@ -1720,7 +1722,6 @@ def _profile(
         if settings.pattern:
             dates["pattern"] = settings.pattern
         notes["dates"] = settings.order_reason
-    by_heading = not dated and best.heading_date is not None
     if not dated and not by_heading:
         dates["optional"] = True
         profile["detail"] = {"follow": True}
