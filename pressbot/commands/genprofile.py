@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -115,6 +115,12 @@ def _page_two(found: discover.Discovery, body: bytes, agent: str) -> str | None:
     return f"page 2     {url}: {len(records)} releases"
 
 
+def _same_site(url: str, given: str) -> bool:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    site = (urlsplit(given).hostname or "").removeprefix("www.")
+    return bool(host) and (host == site or host.endswith("." + site) or site.endswith("." + host))
+
+
 def _look(body: bytes, url: str, headers) -> discover.Discovery:
     if discover.looks_like_feed(body):
         return discover.discover_feed(body, url)
@@ -135,6 +141,8 @@ def _pressroom(found, body: bytes, url: str, encoding: str | None, agent: str):
         except (OSError, ValueError):
             listed = b""
         tries = [(r.url, r.why) for r in pressroom.from_sitemap(listed, sitemap)[:PRESSROOM_TRIES]]
+    # Only pages of the site given: a page's links are not where the user said to go.
+    tries = [(u, r) for u, r in tries if _same_site(u, url)]
     if not tries:
         why.append(
             "and it links to no page whose text or path says news, press or media, advertises no "
