@@ -94,6 +94,15 @@ def test_a_load_more_newsroom_whose_later_pages_answer_json(tmp_path, server):
     assert got == [(w["path"], w["title"], w["published"]) for w in want]
 
 
+def test_a_start_url_that_fails_is_a_failed_page_not_a_refusal(tmp_path, server):
+    result = run_crawl(tmp_path, server.url, "-a", f"url={server.url}/discover/no-such-page.html")
+    assert result.returncode == outcome.PAGES_FAILED == 69, result.stderr
+    assert result.records() == []
+    bad = run_crawl(tmp_path / "bad", server.url, "-a", "url=ftp://example.gov/press")
+    assert bad.returncode == outcome.BAD_CONFIG
+    assert "url: 'ftp://example.gov/press' is not an absolute http(s) URL" in bad.stderr
+
+
 def test_genprofile_writes_a_profile_that_crawls_the_same_releases(tmp_path, server):
     press = f"{server.url}/discover/press/"
     target = tmp_path / "sources" / "harbourside.toml"
