@@ -2,7 +2,7 @@
 settings from the page alone, as a profile (the dict pressbot.profiles validates).
 
     discovery = discover(body, url, headers)
-    discovery.sure, discovery.profile, discovery.report, discovery.entries
+    discovery.sure, discovery.reason, discovery.profile, discovery.fields, discovery.entries
 
 A pure function of the page's bytes: no fetching, no crawler. It looks for the structure every
 listing shares: a block repeated many times, each with one link to a release, most with a
@@ -49,17 +49,11 @@ _FURNITURE = re.compile(
     r"(?:^|[-_ ])(?:nav|navbar|navigation|menu|menus|megamenu|footer|header|masthead|breadcrumbs?|"
     r"sidebar|widget|widgets|tagcloud|tags|cloud|share|sharing|social|related|popular|trending|"
     r"most-read|mostread|ticker|pagination|pager|paging|skip|cookie|banner|toolbar|language|"
-    r"lang|archive|archives|calendar|categories|category-list|recent-posts|comments?|login|"
-    r"search|subnav|topbar)(?:$|[-_ ])",
+    r"lang|calendar|category-list|recent-posts|comments?|login|subnav|topbar)(?:$|[-_ ])",
     re.IGNORECASE,
 )
 _FURNITURE_TAGS = frozenset({"nav", "footer", "header", "aside", "form"})
 _TITLE_CLASS = re.compile(r"title|headline|heading|head|name|titel|titre|titulo|titolo", re.IGNORECASE)
-_TEASER_CLASS = re.compile(
-    r"summary|teaser|excerpt|intro|lead|lede|desc|description|abstract|body|text|promo|content|snippet|standfirst",
-    re.IGNORECASE,
-)
-_DATE_CLASS = re.compile(r"date|time|published|posted|meta|datum|fecha|data", re.IGNORECASE)
 #: Words of "next page" links, in the languages pressbot meets, and arrows of icon-only links.
 _NEXT_WORDS = re.compile(
     # words a next link starts with ("Older releases", "Nächste Seite ›")...
