@@ -54,6 +54,8 @@ class SourceReport:
     #: Release pages that are gone (404, 410): their releases are kept from the listing; this
     #: does not keep the walk from being complete.
     gone: list[dict[str, Any]] = field(default_factory=list)
+    #: A source given by a URL alone: what pressbot detected, where, and why (or what it tried).
+    detected: dict[str, Any] | None = None
 
     @property
     def clean(self) -> bool:
@@ -340,12 +342,24 @@ class Run:
             profile, self._detected[source] = discover.adopt(self.profiles[source], found)
             self.profiles[source] = profile
             self.count(source, "detected")
+            listing = found.profile["listing"] if found.profile else {}
+            self.reports[source].detected = {
+                "page": url,
+                "why": found.reason,
+                "tried": list(tried),
+                "entry": listing.get("entry"),
+                "fields": {
+                    r.name: f"{r.selector} ({r.confidence}, {r.filled}/{r.total})" for r in found.fields
+                },
+                "pagination": found.notes.get("pagination"),
+            }
             logger.info("%s: detected the listing on %s: %s", source, url, found.reason)
             for report in found.fields:
                 logger.info("%s: detected %s", source, report.line())
             logger.info("%s: pagination: %s", source, found.notes.get("pagination", "none"))
             return profile
         self.count(source, "undetected")
+        self.reports[source].detected = {"page": None, "why": None, "tried": list(tried)}
         start = pending.start_urls[0]
         problem = "; ".join(tried) + f"; nothing is written (write a profile: scrapy genprofile {start})"
         self.reports[source].errors.append(

@@ -43,6 +43,9 @@ def test_zero_configuration_crawl_then_an_incremental_run(tmp_path, server):
     assert summary["exit_code"] == 0
     source = next(iter(summary["sources"].values()))
     assert source["stop_reason"] == "end of archive"
+    assert source["detected"]["page"] == press
+    assert source["detected"]["entry"] == "li.release, div.featured-release"
+    assert source["detected"]["fields"]["title"].endswith("(sure, 5/5)")
     # The second run detects again, is caught up at once and writes nothing: it reads the
     # first page and the overlap page, as a profiled source does.
     server.hits.clear()
@@ -69,6 +72,7 @@ def test_a_page_that_is_no_listing_writes_nothing_and_exits_66(tmp_path, server)
         assert summary["exit_code"] == 66
         source = next(iter(summary["sources"].values()))
         assert source["stop_reason"] == "no listing detected"
+        assert source["detected"]["page"] is None and source["detected"]["tried"]
         assert source["errors"][0]["error"].startswith("no listing detected: ")
 
 
