@@ -78,7 +78,7 @@ def _named(regex: str) -> str:
     return regex.replace("([./-])", "(?P<sep>[./-])").replace(r"\1", "(?P=sep)")
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)  # (settle tries each language on its own)
 def _compiled(languages: tuple[str, ...]) -> re.Pattern[str]:
     """Every kind in one expression (one search a text), each a named group."""
     kinds = _kinds(_month_alternation(languages))
