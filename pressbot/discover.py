@@ -352,6 +352,7 @@ class _Entry:
     partial_date: bool = False
     #: The teaser is its element's paragraphs.
     teaser_paragraphs: bool = False
+    subtitle_el: etree._Element | None = None
     #: Where the release URL is given when no link leads there (a share button's data-url).
     data_url_el: etree._Element | None = None
     data_url_attr: str | None = None
@@ -653,6 +654,31 @@ def _teaser_of(entry: _Entry) -> None:
             entry.teaser_paragraphs = True
             node = parent
         entry.teaser_el = node
+
+
+#: Classes of a deck line (a subtitle), as the themes name it.
+_SUBTITLE_CLASS = re.compile(
+    r"(?:^|[-_ ])(?:subtitle|sub-title|subtitel|deck|dek|standfirst|strapline|subheading|sub-heading|"
+    r"untertitel|sous-titre|kicker-sub)(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+
+
+def _subtitle_of(entry: _Entry) -> None:
+    """The entry's deck line: an element whose class says subtitle (or deck, standfirst), with
+    text, that is neither the title, the date nor the teaser."""
+    skip = {entry.title_el, entry.date_el, entry.teaser_el}
+    for el in entry.scope:
+        for node in el.iter():
+            if not isinstance(node.tag, str) or node in skip:
+                continue
+            if _SUBTITLE_CLASS.search(" ".join(_classes(node))) and _text(node):
+                if any(
+                    s is not None and (s in node.iterancestors() or node in s.iterancestors()) for s in skip
+                ):
+                    continue
+                entry.subtitle_el = node
+                return
 
 
 def _url_looks_like_release(url: str) -> float:
@@ -1693,6 +1719,20 @@ def _profile(
         )
     else:
         reports.append(FieldReport("summary", None, 0, n, "none", "no teaser text repeated in the entries"))
+    for e in entries:
+        _subtitle_of(e)
+    subtitle_css, subtitle_right = _layout_css(layouts, "subtitle_el")
+    if subtitle_css is not None and subtitle_right >= 2:
+        fields["subtitle"] = _spec(subtitle_css)
+        reports.append(
+            _report(
+                "subtitle",
+                subtitle_css,
+                subtitle_right,
+                n,
+                "the deck line its class names (where there is one)",
+            )
+        )
 
     listing: dict[str, Any] = {"entry": entry_css}
     pagination, pnote = _next_page(root, links, base, url)
