@@ -182,6 +182,8 @@ def decode(body: bytes, headers: Mapping[str, Any] | None = None) -> str:
 
 #: Texts of the page being looked at, by element (one page at a time: discover() clears it).
 _TEXTS: dict[etree._Element, str] = {}
+#: The page's elements hidden from sight (screen-reader notes), found once.
+_HIDDEN_ELS: list[etree._Element] = []
 #: Characters of text under each element of the page being looked at (a cheap measure of size).
 _LENGTHS: dict[etree._Element, int] = {}
 #: How many elements of an entry are read for its date.
@@ -189,10 +191,12 @@ _DATE_NODES = 150
 
 
 def _measure(root: etree._Element) -> None:
-    """Fill _LENGTHS in one pass, children before parents."""
+    """Fill _LENGTHS in one pass, children before parents (and _HIDDEN_ELS)."""
     for el in reversed(list(root.iter())):
         if not isinstance(el.tag, str):
             continue
+        if el.get("class") and _hidden(el):
+            _HIDDEN_ELS.append(el)
         size = _solid(el.text) if el.tag not in _SKIP else 0
         for child in el:
             size += _LENGTHS.get(child, 0) + _solid(child.tail)
@@ -210,7 +214,9 @@ def _text(el: etree._Element) -> str:
     if text is None:
         try:
             text = squash(element_text(el))
-            hidden = [h for h in el.iter() if h is not el and isinstance(h.tag, str) and _hidden(h)]
+            hidden = (
+                [h for h in _HIDDEN_ELS if any(a is el for a in h.iterancestors())] if _HIDDEN_ELS else []
+            )
             for h in hidden:
                 note = squash(element_text(h))
                 if note:
@@ -593,7 +599,8 @@ def _date_of(entry: _Entry, languages: tuple[str, ...]) -> None:
         if node in above_title:
             continue
         own = (node.text or "") + "".join((c.tail or "") for c in node)
-        if not _HAS_DIGIT.search(own) or datelike.find_date(own, languages) is None:
+        # (A date's element is small: a long paragraph that mentions one is a teaser.)
+        if len(own) > 300 or not _HAS_DIGIT.search(own) or datelike.find_date(own, languages) is None:
             continue
         text = _text(node)
         if len(text) <= 200 and (best is None or len(text) < best[0]):
@@ -669,7 +676,7 @@ def _subtitle_of(entry: _Entry) -> None:
     text, that is neither the title, the date nor the teaser."""
     skip = {entry.title_el, entry.date_el, entry.teaser_el}
     for el in entry.scope:
-        for node in el.iter():
+        for node in itertools.islice(el.iter(), _DATE_NODES):  # (a deck is near the top)
             if not isinstance(node.tag, str) or node in skip:
                 continue
             if _SUBTITLE_CLASS.search(" ".join(_classes(node))) and _text(node):
@@ -1360,6 +1367,7 @@ def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) ->
     """Find the listing on one page (see the module docstring). Never raises for a page."""
     _TEXTS.clear()
     _LENGTHS.clear()
+    _HIDDEN_ELS.clear()
     _BODY.update(body=body, headers=headers)
     try:
         return _discover(body, url, headers)
@@ -1370,6 +1378,7 @@ def discover(body: bytes, url: str, headers: Mapping[str, Any] | None = None) ->
     finally:
         _TEXTS.clear()
         _LENGTHS.clear()
+        _HIDDEN_ELS.clear()
         _BODY.clear()
 
 
