@@ -54,12 +54,14 @@ def detect(body: bytes, url: str) -> tuple[discover.Discovery, list[dict[str, An
     return found, records, ms, None
 
 
-def dataset_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
+def dataset_rows(dataset: Path, verbose: bool, slugs: list[str] | None = None) -> list[dict[str, Any]]:
     scorer = _scorer(dataset)
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
     rows = []
     for page in manifest["pages"]:
         slug = page["slug"]
+        if slugs and slug not in slugs:
+            continue
         body = (dataset / "listings" / f"{slug}.html").read_bytes()
         found, records, ms, problem = detect(body, page["url"])
         out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
@@ -370,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every page's figures here")
     parser.add_argument("-v", "--verbose", action="store_true", help="explain each page on stderr")
     parser.add_argument("--no-fixtures", action="store_true", help="leave out the fixture sites' cases")
+    parser.add_argument("--slug", action="append", help="only this page of the dataset (again for more)")
     parser.add_argument(
         "--sites",
         action="store_true",
@@ -377,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     warm_up()
-    rows = dataset_rows(args.dataset, args.verbose)
+    rows = dataset_rows(args.dataset, args.verbose, args.slug)
     print(table(f"{args.dataset} (real saved pages)", rows))
     fixtures = (
         []

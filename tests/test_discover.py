@@ -14,7 +14,7 @@ from pressbot import datelike, discover, outcome, pressroom
 from pressbot.cases import case_names, load_case
 from pressbot.genprofile import report, to_toml
 from pressbot.options import ArgumentError, RunOptions
-from tests.conftest import FIXTURES, FIXTURES_URL, fixture_response, open_crawler
+from tests.conftest import FIXTURES, FIXTURES_URL, ROOT, fixture_response, open_crawler
 
 HARBOUR = FIXTURES / "discover"
 HARBOUR_URL = "https://harbourside.example/discover/"
@@ -577,3 +577,39 @@ def test_date_spellings(spelling):
     found, records, _ = found_releases(body, "https://agency.example/news/")
     want = DAYS_1ER if spelling == "1er and French months" else EN_DAYS
     assert [r["published"] for r in records] == want, found.profile.get("dates")
+
+
+SHARED = ROOT.parent / "shared" / "datasets" / "listings"
+
+
+@pytest.mark.skipif(
+    not (SHARED / "score_listing.py").is_file(), reason="the shared listing pages are not beside the project"
+)
+def test_the_benchmark_scores_pages_with_the_dataset_s_scorer(tmp_path, capsys):
+    from bench import discover as bench
+
+    out = tmp_path / "figures.json"
+    assert (
+        bench.main(
+            [
+                "--dataset",
+                str(SHARED),
+                "--slug",
+                "nature-news",
+                "--slug",
+                "playrust-devblog",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["slug"] for r in figures["dataset"]] == ["nature-news", "playrust-devblog"]
+    assert all(
+        r["precision"] == r["recall"] == r["title_exact"] == r["date_accuracy"] == 1.0
+        for r in figures["dataset"]
+    )
+    assert any(r["slug"] == "harbourside-page-1" and r["recall"] == 1.0 for r in figures["fixtures"])
+    printed = capsys.readouterr().out
+    assert "| nature-news | 50 | 50 | 50 | 1.000 | 1.000 | 1.000 | 1.000 |" in printed
