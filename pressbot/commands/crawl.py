@@ -13,6 +13,7 @@ import logging
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -40,6 +41,21 @@ _START_ERRORS = {
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args, opts) -> None:
+        super().process_options(args, opts)
+        # Scrapy opens LOG_FILE before any of pressbot runs: its folder is made here, as the
+        # output's and the state's are, so `-s LOG_FILE=data/crawl.log` works on a fresh checkout.
+        log_file = self.settings.get("LOG_FILE")
+        if isinstance(log_file, str) and log_file.strip():
+            try:
+                Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                print(
+                    f"pressbot: error: LOG_FILE {log_file!r}: its folder cannot be made: {exc}",
+                    file=sys.stderr,
+                )
+                raise SystemExit(outcome.BAD_CONFIG) from None
+
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
