@@ -45,6 +45,7 @@ class Command(ScrapyCrawl):
         super().process_options(args, opts)
         # Scrapy opens LOG_FILE before any of pressbot runs: its folder is made here, as the
         # output's and the state's are, so `-s LOG_FILE=data/crawl.log` works on a fresh checkout.
+        assert self.settings is not None  # (Scrapy sets it before it processes options)
         log_file = self.settings.get("LOG_FILE")
         if isinstance(log_file, str) and log_file.strip():
             try:
