@@ -88,9 +88,17 @@ def _compiled(languages: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def pattern_for(kind: str, languages: Sequence[str]) -> str:
-    """A profile's ``[dates] pattern`` that cuts a date of ``kind`` out of a label: readable
-    (only the month names of the page's languages), case-insensitive, the date its group 1."""
+    """A profile's ``[dates] pattern`` that cuts a date of ``kind`` out of a label: only the
+    month names of the page's languages, case-insensitive, the date its group 1."""
     return f"(?i)({_named(_kinds(_month_alternation(languages))[kind])})"
+
+
+#: Short patterns a person can read, for the kinds of dates with month names: a word stands for
+#: the month (dateparser, reading the date, knows whether it is one).
+_SHORT = {
+    "day-month": r"(\d{1,2}(?:\.|er|st|nd|rd|th)?\s*(?:de\s+)?[^\W\d_]+\.?,?\s*(?:de\s+)?\d{4})",
+    "month-day": r"([^\W\d_]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})",
+}
 
 
 @dataclass(frozen=True)
@@ -191,18 +199,25 @@ def settle(texts: Sequence[str], declared: tuple[str, ...] = ()) -> DateSettings
     clean = all(
         f.start == 0 and f.end == len(" ".join(t.split())) for f, t in zip(found, texts, strict=True) if f
     )
-    pattern = None
-    if not clean or len(dates) < len(texts):
-        pattern = pattern_for(kind, languages) if spoken or kind not in ("iso",) else pattern_for(kind, ())
     order, reason = _proven_order([f.text for f in dates])
-    read = 0
-    for t in texts:
-        try:
-            parse_date(t, languages=languages, order=order, pattern=pattern)
-            read += 1
-        except DateProblem:
-            pass
-    return DateSettings(languages, order, pattern, read, len(texts), reason)
+    options: list[str | None] = [None]
+    if not clean or len(dates) < len(texts):
+        exact = pattern_for(kind, languages) if spoken or kind not in ("iso",) else pattern_for(kind, ())
+        options = [_SHORT[kind], exact] if kind in _SHORT else [exact]
+    chosen: tuple[int, str | None] = (-1, None)
+    for pattern in options:  # the short one where it reads as many dates as the exact one
+        read = sum(_read_with(t, languages, order, pattern) for t in texts)
+        if read > chosen[0]:
+            chosen = (read, pattern)
+    return DateSettings(languages, order, chosen[1], chosen[0], len(texts), reason)
+
+
+def _read_with(text: str, languages: tuple[str, ...], order: str | None, pattern: str | None) -> bool:
+    try:
+        parse_date(text, languages=languages, order=order, pattern=pattern)
+    except DateProblem:
+        return False
+    return True
 
 
 def _reads(text: str, languages: tuple[str, ...]) -> bool:
