@@ -31,6 +31,8 @@ class RunOptions:
     since: dt.date | None = None
     #: Walk every listing page even where releases are already known.
     full: bool = False
+    #: A listing page to crawl with no profile: pressbot.discover finds its entries.
+    url: str | None = None
     #: The job's id: scrapyd's ``_job`` argument (else PRESSBOT_JOB_ID), for the run summary.
     job: str | None = None
     #: The arguments as given (``_job`` aside), for the run summary.
@@ -49,6 +51,7 @@ class RunOptions:
         max_pages: str | int | None = None,
         since: str | None = None,
         full: str | bool | None = None,
+        url: str | None = None,
         _job: str | None = None,
         **unknown: object,
     ) -> RunOptions:
@@ -56,7 +59,7 @@ class RunOptions:
         if unknown:
             raise ArgumentError(
                 f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
-                "source, profile, max_pages, since, full"
+                "source, profile, url, max_pages, since, full"
             )
         sources = None
         if source is not None:
@@ -72,6 +75,18 @@ class RunOptions:
             twice = sorted({p for p in files if files.count(p) > 1})
             if twice:
                 raise ArgumentError(f"profile: {', '.join(twice)} given twice: give each profile once")
+        start = None
+        if url is not None:
+            start = str(url).strip()
+            if source is not None or profile is not None:
+                raise ArgumentError("give one of source, profile or url")
+            parts = urlsplit(start)
+            try:
+                parts.port  # noqa: B018 - raises for a port out of range
+            except ValueError as exc:
+                raise ArgumentError(f"url: {start!r} is not a valid URL: {exc}") from None
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ArgumentError(f"url: {start!r} is not an absolute http(s) URL")
         pages = None
         if max_pages is not None:
             try:
@@ -93,13 +108,21 @@ class RunOptions:
             if text not in _TRUE | _FALSE:
                 raise ArgumentError(f"full: {full!r} must be 1 or 0")
             flag = text in _TRUE
-        given = {"source": source, "profile": profile, "max_pages": max_pages, "since": since, "full": full}
+        given = {
+            "source": source,
+            "profile": profile,
+            "url": url,
+            "max_pages": max_pages,
+            "since": since,
+            "full": full,
+        }
         return cls(
             sources=sources,
             profiles=files,
             max_pages=pages,
             since=day,
             full=flag,
+            url=start,
             job=None if _job is None else str(_job),
             arguments={k: str(v) for k, v in given.items() if v is not None},
         )

@@ -101,13 +101,13 @@ class ValidatePipeline(_Base):
         super().__init__(stats)
         #: source -> the fields its records must have (Profile.required_fields); a source not
         #: in it must have every required field of the table.
-        self.required = dict(required or {})
+        self.required = required if required is not None else {}
 
     @classmethod
     def from_crawler(cls, crawler):
         run = cls._run(crawler)
-        required = {name: p.required_fields for name, p in run.profiles.items()}
-        return run.tallied(cls(crawler.stats, required))
+        # Read as items come: a source with no profile gets its profile from its first page.
+        return run.tallied(cls(crawler.stats, _RequiredFields(run.profiles)))
 
     def process_item(self, item):
         a = fields(item)
@@ -121,6 +121,22 @@ class ValidatePipeline(_Base):
                 f"{', '.join(missing)} (title={a.get('title')!r}, url={a.get('url')!r})"
             )
         return item
+
+
+class _RequiredFields(Mapping[str, tuple[str, ...]]):
+    """source -> Profile.required_fields, read from the run's profiles when asked."""
+
+    def __init__(self, profiles: Mapping[str, Profile]) -> None:
+        self.profiles = profiles
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return self.profiles[name].required_fields
+
+    def __iter__(self):
+        return iter(self.profiles)
+
+    def __len__(self) -> int:
+        return len(self.profiles)
 
 
 class DeduplicatePipeline(_Base):

@@ -23,12 +23,12 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
-from pressbot import __version__, alerts, distributed, silence
+from pressbot import __version__, alerts, discover, distributed, pressroom, silence
 from pressbot.addresses import is_local_url
 from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
-from pressbot.options import RunOptions, check_paths, check_settings, given_settings
-from pressbot.profiles import Profile
+from pressbot.options import ArgumentError, RunOptions, check_paths, check_settings, given_settings
+from pressbot.profiles import Profile, ProfileError
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
@@ -56,6 +56,8 @@ class SourceReport:
     #: Release pages that are gone (404, 410): their releases are kept from the listing; this
     #: does not keep the walk from being complete.
     gone: list[dict[str, Any]] = field(default_factory=list)
+    #: A source given by a URL alone: what pressbot detected, where, and why (or what it tried).
+    detected: dict[str, Any] | None = None
 
     @property
     def clean(self) -> bool:
@@ -106,6 +108,13 @@ class Run:
         self.summary_path: Path | None = None
         self.outcome_said = False
         self._tallies: list[Callable[[], object]] = []
+        #: Sources given by a URL alone (``-a url=``), whose profile their first page gives.
+        self.pending: set[str] = set(profiles) if options.url else set()
+        #: Such a source's pages found to be no listing (URL: why), and those left to try.
+        self._tried: dict[str, list[str]] = {}
+        self._queue: dict[str, list[tuple[str, str]]] = {}
+        #: The profiles detected, as their dicts: a later page may add to them (JSON).
+        self._detected: dict[str, dict[str, Any]] = {}
 
     # --- building -------------------------------------------------------------------------
     @classmethod
@@ -119,7 +128,12 @@ class Run:
         check_settings(settings)
         alerts.check_settings(settings)
         given = given_settings(settings)  # (before the run sets any of its own)
-        loaded = run_profiles(settings, options)
+        if options.url and settings.getbool("PRESSBOT_DISTRIBUTED"):
+            raise ArgumentError(
+                "url: not with PRESSBOT_DISTRIBUTED: each worker would detect the listing on its own "
+                "pages; write its profile with `scrapy genprofile URL -o FILE` and give -a profile=FILE"
+            )
+        loaded = _run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
         distributed.configure(settings)
@@ -185,7 +199,7 @@ class Run:
         written, the settings are left as they are (the shell has frozen them), and the run is
         not attached to the crawler (``Run.of`` is None: the other components stand aside)."""
         settings = crawler.settings
-        profiles = {p.name: p for p in run_profiles(settings, options)}
+        profiles = {p.name: p for p in _run_profiles(settings, options)}
         run = cls(
             options,
             profiles,
@@ -316,6 +330,88 @@ class Run:
             logger.warning("%s: %s: %s", source, url, p)
             if len(listed) < self.PROBLEMS_LISTED:
                 listed.append({"url": url, "entry": p.index, "field": p.field, "problem": p.reason})
+
+    #: Pages a source given by its URL alone tries after its own, when that is no listing: the
+    #: press room it links to, its feed.
+    DETECT_TRIES = 3
+
+    def detect(self, source: str, url: str, body: bytes, headers=None) -> Profile | str | None:
+        """A source given by its URL alone: its profile, found on its first page
+        (pressbot.discover), taken as the source's for the rest of the run. When that page is
+        no listing, the URL of the next page to try instead (the press room it links to on
+        the same site, then the feed it advertises), to be fetched as the first page; None,
+        with the walk ended and reported, when pressbot is sure of none of them."""
+        pending = self.profiles[source]
+        if discover.looks_like_feed(body):
+            found = discover.discover_feed(body, url, name_url=pending.start_urls[0])
+        else:
+            found = discover.discover(body, url, headers)
+        tried = self._tried.setdefault(source, [])
+        if not found.sure:
+            tried.append(f"{url}: {found.reason}")
+            if len(tried) == 1:
+                self._queue[source] = _fallbacks(pending, body, url, found)
+            queue = self._queue.get(source, [])
+            if queue and len(tried) <= self.DETECT_TRIES:
+                nxt, why = queue.pop(0)
+                logger.info("%s: %s is no listing (%s); trying %s (%s)", source, url, found.reason, nxt, why)
+                return nxt
+        self.pending.discard(source)
+        if found.sure:
+            profile, self._detected[source] = discover.adopt(self.profiles[source], found)
+            self.profiles[source] = profile
+            self.count(source, "detected")
+            listing = found.profile["listing"] if found.profile else {}
+            self.reports[source].detected = {
+                "page": url,
+                "why": found.reason,
+                "tried": list(tried),
+                "entry": listing.get("entry"),
+                "fields": {
+                    r.name: f"{r.selector} ({r.confidence}, {r.filled}/{r.total})" for r in found.fields
+                },
+                "pagination": found.notes.get("pagination"),
+            }
+            logger.info("%s: detected the listing on %s: %s", source, url, found.reason)
+            for report in found.fields:
+                logger.info("%s: detected %s", source, report.line())
+            logger.info("%s: pagination: %s", source, found.notes.get("pagination", "none"))
+            return profile
+        self.count(source, "undetected")
+        self.reports[source].detected = {"page": None, "why": None, "tried": list(tried)}
+        start = pending.start_urls[0]
+        problem = "; ".join(tried) + f"; nothing is written (write a profile: scrapy genprofile {start})"
+        self.reports[source].errors.append(
+            {"url": url, "page": "listing", "error": f"no listing detected: {problem}"}
+        )
+        self.walks[source].end(Stop.UNDETECTED)
+        self.stopped(source, Stop.UNDETECTED, url)
+        logger.error("%s: no listing detected on %s: %s", source, url, problem)
+        return None
+
+    @property
+    def detected(self) -> set[str]:
+        """The sources given by a URL alone whose profile was detected."""
+        return set(self._detected)
+
+    def later_pages(self, source: str, url: str, body: bytes) -> None:
+        """A detected source's later page that answers JSON (a "load more" endpoint): its
+        items are read from then on as ``pressbot.discover.json_listing`` finds them."""
+        raw = self._detected.get(source)
+        if raw is None or self.profiles[source].later is not None or not discover.looks_like_json(body):
+            return
+        table = discover.json_listing(body)
+        if table is None:
+            logger.warning("%s: %s answers JSON with no array of items with titles and links", source, url)
+            return
+        raw = discover.with_json_pages(raw, table)
+        try:
+            self.profiles[source] = discover.load(raw, f"<detected on {url}>")
+        except ProfileError as exc:  # the page is then read as HTML: drift, and said so
+            logger.warning("%s: %s answers JSON that pressbot cannot read: %s", source, url, exc)
+            return
+        self._detected[source] = raw
+        logger.info("%s: the pages after the first answer JSON: read as %s", source, table)
 
     def drift(self, source: str, url: str, problem: str) -> None:
         self.count(source, "drift")
@@ -477,6 +573,27 @@ def _when(text: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return when if when is None or when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _fallbacks(pending: Profile, body: bytes, url: str, found: discover.Discovery) -> list[tuple[str, str]]:
+    """Pages to try when a source's own page is no listing, best first, with the reason: the
+    press room links of the page, then its feeds; only on the source's own site (the run's
+    allowed domains)."""
+    out: list[tuple[str, str]] = []
+    if found.article:  # a release page given by mistake: its menu is not the user's choice
+        return out
+    for room in pressroom.find(body, url)[:2]:
+        out.append((room.url, f"the press room the page links to: {room.why}"))
+    out += [(feed, "the feed the page advertises") for feed in found.feeds[:1]]
+    return [(u, why) for u, why in dict(out).items() if on_site(u, pending)] if out else []
+
+
+def _run_profiles(settings, options: RunOptions) -> list[Profile]:
+    """The run's profiles (pressbot.catalogue.run_profiles), or, for ``-a url=``, the source
+    that URL names, whose profile its first page gives."""
+    if options.url:
+        return [discover.pending_profile(options.url)]
+    return run_profiles(settings, options)
 
 
 def _polite_settings(settings, profiles: list[Profile]) -> None:

@@ -63,6 +63,8 @@ def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, 
         entry["gone"] = list(report.gone)
         entry["traps"] = list(report.traps)
         entry["silence"] = run.silence.get(name)
+        if report.detected is not None:  # a source given by its URL alone (-a url=)
+            entry["detected"] = report.detected
         sources[name] = entry
     started = stats.get("start_time")
     finished = dt.datetime.now(dt.UTC)

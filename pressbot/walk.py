@@ -56,6 +56,8 @@ class Stop(enum.Enum):
     #: dropped it.
     DROPPED = ("listing page dropped as a duplicate", False, True, 3, logging.ERROR)
     DRIFT = ("drift", False, True, 4, logging.ERROR)
+    #: No profile, and the first page is not a listing pressbot is sure of (pressbot.discover).
+    UNDETECTED = ("no listing detected", False, True, 4, logging.ERROR)
     ERROR = ("error", False, True, 5, logging.ERROR)
 
     def __init__(self, label: str, complete: bool, short: bool, severity: int, level: int) -> None:

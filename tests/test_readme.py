@@ -154,6 +154,26 @@ def _scrapyd_job(project: Path, out: str) -> None:
     assert len(_records(project / "data" / "press" / "releases.jsonl")) == 15
 
 
+def _harbourside(project: Path, out: str) -> None:
+    """A zero-configuration crawl of the bundled press room: its 8 releases, named by the URL."""
+    records = _records(project / "data" / "harbourside.jsonl")
+    assert len(records) == 8, out
+    assert {r["source"] for r in records} == {"127-0-0-1-8000-discover"}, out
+
+
+def _harbourside_profile(project: Path, out: str) -> None:
+    """genprofile's file loads, names the press room it found, and crawls the same 8 releases."""
+    profile = load_profile(project / "data" / "profiles" / "harbourside.toml")
+    assert profile.start_urls == ("http://127.0.0.1:8000/discover/press/",), out
+    assert len(_records(project / "data" / "harbourside.jsonl")) == 8, out
+
+
+INSTALL_FIXTURES = (
+    "shipped sources but amnesty-ca do not crawl offline on main: `-a source=wp-news,gouv-fr` exits 69, "
+    "[Errno 21] Is a directory: fixtures/wp-news/category/press-releases (issue 12 part 1, the `install` "
+    "branch)"
+)
+
 #: Every fenced block of README.md, by (language, a stable part of its first line).
 HOW: dict[tuple[str, str], How] = {
     # Set up and crawl; set up and run the tests; the fast loop and the slow one.
@@ -225,6 +245,9 @@ HOW: dict[tuple[str, str], How] = {
         check=_reported,
     ),
     ("python", "PRESSBOT_ALERT_WEBHOOK = "): How("sample"),
+    # Zero configuration, on the bundled press room served on 127.0.0.1:8000.
+    ("sh", "# the bundled Harbourside Council on 127.0.0.1"): How("sh", check=_harbourside),
+    ("sh", "# the profile pressbot finds from Harbourside"): How("sh", check=_harbourside_profile),
 }
 
 

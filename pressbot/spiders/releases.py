@@ -91,6 +91,17 @@ class ReleasesSpider(scrapy.Spider):
         run = self.run
         if source is None:  # a page from outside the walk (scrapy parse, the shell)
             source = run.walk_from(response.url)
+        # No profile: the first page gives it (pressbot.discover), or the page it leads to.
+        if source in run.pending:
+            detected = run.detect(source, response.url, response.body, response.headers)
+            if isinstance(detected, str):
+                run.track(source, 0)
+                return [self._listing_request(detected, source, 1)]
+            if detected is None:
+                run.track(source, -1)
+                return []
+        if page_no > 1 and source in run.detected:  # a detected "load more" may answer JSON
+            run.later_pages(source, response.url, response.body)
         # (A profile whose later pages are JSON reads them with its [listing.json].)
         profile = run.profiles[source].for_page(page_no)
         state = run.walks[source]
