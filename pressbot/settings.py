@@ -96,6 +96,8 @@ EXTENSIONS_BASE = {
 FEED_EXPORT_ENCODING = "utf-8"
 # Item reprs at DEBUG would swamp a cron log; -s LOG_LEVEL=DEBUG brings them back.
 LOG_LEVEL = "INFO"
+# Scrapy's per-page and per-item DEBUG messages are not even made when nothing would show them.
+LOG_FORMATTER = "pressbot.logs.LogFormatter"
 # Scrapy 2.19's remote-control extension opens a port and writes under $HOME: a cron job
 # needs neither.
 REMOTE_CONTROL_ENABLED = False
