@@ -69,6 +69,13 @@ class NormalisePipeline(_Base):
     def __init__(self, stats, profiles: dict[str, Profile]) -> None:
         super().__init__(stats)
         self.profiles = profiles
+        self._second, self._stamp = -1, ""  # crawled_at of the current second, made once
+
+    def _now(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+        return self._stamp
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -84,7 +91,7 @@ class NormalisePipeline(_Base):
             logger.warning(
                 "%s: %s on %s (entry %s)", a["source"], a["date_problem"], a.get("listing_url"), a.get("url")
             )
-        a["crawled_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        a["crawled_at"] = self._now()
         return item
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
@@ -55,6 +57,17 @@ def test_normalise_cleans_text_dates_and_gives_the_stable_id(stats):
     assert (item.title, item.published, item.summary) == ("A title", "2020-07-15", "One para.\n\nTwo.")
     assert item.id and len(item.id) == 20 and item.crawled_at.endswith("Z")
     assert normalised(stats).id == item.id
+
+
+def test_crawled_at_is_the_second_each_release_is_normalised_in(stats, monkeypatch):
+    pipe = NormalisePipeline(stats, PROFILES)
+    clock = [1_800_000_000.2]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    stamps = []
+    for step in (0, 0.7, 0.2, 3600, 0):
+        clock[0] += step
+        stamps.append(pipe.process_item(release()).crawled_at)
+    assert stamps == ["2027-01-15T08:00:00Z"] * 2 + ["2027-01-15T08:00:01Z"] + ["2027-01-15T09:00:01Z"] * 2
 
 
 def test_normalise_never_guesses_a_date_and_counts_it(stats):
