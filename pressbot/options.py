@@ -93,6 +93,7 @@ _NUMERIC_SETTINGS = {
     "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
     "PRESSBOT_LOCK_TTL": (float, 1),
     "PRESSBOT_STOP_TIMEOUT": (float, 0),
+    "PRESSBOT_GC_THRESHOLD": (int, 0),
 }
 #: The settings that name files or folders pressbot writes.
 _PATH_SETTINGS = ("PRESSBOT_OUTPUT", "PRESSBOT_STATE", "PRESSBOT_RUNS_DIR")

@@ -96,6 +96,8 @@ def settings_with(tmp_path, **values):
         ({"PRESSBOT_FLUSH_ITEMS": "1e99"}, "setting PRESSBOT_FLUSH_ITEMS: '1e99' is not a whole number"),
         ({"PRESSBOT_LOCK_TTL": "0.1"}, "setting PRESSBOT_LOCK_TTL: 0.1 must be at least 1"),
         ({"PRESSBOT_STOP_TIMEOUT": "-1"}, "setting PRESSBOT_STOP_TIMEOUT: -1.0 must be at least 0"),
+        ({"PRESSBOT_GC_THRESHOLD": "-5"}, "setting PRESSBOT_GC_THRESHOLD: -5 must be at least 0"),
+        ({"PRESSBOT_GC_THRESHOLD": "lots"}, "setting PRESSBOT_GC_THRESHOLD: 'lots' is not a whole number"),
         (
             {"PRESSBOT_WORKER_ID": "../../x"},
             "setting PRESSBOT_WORKER_ID: '../../x' must be letters, digits, '.', '-' or '_'",
