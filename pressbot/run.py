@@ -73,6 +73,8 @@ class Run:
         self.reports = {name: SourceReport() for name in profiles}
         self._stats = stats
         self._crawler = None  # stats come from the crawler once it has built them
+        self._inc: Any = None  # the stats' inc_value, once looked up
+        self._names: dict[tuple[str, str], tuple[str, str]] = {}
         self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
         self.closed = False
@@ -166,8 +168,17 @@ class Run:
 
     # --- the books ------------------------------------------------------------------------
     def count(self, source: str, key: str, n: int = 1) -> None:
-        self.stats.inc_value(f"pressbot/{key}", n)
-        self.stats.inc_value(f"pressbot/source/{source}/{key}", n)
+        """Add ``n`` to the crawl stats' ``pressbot/<key>`` and ``pressbot/source/<source>/<key>``.
+        Cheap enough for every page or item: each pair of names is made once, and the stats
+        collector's method looked up once (Scrapy 2.19 wraps every look-up of it)."""
+        names = self._names.get((source, key))
+        if names is None:
+            names = self._names[source, key] = (f"pressbot/{key}", f"pressbot/source/{source}/{key}")
+        inc = self._inc
+        if inc is None:
+            inc = self._inc = self.stats.inc_value
+        inc(names[0], n)
+        inc(names[1], n)
 
     def track(self, source: str, n: int, dirty: bool = False) -> None:
         """Distributed runs: count this worker's requests in and out, in Redis (RunTracker)."""
