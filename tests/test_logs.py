@@ -1,4 +1,5 @@
-"""Scrapy's per-page and per-item messages: made where a handler shows them, not otherwise."""
+"""Scrapy's per-page and per-item work that pressbot's settings spare: DEBUG messages made only
+where a handler shows them, a few item workers a response."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from pressbot import logs
 from pressbot.items import Release
-from pressbot.settings import LOG_FORMATTER
+from pressbot.settings import CONCURRENT_ITEMS, LOG_FORMATTER
 from tests.conftest import FIXTURES_URL, run_crawl
 
 
@@ -88,6 +89,13 @@ def test_what_is_shown_follows_levels_propagation_and_the_last_resort(tree):
 
 def test_the_project_uses_it():
     assert LOG_FORMATTER == "pressbot.logs.LogFormatter"
+
+
+def test_scrapy_starts_a_few_item_workers_a_response_not_a_hundred():
+    # Scrapy makes CONCURRENT_ITEMS asyncio tasks for every response; pressbot's pipelines
+    # never wait, so more than a few only cost (and items still go through in listing order,
+    # which tests/test_crawl.py checks on a real crawl).
+    assert 2 <= CONCURRENT_ITEMS <= 16
 
 
 @pytest.mark.integration
