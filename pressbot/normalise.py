@@ -27,7 +27,7 @@ from pressbot.items import canonical_url, release_id
 from pressbot.pagedates import LISTING, PAGE_METADATA, PAGE_SOURCES
 from pressbot.pagetext import language_tag
 from pressbot.profiles import Profile
-from pressbot.text import clean_text
+from pressbot.text import clean_text, squash
 
 if TYPE_CHECKING:
     from pressbot.parsing import Listing
@@ -46,12 +46,13 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
     of the two days the printed text can be.
     """
     out = dict(entry)
+    # (clean_text, inlined: it runs for six fields of every release, most of them empty)
     for name in LINE_FIELDS:
-        if name in out:
-            out[name] = clean_text(out[name])
+        if (value := out.get(name)) is not None:
+            out[name] = squash(value) or None
     for name in PARAGRAPH_FIELDS:
-        if name in out:
-            out[name] = clean_text(out[name], paragraphs=True)
+        if (value := out.get(name)) is not None:
+            out[name] = clean_text(value, paragraphs=True)
     if out.get("url"):
         # The id canonicalises the URL itself: give it the URL as the spider did (a cache hit).
         out["id"] = release_id(profile.name, profile.base_url, out["url"])

@@ -144,6 +144,7 @@ _NUMERIC_SETTINGS = {
     "PRESSBOT_PROGRESS_SECONDS": (float, 0),
     "PRESSBOT_RUNS_KEEP": (int, 0),
     "PRESSBOT_RUNS_MAX_AGE": (float, 0),
+    "PRESSBOT_GC_THRESHOLD": (int, 0),
 }
 #: The settings that name files or folders pressbot writes.
 _PATH_SETTINGS = ("PRESSBOT_OUTPUT", "PRESSBOT_STATE", "PRESSBOT_RUNS_DIR")

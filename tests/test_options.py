@@ -120,6 +120,8 @@ def settings_with(tmp_path, **values):
         ({"PRESSBOT_RUNS_MAX_AGE": "a week"}, "setting PRESSBOT_RUNS_MAX_AGE: 'a week' is not a number"),
         ({"PRESSBOT_RUNS_MAX_AGE": "inf"}, "setting PRESSBOT_RUNS_MAX_AGE: 'inf' is not a finite number"),
         ({"PRESSBOT_PROGRESS_SECONDS": "-5"}, "setting PRESSBOT_PROGRESS_SECONDS: -5.0 must be at least 0"),
+        ({"PRESSBOT_GC_THRESHOLD": "-5"}, "setting PRESSBOT_GC_THRESHOLD: -5 must be at least 0"),
+        ({"PRESSBOT_GC_THRESHOLD": "lots"}, "setting PRESSBOT_GC_THRESHOLD: 'lots' is not a whole number"),
         (
             {"PRESSBOT_WORKER_ID": "../../x"},
             "setting PRESSBOT_WORKER_ID: '../../x' must be letters, digits, '.', '-' or '_'",

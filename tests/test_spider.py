@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 from pathlib import Path
 
 import jsonschema
 import pytest
+from scrapy import signals
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -352,3 +354,28 @@ def test_a_start_url_off_the_profiles_domains_is_a_walk_that_ends_short(tmp_path
     assert "allowed_domains" in error["error"]
     assert crawler.stats.get_value("pressbot/incomplete_walks") == 1  # the run exits 69
     spider.closed("finished")
+
+
+@pytest.mark.parametrize(
+    "setting, before, during",
+    [
+        (None, (700, 10, 10), (10000, 10, 10)),  # pressbot's default
+        ("2500", (700, 5, 7), (2500, 5, 7)),
+        ("0", (700, 10, 10), (700, 10, 10)),  # left alone
+        (None, (50000, 10, 10), (50000, 10, 10)),  # already waiting longer
+        (None, (0, 10, 10), (0, 10, 10)),  # switched off
+    ],
+)
+def test_the_garbage_collector_waits_longer_while_the_engine_runs(tmp_path, setting, before, during):
+    saved = gc.get_threshold()
+    settings = {} if setting is None else {"PRESSBOT_GC_THRESHOLD": setting}
+    try:
+        gc.set_threshold(*before)
+        crawler, spider = open_crawler(tmp_path, settings)
+        crawler.signals.send_catch_log(signals.engine_started)
+        assert gc.get_threshold() == during
+        crawler.signals.send_catch_log(signals.engine_stopped)
+        assert gc.get_threshold() == before
+        spider.closed("finished")
+    finally:
+        gc.set_threshold(*saved)
