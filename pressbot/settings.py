@@ -34,6 +34,8 @@ PRESSBOT_RUN_ID = None
 PRESSBOT_WORKER_ID = None
 #: Where `scrapy merge` writes the workers' outputs joined.
 PRESSBOT_MERGED = "data/merged/releases.jsonl"
+#: `scrapy merge` holds at most about twice this many records in memory; the rest wait sorted on disk.
+PRESSBOT_MERGE_BUFFER = 100000
 #: A distributed worker closes after its frontier has been empty this many seconds.
 PRESSBOT_IDLE_CLOSE = 5
 #: An incremental run is caught up after this many known releases in a row (0: off),
