@@ -98,7 +98,15 @@ class ManyServer:
 
     def __init__(self, sources: int, releases: int) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.many_server", "--sources", str(sources), "--releases", str(releases)],
+            [
+                sys.executable,
+                "-m",
+                "bench.many_server",
+                "--sources",
+                str(sources),
+                "--releases",
+                str(releases),
+            ],
             cwd=PROJECT_DIR,
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -153,7 +161,12 @@ def _spawn_all(cmds: list[list[str]], logs: list[Path], timeout: float) -> tuple
             handle = open(log, "wb")  # noqa: SIM115 - closed below
             files.append(handle)
             proc = subprocess.Popen(
-                cmd, cwd=PROJECT_DIR, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+                cmd,
+                cwd=PROJECT_DIR,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
             )
             procs.append(proc)
             thread = threading.Thread(target=reap, args=(index, proc), daemon=True)
@@ -206,7 +219,10 @@ def crawl(
             "PRESSBOT_OUTPUT": outdir / "releases.{worker}.jsonl",
         }
     else:
-        settings |= {"PRESSBOT_STATE": workdir / "state.sqlite3", "PRESSBOT_OUTPUT": outdir / "releases.solo.jsonl"}
+        settings |= {
+            "PRESSBOT_STATE": workdir / "state.sqlite3",
+            "PRESSBOT_OUTPUT": outdir / "releases.solo.jsonl",
+        }
     before = {w: len(_lines(outdir / f"releases.{w}.jsonl")) for w in worker_names}
     cmds = []
     for worker in worker_names:
@@ -272,7 +288,11 @@ def three_runs(
     for run in RUNS:
         if run == "one-percent":
             step = len(names) // expected[run]
-            server.control("publish", hosts=",".join(address(i) for i in range(0, len(names), step)[: expected[run]]), n=1)
+            server.control(
+                "publish",
+                hosts=",".join(address(i) for i in range(0, len(names), step)[: expected[run]]),
+                n=1,
+            )
         result = crawl(server, names, folder, workdir, run, workers, redis)
         result["expected_items"] = expected[run]
         figures[run] = result
@@ -371,8 +391,10 @@ def summarize_many(results: dict[str, Any], workers: Sequence[int]) -> dict[str,
         {
             "target": f"peak RSS at {sources} sources <= 1.3x at {small}",
             "value": ratio(
-                lambda rep: max(rep[solo][r]["peak_rss_mb"] for r in RUNS)
-                / max(rep[f"solo-{small}"][r]["peak_rss_mb"] for r in RUNS)
+                lambda rep: (
+                    max(rep[solo][r]["peak_rss_mb"] for r in RUNS)
+                    / max(rep[f"solo-{small}"][r]["peak_rss_mb"] for r in RUNS)
+                )
             ),
         },
     ]
@@ -384,7 +406,9 @@ def summarize_many(results: dict[str, Any], workers: Sequence[int]) -> dict[str,
         targets.append(
             {
                 "target": "one distributed worker >= 0.9x one ordinary process (first run)",
-                "value": ratio(lambda rep: rep[solo]["first"]["to_last_page_s"] / rep[one]["first"]["to_last_page_s"]),
+                "value": ratio(
+                    lambda rep: rep[solo]["first"]["to_last_page_s"] / rep[one]["first"]["to_last_page_s"]
+                ),
             }
         )
         targets[-1]["ok"] = targets[-1]["value"] >= 0.9
@@ -400,7 +424,11 @@ def summarize_many(results: dict[str, Any], workers: Sequence[int]) -> dict[str,
             )
             targets[-1]["ok"] = targets[-1]["value"] >= 1.7
     targets.append(
-        {"target": "every release exactly once, every case", "value": None, "ok": all(r["checks_ok"] for r in rows.values())}
+        {
+            "target": "every release exactly once, every case",
+            "value": None,
+            "ok": all(r["checks_ok"] for r in rows.values()),
+        }
     )
     return {"rows": rows, "targets": targets}
 
@@ -439,7 +467,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=str(BENCH_DIR / "results" / "many.json"))
     args = parser.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",") if w.strip()]
-    if not 1 <= args.small <= args.sources or args.sources > 250 * 255 or args.releases < 1 or args.repeats < 1:
+    if (
+        not 1 <= args.small <= args.sources
+        or args.sources > 250 * 255
+        or args.releases < 1
+        or args.repeats < 1
+    ):
         parser.error("need 1 <= --small <= --sources <= 63750, --releases >= 1, --repeats >= 1")
     if any(w < 1 for w in workers):
         parser.error("--workers must be positive")
