@@ -439,7 +439,8 @@ def format_many(results: dict[str, Any]) -> str:
         f"pressbot, many sources: {results['sources']} (and {results['small']}) synthetic press rooms, "
         f"{results['releases']} releases each, one host each; medians of {len(results['repeats'])} round(s)",
         "",
-        f"{'case':<18} {'run':<12} {'wall s':>8} {'last pg s':>9} {'pages':>7} {'items':>7} {'RSS MB':>7} {'CPU s':>7}",
+        f"{'case':<18} {'run':<12} {'wall s':>8} {'last pg s':>9} {'pages':>7} {'items':>7} "
+        f"{'RSS MB':>7} {'CPU s':>7}",
     ]
     for key, row in summary["rows"].items():
         for run in RUNS:
@@ -490,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nFigures written to {path}")
-    return 0 if all(t["ok"] for t in results["summary"]["targets"]) or True else 1
+    return 0
 
 
 if __name__ == "__main__":
