@@ -33,9 +33,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from bench.many_server import address
 from bench.processes import child_env, settings_args
@@ -185,8 +187,20 @@ def _spawn_all(cmds: list[list[str]], logs: list[Path], timeout: float) -> tuple
     return started, [exits.get(i, (float("nan"), -9, None)) for i in range(len(cmds))]
 
 
-def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+def _count(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with open(path, "rb") as lines:
+        return sum(1 for _ in lines)
+
+
+def _ids(path: Path) -> Iterator[str]:
+    """The ids of an output, line by line: the benchmark keeps its own memory small, because a
+    child's peak RSS (wait4's ru_maxrss) starts from its parent's at the fork (Linux carries the
+    high-water mark through exec)."""
+    with open(path, "rb") as lines:
+        for line in lines:
+            yield orjson.loads(line)["id"]
 
 
 def crawl(
@@ -223,7 +237,7 @@ def crawl(
             "PRESSBOT_STATE": workdir / "state.sqlite3",
             "PRESSBOT_OUTPUT": outdir / "releases.solo.jsonl",
         }
-    before = {w: len(_lines(outdir / f"releases.{w}.jsonl")) for w in worker_names}
+    before = {w: _count(outdir / f"releases.{w}.jsonl") for w in worker_names}
     cmds = []
     for worker in worker_names:
         extra = {"PRESSBOT_WORKER_ID": worker} if workers else {}
@@ -246,7 +260,7 @@ def crawl(
     if failed:
         tail = logs[worker_names.index(failed[0])].read_text(errors="replace")[-3000:]
         raise RuntimeError(f"{run}: worker(s) {failed} failed (see {workdir}):\n{tail}")
-    written = {w: len(_lines(outdir / f"releases.{w}.jsonl")) - before[w] for w in worker_names}
+    written = {w: _count(outdir / f"releases.{w}.jsonl") - before[w] for w in worker_names}
     last_exit = max(e for e, _, _ in exits)
     pages = stats["listing_pages"] + stats["detail_pages"]
     to_last = (stats["last_hit"] - started) if stats["last_hit"] else None
@@ -303,7 +317,7 @@ def three_runs(
         )
     ids: Counter[str] = Counter()
     for output in (workdir / "out").glob("releases.*.jsonl"):
-        ids.update(json.loads(line)["id"] for line in _lines(output))
+        ids.update(_ids(output))
     total = sum(expected.values())
     figures["union"] = {
         "releases": total,
