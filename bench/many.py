@@ -144,6 +144,8 @@ class ManyServer:
             except (OSError, RuntimeError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def _spawn_all(cmds: list[list[str]], logs: list[Path], timeout: float) -> tuple[float, list[tuple]]:
