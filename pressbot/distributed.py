@@ -111,18 +111,26 @@ class RunTracker:
 
     def finished(self, sources) -> dict[str, Stop]:
         """The sources whose walk every worker of the run ended completely, nothing owed."""
+        # Three reads in one round trip, whatever the number of sources (a thousand sources
+        # asked one by one are three thousand round trips at every worker's close).
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.key + ":pending")
+            pipe.hgetall(self.key + ":stops")
+            pipe.smembers(self.key + ":dirty")
+            pending_all, stops_all, dirty_all = pipe.execute()
+        pending = {_text(k): int(v) for k, v in pending_all.items()}
+        stops = {_text(k): v for k, v in stops_all.items()}
+        dirty = {_text(m) for m in dirty_all}
         out = {}
         for source in sources:
-            pending = int(self.redis.hget(self.key + ":pending", source) or 0)
-            stop = Stop.from_label(self.redis.hget(self.key + ":stops", source))
-            if (
-                pending <= 0
-                and stop is not None
-                and stop.complete
-                and not self.redis.sismember(self.key + ":dirty", source)
-            ):
+            stop = Stop.from_label(stops.get(source))
+            if pending.get(source, 0) <= 0 and stop is not None and stop.complete and source not in dirty:
                 out[source] = stop
         return out
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class IdleClose:

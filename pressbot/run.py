@@ -153,12 +153,10 @@ class Run:
             lock=not is_distributed,
             batch_seconds=settings.getfloat("PRESSBOT_FLUSH_SECONDS"),
         )
-        walks = {}
-        for name in profiles:
-            # Incremental stops are safe only once a walk of the whole listing has ended
-            # cleanly: after a first run, a crash or a failed page, walk everything again.
-            clean = state.begin_walk(name, run_id)
-            walks[name] = WalkState(incremental=clean and not options.full)
+        # Incremental stops are safe only once a walk of the whole listing has ended cleanly:
+        # after a first run, a crash or a failed page, walk everything again.
+        clean = state.begin_walks(profiles, run_id)
+        walks = {name: WalkState(incremental=clean[name] and not options.full) for name in profiles}
         # (configure() made sure a distributed run's state is a RedisState)
         tracker = (
             distributed.RunTracker(state.redis, run_id)  # type: ignore[attr-defined]

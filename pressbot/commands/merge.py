@@ -38,7 +38,20 @@ class Command(ScrapyCommand):
             self.exitcode = outcome.BAD_CONFIG
             return
         out = opts.output or settings.get("PRESSBOT_MERGED")
-        counts = merge(files, out)
+        value = settings.get("PRESSBOT_MERGE_BUFFER")
+        try:
+            buffer = int(value)
+        except (TypeError, ValueError):
+            buffer = 0
+        if buffer < 1:
+            print(
+                f"pressbot: error: setting PRESSBOT_MERGE_BUFFER: {value!r} is not a positive "
+                "number of records",
+                file=sys.stderr,
+            )
+            self.exitcode = outcome.BAD_CONFIG
+            return
+        counts = merge(files, out, buffer=buffer)
         print(
             f"merged {counts['files']} files, {counts['lines']} lines: {counts['written']} "
             f"records to {out} ({counts['duplicates']} duplicates, {counts['torn']} torn lines "

@@ -115,7 +115,12 @@ class ReleasesSpider(scrapy.Spider):
         listing = parse_listing(page, response.url, profile)
         run.count(source, "dates_out_of_order", read_listing_dates(listing, profile))
         run.count(source, "pages")
-        run.reached[source] = (page_no, listing.entries)  # (how far it got: progress lines)
+        # How far it got, for progress lines: only the dates of the page's entries (a thousand
+        # sources each holding its last page's entries, teasers and all, is tens of MB).
+        run.reached[source] = (
+            page_no,
+            [{k: e.get(k) for k in ("published", "published_raw")} for e in listing.entries],
+        )
         run.count(source, "entries", len(listing.entries))
         if listing.problems:
             run.entry_problems(source, response.url, listing.problems)
