@@ -28,7 +28,13 @@ from pressbot.profile_keys import keys_of
 #: The bundled profiles, read through importlib.resources so that they load from an egg too
 #: (scrapyd runs zipped eggs).
 SOURCES_DIR = resources.files("pressbot") / "sources"
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+#: The bundled fixture sites and saved cases as a folder: inside the package in a regular install
+#: (a zipped egg aside, which has no folder to give), else the checkout's ``fixtures/``.
+FIXTURES_DIR = (
+    _sites
+    if isinstance(_sites := bundled.sites(), Path)
+    else Path(__file__).resolve().parent.parent / "fixtures"
+)
 
 #: Field keys renamed, old -> new, by table. A selector's key is the item field it fills; the
 #: listing's date text and the detail page's timestamp were both once called "published", which

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 
 import pressbot
 from pressbot import bundled
+from pressbot.cases import case_names
 from pressbot.profiles import available_sources
 from tests.conftest import FIXTURES, ROOT, read_jsonl
 from tests.installs import build_wheel, case_records, copy_project, fresh_venv, python_sees
@@ -174,3 +176,17 @@ def test_a_folder_of_your_own_saved_pages_crawls_as_the_bundled_ones(tmp):
     wp_news = crawled("regular", tmp)["wp-news"][1]
     assert [r["url"] for r in records] == [r["url"].replace("/wp-news/", "/press/") for r in wp_news]
     assert all(r["body"] for r in records)  # release pages too
+
+
+@pytest.mark.parametrize("kind", ["editable", "regular"])
+def test_scrapy_check_runs_the_bundled_cases_from_either_install(tmp, kind):
+    """A regular install's saved cases are the package's (they looked in site-packages/fixtures,
+    found none, and `scrapy check` said OK having run 0 contracts)."""
+    bin_dir, _ = install(kind, tmp / "install")
+    folder = run_folder(kind, tmp / kind / "check")
+    proc = subprocess.run(
+        [str(bin_dir / "scrapy"), "check"], cwd=folder, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ran = re.search(r"Ran (\d+) contracts", proc.stderr)
+    assert ran and int(ran.group(1)) == len(case_names()), proc.stderr[-3000:]
