@@ -171,7 +171,9 @@ except KeyboardInterrupt:
 
 @pytest.mark.integration
 def test_ctrl_c_stops_the_crawl_keeps_what_it_wrote_and_is_raised(tmp_path, serve):
-    site = SyntheticSite(releases=400, per_page=10, delay=0.3)
+    # Slow pages: the crawl must still be walking when its first records are out, however loaded
+    # the machine (40 pages, a second each).
+    site = SyntheticSite(releases=400, per_page=10, delay=1.0)
     srv = serve(site.hook)
     proc = subprocess.Popen(
         [sys.executable, "-c", SCRIPT, SYNTHETIC_PROFILE, srv.url],
@@ -181,7 +183,7 @@ def test_ctrl_c_stops_the_crawl_keeps_what_it_wrote_and_is_raised(tmp_path, serv
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     out_file = tmp_path / "releases.jsonl"
     # (The output exists from the start; wait for its first records.)
     while not (out_file.exists() and out_file.stat().st_size) and time.monotonic() < deadline:
