@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from pressbot.bundled import HOST as _BUNDLED_HOST
+
 #: NAT64's well-known prefix (RFC 6052): the last 32 bits are an IPv4 address, reached through a
 #: translator, so 64:ff9b::7f00:2 is 127.0.0.2. Python counts the whole prefix as reserved;
 #: judged by the IPv4 address inside, a DNS64 network's public hosts stay reachable.
@@ -48,11 +50,13 @@ def local_host(host: str) -> bool:
 
 
 def is_local_url(url: str) -> bool:
-    """A file:// URL, or one whose host is a loopback, private or link-local address."""
+    """A file:// URL, a URL of the bundled sites (answered in-process), or one whose host is a
+    loopback, private or link-local address."""
     parts = urlsplit(url)
     if parts.scheme == "file":
         return True
-    return local_host(host_of(parts))
+    host = host_of(parts)
+    return host == _BUNDLED_HOST or local_host(host)
 
 
 def port_of(parts) -> int | None:

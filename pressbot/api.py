@@ -83,17 +83,21 @@ def crawl(
     max_pages: int | None = None,
     full: bool = False,
     echo: bool = False,
+    url: str | None = None,
 ) -> Result:
     """Crawl ``sources`` (names: shipped, in PRESSBOT_PROFILE_DIRS, or ``"all"``) and
     ``profiles`` (your profile files); neither: PRESSBOT_DEFAULT_SOURCE. ``settings``: Scrapy
     and pressbot settings over pressbot's own (values: text, numbers, booleans, None, paths,
     lists and dicts of them). ``since``, ``max_pages``, ``full``: as ``-a since=…`` etc.
     ``echo``: copy the crawl's log to ``sys.stderr`` as it comes (a notebook shows it).
+    ``url``: a listing to crawl with no profile (``-a url=…``; not with sources or profiles).
 
     Blocks until the crawl ends and returns its Result; raises ArgumentError or ProfileError
     (ValueErrors) for what is wrong before it starts. KeyboardInterrupt stops the crawl as
     SIGINT stops ``scrapy crawl`` (what it wrote is kept), then is raised."""
     args = _spider_args(sources, profiles, since, max_pages, full)
+    if url is not None:
+        args["url"] = str(url)
     values = _setting_values(settings)
     _check(values, args)
     with tempfile.TemporaryDirectory(prefix="pressbot-api-") as tmp:
@@ -274,7 +278,8 @@ def _check(values: Mapping[str, Any], args: Mapping[str, str]) -> None:
     options = RunOptions.parse(**args)
     s = _settings(values)
     check_settings(s)
-    run_profiles(s, options)
+    if not options.url:  # (a URL's profile is its first page's)
+        run_profiles(s, options)
     distributed.configure(s)
     check_paths(s)
 

@@ -37,14 +37,15 @@ from typing import Any
 
 from w3lib.encoding import html_body_declared_encoding
 
+from pressbot import bundled
 from pressbot.items import Release
 from pressbot.normalise import normalise
 from pressbot.parsing import page_from_bytes, parse_detail, parse_listing
 from pressbot.pdf import is_pdf, parse_pdf
 from pressbot.profiles import FIXTURES_DIR, Profile, available_sources, load_profile
 
-#: What ``{fixtures}`` means in a case's profile: a fixed origin, so that ids are stable.
-FIXTURES_URL = "https://fixtures.invalid"
+#: What ``{fixtures}`` means in a case's profile: the bundled sites' origin, as in a crawl of them.
+FIXTURES_URL = bundled.ORIGIN
 #: The bundled cases.
 CASES_DIR = FIXTURES_DIR / "cases"
 KINDS = ("listing", "detail")
@@ -155,7 +156,7 @@ def run_case(case: Case) -> dict[str, Any]:
     fmt = profile.format if case.kind == "listing" else "html"
     page = page_from_bytes(body, case.url, encoding, fmt, ids=profile.uses_xpath_id)
     if case.kind == "detail":
-        found = parse_detail(page, case.url, profile)
+        found = parse_detail(page, case.url, profile, body=body)
         cleaned = normalise(found, profile)
         return {"adds": {key: cleaned[key] for key in found}}
     listing = parse_listing(page, case.url, profile)

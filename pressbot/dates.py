@@ -66,9 +66,53 @@ def parse_date(
     ``timezone`` (an IANA name): a timestamp in UTC or with no offset gives the day it was in
     that zone; a timestamp with another offset gives its own day, whatever the zone.
     """
+    today = today or dt.datetime.now(dt.UTC).date()
+    found = _parse_date(text, formats, languages, order, today, pattern, timezone)
+    if isinstance(found, DateProblem):
+        raise _fresh(found)
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _parse_date(
+    text: str | None,
+    formats: tuple[str, ...],
+    languages: tuple[str, ...],
+    order: str | None,
+    today: dt.date,
+    pattern: str | None,
+    timezone: str | None,
+) -> str | DateProblem:
+    """parse_date's answer, or its problem (returned, not raised, so that it is cached too).
+
+    A listing's entry is read twice, by the listing page (``read_listing_dates``) and again
+    when it is normalised, and neighbouring entries often print the same day: a small cache of
+    whole answers spares most readings (a few microseconds each, a fifth of normalising)."""
+    try:
+        return _parse_date_uncached(text, formats, languages, order, today, pattern, timezone)
+    except DateProblem as exc:
+        exc.__context__ = None
+        return exc.with_traceback(None)
+
+
+def _fresh(problem: DateProblem) -> DateProblem:
+    """A new exception saying what a cached one says (a cached one keeps no traceback)."""
+    if isinstance(problem, AmbiguousOrder):
+        return AmbiguousOrder(problem.text, problem.readings)
+    return type(problem)(*problem.args)
+
+
+def _parse_date_uncached(
+    text: str | None,
+    formats: tuple[str, ...],
+    languages: tuple[str, ...],
+    order: str | None,
+    today: dt.date,
+    pattern: str | None,
+    timezone: str | None,
+) -> str:
     text = date_text(text, pattern)
     result = _read(text, formats, languages, order)
-    today = today or dt.datetime.now(dt.UTC).date()
     if isinstance(result, AmbiguousOrder):
         # A reading in the future or before 1990 is none: the other one is the date.
         plausible = [day for day in result.readings.values() if _in_range(day, today) is None]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import mimetypes
 import os
 import shutil
 import socket
@@ -29,6 +28,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from pressbot import bundled
 
 #: A hook that may answer a request itself: (handler, path) -> True if it did.
 Hook = Callable[["Handler", str], bool]
@@ -49,42 +50,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_file(path, parts.query)
 
     def send_file(self, path: str, query: str = "") -> None:
-        """Serve a file; ``name?query`` is answered by a file ``name@query.<ext>``, and a path
-        without an extension by ``path.html``/``path.json``/``path.xml``/``path.pdf`` if it
-        exists. The Content-Type is the found file's (``.pdf``: ``application/pdf``), whatever
-        the URL says: ``download?id=7`` can answer a PDF, and ``notice.pdf`` a page (from
-        ``notice.pdf.html``)."""
-        root = self.server.root
-        target = (root / path.lstrip("/")).resolve()
-        if not target.is_relative_to(root):
-            self.send_whole(404, b"not found", "text/plain")
-            return
-        if path.endswith("/") or target.is_dir():
-            target = target / "index"
-        stem = f"{target.name}@{unquote(query)}" if query else target.name
-        candidates = [target.with_name(stem)] if not query and target.suffix else []
-        candidates += [target.with_name(stem + ext) for ext in ("", ".html", ".json", ".xml", ".pdf")]
-        found = next((c for c in candidates if c.is_file()), None)
-        if found is None:
-            self.send_not_found(target)
-            return
-        ctype = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-        if ctype.startswith("text/") or ctype.endswith(("xml", "json")):
-            ctype += "; charset=utf-8"
-        self.send_whole(200, found.read_bytes(), ctype)
-
-    def send_not_found(self, target: Path) -> None:
-        """404, with the site's own "not found" page when it has one: the nearest 404.html in
-        the folders above, as static hosts and most CMSs answer (WordPress past its last page)."""
-        root = self.server.root
-        for folder in target.parents:
-            if not folder.is_relative_to(root):
-                break
-            page = folder / "404.html"
-            if page.is_file():
-                self.send_whole(404, page.read_bytes())
-                return
-        self.send_whole(404, b"not found", "text/plain")
+        """Serve the page for ``path`` (decoded) and ``query`` as pressbot.bundled maps URLs to
+        files (the in-process bundled sites answer the same way)."""
+        found = bundled.page(self.server.root, path, query)
+        self.send_whole(found.status, found.body, found.content_type)
 
     def send_whole(
         self,

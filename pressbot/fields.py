@@ -37,6 +37,7 @@ class Format(StrEnum):
     DATETIME = "iso datetime"  # YYYY-MM-DDTHH:MM:SS with an offset or Z
     LANGUAGE = "language tag"  # BCP 47: en, en-GB, zh-Hant-TW
     INT = "int"
+    DATE_SOURCE = "date source"  # listing, page metadata or page text (pressbot.pagedates)
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,17 @@ FIELDS: tuple[Field, ...] = (
         Format.LINE,
         (_L,),
         "The date as printed on the listing; null only where the profile says dates are optional "
-        "and the entry prints none.",
+        "(or gives no date selector) and the entry prints none.",
         required=True,
         profile_optional=True,
+    ),
+    Field(
+        "date_source",
+        Format.DATE_SOURCE,
+        (_N,),
+        "Where published came from: 'listing' (the listing's printed date), 'page metadata' (a "
+        "structured signal of the release page: JSON-LD, meta tags, <time>, its URL), 'page "
+        "text' (a date printed in the release page's text: a guess, said so); null with no date.",
     ),
     Field("summary", Format.PARAGRAPHS, (_L,), "Teaser text from the listing.", content=True),
     Field(

@@ -99,7 +99,7 @@ def inspect_page(
     if later:
         print(f"read as [listing.json]: page {page_no}, a JSON page after the start pages", file=out)
     if detail:
-        for name, value in parse_detail(page, url, profile).items():
+        for name, value in parse_detail(page, url, profile, body=body).items():
             print(f"  {name:<{_WIDTH}} {_show(value)}", file=out)
         return 0
     listing = parse_listing(page, url, profile)

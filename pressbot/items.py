@@ -14,6 +14,9 @@ from w3lib.url import canonicalize_url
 from pressbot.fields import CONTENT_FIELDS
 from pressbot.text import BLANK_LINE, squash
 
+#: pressbot.pagedates.PAGE_SOURCES (not imported: pagedates reads pages, items does not).
+_PAGE_SOURCES = ("page metadata", "page text")
+
 
 @dataclass
 class Release:
@@ -27,6 +30,7 @@ class Release:
     title: str | None = None
     published: str | None = None
     published_raw: str | None = None
+    date_source: str | None = None
     summary: str | None = None
     subtitle: str | None = None
     published_at: str | None = None
@@ -73,7 +77,17 @@ def content_hash(record: dict) -> str:
     whitespace, a line or paragraph break included, counts as one space. A change of layout
     alone (a list's items now one a line, a paragraph split in two) is no revision; and a record
     whose text has no line breaks hashes as pressbot 0.1 hashed it."""
+    record = _as_listed(record)
     return _digest([squash(str(record.get(k) or "")) for k in CONTENT_FIELDS], record)
+
+
+def _as_listed(record: dict) -> dict:
+    if record.get("date_source") in _PAGE_SOURCES:
+        # A date read from the release page is not the listing entry's: a record dated from
+        # its page hashes as its listing entry does, so that the walk sees it unchanged and
+        # does not fetch its page again on every run.
+        return {**record, "published": None}
+    return record
 
 
 def _digest(values: list[str], record: dict) -> str:
@@ -96,6 +110,7 @@ def content_hash_0_1(record: dict) -> str:
     its summary's paragraphs kept apart, all else read as words (0.1 read list items and a
     paragraph's lines as words too). For a record with a one-paragraph summary (or none), it
     is ``content_hash``."""
+    record = _as_listed(record)
     values = []
     for k in CONTENT_FIELDS:
         value = str(record.get(k) or "")

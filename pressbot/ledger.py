@@ -18,9 +18,12 @@ import json
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NoReturn
+
+import orjson
 
 from pressbot.items import content_hash, record_line
 from pressbot.state import LockLost, Seen, State
@@ -55,6 +58,10 @@ class Ledger:
         self._lines: list[bytes] = []
         self._pending: dict[str, Seen] = {}
         self._batch_sources: dict[str, int] = {}  # lines of this batch per source
+        self._batch_days: Counter[tuple[str, str]] = Counter()  # new releases per (source, day)
+        #: New releases made durable by this run, per (source, publication day): the state's
+        #: calendar (pressbot.silence) gets them with each flush.
+        self.days: Counter[tuple[str, str]] = Counter()
         # What recent look-ups found (None: unknown). The spider looks a page's ids up in one
         # query; the deduplicate pipeline then asks about each item again. Bounded, and kept
         # true by flush(): this ledger is the state's only writer (claims cover workers).
@@ -79,6 +86,8 @@ class Ledger:
             self.state.acquire_lock()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self._offset = self._reconcile()
+        if not self.state.days_filled():
+            self._fill_days()
         # Unbuffered: what a failed write left behind can be cut back exactly (ftruncate).
         self._fd: int | None = os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._broken: str | None = None  # why no more lines may be written this run
@@ -120,6 +129,8 @@ class Ledger:
         self._pending[record["id"]] = Seen(
             record["id"], record["source"], content_hash(record), record["revision"]
         )
+        if record["revision"] == 1 and record.get("published"):
+            self._batch_days[record["source"], record["published"]] += 1
         if len(self._lines) >= self.batch_size or time.monotonic() - self._last_flush >= self.batch_seconds:
             self.flush()
 
@@ -162,6 +173,10 @@ class Ledger:
                 self.on_durable(dict(self._batch_sources))
             self._pending.clear()
             self._batch_sources.clear()
+        if self._batch_days:
+            days, self._batch_days = self._batch_days, Counter()
+            self.days.update(days)
+            self.state.add_days(days)
 
     def _raise(self, exc: BaseException) -> NoReturn:
         """Raise what a failure becomes: itself, or LedgerFailed (saying it, not chaining it:
@@ -182,6 +197,7 @@ class Ledger:
             self._line_sources.clear()
             self._pending.clear()
             self._batch_sources.clear()
+            self._batch_days.clear()
         if self.failure is None:
             self.failure = exc
             if self.on_failure is not None:
@@ -327,6 +343,29 @@ class Ledger:
         logger.warning(msg)
         self.repaired.append(msg)
         return good_end
+
+    def _fill_days(self) -> None:
+        """Give the state's calendar the releases the output held before the calendar existed
+        (a state from an older pressbot): once, reading the output line by line."""
+        counts: Counter[tuple[str, str]] = Counter()
+        first: dict[str, str] = {}  # each source's first record: pressbot has watched it since
+        if self.output.exists():
+            with open(self.output, "rb") as f:
+                for raw in f:
+                    try:
+                        rec = orjson.loads(raw)
+                        source, crawled = rec["source"], rec.get("crawled_at")
+                        if isinstance(crawled, str) and crawled < first.get(source, "~"):
+                            first[source] = crawled
+                        if rec.get("revision") == 1 and isinstance(rec.get("published"), str):
+                            counts[source, rec["published"]] += 1
+                    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
+                        continue  # (a torn line: reconciliation has said so)
+            if counts:
+                logger.info("Calendar of publication days filled from %s (%d days)", self.output, len(counts))
+        for source, crawled in first.items():
+            self.state.watched_since(source, crawled)
+        self.state.add_days(counts, filled=True)
 
     def _set_aside(self, keep: int, torn: bytes, why: str) -> None:
         """Move a torn last line (``torn``, from byte ``keep`` on) to ``<output>.partial``."""

@@ -1,4 +1,5 @@
-"""Downloader middlewares: a guard against unsafe destinations, and retries that back off.
+"""Downloader middlewares: a guard against unsafe destinations, retries that back off, and the
+bundled press rooms answered in-process.
 
 A crawler run from a server must not become a way in: pages and redirects may point anywhere,
 so every request's scheme and address is checked before it is sent.
@@ -14,11 +15,16 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
 
+from pressbot import bundled
 from pressbot.addresses import host_of, local_host, port_of, unsafe_ip
 from pressbot.run import Run
 
@@ -112,6 +118,8 @@ class SafeDestinationMiddleware:
         host, port = host_of(parts), port_of(parts)
         if (host, port) in trust.places:
             return None  # a start host and port of the profile, by name
+        if host == bundled.HOST:
+            return None  # answered in-process (BundledSitesMiddleware): it never leaves
         inside = [a for a in await self._addresses(host, port) if unsafe_ip(a)]
         if not inside and not local_host(host):
             return None  # public (or unresolvable: Scrapy's own DNS error follows)
@@ -149,6 +157,39 @@ def _is_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class BundledSitesMiddleware:
+    """Answer requests for ``https://fixtures.invalid/…`` (pressbot.bundled.ORIGIN) in-process,
+    from the fixture sites bundled with pressbot (or the folder PRESSBOT_FIXTURES_DIR names),
+    exactly as ``python -m pressbot.devserver`` serves them: folder paths, query strings and
+    content types included. It sits last before the downloader, so every other middleware
+    (robots.txt, the guard, retries, redirects, stats) sees these requests as any other."""
+
+    def __init__(self, root: Traversable) -> None:
+        self.root = root
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        folder = crawler.settings.get("PRESSBOT_FIXTURES_DIR")
+        middleware = cls(Path(folder) if folder else bundled.sites())
+        run = Run.of(crawler)
+        if run is not None and any(
+            urlsplit(u).hostname == bundled.HOST for p in run.profiles.values() for u in p.start_urls
+        ):
+            logger.info("pressbot answers %s/ in-process, from %s", bundled.ORIGIN, middleware.root)
+        return middleware
+
+    def process_request(self, request):
+        parts = urlsplit(request.url)
+        if parts.hostname != bundled.HOST or parts.scheme not in ("http", "https"):
+            return None
+        found = bundled.page(self.root, unquote(parts.path), parts.query)
+        headers = Headers({"Content-Type": found.content_type, "Content-Length": str(len(found.body))})
+        # The response class the HTTP download handler would give these headers (HtmlResponse,
+        # XmlResponse, JsonResponse, ...).
+        kind = responsetypes.from_args(headers=headers, url=request.url, body=found.body)
+        return kind(request.url, status=found.status, headers=headers, body=found.body, request=request)
 
 
 class EmptyResponse(Exception):

@@ -24,9 +24,10 @@ from pressbot.dates import (
 )
 from pressbot.fields import LINE_FIELDS, PARAGRAPH_FIELDS
 from pressbot.items import canonical_url, release_id
+from pressbot.pagedates import LISTING, PAGE_METADATA, PAGE_SOURCES
 from pressbot.pagetext import language_tag
 from pressbot.profiles import Profile
-from pressbot.text import clean_text
+from pressbot.text import clean_text, squash
 
 if TYPE_CHECKING:
     from pressbot.parsing import Listing
@@ -45,12 +46,13 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
     of the two days the printed text can be.
     """
     out = dict(entry)
+    # (clean_text, inlined: it runs for six fields of every release, most of them empty)
     for name in LINE_FIELDS:
-        if name in out:
-            out[name] = clean_text(out[name])
+        if (value := out.get(name)) is not None:
+            out[name] = squash(value) or None
     for name in PARAGRAPH_FIELDS:
-        if name in out:
-            out[name] = clean_text(out[name], paragraphs=True)
+        if (value := out.get(name)) is not None:
+            out[name] = clean_text(value, paragraphs=True)
     if out.get("url"):
         # The id canonicalises the URL itself: give it the URL as the spider did (a cache hit).
         out["id"] = release_id(profile.name, profile.base_url, out["url"])
@@ -64,21 +66,48 @@ def normalise(entry: dict[str, Any], profile: Profile, today: dt.date | None = N
         out["modified_at"] = publisher_time(out["modified_at"], profile.date_timezone)
     if out.get("language"):
         out["language"] = language_tag(out["language"])
-    # Where the listing prints no date, the day its release page gave (a PDF's dateline).
-    page_day = None if raw else out.get("published")
-    out["published"], out["date_problem"] = None, None
+    # What the release page said of its date (pressbot.parsing.parse_detail, pressbot.pdf): it
+    # stands only where the listing prints no date.
+    page_day = entry.get("published") if entry.get("date_source") in PAGE_SOURCES else None
+    page_source, page_problem = entry.get("date_source"), entry.get("date_problem")
+    out["published"], out["date_problem"], out["date_source"] = None, None, None
     if raw:
+        # (A page's day never settles the listing's own date: the walk, which knows only the
+        # listing, must see the same record, or it would fetch the page again on every run.)
+        settled = None if page_day else entry.get("published")
         try:
-            out["published"] = _read(raw, profile, today, settled=entry.get("published"))
+            out["published"] = _read(raw, profile, today, settled=settled)
+            out["date_source"] = LISTING
         except DateProblem as exc:
             out["date_problem"] = str(exc)
-    elif profile.date_optional and not out["published_at"] and not page_day:
+    elif page_day:
+        out["published"], out["date_source"] = page_day, page_source
+        if page_source == PAGE_METADATA and profile.date_timezone and out["published_at"]:
+            # The publisher's zone is known: a time in UTC or with none gives its local day.
+            out["published"] = out["published_at"][:10]
+    elif out["published_at"]:
+        out["published"], out["date_source"] = out["published_at"][:10], PAGE_METADATA
+    elif page_problem:
+        out["date_problem"] = page_problem
+    elif profile.date_optional:
         out["date_problem"] = NO_DATE
-    if out["published_at"] and not out["published"] and not out["date_problem"]:
-        out["published"] = out["published_at"][:10]
-    elif page_day and not out["published"] and not out["date_problem"]:
-        out["published"] = page_day
     return out
+
+
+#: What a release page says of its date (pressbot.parsing.parse_detail).
+PAGE_DATE_FIELDS = ("published", "date_source", "date_problem")
+
+
+def with_page(entry: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
+    """A listing entry with what its release page adds: the listing's values stand, the page
+    fills in what the listing lacks; its date only where the listing prints none (a date the
+    listing page settled included)."""
+    merged = dict(entry)
+    listed = bool(entry.get("published_raw"))
+    for key, value in found.items():
+        if value and not merged.get(key) and not (listed and key in PAGE_DATE_FIELDS):
+            merged[key] = value
+    return merged
 
 
 def read_listing_dates(listing: Listing, profile: Profile, today: dt.date | None = None) -> int:

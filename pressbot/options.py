@@ -31,6 +31,8 @@ class RunOptions:
     since: dt.date | None = None
     #: Walk every listing page even where releases are already known.
     full: bool = False
+    #: A listing page to crawl with no profile: pressbot.discover finds its entries.
+    url: str | None = None
     #: The job's id: scrapyd's ``_job`` argument (else PRESSBOT_JOB_ID), for the run summary.
     job: str | None = None
     #: The arguments as given (``_job`` aside), for the run summary.
@@ -49,6 +51,7 @@ class RunOptions:
         max_pages: str | int | None = None,
         since: str | None = None,
         full: str | bool | None = None,
+        url: str | None = None,
         _job: str | None = None,
         **unknown: object,
     ) -> RunOptions:
@@ -56,7 +59,7 @@ class RunOptions:
         if unknown:
             raise ArgumentError(
                 f"unknown argument(s) {', '.join(sorted(unknown))}; accepted: "
-                "source, profile, max_pages, since, full"
+                "source, profile, url, max_pages, since, full"
             )
         sources = None
         if source is not None:
@@ -72,6 +75,18 @@ class RunOptions:
             twice = sorted({p for p in files if files.count(p) > 1})
             if twice:
                 raise ArgumentError(f"profile: {', '.join(twice)} given twice: give each profile once")
+        start = None
+        if url is not None:
+            start = str(url).strip()
+            if source is not None or profile is not None:
+                raise ArgumentError("give one of source, profile or url")
+            parts = urlsplit(start)
+            try:
+                parts.port  # noqa: B018 - raises for a port out of range
+            except ValueError as exc:
+                raise ArgumentError(f"url: {start!r} is not a valid URL: {exc}") from None
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ArgumentError(f"url: {start!r} is not an absolute http(s) URL")
         pages = None
         if max_pages is not None:
             try:
@@ -93,13 +108,21 @@ class RunOptions:
             if text not in _TRUE | _FALSE:
                 raise ArgumentError(f"full: {full!r} must be 1 or 0")
             flag = text in _TRUE
-        given = {"source": source, "profile": profile, "max_pages": max_pages, "since": since, "full": full}
+        given = {
+            "source": source,
+            "profile": profile,
+            "url": url,
+            "max_pages": max_pages,
+            "since": since,
+            "full": full,
+        }
         return cls(
             sources=sources,
             profiles=files,
             max_pages=pages,
             since=day,
             full=flag,
+            url=start,
             job=None if _job is None else str(_job),
             arguments={k: str(v) for k, v in given.items() if v is not None},
         )
@@ -116,9 +139,12 @@ _NUMERIC_SETTINGS = {
     "PRESSBOT_RETRY_MAX_DELAY": (float, 0),
     "PRESSBOT_LOCK_TTL": (float, 1),
     "PRESSBOT_STOP_TIMEOUT": (float, 0),
+    "PRESSBOT_SILENCE_FACTOR": (float, 0),
+    "PRESSBOT_SILENCE_MIN_DAYS": (float, 0),
     "PRESSBOT_PROGRESS_SECONDS": (float, 0),
     "PRESSBOT_RUNS_KEEP": (int, 0),
     "PRESSBOT_RUNS_MAX_AGE": (float, 0),
+    "PRESSBOT_GC_THRESHOLD": (int, 0),
 }
 #: The settings that name files or folders pressbot writes.
 _PATH_SETTINGS = ("PRESSBOT_OUTPUT", "PRESSBOT_STATE", "PRESSBOT_RUNS_DIR")
@@ -153,6 +179,9 @@ def check_settings(settings) -> None:
             problem = redis_url_problem(raw)
             if problem:
                 raise ArgumentError(f"setting {name}: {raw!r} is not a usable Redis URL: {problem}")
+    sites = settings.get("PRESSBOT_FIXTURES_DIR")
+    if sites is not None and not Path(str(sites)).is_dir():
+        raise ArgumentError(f"setting PRESSBOT_FIXTURES_DIR: {str(sites)!r} is not a folder")
     worker = settings.get("PRESSBOT_WORKER_ID")
     if worker is not None and not _WORKER_ID.fullmatch(str(worker)):
         raise ArgumentError(
@@ -288,8 +317,29 @@ def given_settings(settings) -> dict[str, object]:
             value = os.fspath(value)
         if not isinstance(value, str | int | float | bool | None):
             value = str(value)
+        if name in _SECRET_SETTINGS and value is not None:
+            value = "***"
+        elif name in _WEBHOOK_SETTINGS and isinstance(value, str):
+            value = _webhook_masked(value)
         given[name] = _masked(value) if isinstance(value, str) else value
     return given
+
+
+#: Settings whose value is a secret, and webhooks whose path is one (a Slack URL's token): the
+#: run summary never keeps them.
+_SECRET_SETTINGS = {"PRESSBOT_ALERT_SMTP_PASSWORD"}
+_WEBHOOK_SETTINGS = {"PRESSBOT_ALERT_WEBHOOK", "PRESSBOT_ALERT_SLACK_WEBHOOK"}
+
+
+def _webhook_masked(value: str) -> str:
+    """A URL's scheme and host, the rest ``***``."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "***"
+    return f"{parts.scheme}://{host}{port}/***" if parts.scheme and host else "***"
 
 
 def _masked(value: str) -> str:

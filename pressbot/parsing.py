@@ -17,8 +17,7 @@ import parsel
 from lxml import etree
 from parsel.selector import SafeXMLParser, create_root_node
 
-from pressbot import pagetext
-from pressbot.dates import parse_datetime
+from pressbot import pagedates, pagetext
 from pressbot.fields import REQUIRED_LISTING_FIELDS
 from pressbot.items import canonical_url
 from pressbot.profiles import Profile, Selector
@@ -26,9 +25,7 @@ from pressbot.text import MarkupTooDeep, element_text, html_text, squash, too_de
 
 logger = logging.getLogger(__name__)
 
-_META_PUBLISHED = etree.XPath("//meta[@property='article:published_time']/@content", smart_strings=False)
 _JSONLD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
-_TIME_DATETIME = etree.XPath("//time/@datetime", smart_strings=False)
 _LINK_NEXT = etree.XPath("/html/head/link[@rel='next']/@href", smart_strings=False)
 
 
@@ -235,6 +232,8 @@ def _read_listing(page: parsel.Selector, url: str, profile: Profile, listing: Li
     keys = list(columns)  # a selector's key is the item field it fills
     listing.entries = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     for name in REQUIRED_LISTING_FIELDS:  # (a value is a non-empty string or None)
+        if name not in columns and name not in profile.required_fields:
+            continue  # no date selector: the release pages date the entries
         lacking = columns[name].count(None) if name in columns else len(nodes)
         if lacking:
             listing.missing[name] = lacking
@@ -391,16 +390,20 @@ def parse_detail(
     *,
     teaser: str | None = None,
     content_language: str | None = None,
+    body: bytes | None = None,
 ) -> dict[str, str | None]:
     """A release page's fields: what the profile selects, then the page's standard metadata.
 
-    The publication time comes from the profile's ``published_at`` selector, else
-    ``article:published_time``, else JSON-LD ``datePublished``, else the first
-    ``<time datetime>``; the author from the profile, else JSON-LD. Without a ``body``
-    selector, the body is the page's main text (pressbot.pagetext.main_text), unless that is
-    only the listing's ``teaser``. ``modified_at`` and ``language`` come from the profile's
-    selectors, else the page's metadata (``content_language``: the HTTP header), else, for
-    the language, the body's text (pressbot.pagetext).
+    The publication comes from the profile's ``published_at`` selector, else the page's own
+    signals, else its text (``pressbot.pagedates``; ``body``, the page's bytes, for htmldate):
+    ``published_at`` the time with its offset where there is one, ``published`` the
+    publisher's day and ``date_source`` where it came from (given only where the page gives
+    a day; ``date_problem`` where it prints one that cannot be read for sure); the author from
+    the profile, else JSON-LD. Without a ``body`` selector, the body is the page's main text
+    (pressbot.pagetext.main_text), unless that is only the listing's ``teaser``.
+    ``modified_at`` and ``language`` come from the profile's selectors, else the page's
+    metadata (``content_language``: the HTTP header), else, for the language, the body's text
+    (pressbot.pagetext).
 
     Never raises for a page: a value that cannot be read is None (the listing's value stands)
     and, with ``problems``, recorded there (``index`` None), after the page's own problems.
@@ -409,7 +412,7 @@ def parse_detail(
         problems = []
     problems.extend(getattr(page, "problems", ()))
     try:
-        return _read_detail(page.root, url, profile, problems, teaser, content_language)
+        return _read_detail(page.root, url, profile, problems, teaser, content_language, body)
     except Exception as exc:  # a bug, or a page nothing above foresaw: reported, not a crash
         logger.exception("%s: could not parse the release page %s", profile.name, url)
         problems.append(EntryProblem(None, None, UNREADABLE, f"the page could not be parsed: {_error(exc)}"))
@@ -423,16 +426,21 @@ def _read_detail(
     problems: list[EntryProblem],
     teaser: str | None = None,
     content_language: str | None = None,
+    body: bytes | None = None,
 ) -> dict[str, str | None]:
     out = {name: _guarded(root, sel, None, name, problems) for name, sel in profile.detail_fields.items()}
     ld = _json_ld(root)
-    candidates = [
-        out.pop("published_at", None),
-        *_META_PUBLISHED(root),
-        ld.get("datePublished"),
-        *_TIME_DATETIME(root)[:1],
-    ]
-    out["published_at"] = next((t for c in candidates if (t := parse_datetime(_str(c)))), None)
+    selected = pagedates.read_value(out.pop("published_at", None))
+    if selected is not None:  # the profile's selector: the page's date where the profile says
+        out["published_at"] = selected.moment
+        out["published"], out["date_source"] = selected.day.isoformat(), pagedates.PAGE_METADATA
+    else:
+        found = pagedates.tree_date(root, url, body=body, order=profile.date_order)
+        out["published_at"] = found.moment
+        if found.day is not None:
+            out["published"], out["date_source"] = found.day, found.source
+        elif found.problem is not None:
+            out["date_problem"] = f"on the release page: {found.problem}"
     out["modified_at"] = pagetext.modified_time(root, ld, out.pop("modified_at", None))
     if "body" not in profile.detail_fields:
         # A page not read whole has no whole text (and trafilatura takes a second over 2048

@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from pressbot.dates import AmbiguousOrder, DateProblem, parse_date, parse_datetime, publisher_time
+from pressbot.pagedates import PAGE_METADATA, PAGE_TEXT
 from pressbot.pagetext import detect_language, language_tag
 from pressbot.parsing import EntryProblem
 from pressbot.text import squash
@@ -350,13 +351,25 @@ def parse_pdf(
         "body": text,
         "language": doc.language or detect_language(text),
         "modified_at": parse_datetime(doc.modified) if doc.modified else None,
-        "published": _release_day(doc, profile, problems, today),
+        **_release_day(doc, profile, problems, today),
     }
 
 
 def _release_day(
     doc: PdfDocument, profile: Profile, problems: list[EntryProblem], today: dt.date | None
-) -> str | None:
+) -> dict[str, str | None]:
+    """``published``, and its ``date_source`` (pressbot.pagedates): the dateline is the PDF's
+    text, its CreationDate its metadata."""
+    day = _dateline_day(doc, profile, problems, today)
+    if day is not None:
+        return {"published": day[0], "date_source": PAGE_TEXT if day[1] else PAGE_METADATA}
+    return {"published": None, "date_source": None}
+
+
+def _dateline_day(
+    doc: PdfDocument, profile: Profile, problems: list[EntryProblem], today: dt.date | None
+) -> tuple[str, bool] | None:
+    """(day, read off the dateline), or None."""
     created = _created_day(doc, profile, today)
     found: set[str] = set()
     ambiguous: list[AmbiguousOrder] = []
@@ -389,8 +402,8 @@ def _release_day(
         )
         return None
     if found:
-        return found.pop()
-    return created
+        return found.pop(), True
+    return (created, False) if created is not None else None
 
 
 def _datelines(paragraphs: list[tuple[str, int]]) -> list[str]:

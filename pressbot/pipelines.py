@@ -34,6 +34,20 @@ def fields(item) -> MutableMapping:
     return ItemAdapter(item)
 
 
+def run_key(release_id: str) -> int | str:
+    """A release id as a set of a whole run's releases keeps it: one of ours (20 lower-case hex
+    digits) as the number it spells, 40 bytes of memory rather than 72; any other id as it is.
+    A number stands only for the one id it spells back, so no two ids share a key."""
+    if len(release_id) == 20:
+        try:
+            number = int(release_id, 16)
+        except ValueError:
+            return release_id
+        if f"{number:020x}" == release_id:  # (not upper case, no sign, no "_")
+            return number
+    return release_id
+
+
 class _Base:
     def __init__(self, stats) -> None:
         self.stats = stats
@@ -74,6 +88,13 @@ class NormalisePipeline(_Base):
     def __init__(self, stats, profiles: dict[str, Profile]) -> None:
         super().__init__(stats)
         self.profiles = profiles
+        self._second, self._stamp = -1, ""  # crawled_at of the current second, made once
+
+    def _now(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+        return self._stamp
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -90,7 +111,7 @@ class NormalisePipeline(_Base):
             logger.warning(
                 "%s: %s on %s (entry %s)", a["source"], a["date_problem"], a.get("listing_url"), a.get("url")
             )
-        a["crawled_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        a["crawled_at"] = self._now()
         return item
 
 
@@ -101,13 +122,13 @@ class ValidatePipeline(_Base):
         super().__init__(stats)
         #: source -> the fields its records must have (Profile.required_fields); a source not
         #: in it must have every required field of the table.
-        self.required = dict(required or {})
+        self.required = required if required is not None else {}
 
     @classmethod
     def from_crawler(cls, crawler):
         run = cls._run(crawler)
-        required = {name: p.required_fields for name, p in run.profiles.items()}
-        return run.tallied(cls(crawler.stats, required))
+        # Read as items come: a source with no profile gets its profile from its first page.
+        return run.tallied(cls(crawler.stats, _RequiredFields(run.profiles)))
 
     def process_item(self, item):
         a = fields(item)
@@ -123,6 +144,22 @@ class ValidatePipeline(_Base):
         return item
 
 
+class _RequiredFields(Mapping[str, tuple[str, ...]]):
+    """source -> Profile.required_fields, read from the run's profiles when asked."""
+
+    def __init__(self, profiles: Mapping[str, Profile]) -> None:
+        self.profiles = profiles
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return self.profiles[name].required_fields
+
+    def __iter__(self):
+        return iter(self.profiles)
+
+    def __len__(self) -> int:
+        return len(self.profiles)
+
+
 class DeduplicatePipeline(_Base):
     """Drop releases already written (this run or an earlier one); number changed ones.
 
@@ -133,7 +170,8 @@ class DeduplicatePipeline(_Base):
     def __init__(self, stats, ledger: Ledger) -> None:
         super().__init__(stats)
         self.ledger = ledger
-        self.this_run: set[str] = set()
+        #: The releases seen this run, by run_key: it grows with the archive.
+        self.this_run: set[int | str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -142,10 +180,11 @@ class DeduplicatePipeline(_Base):
 
     def process_item(self, item):
         a = fields(item)
-        if a["id"] in self.this_run:
+        key = run_key(a["id"])
+        if key in self.this_run:
             self.count(a, "duplicates")
             raise DropItem(f"{a['source']}: {a['url']} seen already in this run", log_level="DEBUG")
-        self.this_run.add(a["id"])
+        self.this_run.add(key)
         try:
             known = self.ledger.known([a["id"]]).get(a["id"])
         except LedgerFailed as exc:  # said once, where it failed; the run is stopping

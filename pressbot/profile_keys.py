@@ -41,6 +41,7 @@ class Kind(StrEnum):
     SELECTOR = "selector"
     JMES = "JMESPath selector"
     EXCLUDE = "list of selectors"
+    DURATION = "duration"
     TABLE = "table"
 
 
@@ -82,7 +83,12 @@ def _field_keys(table: str, fields: tuple[str, ...], jmes: bool, old: dict[str, 
     for name in fields:
         field = BY_NAME[name]
         required = table != "detail.fields" and name in REQUIRED_LISTING_FIELDS
+        # The printed date may be left out where the release pages date the entries.
+        dated_by_pages = required and name == "published_raw"
+        required = required and not dated_by_pages
         doc = f"fills `{name}`: {field.doc[:1].lower()}{field.doc[1:].rstrip('.')}"
+        if dated_by_pages:
+            doc += "; leave it out for a listing that prints no dates, with `[detail] follow = true`"
         if field.keeps_all:
             doc += "; every match is kept, as paragraphs (`all = false`: the first)"
         example = {
@@ -106,7 +112,17 @@ def _field_keys(table: str, fields: tuple[str, ...], jmes: bool, old: dict[str, 
                 "subtitle": "deck",
             }[name]
             example = f'{{ jmes = "{example}" }}'
-        keys.append(Key(table, name, kind, doc, example=example, required=required))
+        keys.append(
+            Key(
+                table,
+                name,
+                kind,
+                doc,
+                example=example,
+                required=required,
+                default_text="required without [detail] follow = true" if dated_by_pages else "",
+            )
+        )
     for name, new in old.items():
         keys.append(
             Key(table, name, kind, f"the old name of `{new}` (still loads, with a warning)", renamed_to=new)
@@ -145,7 +161,7 @@ KEYS: tuple[Key, ...] = (
         "base_url",
         Kind.URL,
         "ids are computed relative to it, and relative URLs resolve against it; `{fixtures}` is "
-        "the bundled fixtures' URL (`PRESSBOT_FIXTURES_URL`)",
+        "the bundled press rooms' origin, `https://fixtures.invalid` (`PRESSBOT_FIXTURES_URL`)",
         example='"https://www.example.gov/"',
         required=True,
     ),
@@ -352,6 +368,15 @@ KEYS: tuple[Key, ...] = (
         default=0.5,
         example="0.2",
     ),
+    Key(
+        "checks",
+        "max_silence",
+        Kind.DURATION,
+        "the source is [silent](#silent-sources) (exit status 66) when its newest release is older"
+        ' than this: hours, days or weeks (`"36h"`, `"14d"`, `"2w"`); `"off"`: never',
+        default_text="learned from the source's history",
+        example='"14d"',
+    ),
     # a selector's table form
     Key("selector", "css", Kind.STRING, "a CSS selector", example='{ css = "h2 a" }'),
     Key(
@@ -431,12 +456,24 @@ def profile_schema() -> dict[str, Any]:
         "properties": selector_props,
         "oneOf": [{"required": [kind]} for kind in ("css", "xpath", "jmes")],
     }
+    top = _table_schema("")
+    # The printed date (or its old name) is required, but where release pages date the entries.
+    dated = {"anyOf": [{"required": ["published_raw"]}, {"required": ["published"]}]}
+    follows = {"required": ["follow"], "properties": {"follow": {"enum": [True]}}}
+    top.setdefault("allOf", []).append(
+        {
+            "anyOf": [
+                {"required": ["detail"], "properties": {"detail": follows}},
+                {"properties": {"listing": {"properties": {"fields": dated}}}},
+            ]
+        }
+    )
     return {
         "$schema": _DRAFT,
         "id": "https://pressbot.invalid/schema/profile.schema.json",
         "title": "pressbot source profile",
         "description": "One press room's profile (pressbot/sources/*.toml): README, Profile reference.",
-        **_table_schema(""),
+        **top,
         "definitions": {
             "selector": {
                 "description": "A CSS string, or a table with exactly one of css, xpath, jmes.",
@@ -515,6 +552,8 @@ def _value_schema(key: Key) -> dict[str, Any]:
         schema = {"type": "array", "items": {"type": "string", "minLength": 1}}
     elif kind is Kind.TEMPLATE:
         schema = {"type": "string", "pattern": "\\{n\\}"}
+    elif kind is Kind.DURATION:  # (as pressbot.silence reads it; "0d" is refused by the loader)
+        schema = {"type": "string", "pattern": "^\\s*(\\d+(\\.\\d+)?\\s*[hdw]|[oO][fF][fF])\\s*$"}
     else:  # STRING, URL, REGEX, TIMEZONE: checked by the loader beyond their type
         schema = {"type": "string", "minLength": 1}
     if "$ref" in schema:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import sys
 import tomllib
@@ -20,6 +21,7 @@ from cssselect import SelectorError
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
+from pressbot import bundled, silence
 from pressbot.fields import BY_NAME, DETAIL_FIELDS, FIELDS, LISTING_FIELDS, REQUIRED_LISTING_FIELDS
 from pressbot.profile_keys import keys_of
 
@@ -123,6 +125,9 @@ class Profile:
     follow_detail: bool = False
     min_entries: int = 1
     max_missing_share: float = 0.5
+    #: How long the source may go without a release (None: never silent; silence.LEARN: a
+    #: multiple of its usual gap, see pressbot.silence).
+    max_silence: dt.timedelta | None | str = silence.LEARN
     #: The pages after the start pages, where they are JSON (``[listing.json]``): this profile
     #: with that table's entry, fields and next_page, format "json".
     later: Profile | None = None
@@ -172,13 +177,9 @@ def load_sources(names: str, fixtures_url: str | None = None, directory=SOURCES_
     return [load_profile(known[n], fixtures_url) for n in dict.fromkeys(wanted)]
 
 
-def fixtures_file_url() -> str:
-    """The file:// URL of the bundled fixtures folder (the default offline press rooms)."""
-    return FIXTURES_DIR.as_uri()
-
-
 def load_profile(path, fixtures_url: str | None = None) -> Profile:
-    """Read and validate one profile file. ``{fixtures}`` in URLs becomes ``fixtures_url``."""
+    """Read and validate one profile file. ``{fixtures}`` in URLs becomes ``fixtures_url``
+    (default: the bundled sites' origin, answered in-process)."""
     path = Path(path) if isinstance(path, str) else path
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -190,7 +191,7 @@ def load_profile(path, fixtures_url: str | None = None) -> Profile:
         raise ProfileError(path, "file", f"not valid TOML: {exc}") from None
     except RecursionError:
         raise ProfileError(path, "file", "not valid TOML: arrays or tables nested too deeply") from None
-    return parse_profile(raw, path, fixtures_url or fixtures_file_url())
+    return parse_profile(raw, path, fixtures_url or bundled.ORIGIN)
 
 
 def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> Profile:
@@ -239,7 +240,10 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
             notes=notes,
         )
     )
-    fields = _fields(listing, "listing", path, sel_kinds, notes)
+    # A listing that prints no dates may leave them to its release pages (pressbot.pagedates).
+    detail_raw = raw.get("detail")
+    dated_by_pages = isinstance(detail_raw, dict) and detail_raw.get("follow") is True
+    fields = _fields(listing, "listing", path, sel_kinds, notes, dated_by_pages)
     next_page = _selector(
         listing.get("next_page"), path, "listing.next_page", default_all=True, kinds=sel_kinds, notes=notes
     )
@@ -380,6 +384,12 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
     share = checks.get("max_missing_share", 0.5)
     if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
         raise ProfileError(path, "checks.max_missing_share", "must be a number from 0 to 1")
+    max_silence: dt.timedelta | None | str = silence.LEARN
+    if "max_silence" in checks:
+        try:
+            max_silence = silence.parse_duration(checks["max_silence"])
+        except silence.SilenceError as exc:
+            raise ProfileError(path, "checks.max_silence", str(exc)) from None
 
     profile = Profile(
         name=name,
@@ -396,11 +406,13 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
         date_languages=tuple(languages),
         date_order=order,
         date_pattern=pattern,
-        date_optional=optional,
+        # No date selector: every entry is undated, and its release page dates it.
+        date_optional=optional or "published_raw" not in fields,
         date_timezone=timezone,
         detail_fields=detail_fields,
         min_entries=min_entries,
         max_missing_share=float(share),
+        max_silence=max_silence,
         format=fmt,
         pagination=pagination,
         pager=pager,
@@ -422,7 +434,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
             kinds=kinds,
             notes=notes,
         )
-        later_fields = _fields(later_spec, "listing.json", path, kinds, notes)
+        later_fields = _fields(later_spec, "listing.json", path, kinds, notes, dated_by_pages)
         profile = dataclasses.replace(
             profile,
             later=dataclasses.replace(
@@ -432,6 +444,7 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
                 fields=later_fields,
                 next_page=later_next,
                 pager=None,
+                date_optional=profile.date_optional or "published_raw" not in later_fields,
             ),
         )
     for key, why in notes:
@@ -441,9 +454,15 @@ def parse_profile(raw: dict[str, Any], path: str | Path, fixtures_url: str) -> P
 
 
 def _fields(
-    table: dict[str, Any], where: str, path: str | Path, kinds: tuple[str, ...], notes: list[tuple[str, str]]
+    table: dict[str, Any],
+    where: str,
+    path: str | Path,
+    kinds: tuple[str, ...],
+    notes: list[tuple[str, str]],
+    dated_by_pages: bool = False,
 ) -> dict[str, Selector]:
-    """The ``fields`` table of ``[where]``: a selector per item field, the required ones given."""
+    """The ``fields`` table of ``[where]``: a selector per item field, the required ones given
+    (but the printed date, where release pages date the entries: ``dated_by_pages``)."""
     prefix = f"{where}.fields"
     specs = _table(table, "fields", path, required=True, prefix=f"{where}.")
     if prefix in RENAMED_FIELD_KEYS:
@@ -464,7 +483,14 @@ def _fields(
         for k, v in specs.items()
     }
     for k in REQUIRED_LISTING_FIELDS:
-        if k not in fields:
+        if k == "published_raw" and k not in fields and not dated_by_pages:
+            raise ProfileError(
+                path,
+                f"{prefix}.{k}",
+                "missing: this field is required (or, for a listing that prints no dates, "
+                "[detail] follow = true dates each release from its page)",
+            )
+        if k not in fields and k != "published_raw":
             raise ProfileError(path, f"{prefix}.{k}", "missing: this field is required")
     return fields
 

@@ -11,6 +11,9 @@ known.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,12 +24,12 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
-from pressbot import __version__, distributed
+from pressbot import __version__, alerts, discover, distributed, pressroom, silence
 from pressbot.addresses import is_local_url
 from pressbot.catalogue import run_profiles
 from pressbot.ledger import Ledger, LedgerFailed
-from pressbot.options import RunOptions, check_paths, check_settings, given_settings
-from pressbot.profiles import Profile
+from pressbot.options import ArgumentError, RunOptions, check_paths, check_settings, given_settings
+from pressbot.profiles import Profile, ProfileError
 from pressbot.state import LockLost, StateUnavailable, open_state
 from pressbot.walk import Stop, Trap, WalkOptions, WalkState, on_site
 
@@ -54,6 +57,8 @@ class SourceReport:
     #: Release pages that are gone (404, 410): their releases are kept from the listing; this
     #: does not keep the walk from being complete.
     gone: list[dict[str, Any]] = field(default_factory=list)
+    #: A source given by a URL alone: what pressbot detected, where, and why (or what it tried).
+    detected: dict[str, Any] | None = None
 
     @property
     def clean(self) -> bool:
@@ -82,9 +87,19 @@ class Run:
         self.reports = {name: SourceReport() for name in profiles}
         self._stats = stats
         self._crawler = None  # stats come from the crawler once it has built them
+        self._inc: Any = None  # the stats' inc_value, once looked up
+        self._names: dict[tuple[str, str], tuple[str, str]] = {}
         self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
         self.closed = False
+        #: Per source, what the state knew when the run opened: its days with releases, and
+        #: since when pressbot has watched it (pressbot.silence).
+        self.history: dict[str, tuple[dict[str, int], dt.datetime | None]] = {}
+        #: The learned silence limit: PRESSBOT_SILENCE_FACTOR times the usual gap, at least
+        #: PRESSBOT_SILENCE_MIN_DAYS.
+        self.silence_rule = silence.Rule()
+        #: Per source, its silence as judged when the run closed (silence.judge).
+        self.silence: dict[str, dict[str, Any]] = {}
         #: The job's id (scrapyd's ``_job``, else PRESSBOT_JOB_ID) and the PRESSBOT_ settings
         #: that differ from their defaults, as given: for the run summary.
         self.job = options.job
@@ -96,6 +111,13 @@ class Run:
         self.summary_path: Path | None = None
         self.outcome_said = False
         self._tallies: list[Callable[[], object]] = []
+        #: Sources given by a URL alone (``-a url=``), whose profile their first page gives.
+        self.pending: set[str] = set(profiles) if options.url else set()
+        #: Such a source's pages found to be no listing (URL: why), and those left to try.
+        self._tried: dict[str, list[str]] = {}
+        self._queue: dict[str, list[tuple[str, str]]] = {}
+        #: The profiles detected, as their dicts: a later page may add to them (JSON).
+        self._detected: dict[str, dict[str, Any]] = {}
 
     # --- building -------------------------------------------------------------------------
     @classmethod
@@ -107,8 +129,14 @@ class Run:
         if settings.getbool("PRESSBOT_LOOK_ONLY"):
             return cls.look(crawler, options)
         check_settings(settings)
+        alerts.check_settings(settings)
         given = given_settings(settings)  # (before the run sets any of its own)
-        loaded = run_profiles(settings, options)
+        if options.url and settings.getbool("PRESSBOT_DISTRIBUTED"):
+            raise ArgumentError(
+                "url: not with PRESSBOT_DISTRIBUTED: each worker would detect the listing on its own "
+                "pages; write its profile with `scrapy genprofile URL -o FILE` and give -a profile=FILE"
+            )
+        loaded = _run_profiles(settings, options)
         profiles = {p.name: p for p in loaded}
         _polite_settings(settings, loaded)
         distributed.configure(settings)
@@ -148,11 +176,20 @@ class Run:
                 overlap_pages=settings.getint("PRESSBOT_OVERLAP_PAGES"),
             ),
         )
+        now = dt.datetime.now(dt.UTC)
+        for name in profiles:
+            watched = state.watched_since(name, now.isoformat(timespec="seconds"))
+            run.history[name] = (state.days(name, silence.HISTORY_DAYS + 1), _when(watched))
+        run.silence_rule = silence.Rule(
+            factor=settings.getfloat("PRESSBOT_SILENCE_FACTOR"),
+            floor=dt.timedelta(days=settings.getfloat("PRESSBOT_SILENCE_MIN_DAYS")),
+        )
         run._crawler = crawler
         run.job = options.job or settings.get("PRESSBOT_JOB_ID")
         run.settings_given = given
         run.connect(crawler)
         _keep_ledger(crawler, run)
+        _tune_gc(crawler)
         setattr(crawler, _ATTRIBUTE, run)
         return run
 
@@ -164,7 +201,7 @@ class Run:
         written, the settings are left as they are (the shell has frozen them), and the run is
         not attached to the crawler (``Run.of`` is None: the other components stand aside)."""
         settings = crawler.settings
-        profiles = {p.name: p for p in run_profiles(settings, options)}
+        profiles = {p.name: p for p in _run_profiles(settings, options)}
         run = cls(
             options,
             profiles,
@@ -253,8 +290,17 @@ class Run:
 
     # --- the books ------------------------------------------------------------------------
     def count(self, source: str, key: str, n: int = 1) -> None:
-        self.stats.inc_value(f"pressbot/{key}", n)
-        self.stats.inc_value(f"pressbot/source/{source}/{key}", n)
+        """Add ``n`` to the crawl stats' ``pressbot/<key>`` and ``pressbot/source/<source>/<key>``.
+        Cheap enough for every page or item: each pair of names is made once, and the stats
+        collector's method looked up once (Scrapy 2.19 wraps every look-up of it)."""
+        names = self._names.get((source, key))
+        if names is None:
+            names = self._names[source, key] = (f"pressbot/{key}", f"pressbot/source/{source}/{key}")
+        inc = self._inc
+        if inc is None:
+            inc = self._inc = self.stats.inc_value
+        inc(names[0], n)
+        inc(names[1], n)
 
     def tallied(self, component: _Tallier) -> _Tallier:
         """A component that tallies its counts locally (per item, the stats collector would
@@ -295,6 +341,88 @@ class Run:
             logger.warning("%s: %s: %s", source, url, p)
             if len(listed) < self.PROBLEMS_LISTED:
                 listed.append({"url": url, "entry": p.index, "field": p.field, "problem": p.reason})
+
+    #: Pages a source given by its URL alone tries after its own, when that is no listing: the
+    #: press room it links to, its feed.
+    DETECT_TRIES = 3
+
+    def detect(self, source: str, url: str, body: bytes, headers=None) -> Profile | str | None:
+        """A source given by its URL alone: its profile, found on its first page
+        (pressbot.discover), taken as the source's for the rest of the run. When that page is
+        no listing, the URL of the next page to try instead (the press room it links to on
+        the same site, then the feed it advertises), to be fetched as the first page; None,
+        with the walk ended and reported, when pressbot is sure of none of them."""
+        pending = self.profiles[source]
+        if discover.looks_like_feed(body):
+            found = discover.discover_feed(body, url, name_url=pending.start_urls[0])
+        else:
+            found = discover.discover(body, url, headers)
+        tried = self._tried.setdefault(source, [])
+        if not found.sure:
+            tried.append(f"{url}: {found.reason}")
+            if len(tried) == 1:
+                self._queue[source] = _fallbacks(pending, body, url, found)
+            queue = self._queue.get(source, [])
+            if queue and len(tried) <= self.DETECT_TRIES:
+                nxt, why = queue.pop(0)
+                logger.info("%s: %s is no listing (%s); trying %s (%s)", source, url, found.reason, nxt, why)
+                return nxt
+        self.pending.discard(source)
+        if found.sure:
+            profile, self._detected[source] = discover.adopt(self.profiles[source], found)
+            self.profiles[source] = profile
+            self.count(source, "detected")
+            listing = found.profile["listing"] if found.profile else {}
+            self.reports[source].detected = {
+                "page": url,
+                "why": found.reason,
+                "tried": list(tried),
+                "entry": listing.get("entry"),
+                "fields": {
+                    r.name: f"{r.selector} ({r.confidence}, {r.filled}/{r.total})" for r in found.fields
+                },
+                "pagination": found.notes.get("pagination"),
+            }
+            logger.info("%s: detected the listing on %s: %s", source, url, found.reason)
+            for report in found.fields:
+                logger.info("%s: detected %s", source, report.line())
+            logger.info("%s: pagination: %s", source, found.notes.get("pagination", "none"))
+            return profile
+        self.count(source, "undetected")
+        self.reports[source].detected = {"page": None, "why": None, "tried": list(tried)}
+        start = pending.start_urls[0]
+        problem = "; ".join(tried) + f"; nothing is written (write a profile: scrapy genprofile {start})"
+        self.reports[source].errors.append(
+            {"url": url, "page": "listing", "error": f"no listing detected: {problem}"}
+        )
+        self.walks[source].end(Stop.UNDETECTED)
+        self.stopped(source, Stop.UNDETECTED, url)
+        logger.error("%s: no listing detected on %s: %s", source, url, problem)
+        return None
+
+    @property
+    def detected(self) -> set[str]:
+        """The sources given by a URL alone whose profile was detected."""
+        return set(self._detected)
+
+    def later_pages(self, source: str, url: str, body: bytes) -> None:
+        """A detected source's later page that answers JSON (a "load more" endpoint): its
+        items are read from then on as ``pressbot.discover.json_listing`` finds them."""
+        raw = self._detected.get(source)
+        if raw is None or self.profiles[source].later is not None or not discover.looks_like_json(body):
+            return
+        table = discover.json_listing(body)
+        if table is None:
+            logger.warning("%s: %s answers JSON with no array of items with titles and links", source, url)
+            return
+        raw = discover.with_json_pages(raw, table)
+        try:
+            self.profiles[source] = discover.load(raw, f"<detected on {url}>")
+        except ProfileError as exc:  # the page is then read as HTML: drift, and said so
+            logger.warning("%s: %s answers JSON that pressbot cannot read: %s", source, url, exc)
+            return
+        self._detected[source] = raw
+        logger.info("%s: the pages after the first answer JSON: read as %s", source, table)
 
     def drift(self, source: str, url: str, problem: str) -> None:
         self.count(source, "drift")
@@ -380,6 +508,22 @@ class Run:
             logger.exception("pressbot could not close its output %s and state", self.ledger.output)
         if self.tracker is not None:
             self.tracker.expire_run()
+        self.judge_silence()
+
+    def judge_silence(self, now: dt.datetime | None = None) -> None:
+        """Judge each source's silence from what the state knew and what this run wrote; a
+        silent source is counted (``pressbot/silent``: its own exit status) and logged."""
+        now = now or dt.datetime.now(dt.UTC)
+        written = self.ledger.days
+        for name, profile in self.profiles.items():
+            known, watched = self.history.get(name, ({}, None))
+            days = set(known) | {day for (source, day) in written if source == name}
+            rule = dataclasses.replace(self.silence_rule, max_silence=profile.max_silence)
+            verdict = silence.judge(sorted(days), rule, now, watched)
+            self.silence[name] = verdict
+            if verdict["silent"]:
+                self.count(name, "silent")
+                logger.warning("%s", silence.describe(name, verdict))
 
     # --- signals --------------------------------------------------------------------------
     def _request_scheduled(self, request, spider) -> None:
@@ -433,6 +577,36 @@ class Run:
             )
 
 
+def _when(text: str | None) -> dt.datetime | None:
+    """A time the state wrote (ISO 8601, UTC), or None for one it cannot read."""
+    try:
+        when = dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return when if when is None or when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _fallbacks(pending: Profile, body: bytes, url: str, found: discover.Discovery) -> list[tuple[str, str]]:
+    """Pages to try when a source's own page is no listing, best first, with the reason: the
+    press room links of the page, then its feeds; only on the source's own site (the run's
+    allowed domains)."""
+    out: list[tuple[str, str]] = []
+    if found.article:  # a release page given by mistake: its menu is not the user's choice
+        return out
+    for room in pressroom.find(body, url)[:2]:
+        out.append((room.url, f"the press room the page links to: {room.why}"))
+    out += [(feed, "the feed the page advertises") for feed in found.feeds[:1]]
+    return [(u, why) for u, why in dict(out).items() if on_site(u, pending)] if out else []
+
+
+def _run_profiles(settings, options: RunOptions) -> list[Profile]:
+    """The run's profiles (pressbot.catalogue.run_profiles), or, for ``-a url=``, the source
+    that URL names, whose profile its first page gives."""
+    if options.url:
+        return [discover.pending_profile(options.url)]
+    return run_profiles(settings, options)
+
+
 def _polite_settings(settings, profiles: list[Profile]) -> None:
     """Identity and throttling: AutoThrottle for real sites, full speed for local fixtures."""
     contact = settings.get("PRESSBOT_CONTACT_URL")
@@ -440,6 +614,29 @@ def _polite_settings(settings, profiles: list[Profile]) -> None:
         settings.set("USER_AGENT", f"pressbot/{__version__} (+{contact})", priority="spider")
     if all(is_local_url(u) for p in profiles for u in p.start_urls):
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+
+
+def _tune_gc(crawler) -> None:
+    """While the engine runs, let Python's cyclic garbage collector wait for
+    PRESSBOT_GC_THRESHOLD new container objects rather than 700: the crawl's garbage goes by
+    reference counting, and at 700 the collector runs after every few pages for nothing. A
+    collector switched off, or already waiting longer, is left as it is; the engine's stop puts
+    back what it was."""
+    threshold = crawler.settings.getint("PRESSBOT_GC_THRESHOLD")
+    saved: list[tuple[int, int, int]] = []
+
+    def start() -> None:
+        current = gc.get_threshold()
+        if threshold > current[0] > 0 and gc.isenabled():
+            saved.append(current)
+            gc.set_threshold(threshold, *current[1:])
+
+    def stop() -> None:
+        if saved:
+            gc.set_threshold(*saved.pop())
+
+    crawler.signals.connect(start, signal=signals.engine_started, weak=False)
+    crawler.signals.connect(stop, signal=signals.engine_stopped, weak=False)
 
 
 def _keep_ledger(crawler, run: Run) -> None:

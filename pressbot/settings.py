@@ -13,8 +13,11 @@ PRESSBOT_DEFAULT_SOURCE = "amnesty-ca"
 #: Folders of your own profiles, beside the shipped ones (pressbot/catalogue.py): a list, or
 #: paths separated by the OS path separator (":"); a source is NAME.toml in one of them.
 PRESSBOT_PROFILE_DIRS = None
-#: Where "{fixtures}" in a profile points; None means the bundled fixtures/ folder (file://).
+#: Where "{fixtures}" in a profile points; None means https://fixtures.invalid, which pressbot
+#: answers in-process from the bundled fixture sites (pressbot.bundled).
 PRESSBOT_FIXTURES_URL = None
+#: The folder answered at https://fixtures.invalid/; None means the sites bundled with pressbot.
+PRESSBOT_FIXTURES_DIR = None
 #: Where `scrapy inspect --save-case NAME` writes NAME/, and what `scrapy check` checks; None
 #: means the bundled fixtures/cases/.
 PRESSBOT_CASES_DIR = None
@@ -68,19 +71,44 @@ PRESSBOT_FLUSH_SECONDS = 1.0
 #: A Redis run lock lives this many seconds unless its holder renews it (every third of that);
 #: a holder that could not renew it in time (paused, cut off) has lost it, and stops writing.
 PRESSBOT_LOCK_TTL = 30.0
+#: While a crawl runs, Python's cyclic garbage collector runs after this many new container
+#: objects (its own default is 700: a thousand collections per thousand listing pages, with next
+#: to nothing to collect, a twentieth of the crawl's CPU); 0 leaves the collector as it is.
+PRESSBOT_GC_THRESHOLD = 10000
 #: After SIGINT/SIGTERM, requests still in flight this many seconds later (a long Retry-After
 #: wait) are abandoned and the run stops; what they held is collected by the next run.
 PRESSBOT_STOP_TIMEOUT = 3.0
+
+#: A source without [checks] max_silence is silent (exit 66) when its newest release is older
+#: than this many times its usual gap between releases (learned from its history; 0: off)...
+PRESSBOT_SILENCE_FACTOR = 3.0
+#: ...and never before this many days (see pressbot/silence.py).
+PRESSBOT_SILENCE_MIN_DAYS = 7.0
+
+#: Alerts (pressbot/alerts.py): after a run, a change of what is wrong is sent, once, to each
+#: channel configured here: a webhook (an HTTP POST of JSON)...
+PRESSBOT_ALERT_WEBHOOK = None
+#: ...a Slack incoming webhook...
+PRESSBOT_ALERT_SLACK_WEBHOOK = None
+#: ...e-mail to these addresses (comma-separated), through this SMTP server (HOST:PORT).
+PRESSBOT_ALERT_EMAIL_TO = None
+PRESSBOT_ALERT_EMAIL_FROM = None
+PRESSBOT_ALERT_SMTP = "localhost:25"
+PRESSBOT_ALERT_SMTP_USER = None
+PRESSBOT_ALERT_SMTP_PASSWORD = None
+PRESSBOT_ALERT_SMTP_STARTTLS = False
+#: Seconds a channel is given to take an alert.
+PRESSBOT_ALERT_TIMEOUT = 10.0
+#: What each channel has been told (None: alerts.json in PRESSBOT_RUNS_DIR).
+PRESSBOT_ALERT_STATE = None
+#: Where `scrapy report` writes the operator's report (one static HTML file).
+PRESSBOT_REPORT = "data/report.html"
 
 # --- Scrapy ------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 USER_AGENT = "pressbot/0.1 (+https://github.com/pressbot/pressbot)"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
-# Scrapy starts this many tasks for every response's output, whatever it holds; our pipelines
-# never wait, so more buy nothing: 20 (a listing page's releases) rather than Scrapy's 100
-# spares ~25% of the CPU of an hourly run over many sources (bench.many).
-CONCURRENT_ITEMS = 20
 # Real press rooms get AutoThrottle; the spider turns it off when every start URL is local.
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -95,9 +123,17 @@ DOWNLOADER_MIDDLEWARES = {
     "pressbot.middlewares.SafeDestinationMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "pressbot.middlewares.BackoffRetryMiddleware": 550,
+    # Last before the downloader (after the HTTP cache, 900): it stands in for the download.
+    "pressbot.middlewares.BundledSitesMiddleware": 950,
 }
 # For profile development: -s HTTPCACHE_ENABLED=1 keeps every page under .scrapy/httpcache.
 HTTPCACHE_EXPIRATION_SECS = 0
+# Scrapy starts this many item workers (asyncio tasks) for every response, whatever it yields:
+# its default, 100, costs each listing page a few hundred microseconds (a tenth of the crawl's
+# CPU) for nothing, as pressbot's own pipelines never wait; 8 still lets a pipeline of one's own
+# that does wait overlap its items (bench.many: ~25% of the CPU of an hourly run over many
+# sources, against 100).
+CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
     "pressbot.pipelines.NormalisePipeline": 100,
     "pressbot.pipelines.ValidatePipeline": 200,
@@ -124,6 +160,8 @@ REQUEST_FINGERPRINTER_CLASS = "pressbot.fingerprint.SourceFingerprinter"
 FEED_EXPORT_ENCODING = "utf-8"
 # Item reprs at DEBUG would swamp a cron log; -s LOG_LEVEL=DEBUG brings them back.
 LOG_LEVEL = "INFO"
+# Scrapy's per-page and per-item DEBUG messages are not even made when nothing would show them.
+LOG_FORMATTER = "pressbot.logs.LogFormatter"
 # Scrapy 2.19's remote-control extension opens a port and writes under $HOME: a cron job
 # needs neither.
 REMOTE_CONTROL_ENABLED = False

@@ -14,8 +14,9 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -100,6 +101,19 @@ class State(Protocol):
     def walk_complete(self, source: str) -> bool:
         """Whether the source's last walk ended cleanly."""
 
+    def add_days(self, counts: Mapping[tuple[str, str], int], filled: bool = False) -> None:
+        """Add releases to the calendar: (source, publication day) -> how many new releases;
+        ``filled``: these are every release of the output (days_filled is then true)."""
+
+    def days(self, source: str, limit: int = 101) -> dict[str, int]:
+        """The newest ``limit`` days with releases of ``source``: day -> releases."""
+
+    def days_filled(self) -> bool:
+        """Whether the calendar holds the releases written before it existed (add_days filled)."""
+
+    def watched_since(self, source: str, now: str) -> str:
+        """When pressbot first crawled ``source`` (``now``, the first time it is asked)."""
+
     def close(self) -> None:
         """Release the lock and resources."""
 
@@ -172,6 +186,11 @@ class SQLiteState:
             CREATE TABLE IF NOT EXISTS holder (
                 one INTEGER PRIMARY KEY CHECK (one = 1), pid INTEGER NOT NULL, host TEXT NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS days (
+                source TEXT NOT NULL, day TEXT NOT NULL, releases INTEGER NOT NULL,
+                PRIMARY KEY (source, day)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """
         )
         # States made before outputs had generations.
@@ -233,11 +252,14 @@ class SQLiteState:
                 (output, offset),
             )
             gen = self.db.execute("SELECT gen FROM outputs WHERE path = ?", (output,)).fetchone()[0]
+            # In id order: ids are hashes, and a batch in their own order walks the table's
+            # pages one after another instead of hopping between them (a tenth less time).
+            rows = sorted(((s.id, s.source, s.hash, s.revision, gen) for s in seen), key=itemgetter(0))
             self.db.executemany(
                 "INSERT INTO releases (id, source, hash, revision, gen) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, revision = excluded.revision, "
                 "gen = excluded.gen WHERE excluded.revision > releases.revision",
-                [(s.id, s.source, s.hash, s.revision, gen) for s in seen],
+                rows,
             )
 
     def output_offset(self, output: str) -> int:
@@ -301,6 +323,30 @@ class SQLiteState:
             "updated = excluded.updated",
             (source, int(complete), reason),
         )
+
+    def add_days(self, counts: Mapping[tuple[str, str], int], filled: bool = False) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT INTO days (source, day, releases) VALUES (?, ?, ?) "
+                "ON CONFLICT(source, day) DO UPDATE SET releases = releases + excluded.releases",
+                [(source, day, n) for (source, day), n in counts.items()],
+            )
+            if filled:
+                self.db.execute("INSERT OR REPLACE INTO notes (key, value) VALUES ('days_filled', '1')")
+
+    def days(self, source: str, limit: int = 101) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT day, releases FROM days WHERE source = ? ORDER BY day DESC LIMIT ?", (source, limit)
+        )
+        return dict(rows)
+
+    def days_filled(self) -> bool:
+        return self.db.execute("SELECT 1 FROM notes WHERE key = 'days_filled'").fetchone() is not None
+
+    def watched_since(self, source: str, now: str) -> str:
+        self.db.execute("INSERT OR IGNORE INTO notes (key, value) VALUES (?, ?)", (f"watched:{source}", now))
+        return self.db.execute("SELECT value FROM notes WHERE key = ?", (f"watched:{source}",)).fetchone()[0]
 
     def count(self, source: str | None = None) -> int:
         if source is None:
@@ -461,9 +507,10 @@ class RedisState:
             self.redis.ping()
         except self.unreachable as exc:
             raise StateUnavailable(f"cannot reach the Redis state at {url}: {exc}") from None
-        names = ("releases", "outputs", "output_gens", "generation", "walks", "lock")
+        names = ("releases", "outputs", "output_gens", "generation", "walks", "lock", "notes")
         self.k = {name: f"{prefix}:{name}" for name in names}
         self.claim_prefix = f"{prefix}:claim:"
+        self.days_prefix = f"{prefix}:days:"
         self.run_prefix = f"{prefix}:run:"
         self._record = self.redis.register_script(_RECORD)
         self._start_output = self.redis.register_script(_START_OUTPUT)
@@ -638,6 +685,29 @@ class RedisState:
     @_reachable
     def walk_complete(self, source: str) -> bool:
         return (self.redis.hget(self.k["walks"], source) or "0").startswith("1")
+
+    @_reachable
+    def add_days(self, counts: Mapping[tuple[str, str], int], filled: bool = False) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        for (source, day), n in counts.items():
+            pipe.hincrby(self.days_prefix + source, day, n)
+        if filled:
+            pipe.hset(self.k["notes"], "days_filled", "1")
+        pipe.execute()
+
+    @_reachable
+    def days(self, source: str, limit: int = 101) -> dict[str, int]:
+        found = self.redis.hgetall(self.days_prefix + source)
+        return {day: int(found[day]) for day in sorted(found, reverse=True)[:limit]}
+
+    @_reachable
+    def days_filled(self) -> bool:
+        return bool(self.redis.hexists(self.k["notes"], "days_filled"))
+
+    @_reachable
+    def watched_since(self, source: str, now: str) -> str:
+        self.redis.hsetnx(self.k["notes"], f"watched:{source}", now)
+        return self.redis.hget(self.k["notes"], f"watched:{source}")
 
     @_reachable
     def count(self, source: str | None = None) -> int:

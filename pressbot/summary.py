@@ -18,7 +18,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from pressbot import __version__, outcome
+from pressbot import __version__, alerts, outcome
 from pressbot.run import Run
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,9 @@ def build_summary(stats: Mapping[str, Any], run: Run, reason: str) -> dict[str, 
         entry["problems"] = list(report.problems)
         entry["gone"] = list(report.gone)
         entry["traps"] = list(report.traps)
+        entry["silence"] = run.silence.get(name)
+        if report.detected is not None:  # a source given by its URL alone (-a url=)
+            entry["detected"] = report.detected
         sources[name] = entry
     started = stats.get("start_time")
     finished = dt.datetime.now(dt.UTC)
@@ -232,13 +235,20 @@ class RunSummary:
     closes); then, once Scrapy has dumped its stats, log the outcome (say_outcome)."""
 
     def __init__(
-        self, run: Run, stats, runs_dir: str | os.PathLike, keep: int = 0, max_age_days: float = 0
+        self,
+        run: Run,
+        stats,
+        runs_dir: str | os.PathLike,
+        keep: int = 0,
+        max_age_days: float = 0,
+        settings=None,
     ) -> None:
         self.run = run
         self.stats = stats
         self.runs_dir = runs_dir
         self.keep = keep
         self.max_age_days = max_age_days
+        self.settings = settings  # (the alerts' channels; None: no alerts)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -246,7 +256,9 @@ class RunSummary:
         if run is None:
             raise NotConfigured  # not a pressbot run (no message: Scrapy warns of every one)
         settings = crawler.settings
-        ext = cls(run, crawler.stats, settings.get("PRESSBOT_RUNS_DIR"), *_retention(settings))
+        ext = cls(
+            run, crawler.stats, settings.get("PRESSBOT_RUNS_DIR"), *_retention(settings), settings=settings
+        )
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         # Scrapy dumps its stats after the spider_closed handlers, then the engine stops.
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
@@ -255,6 +267,8 @@ class RunSummary:
     def spider_closed(self, spider, reason: str) -> Path | None:
         summary = build_summary(self.stats.get_stats(), self.run, reason)
         self.run.summary_path = save_summary(summary, self.runs_dir, self.keep, self.max_age_days)
+        if self.settings is not None:
+            alerts.after_run(summary, self.settings)
         return self.run.summary_path
 
     def engine_stopped(self) -> None:
@@ -324,6 +338,7 @@ def close_abandoned(crawler, run: Run, runs_dir: str | os.PathLike) -> dict[str,
     crawler.stats.set_value("finish_reason", "shutdown")
     summary = build_summary(crawler.stats.get_stats(), run, "shutdown")
     run.summary_path = save_summary(summary, runs_dir, *_retention(crawler.settings))
+    alerts.after_run(summary, crawler.settings)  # (before the outcome: the log's last lines)
     say_outcome(run, crawler.stats.get_stats())
     return summary
 

@@ -162,8 +162,8 @@ def lines(text: str) -> str:
     (a blank line between them) kept apart by exactly one blank line."""
     if "\n" not in text:
         return squash(text)  # one line, as most teasers are
-    if "\r" in text:
-        text = text.replace("\r", "")
+    if "\r" in text:  # a Windows line end is one; a lone carriage return is a space, as squash has it
+        text = text.replace("\r\n", "\n").replace("\r", " ")
     out = []
     for para in BLANK_LINE.split(text):
         kept = [line for line in (squash(part) for part in para.split("\n")) if line]

@@ -56,6 +56,8 @@ class Stop(enum.Enum):
     #: dropped it.
     DROPPED = ("listing page dropped as a duplicate", False, True, 3, logging.ERROR)
     DRIFT = ("drift", False, True, 4, logging.ERROR)
+    #: No profile, and the first page is not a listing pressbot is sure of (pressbot.discover).
+    UNDETECTED = ("no listing detected", False, True, 4, logging.ERROR)
     ERROR = ("error", False, True, 5, logging.ERROR)
 
     def __init__(self, label: str, complete: bool, short: bool, severity: int, level: int) -> None:
@@ -106,7 +108,8 @@ class WalkState:
     stop: Stop | None = None
     #: The page on which the walk was first caught up (it then reads the overlap), or None.
     caught_up_page: int | None = None
-    #: Releases already listed on an earlier page of this walk (pinned posts repeat).
+    #: Releases already listed on an earlier page of this walk (pinned posts repeat); kept by
+    #: incremental walks only, the only ones that read it.
     listed: set[str] = field(default_factory=set)
     #: The template fingerprint of the walk's first page (pressbot.structure).
     first_page: frozenset[str] | None = None
@@ -128,7 +131,8 @@ class WalkState:
         self.known_streak = step.known_streak
         self.caught_up_page = step.caught_up_page
         self.suspected_end = step.suspected_end
-        self.listed.update(step.listed)
+        if self.incremental:  # (only an incremental walk reads it: it grows with the archive)
+            self.listed.update(step.listed)
         if step.next_url is not None:
             self.ask(step.next_url)
         if step.stop is not None:

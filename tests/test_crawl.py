@@ -202,3 +202,27 @@ def test_a_source_with_optional_dates_keeps_its_undated_entries(tmp_path, server
         jsonschema.validate(record, SCHEMA)
     source = result.summary["sources"]["undated"]
     assert (source["new"], source["dropped"], source["drift"]) == (4, {}, [])
+
+
+def test_a_listing_without_dates_is_dated_from_its_release_pages_once(tmp_path, server):
+    from tests.test_spider import DATED_BY_PAGES
+
+    profile = f"profile={FIXTURES / 'dates' / 'dated-by-pages.toml'}"
+    result = run_crawl(tmp_path, server.url, "-a", profile)
+    assert result.returncode == outcome.OK, result.stderr
+    records = result.records()
+    got = [(r["url"].rsplit("/", 1)[1], r["published"], r["date_source"], r["date_problem"]) for r in records]
+    assert sorted(got, key=str) == sorted(DATED_BY_PAGES, key=str)  # (release pages come in any order)
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+    source = result.summary["sources"]["dated-by-pages"]
+    assert (source["new"], source["dropped"], source["drift"], source["date_problems"]) == (6, {}, [], 1)
+    pages = [p for p in server.hits if p.startswith("/dates/dated-by-pages/")]
+    assert len(pages) == 8 and len(set(pages)) == 8  # two listing pages, six release pages, once each
+    # The next run finds the listing unchanged: it follows no release page again, writes nothing.
+    del server.hits[:]
+    again = run_crawl(tmp_path, server.url, "-a", profile)
+    assert again.returncode == outcome.OK, again.stderr
+    assert len(again.records()) == 6
+    assert not [p for p in server.hits if not p.endswith(("index.html", "page-2.html", "robots.txt"))]
+    assert again.summary["sources"]["dated-by-pages"]["stop_reason"] == "caught up"

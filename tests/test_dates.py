@@ -247,3 +247,28 @@ def test_the_publisher_s_time_zone_gives_the_day_of_utc_and_local_times(text, ti
 )
 def test_published_at_always_carries_an_offset(text, timezone, expected):
     assert publisher_time(text, timezone) == expected
+
+
+def test_a_reading_asked_again_is_answered_the_same_and_raised_afresh():
+    # Answers are cached (an entry is read by its listing page, then normalised): a problem
+    # asked for twice is raised twice, as a new exception each time, saying the same.
+    raised = []
+    for _ in range(2):
+        with pytest.raises(AmbiguousOrder) as caught:
+            parse_date("04/12/2025", today=TODAY)
+        raised.append(caught.value)
+    assert raised[0] is not raised[1] and raised[0].readings == raised[1].readings
+    assert str(raised[0]) == str(raised[1]) and raised[1].__traceback__.tb_next is not None
+    for _ in range(2):
+        with pytest.raises(DateProblem, match="unparseable") as caught:
+            parse_date("Tuesday", ("%d %B %Y",), today=TODAY)
+        assert type(caught.value) is DateProblem
+
+
+def test_the_day_it_is_is_part_of_a_cached_answer():
+    # A date in the future one day is a date the next: today is part of what is cached.
+    with pytest.raises(DateProblem, match="in the future"):
+        parse_date("5 June 2026", ("%d %B %Y",), today=dt.date(2026, 6, 1))
+    assert parse_date("5 June 2026", ("%d %B %Y",), today=dt.date(2026, 6, 10)) == "2026-06-05"
+    with pytest.raises(DateProblem, match="in the future"):
+        parse_date("5 June 2026", ("%d %B %Y",), today=dt.date(2026, 6, 1))

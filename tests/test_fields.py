@@ -28,6 +28,7 @@ GOOD = {
     Format.DATETIME: "2020-07-08T09:30:00Z",
     Format.LANGUAGE: "en-GB",
     Format.INT: 2,
+    Format.DATE_SOURCE: "listing",
 }
 BAD = {
     Format.ID: "not-an-id",
@@ -36,6 +37,7 @@ BAD = {
     Format.DATETIME: "2020-07-08",
     Format.LANGUAGE: "English",
     Format.INT: "2",
+    Format.DATE_SOURCE: "guessed",
 }
 
 
@@ -123,6 +125,9 @@ def test_a_record_without_a_printed_date_says_why():
     # Only a source whose profile says dates are optional writes one (pressbot.normalise.NO_DATE).
     jsonschema.validate(record(published_raw=None, published=None, date_problem=NO_DATE), SCHEMA)
     jsonschema.validate(record(published_raw=None, date_problem=None), SCHEMA)  # a release page's date
+    # ... or what the release page printed that could not be read for sure.
+    page_problem = "on the release page: ambiguous day/month order: '04.05.2021' is …"
+    jsonschema.validate(record(published_raw=None, published=None, date_problem=page_problem), SCHEMA)
     for problem in (None, "unparseable date 'x'"):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(record(published_raw=None, published=None, date_problem=problem), SCHEMA)

@@ -106,3 +106,17 @@ def test_a_change_of_content_is_a_revision(field):
 )
 def test_where_and_when_a_release_was_seen_is_not_a_revision(field, value):
     assert content_hash({**BASE_RECORD, field: value}) == content_hash(BASE_RECORD)
+
+
+def test_a_record_dated_from_its_release_page_hashes_as_its_listing_entry():
+    # The walk compares a listing entry (no date) with what was written (the page's date): the
+    # two must agree, or every run would fetch every such release page again.
+    listing = {"title": "T", "published": None, "summary": "S", "subtitle": None, "date_source": None}
+    for source in ("page metadata", "page text"):
+        assert content_hash({**listing, "published": "2024-03-04", "date_source": source}) == content_hash(
+            listing
+        )
+    # A listing's own date is content, as ever.
+    assert content_hash({**listing, "published": "2024-03-04", "date_source": "listing"}) != content_hash(
+        listing
+    )

@@ -191,6 +191,43 @@ def test_optional_dates_keep_an_undated_entry_with_the_reason(profile):
     assert normalise(entry(published_raw=None), profile, today=TODAY)["date_problem"] is None
 
 
+def test_a_release_page_dates_an_entry_its_listing_does_not(profile):
+    optional = dated(profile, optional=True)
+    # What pressbot.parsing.parse_detail gives for the page (pressbot.pagedates).
+    page_date = {
+        "published": "2024-03-04",
+        "date_source": "page metadata",
+        "published_at": "2024-03-04T23:30:00-05:00",
+    }
+    out = normalise(entry(published_raw=None, **page_date), optional, today=TODAY)
+    assert (out["published"], out["date_source"], out["date_problem"], out["published_at"]) == (
+        "2024-03-04",
+        "page metadata",
+        None,
+        "2024-03-04T23:30:00-05:00",
+    )
+    assert normalise(out, optional, today=TODAY) == out  # (the pipeline normalises it again)
+    # The listing's printed date stands over the page's, and the page does not settle it.
+    out = normalise(entry(**page_date), optional, today=TODAY)
+    assert (out["published"], out["date_source"]) == ("2020-07-08", "listing")
+    ambiguous = entry(published_raw="03/04/2024", **page_date)
+    out = normalise(ambiguous, optional, today=TODAY)
+    assert (out["published"], out["date_source"]) == (None, None)
+    assert out["date_problem"].startswith("ambiguous day/month order: '03/04/2024'")
+    # A date read from the page's text says so.
+    guess = entry(published_raw=None, published="2024-02-05", date_source="page text")
+    assert normalise(guess, optional, today=TODAY)["date_source"] == "page text"
+    # A date the page prints that cannot be read for sure: the page's reason.
+    problem = "on the release page: ambiguous day/month order: '02/01/2024' is …"
+    out = normalise(entry(published_raw=None, date_problem=problem), optional, today=TODAY)
+    assert (out["published"], out["date_source"], out["date_problem"]) == (None, None, problem)
+    # With the publisher's time zone, a page's time in UTC gives its local day.
+    paris = dated(profile, optional=True, timezone="Europe/Paris")
+    late = {"published": "2024-06-04", "date_source": "page metadata", "published_at": "2024-06-04T22:30:00Z"}
+    out = normalise(entry(published_raw=None, **late), paris, today=TODAY)
+    assert (out["published"], out["published_at"]) == ("2024-06-05", "2024-06-05T00:30:00+02:00")
+
+
 def test_optional_dates_are_not_missing_fields_for_the_drift_alarm(profile):
     listing = page(None, None, "July 8, 2020")
     listing.missing = {"published_raw": 2}
@@ -215,3 +252,14 @@ def test_optional_dates_are_not_missing_fields_for_the_drift_alarm(profile):
 def test_timestamps_in_the_publisher_s_time_zone(profile, raw, timezone, published, published_at):
     out = normalise(entry(published_raw=raw), dated(profile, timezone=timezone), today=TODAY)
     assert (out["published"], out["published_at"], out["date_problem"]) == (published, published_at, None)
+
+
+def test_a_release_page_adds_what_its_listing_lacks_and_its_date_only_where_the_listing_has_none():
+    from pressbot.normalise import with_page
+
+    page = {"body": "Text.", "published": "2024-03-04", "date_source": "page metadata", "title": "Page's"}
+    listed = {"title": "Listing's", "published_raw": "04/03/2024", "published": "2024-03-04"}
+    # A listing date (here one its listing page settled) stands, and the page's date stays out.
+    assert with_page(listed, page) == {**listed, "body": "Text."}
+    undated = {"title": "Listing's", "published_raw": None}
+    assert with_page(undated, page) == {**page, "title": "Listing's", "published_raw": None}

@@ -71,7 +71,9 @@ def errors(stderr: str) -> list[str]:
 def test_deleting_lock_files_mid_run_lets_no_second_run_in(tmp_path, serve):
     """A "stale lock" clean-up mid-run (rm *.lock) used to let a second run through: 209 lines
     for 150 releases. The lock is the state file itself now."""
-    site = SyntheticSite(releases=150, per_page=10, delay=0.1)
+    # Slow pages: the first run must still be walking when the second has started up (a few
+    # seconds on a loaded machine).
+    site = SyntheticSite(releases=150, per_page=10, delay=0.6)
     srv = serve(site.hook)
     first = start(tmp_path, srv.url)
     try:
@@ -425,3 +427,22 @@ def test_records_are_flushed_within_the_second_when_no_further_item_comes(tmp_pa
         proc.kill()
         proc.communicate()
     assert (len(lines), recorded) == (10, 10)
+
+
+def test_a_log_file_in_a_folder_not_made_yet_is_made_and_one_under_a_file_refused(tmp_path, serve):
+    """Scrapy opens LOG_FILE before pressbot runs: `-s LOG_FILE=data/crawl.log` on a fresh
+    checkout used to be a traceback and exit 1."""
+    srv = serve(SyntheticSite(releases=10).hook)
+    log = tmp_path / "logs" / "cron" / "crawl.log"
+    result = crawl(tmp_path, srv.url, settings={"LOG_FILE": str(log)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert log.read_text().rstrip().endswith("pressbot exit status 0: clean run")
+    (tmp_path / "plain-file").write_text("")
+    hits = len(srv.hits)
+    refused = crawl(tmp_path, srv.url, settings={"LOG_FILE": str(tmp_path / "plain-file" / "crawl.log")})
+    assert refused.returncode == outcome.BAD_CONFIG
+    assert errors(refused.stderr) == [
+        f"pressbot: error: LOG_FILE '{tmp_path}/plain-file/crawl.log': its folder cannot be made: "
+        f"[Errno 17] File exists: '{tmp_path}/plain-file'"
+    ]
+    assert len(srv.hits) == hits and "Traceback" not in refused.stderr

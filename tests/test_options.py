@@ -120,11 +120,18 @@ def settings_with(tmp_path, **values):
         ({"PRESSBOT_RUNS_MAX_AGE": "a week"}, "setting PRESSBOT_RUNS_MAX_AGE: 'a week' is not a number"),
         ({"PRESSBOT_RUNS_MAX_AGE": "inf"}, "setting PRESSBOT_RUNS_MAX_AGE: 'inf' is not a finite number"),
         ({"PRESSBOT_PROGRESS_SECONDS": "-5"}, "setting PRESSBOT_PROGRESS_SECONDS: -5.0 must be at least 0"),
+        ({"PRESSBOT_GC_THRESHOLD": "-5"}, "setting PRESSBOT_GC_THRESHOLD: -5 must be at least 0"),
+        ({"PRESSBOT_GC_THRESHOLD": "lots"}, "setting PRESSBOT_GC_THRESHOLD: 'lots' is not a whole number"),
         (
             {"PRESSBOT_WORKER_ID": "../../x"},
             "setting PRESSBOT_WORKER_ID: '../../x' must be letters, digits, '.', '-' or '_'",
         ),
         ({"PRESSBOT_WORKER_ID": ".hidden"}, "setting PRESSBOT_WORKER_ID: '.hidden' must be"),
+        ({"PRESSBOT_FIXTURES_DIR": "@/nowhere"}, "/nowhere' is not a folder"),
+        (
+            {"PRESSBOT_FIXTURES_DIR": "pyproject.toml"},
+            "setting PRESSBOT_FIXTURES_DIR: 'pyproject.toml' is not",
+        ),
     ],
 )
 def test_bad_settings(tmp_path, values, message):
@@ -280,3 +287,25 @@ def test_the_settings_given_are_those_not_at_their_default_with_passwords_masked
         "PRESSBOT_WORKER_ID": "host-1",
     }
     assert "s3cret" not in repr(given) and "pa55" not in repr(given)
+
+
+def test_the_alerts_secrets_are_never_among_the_settings_given(tmp_path):
+    from pressbot.options import given_settings
+
+    settings = settings_with(tmp_path)
+    settings.setdict(
+        {
+            "PRESSBOT_ALERT_SLACK_WEBHOOK": "https://hooks.slack.com/services/T000/B000/T0K3N",
+            "PRESSBOT_ALERT_WEBHOOK": "http://user:pw@127.0.0.1:8080/hook?key=K3Y",
+            "PRESSBOT_ALERT_SMTP_PASSWORD": "smtp-s3cret",
+            "PRESSBOT_ALERT_EMAIL_TO": "desk@example.org",
+        },
+        priority="cmdline",
+    )
+    given = given_settings(settings)
+    assert given["PRESSBOT_ALERT_SLACK_WEBHOOK"] == "https://hooks.slack.com/***"
+    assert given["PRESSBOT_ALERT_WEBHOOK"] == "http://127.0.0.1:8080/***"
+    assert given["PRESSBOT_ALERT_SMTP_PASSWORD"] == "***"
+    assert given["PRESSBOT_ALERT_EMAIL_TO"] == "desk@example.org"
+    for secret in ("T0K3N", "K3Y", "pw@", "smtp-s3cret"):
+        assert secret not in repr(given)

@@ -495,6 +495,14 @@ def test_the_pdf_press_room_crawls_exactly(tmp_path, server):
             want["published_raw"],
         ), path
         assert record["revision"] == 1 and record["date_problem"] is None, path
+    # Where each day came from: the listing's, else the PDF's dateline (its text), else its
+    # CreationDate (its metadata).
+    sources = {path: record["date_source"] for path, record in got.items() if not record["published_raw"]}
+    assert sources == {
+        "/gov-pdf/media/releases/2024/MR-2024-023.pdf": "page text",  # "Thursday 22 February 2024"
+        "/gov-pdf/media/releases/2024/MR-2024-021.pdf": "page metadata",  # no dateline
+    }
+    assert {r["date_source"] for r in records if r["published_raw"]} == {"listing"}
     for path, file in READABLE.items():
         record, written = got[path], BY_FILE[file]
         assert record["body"] == written_text(written), path

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
@@ -13,6 +16,7 @@ from pressbot.pipelines import (
     NormalisePipeline,
     ValidatePipeline,
     WritePipeline,
+    run_key,
 )
 from pressbot.profiles import load_sources
 from pressbot.state import SQLiteState
@@ -56,6 +60,17 @@ def test_normalise_cleans_text_dates_and_gives_the_stable_id(stats):
     assert (item.title, item.published, item.summary) == ("A title", "2020-07-15", "One\npara.\n\nTwo.")
     assert item.id and len(item.id) == 20 and item.crawled_at.endswith("Z")
     assert normalised(stats).id == item.id
+
+
+def test_crawled_at_is_the_second_each_release_is_normalised_in(stats, monkeypatch):
+    pipe = NormalisePipeline(stats, PROFILES)
+    clock = [1_800_000_000.2]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    stamps = []
+    for step in (0, 0.7, 0.2, 3600, 0):
+        clock[0] += step
+        stamps.append(pipe.process_item(release()).crawled_at)
+    assert stamps == ["2027-01-15T08:00:00Z"] * 2 + ["2027-01-15T08:00:01Z"] + ["2027-01-15T09:00:01Z"] * 2
 
 
 def test_normalise_never_guesses_a_date_and_counts_it(stats):
@@ -148,6 +163,56 @@ def test_a_release_seen_twice_in_a_run_is_one_observation(stats, ledger):
     with pytest.raises(DropItem, match="seen already in this run"):
         dedup.process_item(normalised(stats))
     assert [r["revision"] for r in read_jsonl(ledger.output)] == [1]
+
+
+@pytest.mark.parametrize("rid", ["0123456789abcdef0123", "00000000000000000000", "ffffffffffffffffffff"])
+def test_the_run_keeps_our_ids_as_the_numbers_they_spell(rid):
+    assert run_key(rid) == int(rid, 16)
+
+
+@pytest.mark.parametrize(
+    "rid",
+    [
+        "0123456789ABCDEF0123",  # int() reads upper case, signs, "_" and spaces too: not ours
+        "0123456789abcdef012_",
+        "0000000000_000000000",
+        "+0000000000000000000",
+        " 000000000000000000 ",
+        "0123456789abcdef01234",
+        "zzzzzzzzzzzzzzzzzzzz",
+        "",
+    ],
+)
+def test_the_run_keeps_any_other_id_as_it_is(rid):
+    assert run_key(rid) == rid
+
+
+def test_no_two_ids_share_a_key():
+    rnd = random.Random(3)
+    ids = {
+        "".join(rnd.choice("0123456789abcdefABCDEF_+- x") for _ in range(rnd.choice((19, 20, 21))))
+        for _ in range(20000)
+    }
+    ids |= {f"{rnd.getrandbits(80):020x}" for _ in range(20000)}
+    assert len({run_key(i) for i in ids}) == len(ids)
+
+
+def test_ids_that_spell_one_number_differently_are_different_releases(stats, ledger):
+    dedup = DeduplicatePipeline(stats, ledger)
+    for rid in (
+        "0123456789abcdef0123",
+        "0123456789ABCDEF0123",
+        "00123456789abcdef012",
+        "0123456789abcdef0123",
+    ):
+        item = normalised(stats, url=f"{URL}?{rid}")
+        item.id = rid
+        if rid == "0123456789abcdef0123" and dedup.this_run:
+            with pytest.raises(DropItem, match="seen already in this run"):
+                dedup.process_item(item)
+        else:
+            assert dedup.process_item(item).revision == 1
+    assert len(dedup.this_run) == 3
 
 
 def test_validate_keeps_an_undated_entry_of_a_source_whose_dates_are_optional(stats):

@@ -137,6 +137,7 @@ WRONG = {
     Kind.SELECTOR: 3,
     Kind.JMES: "items",
     Kind.EXCLUDE: ".sr-only",
+    Kind.DURATION: "14 days",
     Kind.TABLE: "a string",
 }
 #: Keys the loader reads more loosely than the schema (it always did): any TOML value as a title.

@@ -205,7 +205,10 @@ def test_every_field_of_the_table_has_its_selector_key(tmp_path):
 
 @pytest.mark.parametrize("name", REQUIRED_LISTING_FIELDS)
 def test_every_required_listing_field_is_required(tmp_path, name):
-    path = write(tmp_path, EVERY_FIELD.replace(f'{name} = "p.{name}"\n', "", 1))
+    text = EVERY_FIELD.replace(f'{name} = "p.{name}"\n', "", 1)
+    if name == "published_raw":  # (release pages that are followed may date the entries)
+        text = text.replace("[detail]\nfollow = true\n", "[detail]\n")
+    path = write(tmp_path, text)
     with pytest.raises(ProfileError) as err:
         load_profile(path)
     assert err.value.key == f"listing.fields.{name}" and "required" in err.value.problem
@@ -519,3 +522,22 @@ def test_a_schema_key_is_accepted_and_ignored(tmp_path):
     with pytest.raises(ProfileError) as err:
         load_profile(write(tmp_path, '"$schema" = 3\n' + GOOD))
     assert err.value.key == "$schema"
+
+
+# --- a listing that prints no dates: its release pages date it ---------------------------------
+
+
+def test_a_listing_without_dates_may_leave_them_to_its_release_pages(tmp_path):
+    undated = GOOD.replace('published_raw = { xpath = ".//time/@datetime" }\n', "")
+    with pytest.raises(ProfileError) as error:
+        load_profile(write(tmp_path, undated))
+    assert "[listing.fields.published_raw] missing: this field is required" in str(error.value)
+    assert "[detail] follow = true" in str(error.value)
+    p = load_profile(write(tmp_path, undated + "[detail]\nfollow = true\n"))
+    assert "published_raw" not in p.fields and p.follow_detail
+    # Every entry is undated, so none is dropped for it, nor counted as drift.
+    assert p.date_optional and "published_raw" not in p.required_fields
+    # (With the selector, nothing changes: it stays required unless [dates] optional = true.)
+    assert (
+        "published_raw" in load_profile(write(tmp_path, GOOD + "[detail]\nfollow = true\n")).required_fields
+    )

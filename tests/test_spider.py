@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 from pathlib import Path
 
 import jsonschema
 import pytest
+from scrapy import signals
 from scrapy.exceptions import DropItem, IgnoreRequest
 from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -279,6 +281,37 @@ def test_optional_dates_keep_undated_entries(tmp_path):
     assert stats["pressbot/source/undated/dropped/missing_published_raw"] == 2
 
 
+#: The Port of Kelmarsh's releases (fixtures/dates/dated-by-pages): listed undated, each
+#: dated from its page as a person reads it, and how.
+DATED_BY_PAGES = [
+    ("harbour-dredging.html", "2024-03-04", "page metadata", None),  # 23:30 at -05:00: the 4th
+    ("ferry-timetable.html", "2024-02-27", "page metadata", None),  # published, not modified
+    ("volunteer-awards.html", "2024-02-20", "page metadata", None),  # the article's <time>
+    ("bridge-closure.html", "2024-02-12", "page metadata", None),  # dcterms.date, date only
+    ("annual-report.html", "2024-02-05", "page text", None),  # "Published 5 February 2024"
+    (
+        "community-grants.html",
+        None,
+        None,
+        "on the release page: ambiguous day/month order: '02/01/2024' is 2024-01-02 day first or "
+        "2024-02-01 month first, and the page settles neither",
+    ),
+]
+
+
+def test_a_listing_without_dates_is_dated_from_its_release_pages(tmp_path):
+    stats, records = crawl_in_process(tmp_path, DATES / "dated-by-pages.toml")
+    assert [
+        (r["url"].rsplit("/", 1)[1], r["published"], r["date_source"], r["date_problem"]) for r in records
+    ] == DATED_BY_PAGES
+    assert [r["published_raw"] for r in records] == [None] * 6
+    assert records[0]["published_at"] == "2024-03-04T23:30:00-05:00"
+    assert "From 23 March the ferry to Ostholm adds two crossings" in records[1]["body"]
+    assert "pressbot/dropped" not in stats and stats["pressbot/source/dated-by-pages/date_problems"] == 1
+    for record in records:
+        jsonschema.validate(record, SCHEMA)
+
+
 def test_the_publisher_s_time_zone_gives_the_local_day(tmp_path):
     _, records = crawl_in_process(tmp_path, DATES / "late-feed.toml")
     assert [(r["published"], r["published_at"]) for r in records] == [
@@ -321,3 +354,28 @@ def test_a_start_url_off_the_profiles_domains_is_a_walk_that_ends_short(tmp_path
     assert "allowed_domains" in error["error"]
     assert crawler.stats.get_value("pressbot/incomplete_walks") == 1  # the run exits 69
     spider.closed("finished")
+
+
+@pytest.mark.parametrize(
+    "setting, before, during",
+    [
+        (None, (700, 10, 10), (10000, 10, 10)),  # pressbot's default
+        ("2500", (700, 5, 7), (2500, 5, 7)),
+        ("0", (700, 10, 10), (700, 10, 10)),  # left alone
+        (None, (50000, 10, 10), (50000, 10, 10)),  # already waiting longer
+        (None, (0, 10, 10), (0, 10, 10)),  # switched off
+    ],
+)
+def test_the_garbage_collector_waits_longer_while_the_engine_runs(tmp_path, setting, before, during):
+    saved = gc.get_threshold()
+    settings = {} if setting is None else {"PRESSBOT_GC_THRESHOLD": setting}
+    try:
+        gc.set_threshold(*before)
+        crawler, spider = open_crawler(tmp_path, settings)
+        crawler.signals.send_catch_log(signals.engine_started)
+        assert gc.get_threshold() == during
+        crawler.signals.send_catch_log(signals.engine_stopped)
+        assert gc.get_threshold() == before
+        spider.closed("finished")
+    finally:
+        gc.set_threshold(*saved)

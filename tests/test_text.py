@@ -52,6 +52,56 @@ def test_clean_text(value, paragraphs, cleaned):
     assert clean_text(value, paragraphs=paragraphs) == cleaned
 
 
+def _reference_paragraphs(value: str) -> str | None:
+    """clean_text(paragraphs=True) as it is defined: each line squashed, empty lines left out,
+    paragraphs (a blank line between them) one blank line apart."""
+    paragraphs: list[list[str]] = [[]]
+    for line in value.replace("\r\n", "\n").replace("\r", " ").split("\n"):
+        if line.split():
+            paragraphs[-1].append(" ".join(line.split()))
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return "\n\n".join("\n".join(p) for p in paragraphs if p) or None
+
+
+_CLEAN = "\n\n".join([_LONG.strip(), "Second paragraph of the teaser.", _LONG.strip()])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        _CLEAN,
+        _CLEAN + "\n",
+        "\n" + _CLEAN,
+        _CLEAN.replace("\n\n", "\n", 1),
+        _CLEAN.replace("\n\n", "\n\n\n", 1),
+        _CLEAN.replace("\n\n", " \n\n", 1),
+        _CLEAN.replace("\n\n", "\n\n ", 1),
+        _CLEAN.replace("\n\n", "\n \n", 1),
+        _CLEAN.replace("\n\n", "\r\n\r\n", 1),
+        _CLEAN.replace("\n\n", "\n\n\n\n", 1),
+        *(_CLEAN.replace(" on ", f" on{ws}", 1) for ws in "\t\r\x0b\x0c\x1c\x1d\x1e\x1f\xa0\u2003"),
+        *(ws + _CLEAN for ws in " \t\x1c"),
+    ],
+)
+def test_clean_paragraphs_agree_with_their_definition(value):
+    assert clean_text(value, paragraphs=True) == _reference_paragraphs(value)
+
+
+def test_clean_paragraphs_agree_with_their_definition_on_random_text():
+    # Mostly clean teasers (words, single spaces, paragraph breaks), some with one flaw.
+    rnd = random.Random(7)
+    words = ["word", "Word.", "x" * 70, "é"]
+    flaws = ["  ", "\n", "\n\n\n", "\r", "\t", "\xa0", " \n\n", "\n\n ", "\x1f", ""]
+    for _ in range(3000):
+        seps = rnd.choices([" ", "\n\n"], weights=[8, 2], k=rnd.randint(1, 30))
+        value = "".join(rnd.choice(words[:3]) + sep for sep in seps) + "end."
+        if rnd.random() < 0.5:
+            at = rnd.randrange(len(value))
+            value = value[:at] + rnd.choice(flaws + words[3:]) + value[at:]
+        assert clean_text(value, paragraphs=True) == _reference_paragraphs(value), repr(value)
+
+
 def _element(html: str) -> etree._Element:
     root = etree.fromstring(f"<html><body>{html}</body></html>", etree.HTMLParser())
     return root.xpath("//body/*")[0]

@@ -738,6 +738,14 @@ def test_releases_repeated_from_an_earlier_page_do_not_count():
     assert decided.stop is None and decided.known_streak == 0  # 0, 1 known, then 2 is new
 
 
+@pytest.mark.parametrize("incremental", [True, False])
+def test_only_an_incremental_walk_remembers_what_it_listed(incremental):
+    # Only _catch_up reads it; a full walk would keep every release id of the archive for nothing.
+    state = walk(incremental)
+    state.advance(step(PROFILE, state, listing(), 1, {}, OPTS))
+    assert state.listed == (set(entry_ids(PROFILE, listing())) if incremental else set())
+
+
 def test_an_edited_or_incomplete_release_is_not_caught_up_with():
     page = listing()
     known = {**seen(PROFILE, *range(10)), **seen(PROFILE, 3, changed=True)}

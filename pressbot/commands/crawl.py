@@ -13,13 +13,14 @@ import logging
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 from scrapy.utils.asyncio import create_looping_call
 
-from pressbot import outcome
+from pressbot import alerts, outcome
 from pressbot.options import ArgumentError, given_settings
 from pressbot.profiles import ProfileError, show_deprecations
 from pressbot.run import Run
@@ -40,6 +41,22 @@ _START_ERRORS = {
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args, opts) -> None:
+        super().process_options(args, opts)
+        # Scrapy opens LOG_FILE before any of pressbot runs: its folder is made here, as the
+        # output's and the state's are, so `-s LOG_FILE=data/crawl.log` works on a fresh checkout.
+        assert self.settings is not None  # (set before options are processed)
+        log_file = self.settings.get("LOG_FILE")
+        if isinstance(log_file, str) and log_file.strip():
+            try:
+                Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                print(
+                    f"pressbot: error: LOG_FILE {log_file!r}: its folder cannot be made: {exc}",
+                    file=sys.stderr,
+                )
+                raise SystemExit(outcome.BAD_CONFIG) from None
+
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
@@ -133,6 +150,8 @@ class Command(ScrapyCrawl):
             write_summary(summary, runs_dir, keep, max_age)
         except OSError as exc:
             logger.debug("No run summary for a run refused at the start: %s", exc)
+        if "PRESSBOT_ALERT" not in message:  # (a broken alert setting cannot send the alert)
+            alerts.after_run(summary, settings)
 
 
 def _stop_in_time(crawler) -> None:

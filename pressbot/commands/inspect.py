@@ -9,7 +9,7 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from pressbot import outcome
+from pressbot import bundled, outcome
 from pressbot.cases import CASES_DIR, CaseError, save_case, saved_message
 from pressbot.catalogue import Catalogue
 from pressbot.inspect import inspect_page, read_page, resolve_profile
@@ -61,6 +61,11 @@ class Command(ScrapyCommand):
             catalogue = Catalogue.from_settings(settings)
             profile = resolve_profile(args[0], settings.get("PRESSBOT_FIXTURES_URL"), catalogue)
             body, url, encoding = read_page(args[1], settings.get("USER_AGENT"))
+            if not args[1].startswith(("http://", "https://")):
+                # A page of the fixture sites stands for its URL where {fixtures} is, as in a crawl.
+                sites = settings.get("PRESSBOT_FIXTURES_DIR")
+                origin = settings.get("PRESSBOT_FIXTURES_URL") or bundled.ORIGIN
+                url = bundled.url_of(Path(args[1]), origin, Path(sites) if sites else None) or url
         except (ProfileError, ArgumentError) as exc:
             print(f"pressbot: error: {exc}", file=sys.stderr)
             self.exitcode = outcome.BAD_CONFIG

@@ -14,7 +14,7 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
 from pressbot import walk
 from pressbot.items import Release
-from pressbot.normalise import read_listing_dates
+from pressbot.normalise import read_listing_dates, with_page
 from pressbot.options import RunOptions
 from pressbot.parsing import EntryProblem, page_from_bytes, parse_detail, parse_listing
 from pressbot.pdf import UNREADABLE_PDF, UnreadablePdf, is_pdf, parse_pdf
@@ -91,6 +91,17 @@ class ReleasesSpider(scrapy.Spider):
         run = self.run
         if source is None:  # a page from outside the walk (scrapy parse, the shell)
             source = run.walk_from(response.url)
+        # No profile: the first page gives it (pressbot.discover), or the page it leads to.
+        if source in run.pending:
+            detected = run.detect(source, response.url, response.body, response.headers)
+            if isinstance(detected, str):
+                run.track(source, 0)
+                return [self._listing_request(detected, source, 1)]
+            if detected is None:
+                run.track(source, -1)
+                return []
+        if page_no > 1 and source in run.detected:  # a detected "load more" may answer JSON
+            run.later_pages(source, response.url, response.body)
         # (A profile whose later pages are JSON reads them with its [listing.json].)
         profile = run.profiles[source].for_page(page_no)
         state = run.walks[source]
@@ -213,17 +224,12 @@ class ReleasesSpider(scrapy.Spider):
                 problems=problems,
                 teaser=entry.get("summary"),
                 content_language=headers.get(b"Content-Language", b"").decode("latin-1") or None,
+                body=response.body,
             )
         self.run.count(source, "detail_pages")
         if problems:
             self.run.entry_problems(source, response.url, problems)
-        merged = dict(entry)
-        for key, value in found.items():
-            # The listing's values stand; the page adds what the listing lacks (a day only
-            # where the listing prints no date at all).
-            if value and not merged.get(key) and not (key == "published" and merged.get("published_raw")):
-                merged[key] = value
-        return [Release(source=source, listing_url=listing_url, **merged)]
+        return [Release(source=source, listing_url=listing_url, **with_page(entry, found))]
 
     def _unreadable_pdf(self, url: str, source: str, entry: dict, listing_url: str | None, why: str) -> list:
         """A PDF that cannot be read (broken, encrypted) is a release page that added nothing:

@@ -1,0 +1,532 @@
+"""The release-page date chain (pressbot.pagedates) on page snippets, one per kind of signal.
+
+Each snippet is a page a person wrote with its publication day known; in-process, no crawl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pressbot import pagedates
+from pressbot.pagedates import PAGE_METADATA, PAGE_TEXT, page_date, read_value
+
+TODAY = dt.date(2026, 11, 30)
+
+
+def page(head: str = "", body: str = "") -> bytes:
+    return f"<!DOCTYPE html><html><head><title>T</title>{head}</head><body>{body}</body></html>".encode()
+
+
+def ld(obj: str) -> str:
+    return f'<script type="application/ld+json">{obj}</script>'
+
+
+#: (id, page, url, day, source): every kind of signal, and the traps around them.
+SNIPPETS = [
+    # --- meta names and properties ---
+    (
+        "og article:published_time",
+        page('<meta property="article:published_time" content="2020-07-15T10:00:00+02:00">'),
+        None,
+        "2020-07-15",
+        PAGE_METADATA,
+    ),
+    (
+        "og:published_time",
+        page('<meta property="og:published_time" content="2021-03-02T08:00:00Z">'),
+        None,
+        "2021-03-02",
+        PAGE_METADATA,
+    ),
+    (
+        "name=date, date only",
+        page('<meta name="date" content="2018-06-21">'),
+        None,
+        "2018-06-21",
+        PAGE_METADATA,
+    ),
+    (
+        "name=pubdate",
+        page('<meta name="pubdate" content="2019-11-05T12:00:00-08:00">'),
+        None,
+        "2019-11-05",
+        PAGE_METADATA,
+    ),
+    (
+        "name=publishdate",
+        page('<meta name="publishdate" content="2019-11-06">'),
+        None,
+        "2019-11-06",
+        PAGE_METADATA,
+    ),
+    (
+        "DC.date.issued",
+        page('<meta name="DC.date.issued" content="2017-01-09">'),
+        None,
+        "2017-01-09",
+        PAGE_METADATA,
+    ),
+    (
+        "dcterms.created",
+        page('<meta name="dcterms.created" content="2016-05-04">'),
+        None,
+        "2016-05-04",
+        PAGE_METADATA,
+    ),
+    (
+        "sailthru.date",
+        page('<meta name="sailthru.date" content="2015-10-21 14:05:00">'),
+        None,
+        "2015-10-21",
+        PAGE_METADATA,
+    ),
+    (
+        "parsely-pub-date",
+        page('<meta name="parsely-pub-date" content="2014-02-28T19:30:00-05:00">'),
+        None,
+        "2014-02-28",
+        PAGE_METADATA,
+    ),
+    (
+        "citation_publication_date",
+        page('<meta name="citation_publication_date" content="2013/08/12">'),
+        None,
+        "2013-08-12",
+        PAGE_METADATA,
+    ),
+    (
+        "compact 20200715",
+        page('<meta name="publish-date" content="20200715">'),
+        None,
+        "2020-07-15",
+        PAGE_METADATA,
+    ),
+    (
+        "http-equiv date",
+        page('<meta http-equiv="date" content="Wed, 15 Jul 2020 10:00:00 +0200">'),
+        None,
+        "2020-07-15",
+        PAGE_METADATA,
+    ),
+    # --- itemprop and RDFa on any element ---
+    (
+        "itemprop content",
+        page(body='<span itemprop="datePublished" content="2022-01-24">24 Jan</span>'),
+        None,
+        "2022-01-24",
+        PAGE_METADATA,
+    ),
+    (
+        "itemprop datetime",
+        page(body='<time itemprop="datePublished" datetime="2022-01-25T09:00:00+01:00">25.1.</time>'),
+        None,
+        "2022-01-25",
+        PAGE_METADATA,
+    ),
+    (
+        "itemprop text",
+        page(body='<span itemprop="datePublished">January 26, 2022</span>'),
+        None,
+        "2022-01-26",
+        PAGE_METADATA,
+    ),
+    (
+        "itemprop meta",
+        page(body='<div itemscope><meta itemprop="datePublished" content="2022-01-27"></div>'),
+        None,
+        "2022-01-27",
+        PAGE_METADATA,
+    ),
+    (
+        "RDFa dc:date",
+        page(body='<span property="dc:date dc:created" content="2020-07-14T10:00:00-04:00"></span>'),
+        None,
+        "2020-07-14",
+        PAGE_METADATA,
+    ),
+    (
+        "RDFa schema:",
+        page(body='<span property="schema:dateCreated" content="2022-01-28T12:45:46+01:00"></span>'),
+        None,
+        "2022-01-28",
+        PAGE_METADATA,
+    ),
+    # --- JSON-LD ---
+    (
+        "JSON-LD NewsArticle",
+        page(ld('{"@type": "NewsArticle", "datePublished": "2023-11-08T17:49:09-08:00"}')),
+        None,
+        "2023-11-08",
+        PAGE_METADATA,
+    ),
+    (
+        "JSON-LD @graph",
+        page(
+            ld(
+                '{"@graph": [{"@type": "WebSite", "name": "x"}, {"@type": "BlogPosting", '
+                '"datePublished": "2019-04-01T09:00:00+00:00"}]}'
+            )
+        ),
+        None,
+        "2019-04-01",
+        PAGE_METADATA,
+    ),
+    (
+        "JSON-LD array",
+        page(ld('[{"@type": "Organization"}, {"@type": "Article", "datePublished": "2019-04-02"}]')),
+        None,
+        "2019-04-02",
+        PAGE_METADATA,
+    ),
+    (
+        "JSON-LD nested",
+        page(ld('{"@type": "WebPage", "mainEntity": {"@type": "Report", "datePublished": "2019-04-03"}}')),
+        None,
+        "2019-04-03",
+        PAGE_METADATA,
+    ),
+    (
+        "JSON-LD broken",
+        page(ld('{"@type": "NewsArticle", "datePublished": "2019-04-04T10:00:00+02:00",}')),
+        None,
+        "2019-04-04",
+        PAGE_METADATA,
+    ),
+    (
+        "JSON-LD article over WebPage",
+        page(
+            ld(
+                '{"@graph": [{"@type": "WebPage", "datePublished": "2019-01-01"}, {"@type": "NewsArticle", '
+                '"datePublished": "2019-04-05"}]}'
+            )
+        ),
+        None,
+        "2019-04-05",
+        PAGE_METADATA,
+    ),
+    # --- offsets: the publisher's day, never UTC's ---
+    (
+        "late evening west of UTC",
+        page('<meta property="article:published_time" content="2020-07-15T23:30:00-05:00">'),
+        None,
+        "2020-07-15",
+        PAGE_METADATA,
+    ),
+    (
+        "just after midnight east of UTC",
+        page('<meta property="article:published_time" content="2020-07-16T00:10:00+09:00">'),
+        None,
+        "2020-07-16",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC, and the same moment in the publisher's offset",
+        page(
+            '<meta property="article:published_time" content="2023-11-09T01:49:09Z">'
+            + ld('{"@type": "WebPage", "datePublished": "2023-11-08T17:49:09-08:00"}')
+        ),
+        None,
+        "2023-11-08",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC, and the publisher's clock with no offset",
+        page(
+            ld('{"@type": "NewsArticle", "datePublished": "2023-11-09T01:09:55Z"}')
+            + ld('{"@type": "AnalysisNewsArticle", "datePublished": "2023-11-08 18:09:55"}')
+        ),
+        None,
+        "2023-11-08",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC, and the URL's day",
+        page('<meta property="article:published_time" content="2020-02-25T02:25:54+00:00">'),
+        "https://news.example/2020/02/24/story/",
+        "2020-02-24",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC mid-morning: the URL's day before is no local day",
+        page(ld('{"@type": "NewsArticle", "datePublished": "2020-07-09T10:04:04Z"}')),
+        "https://news.example/2020/07/08/story/",
+        "2020-07-09",
+        PAGE_METADATA,
+    ),
+    # --- published over modified ---
+    (
+        "modified first, published second",
+        page(
+            '<meta property="article:modified_time" content="2024-03-02T08:15:00+01:00">'
+            '<meta property="article:published_time" content="2024-02-27T09:00:00+01:00">'
+        ),
+        None,
+        "2024-02-27",
+        PAGE_METADATA,
+    ),
+    (
+        "JSON-LD dateModified is no publication",
+        page(ld('{"@type": "NewsArticle", "dateModified": "2024-03-06", "datePublished": "2024-03-04"}')),
+        None,
+        "2024-03-04",
+        PAGE_METADATA,
+    ),
+    (
+        "only modified: no publication",
+        page('<meta property="article:modified_time" content="2024-03-02T08:15:00+01:00">'),
+        None,
+        None,
+        None,
+    ),
+    # --- <time> inside the article, not anywhere ---
+    (
+        "first <time> in a sidebar",
+        page(
+            body=(
+                '<aside class="sidebar"><time datetime="2024-03-04">4 March</time></aside><article>'
+                '<h1>Awards</h1><time datetime="2024-02-20">20 February 2024</time><p>Text.</p></article>'
+            ),
+        ),
+        None,
+        "2024-02-20",
+        PAGE_METADATA,
+    ),
+    (
+        "first <time> in related posts",
+        page(
+            body=(
+                '<main><div class="related-posts"><time datetime="2024-01-02">2 Jan</time></div>'
+                '<p>By the press office <time datetime="2024-02-21">21 Feb</time></p></main>'
+            ),
+        ),
+        None,
+        "2024-02-21",
+        PAGE_METADATA,
+    ),
+    (
+        "<time pubdate>",
+        page(body='<div><time pubdate datetime="2011-02-03">3 Feb</time></div>'),
+        None,
+        "2011-02-03",
+        PAGE_METADATA,
+    ),
+    (
+        "WordPress entry-date",
+        page(
+            body=(
+                '<div><time class="entry-date published" datetime="2023-05-04T09:30:00+00:00">May 4, '
+                '2023</time><time class="updated" datetime="2023-05-06T10:00:00+00:00">May 6</time></div>'
+            ),
+        ),
+        None,
+        "2023-05-04",
+        PAGE_METADATA,
+    ),
+    (
+        "hAtom abbr.published",
+        page(body='<abbr class="published" title="2010-12-08T10:00:00+01:00">8 Dec</abbr>'),
+        None,
+        "2010-12-08",
+        PAGE_METADATA,
+    ),
+    (
+        "a <time> in a page's footer only",
+        page(body='<footer><time datetime="2024-01-01">2024</time></footer>'),
+        None,
+        None,
+        None,
+    ),
+    # --- the URL ---
+    ("URL /2016/12/23/", page(), "https://blog.example/2016/12/23/python-360/", "2016-12-23", PAGE_METADATA),
+    ("URL /20200428/", page(), "https://news.example/20200428/story", "2020-04-28", PAGE_METADATA),
+    # --- the page's text: a guess, said so ---
+    (
+        "text under the headline",
+        page(body="<h1>Annual report</h1><p>Published 5 February 2024 by the press office</p>"),
+        None,
+        "2024-02-05",
+        PAGE_TEXT,
+    ),
+    (
+        "text in German",
+        page(body="<h1>Neue Brücke</h1><p>Veröffentlicht am 3. März 2023</p>"),
+        None,
+        "2023-03-03",
+        PAGE_TEXT,
+    ),
+    (
+        "text, numeric, a day above 12",
+        page(body="<h1>Grants</h1><p>Posted 25.06.2018</p>"),
+        None,
+        "2018-06-25",
+        PAGE_TEXT,
+    ),
+    (
+        "text, numeric, another date proves the order",
+        page(body="<h1>Grants</h1><p>Posted 04.05.2018</p><p>Applications close 30.06.2018.</p>"),
+        None,
+        "2018-05-04",
+        PAGE_TEXT,
+    ),
+    (
+        "text, numeric, ambiguous: no date",
+        page(body="<h1>Grants</h1><p>Posted 02/01/2024</p>"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "text, numeric, the markup's ISO date settles it",
+        page(body='<h1>Grants</h1><p>Posted 02/01/2024</p><div data-created="2024-01-02T09:00:00"></div>'),
+        None,
+        "2024-01-02",
+        PAGE_TEXT,
+    ),
+    (
+        "a date range is no day",
+        page(body="<h1>Race results</h1><p>Winners of 2020/7/11-12</p><p>Posted 2020年07月12日</p>"),
+        None,
+        "2020-07-12",
+        PAGE_TEXT,
+    ),
+    (
+        "a copyright year is no day",
+        page(body="<h1>About us</h1><p>Who we are.</p><footer>© 2019 Example</footer>"),
+        None,
+        None,
+        None,
+    ),
+    ("nothing", page(body="<p>No date here.</p>"), None, None, None),
+]
+
+
+@pytest.mark.parametrize("html, url, day, source", [s[1:] for s in SNIPPETS], ids=[s[0] for s in SNIPPETS])
+def test_a_page_s_publication_day(html, url, day, source):
+    found = page_date(html, url, today=TODAY)
+    assert (found.day, found.source) == (day, source), pagedates.describe(found.signals)
+
+
+def test_a_numeric_date_the_page_does_not_settle_is_refused_with_the_reason():
+    found = page_date(page(body="<h1>Grants</h1><p>Posted 02/01/2024</p>"), today=TODAY)
+    assert found.day is None
+    assert found.problem == (
+        "ambiguous day/month order: '02/01/2024' is 2024-01-02 day first or 2024-02-01 month first, "
+        "and the page settles neither"
+    )
+    # The profile's [dates] order reads it.
+    html = page(body="<h1>Grants</h1><p>Posted 02/01/2024</p>")
+    assert page_date(html, today=TODAY, order="MDY").day == "2024-02-01"
+    assert page_date(html, today=TODAY, order="DMY").day == "2024-01-02"
+
+
+def test_the_moment_keeps_its_offset_and_the_modification_is_kept_apart():
+    found = page_date(
+        page(
+            '<meta property="article:published_time" content="2020-07-15T23:30:00-05:00">'
+            '<meta property="article:modified_time" content="2020-07-17T08:00:00-05:00">'
+        ),
+        today=TODAY,
+    )
+    assert (found.day, found.moment, found.modified) == (
+        "2020-07-15",
+        "2020-07-15T23:30:00-05:00",
+        "2020-07-17T08:00:00-05:00",
+    )
+    assert found.signal == "meta article:published_time"
+
+
+def test_htmldate_is_not_run_when_a_signal_answers(monkeypatch):
+    import htmldate
+
+    def fail(*args, **kwargs):
+        raise AssertionError("htmldate ran")
+
+    monkeypatch.setattr(htmldate, "find_date", fail)
+    assert page_date(page('<meta name="date" content="2018-06-21">'), today=TODAY).day == "2018-06-21"
+
+
+def test_htmldate_s_day_stands_only_where_the_page_prints_it():
+    # htmldate reads a date in a script (and a copyright year as 1 January); the page prints
+    # neither for its readers: no date.
+    html = page(body='<h1>Hi</h1><p>Nothing dated.</p><script>var d = "2019-03-04";</script>')
+    assert page_date(html, today=TODAY).day is None
+    # The same day printed in the text, away from the headline: htmldate finds it, and it stands.
+    html = page(body="<h1>Hi</h1>" + "<p>Filler text.</p>" * 200 + "<p>Last updated on 2019-03-04.</p>")
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.source, found.signal) == ("2019-03-04", PAGE_TEXT, "htmldate")
+
+
+@pytest.mark.parametrize(
+    "value, day, moment",
+    [
+        ("2020-07-15", "2020-07-15", None),
+        ("2020-7-5", "2020-07-05", None),
+        ("2020-07-15T23:30:00-05:00", "2020-07-15", "2020-07-15T23:30:00-05:00"),
+        ("2020-07-15T23:30:00.000-0500", "2020-07-15", "2020-07-15T23:30:00-05:00"),
+        ("2020-07-16T04:30:00.000Z", "2020-07-16", "2020-07-16T04:30:00Z"),
+        ("2020-07-15 23:30", "2020-07-15", "2020-07-15T23:30:00"),
+        ("2020/07/15", "2020-07-15", None),
+        ("20200715", "2020-07-15", None),
+        ("1594872000", "2020-07-16", "2020-07-16T04:00:00Z"),
+        ("Wed, 15 Jul 2020 23:30:00 -0500", "2020-07-15", "2020-07-15T23:30:00-05:00"),
+        ("July 15, 2020", "2020-07-15", None),
+        ("15 juillet 2020", "2020-07-15", None),
+        ("15.07.2020", "2020-07-15", None),
+        ("04.05.2020", None, None),  # day first or month first: no date
+        ("2020-02-30", None, None),
+        ("1989-12-31", None, None),  # before 1990
+        ("2027-01-01", None, None),  # in the future
+        ("", None, None),
+        ("soon", None, None),
+    ],
+)
+def test_reading_one_value(value, day, moment):
+    reading = read_value(value, TODAY)
+    assert ((reading.day.isoformat(), reading.moment) if reading else (None, None)) == (day, moment)
+
+
+@pytest.mark.parametrize(
+    "html, day",
+    [
+        # Unclosed <div>s 1500 deep around thousands of <time>s: read, within bounds.
+        (
+            "<html><body>"
+            + "<div>" * 1500
+            + "<time datetime='2020-01-02'>x</time>" * 3000
+            + "</body></html>",
+            "2020-01-02",
+        ),
+        # JSON-LD nested too deep to parse, and JSON-LD that is no JSON.
+        ("<html><head><script type='application/ld+json'>" + "[" * 100_000 + "</script></head></html>", None),
+        ("<html><head><script type='application/ld+json'>{\"datePublished\": </script></head></html>", None),
+        # A word of a million letters after a day, a year said ten thousand times.
+        ("<html><body><h1>Headline</h1><p>1 " + "a" * 1_000_000 + " 2020</p></body></html>", None),
+        ("<html><body><h1>Headline</h1>" + "<p>2020 2020</p>" * 10_000 + "</body></html>", None),
+        # Thousands of JSON-LD articles; a value that is no text; an empty page.
+        (
+            "<script type='application/ld+json'>["
+            + ",".join(['{"@type":"Article","datePublished":"2020-01-01"}'] * 5000)
+            + "]</script>",
+            "2020-01-01",
+        ),
+        (
+            '<script type=\'application/ld+json\'>{"@type": "Article", "datePublished": {"x": 1}}</script>',
+            None,
+        ),
+        ("", None),
+    ],
+    ids=[
+        "nested times",
+        "deep JSON-LD",
+        "broken JSON-LD",
+        "long word",
+        "many years",
+        "many articles",
+        "odd value",
+        "empty",
+    ],
+)
+def test_hostile_pages_give_what_they_can(html, day):
+    assert page_date(html.encode(), "https://x.example/a", today=TODAY).day == day
