@@ -234,6 +234,7 @@ HOW: dict[tuple[str, str], How] = {
     ),
     ("sh", ".venv/bin/python -m bench --quick"): How("sh", timeout=600),
     ("sh", ".venv/bin/python -m bench.pagedates --dataset fixtures/pagedates"): How("sh", timeout=300),
+    ("sh", ".venv/bin/python -m bench.many"): How("sh", timeout=600, expect=(r"every release exactly once",)),
     ("", "pressbot/"): How("sample"),  # the layout
     # The operator's report and alerts (the silence fragment and the alert settings are checked
     # in-process below; the webhook's body is a ```json "{" block, as the record).
