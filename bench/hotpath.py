@@ -4,9 +4,10 @@ each item pipeline per release, on the synthetic site's pages, with no server an
     python -m bench.hotpath [--pages 300] [--runs 3]
 
 CPU time of this process (``time.process_time``), not wall time: on a machine shared with other
-work the figures move far less than a crawl's pages/s, so a change to pressbot's own code can be
-told apart from noise (Scrapy's share of a crawl is not in them: ``python -m bench`` measures
-the whole). Each run opens a fresh state and output in a temporary folder.
+work the figures move less than a crawl's pages/s, though a busy machine still slows them
+(shared caches): compare runs made one right after the other. Scrapy's share of a crawl is not
+in them (``python -m bench`` measures the whole). Each run opens a fresh state and output in a
+temporary folder.
 """
 
 from __future__ import annotations
