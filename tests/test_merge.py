@@ -11,6 +11,20 @@ import pytest
 from pressbot import outcome
 from tests.conftest import ROOT
 
+#: Runs a command with 1 GiB of address space (enough for Python and Scrapy, not for the input),
+#: passes its output through, and prints its peak RSS last ("peak-kb N").
+_LAUNCHER = """
+import json, os, resource, subprocess, sys
+def limit():
+    resource.setrlimit(resource.RLIMIT_AS, (1024 * 2**20, 1024 * 2**20))
+proc = subprocess.Popen(json.loads(sys.argv[1]), stdout=subprocess.PIPE, preexec_fn=limit)
+out = proc.stdout.read()
+_, status, usage = os.wait4(proc.pid, 0)
+proc.returncode = os.waitstatus_to_exitcode(status)
+sys.stdout.buffer.write(out + b"\\npeak-kb %d\\n" % usage.ru_maxrss)
+sys.exit(proc.returncode)
+"""
+
 
 def rec(i: int, rev: int, at: str) -> str:
     return (
@@ -163,9 +177,6 @@ def test_merge_command_stays_within_its_memory(tmp_path):
     """More records than fit in the memory it is allowed: 120,000 records of ~1.4 KB (~170 MB)
     merged with PRESSBOT_MERGE_BUFFER=2000 under an address-space limit; its peak RSS stays far
     below the input's size (the in-memory merge held every record: ~4x the input)."""
-    import os
-    import resource
-
     pad = "x" * 1300
     with open(tmp_path / "releases.w0.jsonl", "w") as a, open(tmp_path / "releases.w1.jsonl", "w") as b:
         for i in range(120_000):
@@ -187,35 +198,30 @@ def test_merge_command_stays_within_its_memory(tmp_path):
     size_mb = sum(p.stat().st_size for p in tmp_path.glob("*.jsonl")) / 2**20
     out = tmp_path / "merged.jsonl"
 
-    def limit() -> None:  # address space: enough for Python and Scrapy, not for the input
-        resource.setrlimit(resource.RLIMIT_AS, (1024 * 2**20, 1024 * 2**20))
-
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "merge",
-            "-s",
-            "PRESSBOT_MERGE_BUFFER=2000",
-            "-o",
-            str(out),
-            str(tmp_path / "releases.w0.jsonl"),
-            str(tmp_path / "releases.w1.jsonl"),
-        ],
+    # The merge runs under a small launcher: Linux starts a child's peak RSS at its parent's size
+    # when it forked (the whole test session's, here), so the launcher, small itself, measures it.
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "merge",
+        "-s",
+        "PRESSBOT_MERGE_BUFFER=2000",
+        "-o",
+        str(out),
+        str(tmp_path / "releases.w0.jsonl"),
+        str(tmp_path / "releases.w1.jsonl"),
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, json.dumps(command)],
         cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=limit,
+        capture_output=True,
+        timeout=600,
     )
-    stdout, stderr = proc.stdout.read(), proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    proc.stdout.close()
-    proc.stderr.close()
-    assert os.waitstatus_to_exitcode(status) == 0, stderr
+    assert proc.returncode == 0, proc.stderr
+    stdout, peak = proc.stdout.rsplit(b"\n", 2)[0], proc.stdout.rsplit(b"\n", 2)[1]
     assert b"120000 records" in stdout and b"1200 duplicates" in stdout
-    peak_mb = usage.ru_maxrss / 1024
+    peak_mb = int(peak.removeprefix(b"peak-kb ")) / 1024
     assert size_mb > 160 and peak_mb < 120, (size_mb, peak_mb)
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 120_000
