@@ -16,7 +16,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from pressbot.fields import REQUIRED_FIELDS
-from pressbot.items import Release, same_content
+from pressbot.items import Release, run_key, same_content
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.normalise import normalise
 from pressbot.profiles import Profile
@@ -32,20 +32,6 @@ def fields(item) -> MutableMapping:
     if type(item) is Release:
         return item.__dict__
     return ItemAdapter(item)
-
-
-def run_key(release_id: str) -> int | str:
-    """A release id as a set of a whole run's releases keeps it: one of ours (20 lower-case hex
-    digits) as the number it spells, 40 bytes of memory rather than 72; any other id as it is.
-    A number stands only for the one id it spells back, so no two ids share a key."""
-    if len(release_id) == 20:
-        try:
-            number = int(release_id, 16)
-        except ValueError:
-            return release_id
-        if f"{number:020x}" == release_id:  # (not upper case, no sign, no "_")
-            return number
-    return release_id
 
 
 class _Base:
@@ -167,24 +153,26 @@ class DeduplicatePipeline(_Base):
     one observation, the first: a revision is a change between runs, never within one.
     """
 
-    def __init__(self, stats, ledger: Ledger) -> None:
+    def __init__(self, stats, ledger: Ledger, this_run: dict[int | str, bool] | None = None) -> None:
         super().__init__(stats)
         self.ledger = ledger
-        #: The releases seen this run, by run_key: it grows with the archive.
-        self.this_run: set[int | str] = set()
+        #: The releases seen this run, by run_key (True: one sighting taken already): it grows
+        #: with the archive. The run's own (Run.seen), which also takes the known, unchanged
+        #: releases the walk passed over.
+        self.this_run: dict[int | str, bool] = {} if this_run is None else this_run
 
     @classmethod
     def from_crawler(cls, crawler):
         run = cls._run(crawler)
-        return run.tallied(cls(crawler.stats, run.ledger))
+        return run.tallied(cls(crawler.stats, run.ledger, run.seen))
 
     def process_item(self, item):
         a = fields(item)
         key = run_key(a["id"])
-        if key in self.this_run:
+        if self.this_run.get(key):
             self.count(a, "duplicates")
             raise DropItem(f"{a['source']}: {a['url']} seen already in this run", log_level="DEBUG")
-        self.this_run.add(key)
+        self.this_run[key] = True
         try:
             known = self.ledger.known([a["id"]]).get(a["id"])
         except LedgerFailed as exc:  # said once, where it failed; the run is stopping

@@ -27,6 +27,7 @@ from scrapy.utils.defer import deferred_from_coro
 from pressbot import __version__, alerts, discover, distributed, pressroom, silence
 from pressbot.addresses import is_local_url
 from pressbot.catalogue import run_profiles
+from pressbot.items import run_key
 from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.options import ArgumentError, RunOptions, check_paths, check_settings, given_settings
 from pressbot.profiles import Profile, ProfileError
@@ -106,6 +107,11 @@ class Run:
         self.settings_given: dict[str, Any] = {}
         #: Per source, the last listing page read: its number and entries (progress lines).
         self.reached: dict[str, tuple[int, list[dict]]] = {}
+        #: The releases this run has seen, by pressbot.items.run_key: True once one sighting is
+        #: taken (by the pipelines, or passed over as known and unchanged: ``sighted``), False
+        #: while a listed one is on its way to the pipelines. A run keeps a release's first
+        #: sighting (pressbot.pipelines.DeduplicatePipeline).
+        self.seen: dict[int | str, bool] = {}
         #: The run summary written (None until it is, or if it could not be), and whether the
         #: run's outcome has been logged (pressbot.summary.say_outcome).
         self.summary_path: Path | None = None
@@ -243,6 +249,19 @@ class Run:
     def known(self, ids: list[str]) -> dict:
         """What the state knows of these releases (a look knows none: every entry is new)."""
         return {} if self._ledger is None else self._ledger.known(ids)
+
+    def sighted(self, source: str, listed: list[str], unchanged: list[str]) -> None:
+        """A listing page's releases: those it gives as the state holds them (``unchanged``)
+        are taken here, counted as the duplicates they are, without a trip through the item
+        pipelines, unless one listed earlier in the run is still on its way there (it is the
+        run's first sighting); the others are on their way."""
+        seen, passed = self.seen, set(unchanged)
+        for rid in listed:
+            key = run_key(rid)
+            if key not in seen:
+                seen[key] = rid in passed
+        if unchanged:
+            self.count(source, "duplicates", len(unchanged))
 
     def walk_from(self, url: str) -> str:
         """A listing page from outside the walk (``scrapy parse URL``, the shell): its source,

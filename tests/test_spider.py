@@ -16,7 +16,7 @@ from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from pressbot.items import Release
+from pressbot.items import Release, release_id
 from pressbot.pipelines import DeduplicatePipeline, NormalisePipeline, ValidatePipeline, WritePipeline
 from pressbot.walk import Stop
 from tests.conftest import FIXTURES, FIXTURES_URL, ROOT, fixture_response, open_crawler, read_jsonl
@@ -57,7 +57,7 @@ def write_all(crawler, items) -> None:
     run = crawler.spider.run
     chain = [
         NormalisePipeline(crawler.stats, run.profiles),
-        DeduplicatePipeline(crawler.stats, run.ledger),
+        DeduplicatePipeline(crawler.stats, run.ledger, run.seen),
         WritePipeline(crawler.stats, run.ledger),
     ]
     for item in items:
@@ -105,7 +105,8 @@ def test_the_next_run_after_a_complete_walk_stops_when_caught_up(tmp_path):
     assert spider.run.walks["amnesty-ca"].mode == "incremental"
     out = call(start_requests(spider)[0])
     [overlap] = [o for o in out if isinstance(o, Request)]  # page 1 known: one page more
-    assert call(overlap) and spider.run.walks["amnesty-ca"].stop is Stop.CAUGHT_UP
+    # Every release of the overlap page is known and unchanged: nothing to write, no page more.
+    assert call(overlap) == [] and spider.run.walks["amnesty-ca"].stop is Stop.CAUGHT_UP
     spider.closed("finished")
 
     crawler, spider = open_crawler(tmp_path, settings={"PRESSBOT_OVERLAP_PAGES": 0})
@@ -113,6 +114,48 @@ def test_the_next_run_after_a_complete_walk_stops_when_caught_up(tmp_path):
     assert not [o for o in out if isinstance(o, Request)]  # no overlap: no page 2
     assert spider.run.walks["amnesty-ca"].stop is Stop.CAUGHT_UP
     spider.closed("finished")
+
+
+def test_known_unchanged_releases_are_passed_over_and_still_seen_by_the_run(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    first = drive(spider)
+    write_all(crawler, first)
+    spider.closed("finished")
+    assert len(read_jsonl(tmp_path / "releases.jsonl")) == 15
+
+    crawler, spider = open_crawler(tmp_path, full="1")
+    # 16 entries on three pages, each as the state holds it: none goes through the pipelines,
+    # and each counts as the duplicate it is.
+    assert drive(spider) == []
+    assert set(spider.run.seen.values()) == {True} and len(spider.run.seen) == 15
+    assert crawler.stats.get_value("pressbot/source/amnesty-ca/duplicates") == 16
+    # A later sighting with other text (a "Featured" box's) is no revision: the run took the
+    # release when it passed over it.
+    again = first[0]
+    again.summary = "Featured: other words"
+    write_all(crawler, [again])
+    spider.closed("finished")
+    assert len(read_jsonl(tmp_path / "releases.jsonl")) == 15
+
+
+def test_a_release_on_its_way_to_the_pipelines_is_the_runs_first_sighting(tmp_path):
+    crawler, spider = open_crawler(tmp_path)
+    write_all(crawler, drive(spider))
+    spider.closed("finished")
+
+    crawler, spider = open_crawler(tmp_path, full="1")
+    run, edited = spider.run, drive(open_crawler(tmp_path / "other")[1])[0]
+    edited.summary = "Edited: new words"
+    # Listed with new text on one page (on its way to the pipelines), then as the state holds
+    # it on the next page, passed over, before the first item reached the pipelines: the
+    # edited one is still written, as a revision.
+    rid = release_id("amnesty-ca", run.profiles["amnesty-ca"].base_url, edited.url)
+    run.sighted("amnesty-ca", [rid], [])
+    run.sighted("amnesty-ca", [rid], [rid])
+    write_all(crawler, [edited])
+    spider.closed("finished")
+    records = read_jsonl(tmp_path / "releases.jsonl")
+    assert len(records) == 16 and records[-1]["revision"] == 2
 
 
 def test_a_walk_cut_short_by_the_run_is_walked_whole_next_time(tmp_path):

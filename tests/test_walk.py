@@ -399,10 +399,27 @@ def test_since_never_drops_an_entry_on_an_unreadable_date():
     assert decided.stop is None  # the last entry's date is unknown, not old
 
 
-def test_every_entry_is_emitted_or_followed_once():
-    decided = step(PROFILE, walk(True), listing(), 1, seen(PROFILE, 0, 1), OPTS)
-    assert [e["title"] for e in decided.emit] == [f"Release {n}" for n in range(10)]
+def test_every_entry_is_emitted_followed_or_passed_over_as_unchanged_once():
+    known = seen(PROFILE, 0, 1)
+    decided = step(PROFILE, walk(True), listing(), 1, known, OPTS)
+    assert [e["title"] for e in decided.emit] == [f"Release {n}" for n in range(2, 10)]
+    assert decided.unchanged == list(known)
     assert decided.follow == []
+
+
+def test_a_known_release_whose_entry_changed_is_written_again():
+    decided = step(PROFILE, walk(True), listing(range(3)), 1, seen(PROFILE, 1, changed=True), OPTS)
+    assert [e["title"] for e in decided.emit] == ["Release 0", "Release 1", "Release 2"]
+    assert decided.unchanged == []
+
+
+def test_a_release_listed_twice_on_a_page_goes_to_the_pipelines_both_times():
+    # (A "Featured" box and its own entry: the pipelines keep the first, in the page's order.)
+    page = listing([0, 1, 0])
+    known = seen(PROFILE, 0, 1)
+    decided = step(PROFILE, walk(True), page, 1, known, OPTS)
+    assert decided.unchanged == [list(known)[1]]
+    assert [e["title"] for e in decided.emit] == ["Release 0", "Release 0"]
 
 
 def test_release_pages_are_fetched_for_new_and_changed_releases_only():
@@ -411,7 +428,8 @@ def test_release_pages_are_fetched_for_new_and_changed_releases_only():
     page.entries.append({**entry(4), "url": None})  # no link: emitted, validation drops it
     decided = step(DETAIL, walk(), page, 1, known, OPTS)
     assert [e["title"] for e in decided.follow] == ["Release 2", "Release 3"]
-    assert [e["title"] for e in decided.emit] == ["Release 0", "Release 1", "Release 4"]
+    assert [e["title"] for e in decided.emit] == ["Release 4"]
+    assert decided.unchanged == list(seen(DETAIL, 0, 1))
 
 
 def test_entry_ids_are_the_release_ids():
@@ -770,7 +788,9 @@ def test_the_overlap_reads_one_page_past_the_point_it_was_caught_up():
     edited = {**seen(PROFILE, *range(10, 20)), **seen(DETAIL, 12, changed=True)}
     second = step(PROFILE, state, listing(range(10, 20)), 2, edited, OPTS)
     assert second.stop is Stop.CAUGHT_UP
-    assert len(second.emit) == 10  # every release of the overlap goes to deduplication
+    # The overlap's edited release is written again; the others are passed over, unchanged.
+    assert [e["title"] for e in second.emit] == ["Release 12"]
+    assert len(second.unchanged) == 9
 
 
 def test_a_new_release_in_the_overlap_starts_the_count_over():

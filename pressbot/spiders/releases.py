@@ -154,6 +154,7 @@ class ReleasesSpider(scrapy.Spider):
             run.drift(source, response.url, problem)
         for trap in decided.traps:
             run.trap(source, trap)
+        run.sighted(source, decided.listed, decided.unchanged)
         outputs: list = [self._detail_request(entry, source, response.url) for entry in decided.follow]
         outputs += [Release(source=source, listing_url=response.url, **entry) for entry in decided.emit]
         if decided.next_url is not None:
