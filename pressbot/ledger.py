@@ -72,6 +72,11 @@ class Ledger:
         self._line_sources: dict[str, int] = {}  # queued lines per source, until written
         #: Called after each flush with {source: records made durable} (distributed runs).
         self.on_durable: Callable[[dict[str, int]], object] | None = None
+        #: Distributed runs: records waiting for their claim (line, release, new release's
+        #: day), by id too; and who is told of those another worker claimed (not written).
+        self._to_claim: list[tuple[bytes, Seen, str | None]] = []
+        self._pending_claims: dict[str, Seen] = {}
+        self.on_unclaimed: Callable[[list[Seen]], object] | None = None
         self.repaired: list[str] = []
         #: The first failure of the output, the state or the lock (None while all is well).
         self.failure: BaseException | None = None
@@ -97,7 +102,7 @@ class Ledger:
         found: dict[str, Seen] = {}
         rest: list[str] = []
         for i in ids:
-            seen = self._pending.get(i) or self._recent.get(i, _UNASKED)
+            seen = self._pending.get(i) or self._pending_claims.get(i) or self._recent.get(i, _UNASKED)
             if seen is _UNASKED:
                 rest.append(i)
             elif seen is not None:
@@ -114,30 +119,53 @@ class Ledger:
                 self._recent[i] = looked.get(i)
         return found
 
-    def claim(self, record: dict) -> bool:
-        """Take the right to write this version of a release (other workers may race for it)."""
-        return not self.shared or self.state.claim(record["id"], content_hash(record))
-
     def write(self, record: dict) -> None:
-        """Queue one record; it reaches the file, then the state, at the next flush."""
+        """Queue one record; it reaches the file, then the state, at the next flush.
+
+        A ledger shared by distributed workers first claims the batch's releases, in one round
+        trip, at the flush: a record another worker claimed is not written (``on_unclaimed``).
+        """
         if (self.failure is not None and self.on_failure is not None) or self._lost is not None:
             raise LedgerFailed(f"{self.output}: not written: {self.failure}")
-        self._lines.append(record_line(record))
-        source = record["source"]
+        seen = Seen(record["id"], record["source"], content_hash(record), record["revision"])
+        day = record["published"] if record["revision"] == 1 and record.get("published") else None
+        if self.shared:
+            self._to_claim.append((record_line(record), seen, day))
+            self._pending_claims[seen.id] = seen
+        else:
+            self._queue(record_line(record), seen, day)
+        queued = len(self._lines) + len(self._to_claim)
+        if queued >= self.batch_size or time.monotonic() - self._last_flush >= self.batch_seconds:
+            self.flush()
+
+    def _queue(self, line: bytes, seen: Seen, day: str | None) -> None:
+        self._lines.append(line)
+        source = seen.source
         self._batch_sources[source] = self._batch_sources.get(source, 0) + 1
         self._line_sources[source] = self._line_sources.get(source, 0) + 1
-        self._pending[record["id"]] = Seen(
-            record["id"], record["source"], content_hash(record), record["revision"]
-        )
-        if record["revision"] == 1 and record.get("published"):
-            self._batch_days[record["source"], record["published"]] += 1
-        if len(self._lines) >= self.batch_size or time.monotonic() - self._last_flush >= self.batch_seconds:
-            self.flush()
+        self._pending[seen.id] = seen
+        if day is not None:
+            self._batch_days[source, day] += 1
+
+    def _claim_queued(self) -> None:
+        """Claim the records waiting for their claim; queue those taken, and give the others
+        (another worker is writing them) to ``on_unclaimed``."""
+        waiting = self._to_claim
+        won = self.state.claim_many([(seen.id, seen.hash) for _, seen, _ in waiting])
+        self._to_claim, self._pending_claims = [], {}
+        lost = []
+        for line, seen, day in waiting:
+            if seen.id in won:
+                self._queue(line, seen, day)
+            else:
+                lost.append(seen)
+        if lost and self.on_unclaimed is not None:
+            self.on_unclaimed(lost)
 
     @property
     def unflushed(self) -> bool:
         """Whether records wait to be written or recorded."""
-        return bool(self._lines or self._pending) and self._lost is None
+        return bool(self._lines or self._pending or self._to_claim) and self._lost is None
 
     def flush(self) -> None:
         """Write queued lines and fsync them, then record them and the new offset in the state.
@@ -156,6 +184,8 @@ class Ledger:
 
     def _flush(self) -> None:
         self._last_flush = time.monotonic()
+        if self._to_claim:
+            self._claim_queued()
         if self._lines:
             if not self.shared:
                 self.state.confirm_lock()
@@ -198,6 +228,8 @@ class Ledger:
             self._pending.clear()
             self._batch_sources.clear()
             self._batch_days.clear()
+            self._to_claim.clear()
+            self._pending_claims.clear()
         if self.failure is None:
             self.failure = exc
             if self.on_failure is not None:

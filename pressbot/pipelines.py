@@ -21,6 +21,7 @@ from pressbot.ledger import Ledger, LedgerFailed
 from pressbot.normalise import normalise
 from pressbot.profiles import Profile
 from pressbot.run import Run
+from pressbot.state import Seen
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,17 @@ class DeduplicatePipeline(_Base):
     @classmethod
     def from_crawler(cls, crawler):
         run = cls._run(crawler)
-        return run.tallied(cls(crawler.stats, run.ledger, run.seen))
+        dedup = cls(crawler.stats, run.ledger, run.seen)
+        run.ledger.on_unclaimed = dedup.unclaimed
+        return run.tallied(dedup)
+
+    def unclaimed(self, lost: list[Seen]) -> None:
+        """Distributed: releases this worker took as new or revised, that another worker
+        claimed first when the batch was written (pressbot.ledger): its duplicates after all."""
+        for seen in lost:
+            self.counts[seen.source, "new" if seen.revision == 1 else "revised"] -= 1
+            self.counts[seen.source, "duplicates"] += 1
+            logger.debug("%s: %s is being written by another worker", seen.source, seen.id)
 
     def process_item(self, item):
         a = fields(item)
@@ -180,10 +191,8 @@ class DeduplicatePipeline(_Base):
         if known is not None and same_content(known.hash, a):
             self.count(a, "duplicates")
             raise DropItem(f"{a['source']}: duplicate {a['url']}", log_level="DEBUG")
-        if not self.ledger.claim(a):
-            # Distributed: another worker is writing this very release right now.
-            self.count(a, "duplicates")
-            raise DropItem(f"{a['source']}: {a['url']} is being written by another worker", log_level="DEBUG")
+        # (Distributed: another worker may be writing this very release right now; the ledger
+        # claims it before it writes it, and tells ``unclaimed`` if it lost.)
         if known is None:
             a["revision"] = 1
             self.count(a, "new")

@@ -525,6 +525,8 @@ class Run:
             # Walks stay open (close() records them last): the next run walks them again.
             self.stats.inc_value("pressbot/internal_errors")
             logger.exception("pressbot could not close its output %s and state", self.ledger.output)
+        # (The last flush may have found releases another worker claimed: counted now.)
+        self.push_counts()
         if self.tracker is not None:
             self.tracker.expire_run()
         self.judge_silence()

@@ -14,7 +14,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -87,6 +87,9 @@ class State(Protocol):
     def claim(self, id: str, hash: str) -> bool:
         """Take the right to write this version of a release; False if another writer has it
         (or it is already recorded). Only matters when several workers share the state."""
+
+    def claim_many(self, claims: Sequence[tuple[str, str]]) -> set[str]:
+        """``claim`` for each (id, hash), in one go: the ids whose right this writer took."""
 
     def begin_walk(self, source: str, run: str | None = None) -> bool:
         """A walk of ``source`` begins: True if the previous walk ended cleanly (incremental
@@ -300,6 +303,9 @@ class SQLiteState:
     def claim(self, id: str, hash: str) -> bool:
         return True  # one writer at a time: the lock sees to that
 
+    def claim_many(self, claims: Sequence[tuple[str, str]]) -> set[str]:
+        return {id for id, _ in claims}
+
     def begin_walk(self, source: str, run: str | None = None) -> bool:
         was_complete = self.walk_complete(source)
         self._set_walk(source, False, None)
@@ -418,6 +424,24 @@ if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'EX', ARGV[4]) then return 1 end
 return 0
 """
 
+#: _CLAIM for each (id, hash) of ARGV (after the owner and the time-out), KEYS[2] the claim
+#: keys' prefix: 1 taken, 0 recorded already, 2 held by another writer.
+_CLAIM_MANY = """
+local out = {}
+for i = 3, #ARGV, 2 do
+  local id, hash = ARGV[i], ARGV[i + 1]
+  local old = redis.call('HGET', KEYS[1], id)
+  if old and string.match(old, '^[^|]*|([^|]*)') == hash then
+    out[#out + 1] = 0
+  elseif redis.call('SET', KEYS[2] .. id, ARGV[1], 'NX', 'EX', ARGV[2]) then
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 2
+  end
+end
+return out
+"""
+
 _BEGIN_WALK = """
 local shared = KEYS[2] ~= ''
 if shared then
@@ -516,6 +540,7 @@ class RedisState:
         self._start_output = self.redis.register_script(_START_OUTPUT)
         self._rewind = self.redis.register_script(_REWIND)
         self._claim = self.redis.register_script(_CLAIM)
+        self._claim_many = self.redis.register_script(_CLAIM_MANY)
         self._begin = self.redis.register_script(_BEGIN_WALK)
         self._end = self.redis.register_script(_END_WALK)
         self._unlock = self.redis.register_script(_UNLOCK)
@@ -655,6 +680,24 @@ class RedisState:
             self._unlock(keys=[keys[1]], args=[holder])
             return bool(self._claim(keys=keys, args=args))
         return False
+
+    #: Claims a round trip takes at most (a Lua script blocks Redis while it runs).
+    CLAIMS_A_TRIP = 500
+
+    @_reachable
+    def claim_many(self, claims: Sequence[tuple[str, str]]) -> set[str]:
+        won: set[str] = set()
+        for start in range(0, len(claims), self.CLAIMS_A_TRIP):
+            part = claims[start : start + self.CLAIMS_A_TRIP]
+            args: list[str | int] = [self.owner, self.CLAIM_TTL_S]
+            for id, hash in part:
+                args += [id, hash]
+            answers = self._claim_many(keys=[self.k["releases"], self.claim_prefix], args=args)
+            for (id, hash), answer in zip(part, answers, strict=True):
+                # Held by another writer: taken over if that is a dead worker on this machine.
+                if answer == 1 or (answer == 2 and self.claim(id, hash)):
+                    won.add(id)
+        return won
 
     @_reachable
     def begin_walk(self, source: str, run: str | None = None) -> bool:

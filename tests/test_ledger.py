@@ -284,3 +284,31 @@ def test_written_per_source_counts_lines_on_disk_once(tmp_path):
     ledger.close()
     assert ledger.written_by_source == {"s": 3, "t": 1} and ledger.written == 4
     assert len(lines(tmp_path / "out.jsonl")) == 4
+
+
+def test_shared_ledgers_claim_each_batch_and_write_each_release_once(tmp_path, redis_url):
+    """Distributed workers: each ledger claims its batch's releases in one go when it writes
+    them; a release both took as new is written by the one that claimed it first, and the
+    other is told (on_unclaimed), so that it counts a duplicate, not a new release."""
+    from pressbot.state import open_state
+
+    first = Ledger(open_state(redis_url), tmp_path / "w1.jsonl", batch_size=100, lock=False)
+    second = Ledger(open_state(redis_url), tmp_path / "w2.jsonl", batch_size=100, lock=False)
+    told: list[str] = []
+    second.on_unclaimed = lambda lost: told.extend(s.id for s in lost)
+    for n in range(5):
+        first.write(record(n))
+    for n in range(3, 8):
+        second.write(record(n))
+    # Not yet claimed, still known to its worker (a later sighting in the run is a duplicate).
+    assert set(second.known([f"{n:020x}" for n in (3, 7)])) == {f"{n:020x}" for n in (3, 7)}
+    first.flush()
+    second.flush()
+    assert told == [f"{n:020x}" for n in (3, 4)]
+    ids = [r["id"] for r in lines(tmp_path / "w1.jsonl") + lines(tmp_path / "w2.jsonl")]
+    assert sorted(ids) == [f"{n:020x}" for n in range(8)]
+    assert (first.written, second.written) == (5, 3)
+    assert second.written_by_source == {"s": 3}
+    assert set(second.known([f"{n:020x}" for n in range(8)])) == {f"{n:020x}" for n in range(8)}
+    first.close()
+    second.close()

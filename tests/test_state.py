@@ -79,6 +79,34 @@ def test_claims_redis(redis_url):
     other.close()
 
 
+def test_claims_many_redis_in_one_go_as_one_by_one(redis_url):
+    state, other = open_state(redis_url), open_state(redis_url)
+    assert state.claim_many([("a", "h1"), ("b", "h1")]) == {"a", "b"}
+    assert other.claim_many([("a", "h1"), ("c", "h1")]) == {"c"}  # a: another worker has it
+    state.record([Seen("a", "src", "h1", 1)], "out", 10)
+    # a, version h1: recorded, nothing to write; a new version of it is free to write.
+    assert other.claim_many([("a", "h1")]) == set() and other.claim_many([("a", "h2")]) == {"a"}
+    assert state.claim_many([]) == set()
+    state.close()
+    other.close()
+
+
+def test_claims_many_redis_past_one_trips_worth(redis_url):
+    state, other = open_state(redis_url), open_state(redis_url)
+    n = 2 * state.CLAIMS_A_TRIP + 7
+    ids = [f"r{i}" for i in range(n)]
+    assert other.claim_many([(i, "h") for i in ids[::3]]) == set(ids[::3])
+    assert state.claim_many([(i, "h") for i in ids]) == set(ids) - set(ids[::3])
+    state.close()
+    other.close()
+
+
+def test_claims_many_sqlite_takes_every_one(tmp_path):
+    state = open_state(str(tmp_path / "s.sqlite3"))
+    assert state.claim_many([("a", "h1"), ("b", "h2")]) == {"a", "b"}
+    state.close()
+
+
 def test_redis_walk_decided_once_per_run(redis_url):
     first, second = open_state(redis_url), open_state(redis_url)
     first.begin_walk("s")
@@ -137,6 +165,9 @@ def test_redis_claim_of_a_dead_worker_on_this_host_is_taken_over(redis_url):
     assert state.claim("a", "h1")
     client.set("pressbot:claim:b", "another-host:1", ex=600)
     assert not state.claim("b", "h1")  # a live claim elsewhere stands until its time-out
+    # In one go too.
+    client.set("pressbot:claim:c", f"{socket.gethostname()}:{dead.pid}", ex=600)
+    assert state.claim_many([("b", "h1"), ("c", "h1")]) == {"c"}
     state.close()
 
 
