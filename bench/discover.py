@@ -16,6 +16,7 @@ import importlib.util
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,29 @@ def detect(body: bytes, url: str) -> tuple[discover.Discovery, list[dict[str, An
     return found, records, ms, None
 
 
+def entries(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as the scorer reads them."""
+    return [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
+
+
+def scored(
+    body: bytes, url: str, score: Callable[[list[dict[str, Any]]], dict[str, Any]], verbose: bool
+) -> dict[str, Any]:
+    """One page detected, extracted and scored (``score`` takes its entries): a row of a table."""
+    found, records, ms, problem = detect(body, url)
+    row = score(entries(records))
+    row.update(
+        ms=ms,
+        cold_ms=float(found.notes["cold_ms"]),
+        sure=found.sure,
+        problem=problem,
+        reason=found.reason,
+    )
+    if verbose:
+        _explain(row, found)
+    return row
+
+
 def dataset_rows(dataset: Path, verbose: bool, slugs: list[str] | None = None) -> list[dict[str, Any]]:
     scorer = _scorer(dataset)
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))
@@ -63,19 +87,7 @@ def dataset_rows(dataset: Path, verbose: bool, slugs: list[str] | None = None) -
         if slugs and slug not in slugs:
             continue
         body = (dataset / "listings" / f"{slug}.html").read_bytes()
-        found, records, ms, problem = detect(body, page["url"])
-        out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
-        row = scorer.score(slug, out)
-        row.update(
-            ms=ms,
-            cold_ms=float(found.notes["cold_ms"]),
-            sure=found.sure,
-            problem=problem,
-            reason=found.reason,
-        )
-        rows.append(row)
-        if verbose:
-            _explain(row, found)
+        rows.append(scored(body, page["url"], lambda out, slug=slug: scorer.score(slug, out), verbose))
     return rows
 
 
@@ -92,6 +104,10 @@ class _Truth:
             return self.scorer.score(name, out)
         finally:
             self.scorer.truth_of = original
+
+    def of(self, name: str, truth: list[dict]) -> Callable[[list[dict[str, Any]]], dict[str, Any]]:
+        """A ``score`` for :func:`scored`: entries against this truth."""
+        return lambda out: self.score(name, truth, out)
 
 
 def fixture_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
@@ -112,19 +128,7 @@ def fixture_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
             }
             for r in expected
         ]
-        found, records, ms, problem = detect(case.body(), case.url)
-        out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
-        row = truth.score(name, lines, out)
-        row.update(
-            ms=ms,
-            cold_ms=float(found.notes["cold_ms"]),
-            sure=found.sure,
-            problem=problem,
-            reason=found.reason,
-        )
-        rows.append(row)
-        if verbose:
-            _explain(row, found)
+        rows.append(scored(case.body(), case.url, truth.of(name, lines), verbose))
     return rows
 
 
@@ -144,19 +148,7 @@ def harbourside_rows(dataset: Path, verbose: bool) -> list[dict[str, Any]]:
             for p, t, raw, day in lines
         ]
         url = base + path.replace("index.html", "")
-        found, records, ms, problem = detect((folder / path).read_bytes(), url)
-        out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
-        row = truth.score(name, wanted, out)
-        row.update(
-            ms=ms,
-            cold_ms=float(found.notes["cold_ms"]),
-            sure=found.sure,
-            problem=problem,
-            reason=found.reason,
-        )
-        rows.append(row)
-        if verbose:
-            _explain(row, found)
+        rows.append(scored((folder / path).read_bytes(), url, truth.of(name, wanted), verbose))
     return rows
 
 
@@ -248,8 +240,7 @@ def site_rows(dataset: Path) -> list[dict[str, Any]]:
                     if out_file.exists()
                     else []
                 )
-            out = [{"url": r["url"], "title": r["title"], "published": r["published"]} for r in records]
-            row = truth.score(name, wanted, out)
+            row = truth.score(name, wanted, entries(records))
             row.update(
                 ms=seconds * 1000,
                 cold_ms=0.0,

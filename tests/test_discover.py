@@ -5,6 +5,7 @@ on pages it must refuse; the profile it writes; the press room of a home page.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 
@@ -579,37 +580,51 @@ def test_date_spellings(spelling):
     assert [r["published"] for r in records] == want, found.profile.get("dates")
 
 
-SHARED = ROOT.parent / "shared" / "datasets" / "listings"
+#: Four real saved listing pages with their hand-built truth and the development set's scorer,
+#: copied from shared/datasets/listings (tests/data/listings/README.md says which and why).
+LISTINGS = ROOT / "tests" / "data" / "listings"
+SAVED = {p["slug"]: p for p in json.loads((LISTINGS / "manifest.json").read_text(encoding="utf-8"))["pages"]}
+#: What each page's detected pagination finds (the manifest's `pagination`, resolved).
+SAVED_NEXT = {
+    "us-senate-nelson": ["http://www.billnelson.senate.gov/newsroom/press-releases?page=2"],
+    "us-house-gop": [],  # (no pager: the links to other days are no next page)
+    "jslcae-news": ["http://jslcae.com/xingyexinwen/list_48_3.html"],
+    "darkveins-news": ["http://www.darkveins.com/horror-news/page/21/"],
+}
 
 
-@pytest.mark.skipif(
-    not (SHARED / "score_listing.py").is_file(), reason="the shared listing pages are not beside the project"
-)
+def test_the_saved_pages_are_the_development_sets() -> None:
+    assert sorted(SAVED) == sorted(SAVED_NEXT)
+    for slug, page in SAVED.items():
+        body = (LISTINGS / "listings" / f"{slug}.html").read_bytes()
+        assert hashlib.sha256(body).hexdigest() == page["sha256"] and len(body) == page["bytes"], slug
+
+
+@pytest.mark.parametrize("slug", sorted(SAVED_NEXT))
+def test_discovery_finds_every_entry_of_a_real_saved_page(slug: str) -> None:
+    page = SAVED[slug]
+    body = (LISTINGS / "listings" / f"{slug}.html").read_bytes()
+    truth = [json.loads(line) for line in (LISTINGS / page["truth"]).read_text(encoding="utf-8").splitlines()]
+    assert len(truth) == page["truth_entries"]
+    found, records, next_urls = found_releases(body, page["url"])
+    assert triples(records) == [(t["url"], t["title"], t["published"]) for t in truth], found.reason
+    assert next_urls == SAVED_NEXT[slug], found.notes
+
+
 def test_the_benchmark_scores_pages_with_the_dataset_s_scorer(tmp_path, capsys):
     from bench import discover as bench
 
     out = tmp_path / "figures.json"
-    assert (
-        bench.main(
-            [
-                "--dataset",
-                str(SHARED),
-                "--slug",
-                "nature-news",
-                "--slug",
-                "playrust-devblog",
-                "--json",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    args = ["--dataset", str(LISTINGS), "--slug", "us-senate-nelson", "--slug", "jslcae-news"]
+    assert bench.main([*args, "--json", str(out)]) == 0
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert [r["slug"] for r in figures["dataset"]] == ["nature-news", "playrust-devblog"]
-    assert all(
-        r["precision"] == r["recall"] == r["title_exact"] == r["date_accuracy"] == 1.0
-        for r in figures["dataset"]
-    )
+    rows = {r["slug"]: r for r in figures["dataset"]}
+    assert list(rows) == ["us-senate-nelson", "jslcae-news"]  # (--slug: those alone, in the manifest's order)
+    assert [(r["truth"], r["output"], r["matched"]) for r in rows.values()] == [(10, 10, 10), (20, 20, 20)]
+    assert all(r["precision"] == r["recall"] == r["title_exact"] == 1.0 for r in rows.values())
+    assert rows["us-senate-nelson"]["date_accuracy"] == 1.0
+    assert rows["jslcae-news"]["date_accuracy"] is None  # (the page prints no dates)
     assert any(r["slug"] == "harbourside-page-1" and r["recall"] == 1.0 for r in figures["fixtures"])
     printed = capsys.readouterr().out
-    assert "| nature-news | 50 | 50 | 50 | 1.000 | 1.000 | 1.000 | 1.000 |" in printed
+    assert "| us-senate-nelson | 10 | 10 | 10 | 1.000 | 1.000 | 1.000 | 1.000 |" in printed
+    assert "| jslcae-news | 20 | 20 | 20 | 1.000 | 1.000 | 1.000 | - |" in printed
