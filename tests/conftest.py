@@ -34,6 +34,20 @@ def pytest_collection_modifyitems(items) -> None:
             )
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """How many workers pyproject's ``-n auto`` starts (pytest-xdist). The fast loop (``-m "not
+    integration"``) and a ``-k`` selection (a few tests, as README's saved case) run in this one
+    process: each worker would collect every test again, for tests that take seconds. Anything
+    else, two a core: the integration tests wait on their `scrapy` processes and servers about
+    as long as they compute. PYTEST_XDIST_AUTO_NUM_WORKERS, where set, decides instead (and
+    ``-n N`` on the command line; ``-n 0``: one process)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # (xdist's own hook reads it)
+    if config.option.markexpr.strip() == "not integration" or config.option.keyword:
+        return 0
+    return 2 * len(os.sched_getaffinity(0))
+
+
 FIXTURES = ROOT / "fixtures"
 
 

@@ -23,6 +23,7 @@ keep the downloads), so by default its crawl runs in the copy's venv, and with
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.metadata
 import json
 import os
@@ -32,6 +33,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import tomllib
 import urllib.request
@@ -87,6 +89,7 @@ class How:
     kind: str
     after_crawl: bool = False  # a `scrapy crawl releases` first: the block reads its output
     servers: tuple[str, ...] = ()  # "redis" on 6379, "scrapyd" on 6800 (README's addresses)
+    ports: tuple[int, ...] = ()  # the ports of 127.0.0.1 the block listens on itself
     expect: tuple[str, ...] = ()  # regular expressions the output must hold
     check: Check | None = None  # what the block promises of the folder afterwards
     xfail: str = ""  # a known-failing block: the cause (strict: it fails until fixed)
@@ -247,8 +250,10 @@ HOW: dict[tuple[str, str], How] = {
     ),
     ("python", "PRESSBOT_ALERT_WEBHOOK = "): How("sample"),
     # Zero configuration, on the bundled press room served on 127.0.0.1:8000.
-    ("sh", "# the bundled Harbourside Council on 127.0.0.1"): How("sh", check=_harbourside),
-    ("sh", "# the profile pressbot finds from Harbourside"): How("sh", check=_harbourside_profile),
+    ("sh", "# the bundled Harbourside Council on 127.0.0.1"): How("sh", ports=(8000,), check=_harbourside),
+    ("sh", "# the profile pressbot finds from Harbourside"): How(
+        "sh", ports=(8000,), check=_harbourside_profile
+    ),
 }
 
 
@@ -268,6 +273,14 @@ def test_every_block_is_accounted_for() -> None:
     assert not stale, f"HOW entries no README block matches any more: {stale}"
     for block in BLOCKS:
         how(block)  # exactly one entry each
+
+
+def test_every_fixed_port_a_block_uses_is_held_while_it_runs() -> None:
+    """README's addresses are fixed ports; the suite runs in parallel (pytest-xdist), so each
+    block takes the lock of every port it uses (`held`), and a block must say which it uses."""
+    for block in BLOCKS:
+        named = {int(a or b) for a, b in re.findall(r"127\.0\.0\.1:(\d+)|--port[ =](\d+)", block.text)}
+        assert named <= set(ports_of(how(block))), f"{block} uses port(s) {sorted(named)}: name them in HOW"
 
 
 def _of(*kinds: str) -> list:
@@ -490,13 +503,34 @@ def project(tmp_path_factory) -> Iterator[Project]:
     assert direct.get("url", "").removeprefix("file://") == str(ROOT), direct
 
 
+#: README's servers and their ports of 127.0.0.1.
+SERVER_PORTS = {"redis": 6379, "scrapyd": 6800}
+
+
+def ports_of(spec: How) -> list[int]:
+    """The fixed ports a block uses: its servers' and its own."""
+    return sorted({*(SERVER_PORTS[name] for name in spec.servers), *spec.ports})
+
+
+@contextlib.contextmanager
+def held(ports: list[int]) -> Iterator[None]:
+    """These ports of 127.0.0.1, for one block at a time on this machine: a lock file a port in
+    the system's temporary folder (another worker of the suite, or another checkout's suite,
+    waits for it), taken in order; the system lets go of it if the test process dies."""
+    with contextlib.ExitStack() as stack:
+        for port in sorted(ports):
+            lock = stack.enter_context(open(Path(tempfile.gettempdir()) / f"pressbot-port-{port}.lock", "w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @contextlib.contextmanager
 def servers(names: tuple[str, ...], project: Project) -> Iterator[None]:
     """README's servers on 127.0.0.1: a redis-server on 6379, scrapyd on 6800 in the project."""
     started: list[subprocess.Popen] = []
     try:
         for name in names:
-            port = {"redis": 6379, "scrapyd": 6800}[name]
+            port = SERVER_PORTS[name]
             with socket.socket() as s:
                 assert s.connect_ex(("127.0.0.1", port)) != 0, f"127.0.0.1:{port} is taken: {name}?"
             if name == "redis":
@@ -546,7 +580,7 @@ def test_a_command_block_runs_as_written(block: Block, project: Project) -> None
     project.reset()
     if spec.after_crawl:
         _crawl_first(project)
-    with servers(spec.servers, project):
+    with held(ports_of(spec)), servers(spec.servers, project):
         if spec.kind == "python":
             proc = project.run([".venv/bin/python", "-"], input=block.text, timeout=spec.timeout)
         else:
