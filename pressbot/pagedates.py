@@ -25,6 +25,8 @@ from functools import lru_cache
 
 from lxml import etree
 
+from pressbot.pagetext import declared_language
+
 #: Where a release's date came from (the record's ``date_source``).
 LISTING = "listing"  # the listing's printed date (or a feed's, a JSON API's)
 PAGE_METADATA = "page metadata"  # a structured signal of the release page (or its URL)
@@ -336,12 +338,13 @@ def tree_date(
     if not text:
         return none
     latest = (today or _today()) + dt.timedelta(days=1)
-    near = headline_date(root, shown.visible(), latest, body, order)
+    usual = language_order(declared_language(root))
+    near = headline_date(root, shown.visible(), latest, body, order, usual)
     if near is not None:
         return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
     if body is None:
         return none
-    found, problem = text_date(body, shown.visible(), latest, order)
+    found, problem = text_date(body, shown.visible(), latest, order, usual)
     if found is not None:
         return replace(none, day=found, source=PAGE_TEXT, signal="htmldate")
     return replace(none, problem=problem)
@@ -716,7 +719,12 @@ _H1 = etree.XPath("(//h1)[1]")
 
 
 def headline_date(
-    root: etree._Element, text: str, latest: dt.date, body: bytes | None = None, order: str | None = None
+    root: etree._Element,
+    text: str,
+    latest: dt.date,
+    body: bytes | None = None,
+    order: str | None = None,
+    usual: str | None = None,
 ) -> dt.date | None:
     """The date printed nearest the page's headline in its visible text ``text``: from 300
     characters before it to 2,000 after, the nearest first; one that names day, month and year
@@ -733,7 +741,7 @@ def headline_date(
     window = text[start : at + 2000]
     order = order or proven_order(text)
     best: tuple[int, dt.date] | None = None
-    for pos, day in text_dates(window, order, body):
+    for pos, day in text_dates(window, order, body, usual):
         if not EARLIEST <= day <= latest:
             continue
         distance = abs(start + pos - at)
@@ -753,7 +761,7 @@ def _headings(root: etree._Element) -> Iterator[str]:
 
 
 def text_date(
-    body: bytes, text: str, latest: dt.date, order: str | None = None
+    body: bytes, text: str, latest: dt.date, order: str | None = None, usual: str | None = None
 ) -> tuple[str | None, str | None]:
     """htmldate's reading of the page (``find_date``, original date, its fast mode: its extensive
     search costs five times as much for one page in a hundred more, here), checked
@@ -773,7 +781,7 @@ def text_date(
         return None, None
     if day is None or not EARLIEST <= day <= latest:
         return None, None
-    return printed(day, text, body=body, order=order)
+    return printed(day, text, body=body, order=order, usual=usual)
 
 
 def settle(one: dt.date, other: dt.date, body: bytes | None) -> dt.date | None:
@@ -799,6 +807,7 @@ def printed(
     ambiguous_ok: bool = False,
     body: bytes | None = None,
     order: str | None = None,
+    usual: str | None = None,
 ) -> tuple[str | None, str | None]:
     """Whether ``text`` prints ``day``: (day, None) where it does in a form that names day,
     month and year for sure (year first, a month's name, a day above 12 or equal to the month,
@@ -831,6 +840,8 @@ def printed(
         return iso, None
     other = month_first if day == day_first else day_first
     if settle(day, other, body) == day:
+        return iso, None
+    if (usual == "DMY" and day == day_first) or (usual == "MDY" and day == month_first):
         return iso, None
     return None, (
         f"ambiguous day/month order: {printed_as!r} is {day_first.isoformat()} day first or "
@@ -902,7 +913,7 @@ def _day(year: int, month: int, day: int) -> dt.date | None:
 
 
 def text_dates(
-    text: str, order: str | None = None, body: bytes | None = None
+    text: str, order: str | None = None, body: bytes | None = None, usual: str | None = None
 ) -> Iterator[tuple[int, dt.date]]:
     """(position, day) of every date ``text`` prints in a form that names one day for sure:
     numeric dates with the year last in ``order``, or where only one order reads them, or
@@ -913,6 +924,7 @@ def text_dates(
             day_first, month_first = readings
             sure = day_first if order == "DMY" else month_first if order == "MDY" else None
             sure = sure or settle(day_first, month_first, body)
+            sure = sure or (day_first if usual == "DMY" else month_first if usual == "MDY" else None)
         if sure is not None:
             yield found.start(), sure
 
@@ -934,6 +946,36 @@ def proven_order(text: str) -> str | None:
     if day_first == month_first:
         return None
     return "DMY" if day_first else "MDY"
+
+
+#: Languages whose numeric dates with the year last are written day first (``04.05.2018`` is
+#: 4 May), whatever the country: the usage of every language but English (and those that
+#: write the year first: Chinese, Japanese, Korean, Hungarian, Lithuanian, left out).
+DAY_FIRST_LANGUAGES = frozenset(
+    (
+        "de fr es it pt nl ru pl cs sk sl hr sr bs ro el tr uk be bg mk sq da nb nn no sv fi is et "
+        "lv ca eu gl ga cy id ms vi th ar fa he hi af sw lb"
+    ).split()
+)
+#: English is written day first in these regions; month first in the United States, and
+#: ``en-US`` is the default of common publishing systems whatever the site's country, so it
+#: settles nothing (nor does a bare ``en``).
+DAY_FIRST_ENGLISH = frozenset("GB UK IE AU NZ IN ZA SG MY PK NG KE GH MT HK".split())
+
+
+def language_order(tag: str | None) -> str | None:
+    """The day/month order of numeric dates that the page's declared language (``de-CH``,
+    ``en-GB``: pressbot.pagetext.declared_language) implies, if it implies one: "DMY" for a
+    day-first language or English of a day-first region, else None. The page's own proof
+    (proven_order, its markup's ISO dates: ``settle``) and the profile's order come first."""
+    if not tag:
+        return None
+    primary, _, rest = tag.partition("-")
+    if primary in DAY_FIRST_LANGUAGES:
+        return "DMY"
+    if primary == "en" and rest.split("-")[-1] in DAY_FIRST_ENGLISH:
+        return "DMY"
+    return None
 
 
 #: The languages whose month names dates in a page's text are read in (dateparser's locale

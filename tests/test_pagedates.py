@@ -15,8 +15,9 @@ from pressbot.pagedates import PAGE_METADATA, PAGE_TEXT, page_date, read_value
 TODAY = dt.date(2026, 11, 30)
 
 
-def page(head: str = "", body: str = "") -> bytes:
-    return f"<!DOCTYPE html><html><head><title>T</title>{head}</head><body>{body}</body></html>".encode()
+def page(head: str = "", body: str = "", lang: str | None = None) -> bytes:
+    html = f'<html lang="{lang}">' if lang else "<html>"
+    return f"<!DOCTYPE html>{html}<head><title>T</title>{head}</head><body>{body}</body></html>".encode()
 
 
 def ld(obj: str) -> str:
@@ -376,6 +377,34 @@ SNIPPETS = [
         None,
         None,
         None,
+    ),
+    (
+        "text, numeric, a day-first language settles it",
+        page(body="<h1>Zuschüsse</h1><p>Erstellt am 02.01.2024</p>", lang="de-CH"),
+        None,
+        "2024-01-02",
+        PAGE_TEXT,
+    ),
+    (
+        "text, numeric, English of a day-first region settles it",
+        page(body="<h1>Grants</h1><p>Posted 02/01/2024</p>", lang="en-GB"),
+        None,
+        "2024-01-02",
+        PAGE_TEXT,
+    ),
+    (
+        "text, numeric, en-US (a publishing system's default) settles nothing",
+        page(body="<h1>Grants</h1><p>Posted 02/01/2024</p>", lang="en-US"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "text, numeric, the page's proof beats its language",
+        page(body="<h1>Grants</h1><p>Posted 02/01/2024</p><p>Closes 12/25/2024.</p>", lang="de"),
+        None,
+        "2024-02-01",
+        PAGE_TEXT,
     ),
     (
         "text, numeric, the markup's ISO date settles it",
