@@ -421,6 +421,27 @@ SNIPPETS = [
         PAGE_TEXT,
     ),
     (
+        "the end of a range of days is no day",
+        page(body="<h1>Wochenbericht</h1><p>Bericht vom 14.–20. Januar 2022</p>", lang="de"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "the end of a range of days across months is no day",
+        page(body="<h1>Festival</h1><p>Held 28 June – 3 July 2022 in the park.</p>"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "a number before a dash and a date is no range",
+        page(body="<h1>Medienmitteilung</h1><p>Nr. 12 – 3. März 2020</p>"),
+        None,
+        "2020-03-03",
+        PAGE_TEXT,
+    ),
+    (
         "a copyright year is no day",
         page(body="<h1>About us</h1><p>Who we are.</p><footer>© 2019 Example</footer>"),
         None,
