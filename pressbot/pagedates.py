@@ -342,6 +342,9 @@ def tree_date(
     near = headline_date(root, shown.visible(), latest, body, order, usual)
     if near is not None:
         return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
+    said = labelled_date(shown.visible(), latest, order, body, usual)
+    if said is not None:
+        return replace(none, day=said.isoformat(), source=PAGE_TEXT, signal="text labelled as the publication")
     if body is None:
         return none
     found, problem = text_date(body, shown.visible(), latest, order, usual)
@@ -740,14 +743,17 @@ def headline_date(
     start = max(0, at - 300)
     window = text[start : at + 2000]
     order = order or proven_order(text)
-    best: tuple[int, dt.date] | None = None
+    best: tuple[bool, int, dt.date] | None = None
     for pos, day in text_dates(window, order, body, usual):
         if not EARLIEST <= day <= latest:
             continue
-        distance = abs(start + pos - at)
-        if best is None or distance < best[0]:
-            best = (distance, day)
-    return best[1] if best else None
+        said = label(text, start + pos)
+        if said == "modified":
+            continue
+        rank = (said != "published", abs(start + pos - at), day)
+        if best is None or rank < best:
+            best = rank
+    return best[2] if best else None
 
 
 def _headings(root: etree._Element) -> Iterator[str]:
@@ -758,6 +764,66 @@ def _headings(root: etree._Element) -> Iterator[str]:
         text = " ".join("".join(heads[0].itertext()).split())
         if len(text) >= 3:
             yield text[:40]
+
+
+#: The words a page prints before a date to say it is a modification, and before one to say
+#: it is the publication, in the languages of MONTH_LANGUAGES that publish most (lower case).
+MODIFIED_LABELS = (
+    "updated|update:|last modified|modified|last edited|edited|revised|last changed|"
+    "aktualisiert|aktualisierung|zuletzt|geändert|letzte änderung|stand:|"
+    "mis à jour|mise à jour|modifié|actualizado|actualizada|actualización|modificado|"
+    "atualizado|atualizada|atualização|aggiornato|aggiornata|aggiornamento|modificato|"
+    "bijgewerkt|gewijzigd|laatst|обновлено|обновлен|изменено|zaktualizowano|aktualizacja|"
+    "aktualizováno|upraveno|uppdaterad|uppdaterat|opdateret|oppdatert|päivitetty|"
+    "güncellendi|güncelleme|diperbarui"
+)
+PUBLISHED_LABELS = (
+    "published|posted|released|publication date|date of publication|created|issued|"
+    "veröffentlicht|erschienen|erstellt|publiziert|publié|publiée|mis en ligne|"
+    "publicado|publicada|publicación|publicação|pubblicato|pubblicata|gepubliceerd|"
+    "geplaatst|опубликовано|опубликован|opublikowano|publikováno|zveřejněno|"
+    "publicerad|publicerat|publiceret|publisert|julkaistu|yayınlanma|yayınlandı|"
+    "diterbitkan|dipublikasikan|diposting"
+)
+_LABEL = re.compile(rf"(?<!\w)(?:(?P<modified>{MODIFIED_LABELS})|(?P<published>{PUBLISHED_LABELS}))", re.I)
+#: How far before a date its label may be: "Published on Monday, " fits, a sentence does not.
+_LABEL_REACH = 32
+
+
+def label(text: str, at: int) -> str | None:
+    """What the words just before position ``at`` of ``text`` say of the date there:
+    "modified" ("Updated", "Letzte Änderung:", "mis à jour le"), "published" ("Posted on",
+    "Veröffentlicht am", "Publié le"), the nearer where both are ("Last updated 4 June 2020,
+    originally created 17 June 2019"), or None."""
+    last = None
+    for last in _LABEL.finditer(text, max(0, at - _LABEL_REACH), at):
+        pass
+    if last is None:
+        return None
+    return "modified" if last.group("modified") else "published"
+
+
+_PUBLISHED_LABEL = re.compile(rf"(?<!\w)(?:{PUBLISHED_LABELS})", re.I)
+
+
+def labelled_date(
+    text: str,
+    latest: dt.date,
+    order: str | None = None,
+    body: bytes | None = None,
+    usual: str | None = None,
+) -> dt.date | None:
+    """The first date of the page's visible ``text`` that its words call the publication
+    ("Veröffentlicht am 3. März 2023", "Posted on May 4, 2020"): right after the label, one
+    that names day, month and year for sure (``text_dates``)."""
+    order = order or proven_order(text)
+    for found in _PUBLISHED_LABEL.finditer(text):
+        end = found.end()
+        for pos, day in text_dates(text[end : end + _LABEL_REACH + 20], order, body, usual):
+            if pos <= _LABEL_REACH and EARLIEST <= day <= latest and label(text, end + pos) == "published":
+                return day
+            break
+    return None
 
 
 def text_date(
@@ -823,8 +889,11 @@ def printed(
     at, looks = text.find(year), _MAX_MENTIONS
     while at >= 0 and looks:
         looks -= 1
-        window = text[max(0, at - 40) : at + 45]
+        start = max(0, at - 40)
+        window = text[start : at + 45]
         for found, sure, readings in _dates_in(window):
+            if label(text, start + found.start()) == "modified":
+                continue  # "Updated 4 May 2020" does not print a publication on 4 May
             if sure == day:
                 return iso, None
             if readings is not None and day in readings and ambiguous is None:

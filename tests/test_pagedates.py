@@ -358,6 +358,31 @@ SNIPPETS = [
         PAGE_TEXT,
     ),
     (
+        "text: an update by the headline is no publication",
+        page(body="<h1>Docker builds</h1><p>Last updated 04 Jun 2020, originally created 17 Jun 2019</p>"),
+        None,
+        "2019-06-17",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a date labelled as the publication over a nearer one",
+        page(body="<h1>Spring fair</h1><p>The fair opens on 5 May 2020.</p><p>Posted on 1 May 2020</p>"),
+        None,
+        "2020-05-01",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a date printed only as a modification is no publication",
+        page(
+            body="<h1>Salsa figures</h1>"
+            + "<p>Filler text about the figures.</p>" * 100
+            + '<div>page revision: 8, last edited: <span class="odate">17 Jun 2018 15:15</span></div>'
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
         "text, numeric, a day above 12",
         page(body="<h1>Grants</h1><p>Posted 25.06.2018</p>"),
         None,
@@ -497,13 +522,29 @@ def test_htmldate_is_not_run_when_a_signal_answers(monkeypatch):
     assert page_date(page('<meta name="date" content="2018-06-21">'), today=TODAY).day == "2018-06-21"
 
 
+def test_a_date_the_text_labels_as_the_publication_is_read_anywhere():
+    # Far from the headline, after the modification: htmldate's reading is the modification.
+    html = page(
+        body="<h1>Vom Boden aus gedacht</h1>"
+        + "<p>Text der Rezension.</p>" * 200
+        + "<p>Letzte Änderung: 31.10.2023 - 14:49:39 Erschienen am: 01.11.2023</p>",
+        lang="de-DE",
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.source, found.signal) == (
+        "2023-11-01",
+        PAGE_TEXT,
+        "text labelled as the publication",
+    )
+
+
 def test_htmldate_s_day_stands_only_where_the_page_prints_it():
     # htmldate reads a date in a script (and a copyright year as 1 January); the page prints
     # neither for its readers: no date.
     html = page(body='<h1>Hi</h1><p>Nothing dated.</p><script>var d = "2019-03-04";</script>')
     assert page_date(html, today=TODAY).day is None
     # The same day printed in the text, away from the headline: htmldate finds it, and it stands.
-    html = page(body="<h1>Hi</h1>" + "<p>Filler text.</p>" * 200 + "<p>Last updated on 2019-03-04.</p>")
+    html = page(body="<h1>Hi</h1>" + "<p>Filler text.</p>" * 200 + "<p>Signed in Geneva on 2019-03-04.</p>")
     found = page_date(html, today=TODAY)
     assert (found.day, found.source, found.signal) == ("2019-03-04", PAGE_TEXT, "htmldate")
 
