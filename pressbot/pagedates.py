@@ -325,7 +325,7 @@ def tree_date(
         modified=(modified.moment or modified.day.isoformat()) if modified else None, signals=signals
     )
     shown = _Shown(root)
-    chosen = choose([s for s in signals if not s.modified], shown)
+    chosen = choose([s for s in signals if not s.modified], shown, lambda: in_the_americas(root, url))
     if chosen is not None:
         day, best = chosen
         return replace(
@@ -389,7 +389,7 @@ def visible_text(root: etree._Element) -> str:
     return " ".join(" ".join(nodes).split())
 
 
-def choose(signals: list[Signal], shown=None) -> tuple[dt.date, Signal] | None:
+def choose(signals: list[Signal], shown=None, west=None) -> tuple[dt.date, Signal] | None:
     """The publication day among the page's signals, and the signal that gives it: the
     strongest kind, in the publisher's day.
 
@@ -402,7 +402,9 @@ def choose(signals: list[Signal], shown=None) -> tuple[dt.date, Signal] | None:
       publisher is on UTC. A signal that names the local day of the same moment corrects it:
       the same moment in the publisher's own offset, or printed with no offset at a whole
       offset from it, or a day alone a day off it (a date-only value, the URL's date) where an
-      offset can reach it; else the day the page shows, of the days an offset reaches.
+      offset can reach it; else the day the page shows, of the days an offset reaches; else,
+      before 03:00 UTC, the day before where ``west()`` says the publisher is in the Americas
+      (UTC-3 and further west: it was still the evening before there).
     """
     if not signals:
         return None
@@ -447,7 +449,28 @@ def choose(signals: list[Signal], shown=None) -> tuple[dt.date, Signal] | None:
         local = [d for d in reachable if d != best.day and shown(d)]
         if len(local) == 1:
             return local[0], best
+    if minutes < 3 * 60 and (utc.hour, utc.minute, utc.second) != (0, 0, 0) and west is not None and west():
+        return best.day - dt.timedelta(days=1), best
     return best.day, best
+
+
+#: Countries of the Americas, all of them at UTC-3 or further west all year, by their
+#: country-code domain and language region (left out: codes common as generic domains, .co,
+#: .ag, .ai, .tv; and en-US, the default language of common publishing systems).
+AMERICAS = frozenset(
+    "ca us mx gt sv hn ni cr pa cu jm ht do pr bs bb tt ve ec pe bo br py uy ar cl gy sr bm ky".split()
+)
+
+
+def in_the_americas(root: etree._Element, url: str | None) -> bool:
+    """Whether the page's publisher is in the Americas: its host's country-code domain
+    (``.ca``, ``.com.br``), else the region of its declared language (``fr-CA``, ``es-MX``)."""
+    host = (url or "").split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    if host.rsplit(".", 1)[-1] in AMERICAS and "." in host:
+        return True
+    tag = declared_language(root) or ""
+    region = tag.rsplit("-", 1)[-1] if "-" in tag else ""
+    return len(region) == 2 and region.lower() in AMERICAS and tag != "en-US"
 
 
 def _same_moment(a: str, b: str) -> bool:

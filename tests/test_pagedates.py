@@ -256,6 +256,41 @@ SNIPPETS = [
         "2020-07-09",
         PAGE_METADATA,
     ),
+    (
+        "UTC after midnight, a publisher in the Americas (its domain): the evening before",
+        page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">'),
+        "https://news.example.ca/nouvelle/1728875/transport",
+        "2020-08-24",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC after midnight, a publisher in the Americas (its language's region)",
+        page(ld('{"@type": "NewsArticle", "datePublished": "2020-05-02T02:54:29.000Z"}'), lang="pt-BR"),
+        "https://news.example.com/story",
+        "2020-05-01",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC after midnight, a publisher in Europe: the UTC day",
+        page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">', lang="de"),
+        "https://news.example.de/artikel/1",
+        "2020-08-25",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC after midnight, en-US (a publishing system's default) says nothing of the place",
+        page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">', lang="en-US"),
+        "https://news.example.com/story",
+        "2020-08-25",
+        PAGE_METADATA,
+    ),
+    (
+        "midnight UTC exactly is a day written as a moment",
+        page('<meta property="article:published_time" content="2019-06-17T00:00:00+00:00">'),
+        "https://news.example.ca/story",
+        "2019-06-17",
+        PAGE_METADATA,
+    ),
     # --- published over modified ---
     (
         "modified first, published second",
