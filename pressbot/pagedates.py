@@ -317,7 +317,8 @@ def tree_date(
        and said so. A numeric date whose day/month order the page does not settle is no date
        (``problem`` says so).
 
-    A modification is never taken for the publication (``modified`` keeps it apart).
+    A modification is never taken for the publication (``modified`` keeps it apart). A 1 January
+    with no time that the page does not show is no publication (``_placeholder``).
     """
     signals = tuple(collect(root, url, today))
     modified = min((s for s in signals if s.modified), key=lambda s: s.rank, default=None)
@@ -325,7 +326,8 @@ def tree_date(
         modified=(modified.moment or modified.day.isoformat()) if modified else None, signals=signals
     )
     shown = _Shown(root)
-    chosen = choose([s for s in signals if not s.modified], shown, lambda: in_the_americas(root, url))
+    published = [s for s in signals if not s.modified and not (_placeholder(s) and not shown(s.day))]
+    chosen = choose(published, shown, lambda: in_the_americas(root, url))
     if chosen is not None:
         day, best = chosen
         return replace(
@@ -351,6 +353,12 @@ def tree_date(
     if found is not None:
         return replace(none, day=found, source=PAGE_TEXT, signal="htmldate")
     return replace(none, problem=problem)
+
+
+def _placeholder(signal: Signal) -> bool:
+    """A 1 January with no time: a year stored as a date as often as a day (a catalogue's
+    "01/01/2004", a migration's default); it stands where the page shows that day."""
+    return signal.moment is None and signal.day.month == 1 and signal.day.day == 1
 
 
 class _Shown:

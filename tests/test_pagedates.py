@@ -316,6 +316,31 @@ SNIPPETS = [
         None,
         None,
     ),
+    (
+        "1 January with no time, not shown: a year stored as a date",
+        page(
+            '<meta itemprop="dateCreated" content="01/01/2004">'
+            '<meta itemprop="dateModified" content="06/13/2019">',
+            "<h1>Pineapple cake</h1><p>By the kitchens</p>",
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "1 January with no time, shown: the day",
+        page('<meta name="date" content="2016-01-01">', "<h1>New Year</h1><p>1 January 2016</p>"),
+        None,
+        "2016-01-01",
+        PAGE_METADATA,
+    ),
+    (
+        "1 January with a time is a moment, not a year",
+        page('<meta property="article:published_time" content="2016-01-01T18:23:32+02:00">'),
+        None,
+        "2016-01-01",
+        PAGE_METADATA,
+    ),
     # --- <time> inside the article, not anywhere ---
     (
         "first <time> in a sidebar",
@@ -633,9 +658,9 @@ def test_reading_one_value(value, day, moment):
         # Thousands of JSON-LD articles; a value that is no text; an empty page.
         (
             "<script type='application/ld+json'>["
-            + ",".join(['{"@type":"Article","datePublished":"2020-01-01"}'] * 5000)
+            + ",".join(['{"@type":"Article","datePublished":"2020-01-03"}'] * 5000)
             + "]</script>",
-            "2020-01-01",
+            "2020-01-03",
         ),
         (
             '<script type=\'application/ld+json\'>{"@type": "Article", "datePublished": {"x": 1}}</script>',
