@@ -248,6 +248,7 @@ _RANKS = {
     "microformat": 30,
     "time article": 32,
     "url": 40,
+    "json": 45,
 }
 #: Meta names of the strongest kind (the page's own article properties).
 _ARTICLE_NAMES = frozenset(
@@ -508,12 +509,15 @@ def collect(root: etree._Element, url: str | None = None, today: dt.date | None 
             if el.get("content") or el.get("datetime"):
                 yield from _meta(el, today)
         elif tag == "script":
-            if scripts and el.get("type", "").strip().lower() in (
-                "application/ld+json",
-                "application/ld-json",
-            ):
+            kind = el.get("type", "").strip().lower()
+            if scripts and kind in ("application/ld+json", "application/ld-json"):
                 scripts -= 1
                 yield from _json_ld(el.text, today)
+            elif scripts and kind == "application/json":
+                scripts -= 1
+                signal = _json_data(el.text, today)
+                if signal is not None:
+                    yield signal
         else:
             signal = _time(el, today, article_time, has_article, unmarked)
             if signal is not None:
@@ -719,6 +723,34 @@ def _json_ld_text(text: str, today: dt.date | None) -> Iterator[Signal]:
         reading = read_value(value, today)
         if reading is not None:
             yield _signal("json-ld", key, value, reading, key == "dateModified", _RANKS["json-ld"])
+
+
+#: The keys that name a publication in a page's own JSON data (a framework's initial state:
+#: ``{"publishedDate": "2016-11-04T20:37:27Z", "updatedDate": …}``).
+_JSON_DATA = re.compile(
+    r'"(datePublished|publishedDate|publishDate|publishedAt|published_at|publicationDate|'
+    r'firstPublishedAt|firstPublishedDate|datePosted)"\s*:\s*"([^"]{8,40})"'
+)
+_JSON_DATA_CHARS = 200_000
+
+
+def _json_data(text: str | None, today: dt.date | None) -> Signal | None:
+    """A ``<script type="application/json">`` block's publication date, where all the
+    publication keys it holds give one day (several days: a list of items, not the page's)."""
+    if not text or "ublish" not in text and "datePosted" not in text:
+        return None
+    found = None
+    for key, value in _JSON_DATA.findall(text[:_JSON_DATA_CHARS]):
+        reading = read_value(value, today)
+        if reading is None:
+            continue
+        if found is not None and found[2].day != reading.day:
+            return None
+        found = found or (key, value, reading)
+    if found is None:
+        return None
+    key, value, reading = found
+    return _signal("json", key, value, reading, False, _RANKS["json"])
 
 
 #: A date in a URL's path: /2020/07/15/, /2020-07-15-, /20200715/.

@@ -207,6 +207,36 @@ SNIPPETS = [
         "2019-04-05",
         PAGE_METADATA,
     ),
+    (
+        "the page's JSON data",
+        page(
+            body='<script type="application/json" data-initial-state="review-dates">'
+            '{"publishedDate":"2016-11-04T20:37:27+01:00","updatedDate":"2016-11-05T20:39:47+01:00"}</script>'
+        ),
+        None,
+        "2016-11-04",
+        PAGE_METADATA,
+    ),
+    (
+        "the page's JSON data with several days is a list",
+        page(
+            body='<script type="application/json">{"items": [{"publishedAt": "2016-11-04"}, '
+            '{"publishedAt": "2016-11-02"}]}</script>'
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "the page's JSON data is the weakest signal",
+        page(
+            '<meta name="date" content="2020-12-29">',
+            '<script type="application/json">{"publishDate": "2019-02-12"}</script>',
+        ),
+        None,
+        "2020-12-29",
+        PAGE_METADATA,
+    ),
     # --- offsets: the publisher's day, never UTC's ---
     (
         "late evening west of UTC",
