@@ -963,6 +963,8 @@ def printed(
                 ambiguous = (found.group(0).strip(), readings)
         at = text.find(year, at + 4)
     if ambiguous is None:
+        if not ambiguous_ok and _short_form(day, text, order or proven_order(text) or usual):
+            return iso, None
         return None, None
     printed_as, (day_first, month_first) = ambiguous
     if ambiguous_ok:
@@ -979,6 +981,18 @@ def printed(
         f"ambiguous day/month order: {printed_as!r} is {day_first.isoformat()} day first or "
         f"{month_first.isoformat()} month first, and the page settles neither"
     )
+
+
+def _short_form(day: dt.date, text: str, order: str | None) -> bool:
+    """Whether ``text`` prints ``day`` numerically with a two-digit year in the page's known
+    day/month ``order`` ("30.10.23" day first): read only to confirm a day found otherwise (a
+    two-digit year alone is no reading of its own)."""
+    if order not in ("DMY", "MDY"):
+        return False
+    d, m = (f"0?{day.day}", f"0?{day.month}")
+    first, second = (d, m) if order == "DMY" else (m, d)
+    pattern = rf"(?<![\d.,/-]){first}\s?([./-])\s?{second}\s?\1\s?{day.year % 100:02d}(?![\d]|[.,/-]\d)"
+    return re.search(pattern, text) is not None
 
 
 #: A date with its day, month and year, in any of the forms the text is read in; a word where

@@ -628,6 +628,20 @@ def test_a_date_the_text_labels_as_the_publication_is_read_anywhere():
     )
 
 
+@pytest.mark.parametrize("lang, day", [("de", "2023-10-05"), ("en", None)])
+def test_htmldate_s_day_printed_with_a_two_digit_year_stands_in_the_page_s_known_order(lang, day):
+    # htmldate reads "05.10.23" day first; the page prints the day only so: it stands where
+    # the page's language says day first, and is no date where nothing says which order.
+    html = page(
+        body="<h1>Halloween-Kostüme</h1>"
+        + "<p>Ein Text über Kostüme.</p>" * 100
+        + '<div class="date"> Party, 05.10.23 </div>',
+        lang=lang,
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.signal) == (day, "htmldate" if day else None)
+
+
 def test_htmldate_s_day_stands_only_where_the_page_prints_it():
     # htmldate reads a date in a script (and a copyright year as 1 January); the page prints
     # neither for its readers: no date.
