@@ -1010,15 +1010,18 @@ _ANY_DATE = re.compile(
 
 
 #: The start of a range that a date ends: "14.–", "14 - ", "July 14 – ", "14. Januar bis ".
-_RANGE_START = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er)?\.?(?:\s*([^\W\d_]{3,})\.?)?\s*[-–—]\s*$")
+_RANGE_START = re.compile(
+    r"(\d{1,2})(?:st|nd|rd|th|er)?\.?(?:\s*([^\W\d_]{3,})\.?,?(?:\s*(?:19|20)\d{2})?)?\s*[-–—]\s*$"
+)
 
 
 def _dates_in(text: str) -> Iterator[tuple[re.Match[str], dt.date | None, tuple[dt.date, dt.date] | None]]:
     """Every date of ``text`` as _decode reads it, with its match. A match that is no date (a
     word that is no month's name: "12 Posted 2020") is tried again one character on, so that
-    it does not hide a date it overlaps ("2020年07月12日"). The end of a range of days ("14.–20.
-    Januar 2022", "14 - 20 July 2022", "28 June – 3 July 2022": a smaller day, or a day and a month, before
-    a dash; "Nr. 12 – 3. März 2020" is a number and a date) names no one day: it is no date."""
+    it does not hide a date it overlaps ("2020年07月12日"). The end of a range of days names no
+    one day: it is no date ("14.–20. Januar 2022", "14 - 20 July 2022", "28 June – 3 July
+    2022", "31. Dezember 2021–6. Januar 2022": a smaller day, or a day and a month, and a
+    year, before a dash; "Nr. 12 – 3. März 2020" is a number and a date)."""
     pos = 0
     while (found := _ANY_DATE.search(text, pos)) is not None:
         sure, readings = _decode(found)

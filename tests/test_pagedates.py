@@ -550,6 +550,13 @@ SNIPPETS = [
         None,
     ),
     (
+        "the end of a range of days across years is no day",
+        page(body="<h1>Wochenbericht</h1><p>Bericht 31. Dezember 2021–6. Januar 2022</p>", lang="de"),
+        None,
+        None,
+        None,
+    ),
+    (
         "a number before a dash and a date is no range",
         page(body="<h1>Medienmitteilung</h1><p>Nr. 12 – 3. März 2020</p>"),
         None,
