@@ -1015,18 +1015,26 @@ _RANGE_START = re.compile(
 )
 
 
+_RANGE_DASH = re.compile(r"\s*[-–—]\s*")
+
+
 def _dates_in(text: str) -> Iterator[tuple[re.Match[str], dt.date | None, tuple[dt.date, dt.date] | None]]:
     """Every date of ``text`` as _decode reads it, with its match. A match that is no date (a
     word that is no month's name: "12 Posted 2020") is tried again one character on, so that
     it does not hide a date it overlaps ("2020年07月12日"). The end of a range of days names no
     one day: it is no date ("14.–20. Januar 2022", "14 - 20 July 2022", "28 June – 3 July
     2022", "31. Dezember 2021–6. Januar 2022": a smaller day, or a day and a month, and a
-    year, before a dash; "Nr. 12 – 3. März 2020" is a number and a date)."""
+    year, before a dash; "Nr. 12 – 3. März 2020" is a number and a date), nor its start where
+    that is a date of its own ("31. Dezember 2021 – …")."""
     pos = 0
     while (found := _ANY_DATE.search(text, pos)) is not None:
         sure, readings = _decode(found)
         if sure is None and readings is None:
             pos = found.start() + 1
+            continue
+        dash = _RANGE_DASH.match(text, found.end()) if sure is not None else None
+        if dash is not None and _ANY_DATE.match(text, dash.end()):
+            pos = dash.end()  # the start of a range of days (its end is then no day either)
             continue
         if sure is not None and (found.group("d3") or found.group("w4")):
             before = _RANGE_START.search(text, max(0, found.start() - 30), found.start())
