@@ -328,7 +328,7 @@ def tree_date(
     )
     shown = _Shown(root)
     published = [s for s in signals if not s.modified and not (_placeholder(s) and not shown(s.day))]
-    chosen = choose(published, shown, lambda: in_the_americas(root, url))
+    chosen = choose(published, shown, lambda: in_the_americas(root, url), lambda: page_offset(body))
     if chosen is not None:
         day, best = chosen
         return replace(
@@ -398,7 +398,7 @@ def visible_text(root: etree._Element) -> str:
     return " ".join(" ".join(nodes).split())
 
 
-def choose(signals: list[Signal], shown=None, west=None) -> tuple[dt.date, Signal] | None:
+def choose(signals: list[Signal], shown=None, west=None, zone=None) -> tuple[dt.date, Signal] | None:
     """The publication day among the page's signals, and the signal that gives it: the
     strongest kind, in the publisher's day.
 
@@ -411,7 +411,9 @@ def choose(signals: list[Signal], shown=None, west=None) -> tuple[dt.date, Signa
       publisher is on UTC. A signal that names the local day of the same moment corrects it:
       the same moment in the publisher's own offset, or printed with no offset at a whole
       offset from it, or a day alone a day off it (a date-only value, the URL's date) where an
-      offset can reach it; else the day the page shows, of the days an offset reaches; else,
+      offset can reach it; else the day in the offset the page writes its other times in
+      (``zone()``, see page_offset), unless the page shows the UTC day and not that one; else
+      the day the page shows, of the days an offset reaches; else,
       before 03:00 UTC, the day before where ``west()`` says the publisher is in the Americas
       (UTC-3 and further west: it was still the evening before there).
     """
@@ -454,6 +456,14 @@ def choose(signals: list[Signal], shown=None, west=None) -> tuple[dt.date, Signa
                 return other.day, other
         elif other.moment is None:
             return other.day, best
+    offset = zone() if zone is not None else None
+    if offset is not None:
+        # The offset the page writes its other times in is the publisher's: its day, unless
+        # the page shows its readers the UTC day and not that one.
+        day = (utc + offset).date()
+        if day == best.day or shown is None or not shown(best.day) or shown(day):
+            return day, best
+        return best.day, best
     if shown is not None and not shown(best.day):
         local = [d for d in reachable if d != best.day and shown(d)]
         if len(local) == 1:
@@ -461,6 +471,39 @@ def choose(signals: list[Signal], shown=None, west=None) -> tuple[dt.date, Signa
     if minutes < 3 * 60 and (utc.hour, utc.minute, utc.second) != (0, 0, 0) and west is not None and west():
         return best.day - dt.timedelta(days=1), best
     return best.day, best
+
+
+#: An offset as pages write it after a time, in their markup and scripts: ISO 8601
+#: ("2020-05-01T23:00:00-04:00") and RFC 822 ("Fri, 01 May 2020 23:00:00 -0400"). Found by its
+#: sign and digits (a pattern that starts with a time's digits costs five times as much on a
+#: large page), then checked to follow a timestamp's time: a date's, or one with seconds
+#: ("11:00-11:30" is a span of the day).
+_OFFSET = re.compile(rb"[+-](?:0\d|1[0-4]):?[0-5]\d(?![\d:])")
+_AFTER_TIME = re.compile(rb"(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d(?:[.,]\d{1,9})?) ?$")
+_OFFSET_BYTES = 2_000_000
+
+
+def page_offset(body: bytes | None) -> dt.timedelta | None:
+    """The offset from UTC that the page writes its times in (its schedule, its other
+    articles, its scripts' data): the one non-zero offset of at least two of its times and two
+    thirds of those with a non-zero offset, or None."""
+    if not body:
+        return None
+    counts: dict[bytes, int] = {}
+    for found in _OFFSET.finditer(body, 0, _OFFSET_BYTES):
+        start = found.start()
+        if _AFTER_TIME.search(body, max(0, start - 30), start) is None:
+            continue
+        value = found.group(0).replace(b":", b"")
+        if value[1:] != b"0000":
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        return None
+    value, most = max(counts.items(), key=lambda item: item[1])
+    if most < 2 or most * 3 < sum(counts.values()) * 2:
+        return None
+    hours, minutes = int(value[1:3]), int(value[3:5])
+    return (-1 if value[:1] == b"-" else 1) * dt.timedelta(hours=hours, minutes=minutes)
 
 
 #: Countries of the Americas, all of them at UTC-3 or further west all year, by their
@@ -811,7 +854,7 @@ def headline_date(
         if not EARLIEST <= day <= latest:
             continue
         said = label(text, start + pos)
-        if said == "modified":
+        if said in ("modified", "other"):
             continue
         rank = (said != "published", abs(start + pos - at), day)
         if best is None or rank < best:
@@ -848,7 +891,15 @@ PUBLISHED_LABELS = (
     "publicerad|publicerat|publiceret|publisert|julkaistu|yayınlanma|yayınlandı|"
     "diterbitkan|dipublikasikan|diposting"
 )
-_LABEL = re.compile(rf"(?<!\w)(?:(?P<modified>{MODIFIED_LABELS})|(?P<published>{PUBLISHED_LABELS}))", re.I)
+#: ...and before a date that is someone's, not the page's (a forum member's registration).
+OTHER_LABELS = (
+    "registered|joined|member since|registriert|mitglied seit|dabei seit|inscrit|inscrito|"
+    "registrado|iscritto|lid sinds|geregistreerd|зарегистрирован|dołączył"
+)
+_LABEL = re.compile(
+    rf"(?<!\w)(?:(?P<modified>{MODIFIED_LABELS})|(?P<published>{PUBLISHED_LABELS})|(?P<other>{OTHER_LABELS}))",
+    re.I,
+)
 #: How far before a date its label may be: "Published on Monday, " fits, a sentence does not.
 _LABEL_REACH = 32
 
@@ -856,14 +907,15 @@ _LABEL_REACH = 32
 def label(text: str, at: int) -> str | None:
     """What the words just before position ``at`` of ``text`` say of the date there:
     "modified" ("Updated", "Letzte Änderung:", "mis à jour le"), "published" ("Posted on",
-    "Veröffentlicht am", "Publié le"), the nearer where both are ("Last updated 4 June 2020,
-    originally created 17 June 2019"), or None."""
+    "Veröffentlicht am", "Publié le"), "other" (someone else's date: "Registriert:", "Joined"),
+    the nearest where several are ("Last updated 4 June 2020, originally created 17 June
+    2019"), or None."""
     last = None
     for last in _LABEL.finditer(text, max(0, at - _LABEL_REACH), at):
         pass
     if last is None:
         return None
-    return "modified" if last.group("modified") else "published"
+    return "modified" if last.group("modified") else "published" if last.group("published") else "other"
 
 
 _PUBLISHED_LABEL = re.compile(rf"(?<!\w)(?:{PUBLISHED_LABELS})", re.I)
@@ -955,7 +1007,7 @@ def printed(
         start = max(0, at - 40)
         window = text[start : at + 45]
         for found, sure, readings in _dates_in(window):
-            if label(text, start + found.start()) == "modified":
+            if label(text, start + found.start()) in ("modified", "other"):
                 continue  # "Updated 4 May 2020" does not print a publication on 4 May
             if sure == day:
                 return iso, None

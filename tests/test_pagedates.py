@@ -287,6 +287,29 @@ SNIPPETS = [
         PAGE_METADATA,
     ),
     (
+        "UTC, and the offset the page writes its other times in",
+        page(
+            '<meta property="article:published_time" content="2020-05-02T02:54:29Z">',
+            '<script>var schedule = [{"date": "Fri, 01 May 2020 23:00:00 -0400"}, '
+            '{"date": "Sat, 02 May 2020 06:00:00 -0400"}];</script>'
+            "<p>Open 11:00-11:30 and 11:00-12:00.</p>",  # spans of the day, no offsets
+        ),
+        "https://news.example.com/traffic/story/6144149/",
+        "2020-05-01",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC, the page's offset, and the page shows the UTC day",
+        page(
+            '<meta property="article:published_time" content="2023-11-09T04:31:00Z">',
+            "<h1>Salon</h1><p>Thursday, November 9, 2023 4:41AM</p>"
+            '<script>var s = ["2023-11-09T04:30:07-06:00", "2023-11-09T05:00:00-06:00"];</script>',
+        ),
+        "https://news.example.com/story/14030671/",
+        "2023-11-09",
+        PAGE_METADATA,
+    ),
+    (
         "UTC after midnight, a publisher in the Americas (its domain): the evening before",
         page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">'),
         "https://news.example.ca/nouvelle/1728875/transport",
