@@ -312,11 +312,13 @@ def tree_date(
 
     1. The structured signals (``collect``): the strongest that gives the original publication,
        in the publisher's day (``choose``): ``PAGE_METADATA``.
-    2. With ``text``, when no signal answers: the date printed nearest the headline (the first
-       ``<h1>``) in the page's visible text, then htmldate over the page (``body``: the bytes
-       it reads) where the page's visible text prints the day it finds: ``PAGE_TEXT``, a guess
-       and said so. A numeric date whose day/month order the page does not settle is no date
-       (``problem`` says so).
+    2. With ``text``, when no signal answers: the date printed nearest the headline
+       (``headline_date``) in the page's visible text, then the first one its words call the
+       publication (``labelled_date``), then htmldate over the page (``body``: the bytes it
+       reads) where the page's visible text prints the day it finds, and not as a
+       modification: ``PAGE_TEXT``, a guess and said so. A numeric date whose day/month order
+       the page does not settle (its other dates, its markup, the profile's order, its
+       declared language: ``language_order``) is no date (``problem`` says so).
 
     A modification is never taken for the publication (``modified`` keeps it apart). A 1 January
     with no time that the page does not show is no publication (``_placeholder``).
@@ -825,6 +827,9 @@ def _signal(kind: str, name: str, value: str, reading: Reading, modified: bool, 
 # --- the page's text: the date by the headline, then htmldate -----------------------------------
 
 _H1 = etree.XPath("(//h1)[1]")
+_TITLE = etree.XPath("//meta[@property='og:title']/@content | (//title)[1]/text()", smart_strings=False)
+#: What parts a page's title from the site's name: "Headline | Site", "Headline - Site".
+_TITLE_SITE = re.compile(r"\s[|–—:·-]\s|\s\||\|\s")
 
 
 def headline_date(
@@ -838,7 +843,9 @@ def headline_date(
     """The date printed nearest the page's headline in its visible text ``text``: from 300
     characters before it to 2,000 after, the nearest first; one that names day, month and year
     for sure (``text_dates``; ``body``, the page's bytes, may settle a numeric date's order).
-    The headline is the first ``<h1>``, where it has text."""
+    A date its words call a modification or someone else's ("Updated", "Registriert:") is
+    not one; one they call the publication ("Posted on") comes first. The headline is the first
+    ``<h1>``, where it has text, else the page's title before the site's name."""
     at = -1
     for heading in _headings(root):
         at = text.find(heading)
@@ -863,13 +870,18 @@ def headline_date(
 
 
 def _headings(root: etree._Element) -> Iterator[str]:
-    # (The <title>'s first part where there is no <h1> reads as many wrong dates as right
-    # ones on the shared pages: a page without a headline has no date by its headline.)
     heads = _H1(root)
     if heads:
         text = " ".join("".join(heads[0].itertext()).split())
         if len(text) >= 3:
             yield text[:40]
+            return
+    # No <h1>: the headline as the page's title gives it, before the site's name.
+    for title in _TITLE(root):
+        text = _TITLE_SITE.split(" ".join(str(title).split()), maxsplit=1)[0]
+        if len(text) >= 15:
+            yield text[:40]
+            return
 
 
 #: The words a page prints before a date to say it is a modification, and before one to say

@@ -496,6 +496,29 @@ SNIPPETS = [
         None,
     ),
     (
+        "text: a member's registration by the headline is no publication",
+        page(
+            body="<h1>Was ist Freie Software</h1><p>r23 Registriert: 18.09.2008, 05:56</p>"
+            "<p>Beitrag von r23 » 21.01.2009, 05:42</p>",
+            lang="de",
+        ),
+        None,
+        "2009-01-21",
+        PAGE_TEXT,
+    ),
+    (
+        "text: no <h1>, the headline as the title gives it",
+        page(
+            '<meta property="og:title" content="Effiziente Hybridbatterie für Meerwasser | idw">',
+            "<div>Teilen: 01.11.2023 11:35</div><h2>Effiziente Hybridbatterie für Meerwasser</h2>"
+            "<p>Text.</p>",
+            lang="de",
+        ),
+        None,
+        "2023-11-01",
+        PAGE_TEXT,
+    ),
+    (
         "text, numeric, a day above 12",
         page(body="<h1>Grants</h1><p>Posted 25.06.2018</p>"),
         None,
