@@ -349,7 +349,9 @@ def tree_date(
         return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
     said = labelled_date(shown.visible(), latest, order, body, usual)
     if said is not None:
-        return replace(none, day=said.isoformat(), source=PAGE_TEXT, signal="text labelled as the publication")
+        return replace(
+            none, day=said.isoformat(), source=PAGE_TEXT, signal="text labelled as the publication"
+        )
     if body is None:
         return none
     found, problem = text_date(body, shown.visible(), latest, order, usual)
@@ -923,8 +925,8 @@ def label(text: str, at: int) -> str | None:
     the nearest where several are ("Last updated 4 June 2020, originally created 17 June
     2019"), or None."""
     last = None
-    for last in _LABEL.finditer(text, max(0, at - _LABEL_REACH), at):
-        pass
+    for found in _LABEL.finditer(text, max(0, at - _LABEL_REACH), at):
+        last = found
     if last is None:
         return None
     return "modified" if last.group("modified") else "published" if last.group("published") else "other"
