@@ -4,13 +4,16 @@ A pure function of the page (bytes, or a tree parsed once with lxml) and its URL
 is a value the publisher put in the page for machines: JSON-LD (``@graph``, arrays, nested
 objects), meta names and properties (Open Graph, Dublin Core, the publishing platforms' own),
 ``itemprop`` and RDFa attributes on any element, microformats, ``<time>`` inside the article
-rather than anywhere on the page, a date in the URL's path. The day is the publisher's local
-day: the date the value prints in its own offset, never converted to UTC. The original
-publication is preferred over a modification. Only when no signal answers is the page's text
-read: the date printed by its headline, else htmldate's reading where the page prints that day;
-either is recorded as a text guess (``PAGE_TEXT``). A numeric date whose day/month order the
-page does not settle is never read. tests/test_pagedates.py holds a page snippet per signal;
-``python -m bench.pagedates`` measures the chain on saved pages.
+rather than anywhere on the page, a date in the URL's path, the page's own JSON data. The day is
+the publisher's local day: the date the value prints in its own offset, never converted to
+UTC; a time in UTC is read in the offset the page writes its other times in, where it has one.
+The original publication is preferred over a modification. Only when no signal answers is the
+page's text read: the date printed by its headline, else one its words call the publication,
+else htmldate's reading where the page prints that day; a date its words call an update is
+none of them; each is recorded as a text guess (``PAGE_TEXT``). A numeric date whose day/month
+order the page does not settle (nor its declared language) is never read.
+tests/test_pagedates.py holds a page snippet per signal; ``python -m bench.pagedates``
+measures the chain on saved pages.
 """
 
 from __future__ import annotations
@@ -1075,7 +1078,7 @@ _ANY_DATE = re.compile(
 )
 
 
-#: The start of a range that a date ends: "14.–", "14 - ", "July 14 – ", "14. Januar bis ".
+#: The start of a range that a date ends: "14.–", "14 - ", "28 June – ", "31. Dezember 2021–".
 _RANGE_START = re.compile(
     r"(\d{1,2})(?:st|nd|rd|th|er)?\.?(?:\s*([^\W\d_]{3,})\.?,?(?:\s*(?:19|20)\d{2})?)?\s*[-–—]\s*$"
 )
