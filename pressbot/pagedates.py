@@ -936,6 +936,7 @@ def label(text: str, at: int) -> str | None:
 
 
 _PUBLISHED_LABEL = re.compile(rf"(?<!\w)(?:{PUBLISHED_LABELS})", re.I)
+_MAX_LABELS = 200
 
 
 def labelled_date(
@@ -949,7 +950,9 @@ def labelled_date(
     ("Veröffentlicht am 3. März 2023", "Posted on May 4, 2020"): right after the label, one
     that names day, month and year for sure (``text_dates``)."""
     order = order or proven_order(text)
-    for found in _PUBLISHED_LABEL.finditer(text):
+    for looks, found in enumerate(_PUBLISHED_LABEL.finditer(text)):
+        if looks >= _MAX_LABELS:
+            break  # (a page of a thousand "Posted" lines is a list of other items)
         end = found.end()
         for pos, day in text_dates(text[end : end + _LABEL_REACH + 20], order, body, usual):
             if pos <= _LABEL_REACH and EARLIEST <= day <= latest and label(text, end + pos) == "published":

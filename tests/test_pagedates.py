@@ -752,6 +752,14 @@ def test_reading_one_value(value, day, moment):
         # A word of a million letters after a day, a year said ten thousand times.
         ("<html><body><h1>Headline</h1><p>1 " + "a" * 1_000_000 + " 2020</p></body></html>", None),
         ("<html><body><h1>Headline</h1>" + "<p>2020 2020</p>" * 10_000 + "</body></html>", None),
+        # "Posted" thirty thousand times, and as many offsets after times in a script.
+        ("<html><body><h1>Headline</h1>" + "<p>Posted on 3 May</p>" * 30_000 + "</body></html>", None),
+        (
+            '<meta property="article:published_time" content="2020-05-02T02:54:29Z"><script>'
+            + '"2020-05-01T23:00:00-04:00",' * 100_000
+            + "</script>",
+            "2020-05-01",
+        ),
         # Thousands of JSON-LD articles; a value that is no text; an empty page.
         (
             "<script type='application/ld+json'>["
@@ -771,6 +779,8 @@ def test_reading_one_value(value, day, moment):
         "broken JSON-LD",
         "long word",
         "many years",
+        "many labels",
+        "many offsets",
         "many articles",
         "odd value",
         "empty",
