@@ -15,8 +15,9 @@ from pressbot.pagedates import PAGE_METADATA, PAGE_TEXT, page_date, read_value
 TODAY = dt.date(2026, 11, 30)
 
 
-def page(head: str = "", body: str = "") -> bytes:
-    return f"<!DOCTYPE html><html><head><title>T</title>{head}</head><body>{body}</body></html>".encode()
+def page(head: str = "", body: str = "", lang: str | None = None) -> bytes:
+    html = f'<html lang="{lang}">' if lang else "<html>"
+    return f"<!DOCTYPE html>{html}<head><title>T</title>{head}</head><body>{body}</body></html>".encode()
 
 
 def ld(obj: str) -> str:
@@ -206,6 +207,36 @@ SNIPPETS = [
         "2019-04-05",
         PAGE_METADATA,
     ),
+    (
+        "the page's JSON data",
+        page(
+            body='<script type="application/json" data-initial-state="review-dates">'
+            '{"publishedDate":"2016-11-04T20:37:27+01:00","updatedDate":"2016-11-05T20:39:47+01:00"}</script>'
+        ),
+        None,
+        "2016-11-04",
+        PAGE_METADATA,
+    ),
+    (
+        "the page's JSON data with several days is a list",
+        page(
+            body='<script type="application/json">{"items": [{"publishedAt": "2016-11-04"}, '
+            '{"publishedAt": "2016-11-02"}]}</script>'
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "the page's JSON data is the weakest signal",
+        page(
+            '<meta name="date" content="2020-12-29">',
+            '<script type="application/json">{"publishDate": "2019-02-12"}</script>',
+        ),
+        None,
+        "2020-12-29",
+        PAGE_METADATA,
+    ),
     # --- offsets: the publisher's day, never UTC's ---
     (
         "late evening west of UTC",
@@ -255,6 +286,64 @@ SNIPPETS = [
         "2020-07-09",
         PAGE_METADATA,
     ),
+    (
+        "UTC, and the offset the page writes its other times in",
+        page(
+            '<meta property="article:published_time" content="2020-05-02T02:54:29Z">',
+            '<script>var schedule = [{"date": "Fri, 01 May 2020 23:00:00 -0400"}, '
+            '{"date": "Sat, 02 May 2020 06:00:00 -0400"}];</script>'
+            "<p>Open 11:00-11:30 and 11:00-12:00.</p>",  # spans of the day, no offsets
+        ),
+        "https://news.example.com/traffic/story/6144149/",
+        "2020-05-01",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC, the page's offset, and the page shows the UTC day",
+        page(
+            '<meta property="article:published_time" content="2023-11-09T04:31:00Z">',
+            "<h1>Salon</h1><p>Thursday, November 9, 2023 4:41AM</p>"
+            '<script>var s = ["2023-11-09T04:30:07-06:00", "2023-11-09T05:00:00-06:00"];</script>',
+        ),
+        "https://news.example.com/story/14030671/",
+        "2023-11-09",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC after midnight, a publisher in the Americas (its domain): the evening before",
+        page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">'),
+        "https://news.example.ca/nouvelle/1728875/transport",
+        "2020-08-24",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC after midnight, a publisher in the Americas (its language's region)",
+        page(ld('{"@type": "NewsArticle", "datePublished": "2020-05-02T02:54:29.000Z"}'), lang="pt-BR"),
+        "https://news.example.com/story",
+        "2020-05-01",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC after midnight, a publisher in Europe: the UTC day",
+        page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">', lang="de"),
+        "https://news.example.de/artikel/1",
+        "2020-08-25",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC after midnight, en-US (a publishing system's default) says nothing of the place",
+        page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">', lang="en-US"),
+        "https://news.example.com/story",
+        "2020-08-25",
+        PAGE_METADATA,
+    ),
+    (
+        "midnight UTC exactly is a day written as a moment",
+        page('<meta property="article:published_time" content="2019-06-17T00:00:00+00:00">'),
+        "https://news.example.ca/story",
+        "2019-06-17",
+        PAGE_METADATA,
+    ),
     # --- published over modified ---
     (
         "modified first, published second",
@@ -279,6 +368,31 @@ SNIPPETS = [
         None,
         None,
         None,
+    ),
+    (
+        "1 January with no time, not shown: a year stored as a date",
+        page(
+            '<meta itemprop="dateCreated" content="01/01/2004">'
+            '<meta itemprop="dateModified" content="06/13/2019">',
+            "<h1>Pineapple cake</h1><p>By the kitchens</p>",
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "1 January with no time, shown: the day",
+        page('<meta name="date" content="2016-01-01">', "<h1>New Year</h1><p>1 January 2016</p>"),
+        None,
+        "2016-01-01",
+        PAGE_METADATA,
+    ),
+    (
+        "1 January with a time is a moment, not a year",
+        page('<meta property="article:published_time" content="2016-01-01T18:23:32+02:00">'),
+        None,
+        "2016-01-01",
+        PAGE_METADATA,
     ),
     # --- <time> inside the article, not anywhere ---
     (
@@ -357,6 +471,54 @@ SNIPPETS = [
         PAGE_TEXT,
     ),
     (
+        "text: an update by the headline is no publication",
+        page(body="<h1>Docker builds</h1><p>Last updated 04 Jun 2020, originally created 17 Jun 2019</p>"),
+        None,
+        "2019-06-17",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a date labelled as the publication over a nearer one",
+        page(body="<h1>Spring fair</h1><p>The fair opens on 5 May 2020.</p><p>Posted on 1 May 2020</p>"),
+        None,
+        "2020-05-01",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a date printed only as a modification is no publication",
+        page(
+            body="<h1>Salsa figures</h1>"
+            + "<p>Filler text about the figures.</p>" * 100
+            + '<div>page revision: 8, last edited: <span class="odate">17 Jun 2018 15:15</span></div>'
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "text: a member's registration by the headline is no publication",
+        page(
+            body="<h1>Was ist Freie Software</h1><p>r23 Registriert: 18.09.2008, 05:56</p>"
+            "<p>Beitrag von r23 » 21.01.2009, 05:42</p>",
+            lang="de",
+        ),
+        None,
+        "2009-01-21",
+        PAGE_TEXT,
+    ),
+    (
+        "text: no <h1>, the headline as the title gives it",
+        page(
+            '<meta property="og:title" content="Effiziente Hybridbatterie für Meerwasser | idw">',
+            "<div>Teilen: 01.11.2023 11:35</div><h2>Effiziente Hybridbatterie für Meerwasser</h2>"
+            "<p>Text.</p>",
+            lang="de",
+        ),
+        None,
+        "2023-11-01",
+        PAGE_TEXT,
+    ),
+    (
         "text, numeric, a day above 12",
         page(body="<h1>Grants</h1><p>Posted 25.06.2018</p>"),
         None,
@@ -378,6 +540,34 @@ SNIPPETS = [
         None,
     ),
     (
+        "text, numeric, a day-first language settles it",
+        page(body="<h1>Zuschüsse</h1><p>Erstellt am 02.01.2024</p>", lang="de-CH"),
+        None,
+        "2024-01-02",
+        PAGE_TEXT,
+    ),
+    (
+        "text, numeric, English of a day-first region settles it",
+        page(body="<h1>Grants</h1><p>Posted 02/01/2024</p>", lang="en-GB"),
+        None,
+        "2024-01-02",
+        PAGE_TEXT,
+    ),
+    (
+        "text, numeric, en-US (a publishing system's default) settles nothing",
+        page(body="<h1>Grants</h1><p>Posted 02/01/2024</p>", lang="en-US"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "text, numeric, the page's proof beats its language",
+        page(body="<h1>Grants</h1><p>Posted 02/01/2024</p><p>Closes 12/25/2024.</p>", lang="de"),
+        None,
+        "2024-02-01",
+        PAGE_TEXT,
+    ),
+    (
         "text, numeric, the markup's ISO date settles it",
         page(body='<h1>Grants</h1><p>Posted 02/01/2024</p><div data-created="2024-01-02T09:00:00"></div>'),
         None,
@@ -389,6 +579,34 @@ SNIPPETS = [
         page(body="<h1>Race results</h1><p>Winners of 2020/7/11-12</p><p>Posted 2020年07月12日</p>"),
         None,
         "2020-07-12",
+        PAGE_TEXT,
+    ),
+    (
+        "the end of a range of days is no day",
+        page(body="<h1>Wochenbericht</h1><p>Bericht vom 14.–20. Januar 2022</p>", lang="de"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "the end of a range of days across months is no day",
+        page(body="<h1>Festival</h1><p>Held 28 June – 3 July 2022 in the park.</p>"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "the end of a range of days across years is no day",
+        page(body="<h1>Wochenbericht</h1><p>Bericht 31. Dezember 2021–6. Januar 2022</p>", lang="de"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "a number before a dash and a date is no range",
+        page(body="<h1>Medienmitteilung</h1><p>Nr. 12 – 3. März 2020</p>"),
+        None,
+        "2020-03-03",
         PAGE_TEXT,
     ),
     (
@@ -447,13 +665,43 @@ def test_htmldate_is_not_run_when_a_signal_answers(monkeypatch):
     assert page_date(page('<meta name="date" content="2018-06-21">'), today=TODAY).day == "2018-06-21"
 
 
+def test_a_date_the_text_labels_as_the_publication_is_read_anywhere():
+    # Far from the headline, after the modification: htmldate's reading is the modification.
+    html = page(
+        body="<h1>Vom Boden aus gedacht</h1>"
+        + "<p>Text der Rezension.</p>" * 200
+        + "<p>Letzte Änderung: 31.10.2023 - 14:49:39 Erschienen am: 01.11.2023</p>",
+        lang="de-DE",
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.source, found.signal) == (
+        "2023-11-01",
+        PAGE_TEXT,
+        "text labelled as the publication",
+    )
+
+
+@pytest.mark.parametrize("lang, day", [("de", "2023-10-05"), ("en", None)])
+def test_htmldate_s_day_printed_with_a_two_digit_year_stands_in_the_page_s_known_order(lang, day):
+    # htmldate reads "05.10.23" day first; the page prints the day only so: it stands where
+    # the page's language says day first, and is no date where nothing says which order.
+    html = page(
+        body="<h1>Halloween-Kostüme</h1>"
+        + "<p>Ein Text über Kostüme.</p>" * 100
+        + '<div class="date"> Party, 05.10.23 </div>',
+        lang=lang,
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.signal) == (day, "htmldate" if day else None)
+
+
 def test_htmldate_s_day_stands_only_where_the_page_prints_it():
     # htmldate reads a date in a script (and a copyright year as 1 January); the page prints
     # neither for its readers: no date.
     html = page(body='<h1>Hi</h1><p>Nothing dated.</p><script>var d = "2019-03-04";</script>')
     assert page_date(html, today=TODAY).day is None
     # The same day printed in the text, away from the headline: htmldate finds it, and it stands.
-    html = page(body="<h1>Hi</h1>" + "<p>Filler text.</p>" * 200 + "<p>Last updated on 2019-03-04.</p>")
+    html = page(body="<h1>Hi</h1>" + "<p>Filler text.</p>" * 200 + "<p>Signed in Geneva on 2019-03-04.</p>")
     found = page_date(html, today=TODAY)
     assert (found.day, found.source, found.signal) == ("2019-03-04", PAGE_TEXT, "htmldate")
 
@@ -504,12 +752,20 @@ def test_reading_one_value(value, day, moment):
         # A word of a million letters after a day, a year said ten thousand times.
         ("<html><body><h1>Headline</h1><p>1 " + "a" * 1_000_000 + " 2020</p></body></html>", None),
         ("<html><body><h1>Headline</h1>" + "<p>2020 2020</p>" * 10_000 + "</body></html>", None),
+        # "Posted" thirty thousand times, and as many offsets after times in a script.
+        ("<html><body><h1>Headline</h1>" + "<p>Posted on 3 May</p>" * 30_000 + "</body></html>", None),
+        (
+            '<meta property="article:published_time" content="2020-05-02T02:54:29Z"><script>'
+            + '"2020-05-01T23:00:00-04:00",' * 100_000
+            + "</script>",
+            "2020-05-01",
+        ),
         # Thousands of JSON-LD articles; a value that is no text; an empty page.
         (
             "<script type='application/ld+json'>["
-            + ",".join(['{"@type":"Article","datePublished":"2020-01-01"}'] * 5000)
+            + ",".join(['{"@type":"Article","datePublished":"2020-01-03"}'] * 5000)
             + "]</script>",
-            "2020-01-01",
+            "2020-01-03",
         ),
         (
             '<script type=\'application/ld+json\'>{"@type": "Article", "datePublished": {"x": 1}}</script>',
@@ -523,6 +779,8 @@ def test_reading_one_value(value, day, moment):
         "broken JSON-LD",
         "long word",
         "many years",
+        "many labels",
+        "many offsets",
         "many articles",
         "odd value",
         "empty",
