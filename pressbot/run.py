@@ -183,9 +183,8 @@ class Run:
             ),
         )
         now = dt.datetime.now(dt.UTC)
-        for name in profiles:
-            watched = state.watched_since(name, now.isoformat(timespec="seconds"))
-            run.history[name] = (state.days(name, silence.HISTORY_DAYS + 1), _when(watched))
+        found = state.histories(list(profiles), now.isoformat(timespec="seconds"), silence.HISTORY_DAYS + 1)
+        run.history = {name: (days, _when(watched)) for name, (days, watched) in found.items()}
         run.silence_rule = silence.Rule(
             factor=settings.getfloat("PRESSBOT_SILENCE_FACTOR"),
             floor=dt.timedelta(days=settings.getfloat("PRESSBOT_SILENCE_MIN_DAYS")),
@@ -535,10 +534,12 @@ class Run:
         """Judge each source's silence from what the state knew and what this run wrote; a
         silent source is counted (``pressbot/silent``: its own exit status) and logged."""
         now = now or dt.datetime.now(dt.UTC)
-        written = self.ledger.days
+        written: dict[str, set[str]] = {}
+        for source, day in self.ledger.days:
+            written.setdefault(source, set()).add(day)
         for name, profile in self.profiles.items():
             known, watched = self.history.get(name, ({}, None))
-            days = set(known) | {day for (source, day) in written if source == name}
+            days = set(known) | written.get(name, set())
             rule = dataclasses.replace(self.silence_rule, max_silence=profile.max_silence)
             verdict = silence.judge(sorted(days), rule, now, watched)
             self.silence[name] = verdict
