@@ -303,8 +303,12 @@ class Run:
 
     def _durable(self, counts: dict[str, int]) -> None:
         assert self.tracker is not None
-        for source, n in counts.items():
-            self.tracker.add(source, -n)
+        self.tracker.add_many({source: -n for source, n in counts.items()})
+
+    def track_many(self, counts: dict[str, int]) -> None:
+        """``track`` for several sources in one go (the start requests of every source)."""
+        if self.tracker is not None and counts:
+            self.tracker.add_many(counts)
 
     # --- the books ------------------------------------------------------------------------
     def count(self, source: str, key: str, n: int = 1) -> None:
@@ -336,8 +340,8 @@ class Run:
         """Distributed runs: count this worker's requests in and out, in Redis (RunTracker)."""
         if self.tracker is None:
             return
-        if n:
-            self.tracker.add(source, n)
+        if n or self.tracker.stops_untold:
+            self.tracker.add(source, n)  # (with the stops told since the last count)
         if dirty:
             self.tracker.dirty(source)
 

@@ -101,6 +101,9 @@ class State(Protocol):
     def end_walk(self, source: str, reason: str) -> None:
         """The walk of ``source`` ended cleanly, every release of it recorded."""
 
+    def end_walks(self, ended: Mapping[str, str]) -> None:
+        """``end_walk`` of each source (source -> reason) at once."""
+
     def walk_complete(self, source: str) -> bool:
         """Whether the source's last walk ended cleanly."""
 
@@ -323,6 +326,13 @@ class SQLiteState:
         self.confirm_lock()
         self._set_walk(source, True, reason)
 
+    def end_walks(self, ended: Mapping[str, str]) -> None:
+        self.confirm_lock()
+        with self.db:
+            self.db.execute("BEGIN")
+            for source, reason in ended.items():
+                self._set_walk(source, True, reason)
+
     def walk_complete(self, source: str) -> bool:
         row = self.db.execute("SELECT complete FROM walks WHERE source = ?", (source,)).fetchone()
         return bool(row and row[0])
@@ -363,6 +373,7 @@ class SQLiteState:
         self, sources: Sequence[str], now: str, limit: int = 101
     ) -> dict[str, tuple[dict[str, int], str]]:
         with self.db:  # (one transaction: a thousand sources' inserts, one commit)
+            self.db.execute("BEGIN")
             return {s: (self.days(s, limit), self.watched_since(s, now)) for s in sources}
 
     def count(self, source: str | None = None) -> int:
@@ -735,6 +746,18 @@ class RedisState:
         if not self._end(keys=self._keys("walks", "lock"), args=[self._token or "", source, reason]):
             self._lost = True
             raise self._lock_lost()
+
+    @_reachable
+    def end_walks(self, ended: Mapping[str, str]) -> None:
+        items = list(ended.items())
+        for start in range(0, len(items), self.SOURCES_A_TRIP):
+            with self.redis.pipeline(transaction=False) as pipe:
+                for source, reason in items[start : start + self.SOURCES_A_TRIP]:
+                    args = [self._token or "", source, reason]
+                    self._end(keys=self._keys("walks", "lock"), args=args, client=pipe)
+                if not all(pipe.execute()):
+                    self._lost = True
+                    raise self._lock_lost()
 
     @_reachable
     def walk_complete(self, source: str) -> bool:

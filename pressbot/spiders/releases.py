@@ -7,6 +7,7 @@ and where to go next; the spider turns that into items and requests.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import scrapy
@@ -55,6 +56,7 @@ class ReleasesSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        starts: list[tuple[str, str]] = []
         for profile in self.run.profiles.values():
             for url in profile.start_urls:
                 if not walk.on_site(url, profile):
@@ -64,8 +66,11 @@ class ReleasesSpider(scrapy.Spider):
                     problem = f"the start URL is not on the profile's allowed_domains {domains}"
                     self.run.stopped(profile.name, walk.Stop.OFF_SITE, url, problem)
                     continue
-                self.run.track(profile.name, 1)
-                yield self._listing_request(url, profile.name, 1)
+                starts.append((url, profile.name))
+        # Owed before any is requested (distributed: one round trip for every source).
+        self.run.track_many(dict(Counter(source for _, source in starts)))
+        for url, source in starts:
+            yield self._listing_request(url, source, 1)
 
     def closed(self, reason: str) -> None:
         self.run.close(reason)
