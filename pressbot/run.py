@@ -92,6 +92,8 @@ class Run:
         self._names: dict[tuple[str, str], tuple[str, str]] = {}
         self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
+        #: Distributed: the run's shared duplicate filter, once the scheduler has opened it.
+        self.dupefilter: Any = None
         self.closed = False
         #: Per source, what the state knew when the run opened: its days with releases, and
         #: since when pressbot has watched it (pressbot.silence).
@@ -304,6 +306,13 @@ class Run:
     def _durable(self, counts: dict[str, int]) -> None:
         assert self.tracker is not None
         self.tracker.add_many({source: -n for source, n in counts.items()})
+
+    def first_sightings(self, requests: list) -> list[bool]:
+        """Whether each request is the run's first of its page: distributed, the run's shared
+        duplicate filter answers (pressbot.redisfilter); otherwise every one is."""
+        if self.dupefilter is None:
+            return [True] * len(requests)
+        return self.dupefilter.claim(requests)
 
     def track_many(self, counts: dict[str, int]) -> None:
         """``track`` for several sources in one go (the start requests of every source)."""

@@ -67,10 +67,13 @@ class ReleasesSpider(scrapy.Spider):
                     self.run.stopped(profile.name, walk.Stop.OFF_SITE, url, problem)
                     continue
                 starts.append((url, profile.name))
-        # Owed before any is requested (distributed: one round trip for every source).
-        self.run.track_many(dict(Counter(source for _, source in starts)))
-        for url, source in starts:
-            yield self._listing_request(url, source, 1)
+        requests = [self._listing_request(url, source, 1) for url, source in starts]
+        # Distributed, every worker starts every walk: each makes the start requests it is the
+        # first to claim, counted as owed before any is made (a round trip per 500 sources).
+        requests = [r for r, first in zip(requests, self.run.first_sightings(requests), strict=True) if first]
+        self.run.track_many(dict(Counter(r.meta["pressbot_source"] for r in requests)))
+        for request in requests:
+            yield request
 
     def closed(self, reason: str) -> None:
         self.run.close(reason)
