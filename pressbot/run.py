@@ -107,8 +107,8 @@ class Run:
         #: that differ from their defaults, as given: for the run summary.
         self.job = options.job
         self.settings_given: dict[str, Any] = {}
-        #: Per source, the last listing page read: its number and entries (progress lines).
-        self.reached: dict[str, tuple[int, list[dict]]] = {}
+        #: Per source, the last listing page read: its number and its last entry's day (progress).
+        self.reached: dict[str, tuple[int, str | None]] = {}
         #: The releases this run has seen, by pressbot.items.run_key: True once one sighting is
         #: taken (by the pipelines, or passed over as known and unchanged: ``sighted``), False
         #: while a listed one is on its way to the pipelines. A run keeps a release's first
