@@ -318,9 +318,9 @@ def tree_date(
     2. With ``text``, when no signal answers: the date printed nearest the headline
        (``headline_date``) in the page's visible text, then the first one its words call the
        publication (``labelled_date``), then htmldate over the page (``body``: the bytes it
-       reads) where the page's visible text prints the day it finds, and not as a
-       modification: ``PAGE_TEXT``, a guess and said so. A numeric date whose day/month order
-       the page does not settle (its other dates, its markup, the profile's order, its
+       reads) where the page's visible text, outside its sidebars and menus, prints the day it
+       finds, and not as a modification: ``PAGE_TEXT``, a guess and said so. A numeric date
+       whose day/month order the page does not settle (its other dates, its markup, the profile's order, its
        declared language: ``language_order``) is no date (``problem`` says so).
 
     A modification is never taken for the publication (``modified`` keeps it apart). A 1 January
@@ -357,7 +357,7 @@ def tree_date(
         )
     if body is None:
         return none
-    found, problem = text_date(body, shown.visible(), latest, order, usual)
+    found, problem = text_date(body, outside_furniture(root), latest, order, usual)
     if found is not None:
         return replace(none, day=found, source=PAGE_TEXT, signal="htmldate")
     return replace(none, problem=problem)
@@ -395,6 +395,22 @@ _VISIBLE_ANYWHERE = etree.XPath(
     "descendant::text()[not(parent::script or parent::style or parent::noscript or parent::template)]",
     smart_strings=False,
 )
+
+
+_OUTSIDE_FURNITURE = etree.XPath(
+    "/html/body/descendant::text()"
+    "[not(parent::script or parent::style or parent::noscript or parent::template)]"
+    "[not(ancestor::aside or ancestor::nav)]",
+    smart_strings=False,
+)
+
+
+def outside_furniture(root: etree._Element) -> str:
+    """The visible text but that of the page's sidebars and menus (``<aside>``, ``<nav>``): a
+    date printed only there is another item's (the day's other news, an archive's calendar).
+    Footers stay: an article's own footer often holds its date ("Posted on …")."""
+    nodes = _OUTSIDE_FURNITURE(root) or _VISIBLE_ANYWHERE(root)
+    return " ".join(" ".join(nodes).split())
 
 
 def visible_text(root: etree._Element) -> str:
@@ -831,7 +847,8 @@ def _signal(kind: str, name: str, value: str, reading: Reading, modified: bool, 
 
 # --- the page's text: the date by the headline, then htmldate -----------------------------------
 
-_H1 = etree.XPath("(//h1)[1]")
+_H1 = etree.XPath("//h1")
+_MAX_H1 = 20
 _TITLE = etree.XPath("//meta[@property='og:title']/@content | (//title)[1]/text()", smart_strings=False)
 #: What parts a page's title from the site's name: "Headline | Site", "Headline - Site".
 _TITLE_SITE = re.compile(r"\s[|–—:·-]\s|\s\||\|\s")
@@ -849,8 +866,10 @@ def headline_date(
     characters before it to 2,000 after, the nearest first; one that names day, month and year
     for sure (``text_dates``; ``body``, the page's bytes, may settle a numeric date's order).
     A date its words call a modification or someone else's ("Updated", "Registriert:") is
-    not one; one they call the publication ("Posted on") comes first. The headline is the first
-    ``<h1>``, where it has text, else the page's title before the site's name."""
+    not one; one they call the publication ("Posted on") comes first. A numeric date with a
+    two-digit year ("31.10.23") is read where the page's order is known (``short_dates``). The
+    headline is the ``<h1>`` the page's title names, else the first ``<h1>`` with text, else the
+    page's title before the site's name."""
     at = -1
     for heading in _headings(root):
         at = text.find(heading)
@@ -862,7 +881,11 @@ def headline_date(
     window = text[start : at + 2000]
     order = order or proven_order(text)
     best: tuple[bool, int, dt.date] | None = None
-    for pos, day in text_dates(window, order, body, usual):
+    short = order or usual
+    found = list(text_dates(window, order, body, usual))
+    if short in ("DMY", "MDY"):
+        found += short_dates(window, short, latest)
+    for pos, day in found:
         if not EARLIEST <= day <= latest:
             continue
         said = label(text, start + pos)
@@ -874,16 +897,38 @@ def headline_date(
     return best[2] if best else None
 
 
+_SHORT_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2})(?![\d]|[.,/-]\d)")
+
+
+def short_dates(text: str, order: str, latest: dt.date) -> Iterator[tuple[int, dt.date]]:
+    """(position, day) of every numeric date of ``text`` with a two-digit year ("31.10.23"),
+    read in the day/month ``order`` the page is known to write ("DMY" or "MDY")."""
+    for found in _SHORT_DATE.finditer(text):
+        a, b, yy = int(found.group(1)), int(found.group(3)), int(found.group(4))
+        mday, month = (a, b) if order == "DMY" else (b, a)
+        year = 2000 + yy if 2000 + yy <= latest.year else 1900 + yy
+        day = _day(year, month, mday)
+        if day is not None:
+            yield found.start(), day
+
+
 def _headings(root: etree._Element) -> Iterator[str]:
-    heads = _H1(root)
-    if heads:
-        text = " ".join("".join(heads[0].itertext()).split())
-        if len(text) >= 3:
-            yield text[:40]
+    titles = [" ".join(str(title).split()) for title in _TITLE(root)]
+    named = [t.casefold() for t in titles]
+    heads = [" ".join("".join(h.itertext()).split()) for h in _H1(root)[:_MAX_H1]]
+    heads = [h for h in heads if len(h) >= 3]
+    for head in heads:
+        # Of several <h1> (the site's logo, a section's name, the headline), the one the
+        # page's title names.
+        if len(head) >= 10 and any(head.casefold() in t for t in named):
+            yield head[:40]
             return
+    if heads:
+        yield heads[0][:40]
+        return
     # No <h1>: the headline as the page's title gives it, before the site's name.
-    for title in _TITLE(root):
-        text = _TITLE_SITE.split(" ".join(str(title).split()), maxsplit=1)[0]
+    for title in titles:
+        text = _TITLE_SITE.split(title, maxsplit=1)[0]
         if len(text) >= 15:
             yield text[:40]
             return
@@ -964,19 +1009,21 @@ def labelled_date(
 def text_date(
     body: bytes, text: str, latest: dt.date, order: str | None = None, usual: str | None = None
 ) -> tuple[str | None, str | None]:
-    """htmldate's reading of the page (``find_date``, original date, its fast mode: its extensive
-    search costs five times as much for one page in a hundred more, here), checked
-    against the page's visible ``text``: (day, None) where the text prints that day; (None,
-    problem) where it prints it only as a numeric date whose day/month order the page does not
-    settle (``printed``); (None, None) where htmldate finds nothing, or a day the text never prints (one made
-    of a year or a month alone, the 1st of January of a copyright line, a date in a script)."""
+    """htmldate's reading of the page (``find_date``, original date, its fast mode; its extensive
+    search only where the fast one finds nothing: it costs five times as much, and dateparser's
+    languages load once per process the first time), checked against the page's visible
+    ``text`` (outside its sidebars and menus: ``outside_furniture``): (day, None) where the
+    text prints that day; (None, problem) where it prints it only as a numeric date whose
+    day/month order the page does not settle (``printed``); (None, None) where htmldate finds
+    nothing, or a day the text never prints (one made of a year or a month alone, the 1st of
+    January of a copyright line, a date in a script)."""
     from htmldate import find_date
 
     try:
         # bytes, never a str: htmldate downloads a str that looks like a URL.
         found = find_date(
             bytes(body), original_date=True, extensive_search=False, max_date=latest.isoformat()
-        )
+        ) or find_date(bytes(body), original_date=True, extensive_search=True, max_date=latest.isoformat())
         day = dt.date.fromisoformat(str(found)[:10]) if found else None
     except Exception:  # a library's failure on one page is no date, not a crash
         return None, None

@@ -519,6 +519,32 @@ SNIPPETS = [
         PAGE_TEXT,
     ),
     (
+        "text: of several <h1>, the headline is the one the title names",
+        page(
+            '<meta property="og:title" content="Grab courier flies to Singapore, Thailand">',
+            "<h1>Bangkok</h1><p>Bangkok news of 30 October 2023</p>"
+            + "<p>Filler.</p>" * 50
+            + "<h1>Grab courier flies to Singapore</h1><p>By Björn, 31 October 2023</p>",
+        ),
+        None,
+        "2023-10-31",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a two-digit year by the headline, in the page's known order",
+        page(body="<h1>Kein App Store mehr</h1><p>macbacchi 28.09.19 12:44</p><p>Hallo</p>", lang="de"),
+        None,
+        "2019-09-28",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a two-digit year by the headline, the order unknown: no day",
+        page(body="<h1>No App Store any more</h1><p>macbacchi 05.09.19 12:44</p><p>Hi</p>", lang="en"),
+        None,
+        None,
+        None,
+    ),
+    (
         "text, numeric, a day above 12",
         page(body="<h1>Grants</h1><p>Posted 25.06.2018</p>"),
         None,
@@ -704,6 +730,28 @@ def test_htmldate_s_day_stands_only_where_the_page_prints_it():
     html = page(body="<h1>Hi</h1>" + "<p>Filler text.</p>" * 200 + "<p>Signed in Geneva on 2019-03-04.</p>")
     found = page_date(html, today=TODAY)
     assert (found.day, found.source, found.signal) == ("2019-03-04", PAGE_TEXT, "htmldate")
+
+
+def test_htmldate_s_extensive_search_when_its_fast_one_finds_nothing():
+    # No <h1> a date stands by, no label: only htmldate's extensive search reads the date.
+    html = page(
+        body="<h1>Quicklinks</h1>"
+        + "<p>Ein Text über das Schwimmen.</p>" * 100
+        + "<p>Synchronschwimmen 01.02.2022 Kategorie: Synchronschwimmen</p>",
+        lang="de",
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.source, found.signal) == ("2022-02-01", PAGE_TEXT, "htmldate")
+
+
+@pytest.mark.parametrize("where", ["aside", "nav"])
+def test_htmldate_s_day_printed_only_in_a_sidebar_or_a_menu_is_no_date(where):
+    # Another item's date, in the page's furniture; htmldate finds it (fast, or extensive).
+    filler = "<h1>Hi</h1>" + "<p>Filler text.</p>" * 200
+    html = page(body=filler + f"<{where}><p>News of 2019-03-04.</p></{where}>")
+    assert page_date(html, today=TODAY).day is None
+    html = page(body=filler + "<div><p>News of 2019-03-04.</p></div>")
+    assert page_date(html, today=TODAY).day == "2019-03-04"
 
 
 @pytest.mark.parametrize(
