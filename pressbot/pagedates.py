@@ -323,6 +323,12 @@ def tree_date(
        whose day/month order the page does not settle (its other dates, its markup, the profile's order, its
        declared language: ``language_order``) is no date (``problem`` says so).
 
+    A signal's day that the page never shows its readers, nor its URL, is checked against the
+    dates printed by the headline: where they show only a later update, no day (``problem``
+    says why: a doubtful day is worse than none); where a generic kind of signal (rank
+    ``meta`` or weaker: a bare ``name="date"``, a WebPage's) meets another printed day, the
+    printed one, as ``PAGE_TEXT``.
+
     A modification is never taken for the publication (``modified`` keeps it apart). A 1 January
     with no time that the page does not show is no publication (``_placeholder``).
     """
@@ -334,19 +340,43 @@ def tree_date(
     shown = _Shown(root)
     published = [s for s in signals if not s.modified and not (_placeholder(s) and not shown(s.day))]
     chosen = choose(published, shown, lambda: in_the_americas(root, url), lambda: page_offset(body))
+    latest = (today or _today()) + dt.timedelta(days=1)
+    usual = language_order(declared_language(root))
     if chosen is not None:
         day, best = chosen
-        return replace(
+        found = replace(
             none,
             day=day.isoformat(),
             moment=best.moment,
             source=PAGE_METADATA,
             signal=f"{best.kind} {best.name}",
         )
+        if not text or shown(day) or any(s.kind == "url" and s.day == day for s in signals):
+            return found  # (the page shows the day, or its URL does: two signals agree)
+        near = _by_headline(root, shown.visible(), latest, body, order, usual)
+        update = next((d for said, _, d in near if said == "modified" and d > day), None)
+        if update is not None:
+            # The page shows its readers only a later update: the markup's earlier day is
+            # unconfirmed (a page republished, a draft's date kept), and none is better than
+            # a doubtful one.
+            return replace(
+                none,
+                problem=f"the page shows only an update ({update.isoformat()}), never the "
+                f"publication its markup gives ({day.isoformat()})",
+            )
+        printed_by_headline = _nearest(near)
+        if best.rank >= _RANKS["meta"] and printed_by_headline not in (None, day):
+            # A signal of a generic kind (a bare name="date", a WebPage's, a <time>) that the
+            # page never shows, against the day it prints by its headline: what readers see.
+            return replace(
+                none,
+                day=printed_by_headline.isoformat(),
+                source=PAGE_TEXT,
+                signal="text near the headline",
+            )
+        return found
     if not text:
         return none
-    latest = (today or _today()) + dt.timedelta(days=1)
-    usual = language_order(declared_language(root))
     near = headline_date(root, shown.visible(), latest, body, order, usual)
     if near is not None:
         return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
@@ -870,31 +900,49 @@ def headline_date(
     two-digit year ("31.10.23") is read where the page's order is known (``short_dates``). The
     headline is the ``<h1>`` the page's title names, else the first ``<h1>`` with text, else the
     page's title before the site's name."""
+    return _nearest(_by_headline(root, text, latest, body, order, usual))
+
+
+def _nearest(near: list[tuple[str | None, int, dt.date]]) -> dt.date | None:
+    best: tuple[bool, int, dt.date] | None = None
+    for said, distance, day in near:
+        if said in ("modified", "other"):
+            continue
+        rank = (said != "published", distance, day)
+        if best is None or rank < best:
+            best = rank
+    return best[2] if best else None
+
+
+def _by_headline(
+    root: etree._Element,
+    text: str,
+    latest: dt.date,
+    body: bytes | None,
+    order: str | None,
+    usual: str | None,
+) -> list[tuple[str | None, int, dt.date]]:
+    """(what its words say of it: ``label``, distance from the headline, day) of every date
+    printed by the page's headline (see headline_date)."""
     at = -1
     for heading in _headings(root):
         at = text.find(heading)
         if at >= 0:
             break
     if at < 0:
-        return None
+        return []
     start = max(0, at - 300)
     window = text[start : at + 2000]
     order = order or proven_order(text)
-    best: tuple[bool, int, dt.date] | None = None
     short = order or usual
     found = list(text_dates(window, order, body, usual))
     if short in ("DMY", "MDY"):
         found += short_dates(window, short, latest)
-    for pos, day in found:
-        if not EARLIEST <= day <= latest:
-            continue
-        said = label(text, start + pos)
-        if said in ("modified", "other"):
-            continue
-        rank = (said != "published", abs(start + pos - at), day)
-        if best is None or rank < best:
-            best = rank
-    return best[2] if best else None
+    return [
+        (label(text, start + pos), abs(start + pos - at), day)
+        for pos, day in found
+        if EARLIEST <= day <= latest
+    ]
 
 
 _SHORT_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2})(?![\d]|[.,/-]\d)")

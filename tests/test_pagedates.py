@@ -394,6 +394,59 @@ SNIPPETS = [
         "2016-01-01",
         PAGE_METADATA,
     ),
+    # --- the markup's day against what the page shows its readers ---
+    (
+        "markup's publication the page never shows, only a later update: no day",
+        page(
+            ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
+            "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "markup's publication and a later update, both shown: the publication",
+        page(
+            ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
+            "<h1>How to care for hydrangeas</h1><p>Published August 29, 2016. Updated May 06, 2019</p>",
+        ),
+        None,
+        "2016-08-29",
+        PAGE_METADATA,
+    ),
+    (
+        "markup's publication never shown, a later update shown, the URL's day agrees: the publication",
+        page(
+            ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
+            "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
+        ),
+        "https://news.example/2016/08/29/hydrangeas",
+        "2016-08-29",
+        PAGE_METADATA,
+    ),
+    (
+        "a generic name=date the page never shows, another day by the headline: the headline's",
+        page(
+            '<meta name="date" content="2020-02-12">',
+            "<p>05.02.2020 - Redaktion</p><h1>Faire Lieferketten</h1><p>Aktionen planen</p>",
+            lang="de",
+        ),
+        None,
+        "2020-02-05",
+        PAGE_TEXT,
+    ),
+    (
+        "the article's own property the page never shows, another day by the headline: the property",
+        page(
+            '<meta property="article:published_time" content="2020-02-12">',
+            "<p>05.02.2020 - Redaktion</p><h1>Faire Lieferketten</h1><p>Aktionen planen</p>",
+            lang="de",
+        ),
+        None,
+        "2020-02-12",
+        PAGE_METADATA,
+    ),
     # --- <time> inside the article, not anywhere ---
     (
         "first <time> in a sidebar",
@@ -663,6 +716,18 @@ def test_a_numeric_date_the_page_does_not_settle_is_refused_with_the_reason():
     html = page(body="<h1>Grants</h1><p>Posted 02/01/2024</p>")
     assert page_date(html, today=TODAY, order="MDY").day == "2024-02-01"
     assert page_date(html, today=TODAY, order="DMY").day == "2024-01-02"
+
+
+def test_a_publication_the_page_never_shows_against_its_update_is_refused_with_the_reason():
+    html = page(
+        ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
+        "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.problem) == (
+        None,
+        "the page shows only an update (2019-05-06), never the publication its markup gives (2016-08-29)",
+    )
 
 
 def test_the_moment_keeps_its_offset_and_the_modification_is_kept_apart():
