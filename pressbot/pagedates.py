@@ -1183,6 +1183,7 @@ _RANGE_START = re.compile(
 
 
 _RANGE_DASH = re.compile(r"\s*[-–—]\s*")
+_MACHINE_TIME = re.compile(r"T\d\d:\d\d")
 
 
 def _dates_in(text: str) -> Iterator[tuple[re.Match[str], dt.date | None, tuple[dt.date, dt.date] | None]]:
@@ -1192,12 +1193,17 @@ def _dates_in(text: str) -> Iterator[tuple[re.Match[str], dt.date | None, tuple[
     one day: it is no date ("14.–20. Januar 2022", "14 - 20 July 2022", "28 June – 3 July
     2022", "31. Dezember 2021–6. Januar 2022": a smaller day, or a day and a month, and a
     year, before a dash; "Nr. 12 – 3. März 2020" is a number and a date), nor its start where
-    that is a date of its own ("31. Dezember 2021 – …")."""
+    that is a date of its own ("31. Dezember 2021 – …"). A timestamp as markup writes it
+    ("2021-10-27T20:35:36+01:00", an attribute's value a template printed) is the markup's
+    signal, not a date shown to readers: it confirms nothing."""
     pos = 0
     while (found := _ANY_DATE.search(text, pos)) is not None:
         sure, readings = _decode(found)
         if sure is None and readings is None:
             pos = found.start() + 1
+            continue
+        if found.group("y1") and _MACHINE_TIME.match(text, found.end()):
+            pos = found.end()  # "2021-10-27T20:35:36+01:00": markup's value shown by mistake
             continue
         dash = _RANGE_DASH.match(text, found.end()) if sure is not None else None
         if dash is not None and _ANY_DATE.match(text, dash.end()):

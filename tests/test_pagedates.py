@@ -447,6 +447,18 @@ SNIPPETS = [
         "2020-02-12",
         PAGE_METADATA,
     ),
+    (
+        "signals disagree: a machine timestamp in the text does not show its day to readers",
+        page(
+            '<meta name="date" content="2021-10-28T13:21:30+01:00">',
+            '<h1>Klimakonferenz</h1><span itemprop="datePublished">2021-10-27T20:35:36+01:00</span>'
+            "<p>Berlin, 28.10.2021, 058/21 Vor Beginn der Konferenz</p>",
+            lang="de",
+        ),
+        None,
+        "2021-10-28",
+        PAGE_METADATA,
+    ),
     # --- <time> inside the article, not anywhere ---
     (
         "first <time> in a sidebar",
