@@ -324,10 +324,11 @@ def tree_date(
        declared language: ``language_order``) is no date (``problem`` says so).
 
     A signal's day that the page never shows its readers, nor its URL, is checked against the
-    dates printed by the headline: where they show only a later update, no day (``problem``
-    says why: a doubtful day is worse than none); where a generic kind of signal (rank
-    ``meta`` or weaker: a bare ``name="date"``, a WebPage's) meets another printed day, the
-    printed one, as ``PAGE_TEXT``.
+    page's text: where it labels only a later update of itself (``later_update``), no day
+    (``problem`` says why: a doubtful day is worse than none); where a generic kind of signal
+    (rank ``meta`` or weaker: a bare ``name="date"``, a WebPage's) meets another day printed by
+    the headline, the printed one, as ``PAGE_TEXT``. htmldate's day, where the page labels
+    only a later update, is a date its text mentions: no day either.
 
     A modification is never taken for the publication (``modified`` keeps it apart). A 1 January
     with no time that the page does not show is no publication (``_placeholder``).
@@ -341,7 +342,6 @@ def tree_date(
     published = [s for s in signals if not s.modified and not (_placeholder(s) and not shown(s.day))]
     chosen = choose(published, shown, lambda: in_the_americas(root, url), lambda: page_offset(body))
     latest = (today or _today()) + dt.timedelta(days=1)
-    usual = language_order(declared_language(root))
     if chosen is not None:
         day, best = chosen
         found = replace(
@@ -351,10 +351,10 @@ def tree_date(
             source=PAGE_METADATA,
             signal=f"{best.kind} {best.name}",
         )
-        if not text or shown(day) or any(s.kind == "url" and s.day == day for s in signals):
-            return found  # (the page shows the day, or its URL does: two signals agree)
-        near = _by_headline(root, shown.visible(), latest, body, order, usual)
-        update = next((d for said, _, d in near if said == "modified" and d > day), None)
+        if not text or any(s.kind == "url" and s.day == day for s in signals) or shown(day):
+            return found  # (its URL or the page's text shows the day: two signals agree)
+        usual = language_order(declared_language(root))
+        update = later_update(outside_furniture(root), day, order, body, usual)
         if update is not None:
             # The page shows its readers only a later update: the markup's earlier day is
             # unconfirmed (a page republished, a draft's date kept), and none is better than
@@ -364,6 +364,7 @@ def tree_date(
                 problem=f"the page shows only an update ({update.isoformat()}), never the "
                 f"publication its markup gives ({day.isoformat()})",
             )
+        near = _by_headline(root, shown.visible(), latest, body, order, usual)
         printed_by_headline = _nearest(near)
         if best.rank >= _RANKS["meta"] and printed_by_headline not in (None, day):
             # A signal of a generic kind (a bare name="date", a WebPage's, a <time>) that the
@@ -377,6 +378,7 @@ def tree_date(
         return found
     if not text:
         return none
+    usual = language_order(declared_language(root))
     near = headline_date(root, shown.visible(), latest, body, order, usual)
     if near is not None:
         return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
@@ -387,10 +389,38 @@ def tree_date(
         )
     if body is None:
         return none
-    found, problem = text_date(body, outside_furniture(root), latest, order, usual)
+    article = outside_furniture(root)
+    found, problem = text_date(body, article, latest, order, usual)
     if found is not None:
+        update = later_update(article, dt.date.fromisoformat(found), order, body, usual)
+        if update is not None:
+            # A date of the text that nothing labels, where the page labels only a later
+            # update of itself: a date the text mentions, as likely as the publication.
+            return replace(
+                none,
+                problem=f"the page shows only an update ({update.isoformat()}), and htmldate's "
+                f"{found} is a date its text mentions",
+            )
         return replace(none, day=found, source=PAGE_TEXT, signal="htmldate")
     return replace(none, problem=problem)
+
+
+#: How many dates of a page's text later_update reads (a page of a thousand is a list).
+_MAX_UPDATES = 500
+
+
+def later_update(
+    text: str, day: dt.date, order: str | None = None, body: bytes | None = None, usual: str | None = None
+) -> dt.date | None:
+    """The first date of the page's ``text`` that its words call an update or a modification
+    ("Updated May 06, 2019", "Letzte Änderung: 14.01.2022") and that is later than ``day``."""
+    order = order or proven_order(text)
+    for looks, (pos, found) in enumerate(text_dates(text, order, body, usual)):
+        if looks >= _MAX_UPDATES:
+            break
+        if found > day and label(text, pos) == "modified":
+            return found
+    return None
 
 
 def _placeholder(signal: Signal) -> bool:
@@ -417,20 +447,18 @@ class _Shown:
 
 
 _VISIBLE = etree.XPath(
-    "/html/body/descendant::text()"
-    "[not(parent::script or parent::style or parent::noscript or parent::template)]",
+    "/html/body/descendant::text()[not(parent::script|parent::style|parent::noscript|parent::template)]",
     smart_strings=False,
 )
 _VISIBLE_ANYWHERE = etree.XPath(
-    "descendant::text()[not(parent::script or parent::style or parent::noscript or parent::template)]",
+    "descendant::text()[not(parent::script|parent::style|parent::noscript|parent::template)]",
     smart_strings=False,
 )
 
 
 _OUTSIDE_FURNITURE = etree.XPath(
-    "/html/body/descendant::text()"
-    "[not(parent::script or parent::style or parent::noscript or parent::template)]"
-    "[not(ancestor::aside or ancestor::nav)]",
+    "/html/body/descendant::text()[not(parent::script|parent::style|parent::noscript|parent::template)]"
+    "[not(ancestor::aside|ancestor::nav)]",
     smart_strings=False,
 )
 

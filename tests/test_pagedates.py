@@ -821,6 +821,21 @@ def test_htmldate_s_extensive_search_when_its_fast_one_finds_nothing():
     assert (found.day, found.source, found.signal) == ("2022-02-01", PAGE_TEXT, "htmldate")
 
 
+def test_htmldate_s_day_where_the_page_labels_only_a_later_update_is_no_date():
+    # A date the text mentions (a data set's), far from the headline; the page labels only its
+    # update: htmldate's reading of the mention is no publication.
+    article = "<h1>Schneekarten</h1>" + "<p>Ein Text über Schnee.</p>" * 100
+    mention = "<p>Datensatz vom 09.03.2016</p>" + "<p>Mehr Text.</p>" * 20
+    html = page(body=article + mention + "<p>Letzte Änderung: 14.01.2022 um 09:25</p>", lang="de")
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.problem) == (
+        None,
+        "the page shows only an update (2022-01-14), and htmldate's 2016-03-09 is a date its text mentions",
+    )
+    found = page_date(page(body=article + mention, lang="de"), today=TODAY)
+    assert (found.day, found.signal) == ("2016-03-09", "htmldate")
+
+
 @pytest.mark.parametrize("where", ["aside", "nav"])
 def test_htmldate_s_day_printed_only_in_a_sidebar_or_a_menu_is_no_date(where):
     # Another item's date, in the page's furniture; htmldate finds it (fast, or extensive).
