@@ -964,8 +964,7 @@ def _by_headline(
     order = order or proven_order(text)
     short = order or usual
     found = list(text_dates(window, order, body, usual))
-    if short in ("DMY", "MDY"):
-        found += short_dates(window, short, latest)
+    found += short_dates(window, short, latest)
     return [
         (label(text, start + pos), abs(start + pos - at), day)
         for pos, day in found
@@ -973,15 +972,20 @@ def _by_headline(
     ]
 
 
-_SHORT_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2})(?![\d]|[.,/-]\d)")
+#: A numeric date with a two-digit year: "31.10.23" (not a version, "v1.12.20", "3.1.12.20").
+_SHORT_DATE = re.compile(r"(?<![\w.,/-])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2})(?![\d]|[.,/-]\d)")
 
 
-def short_dates(text: str, order: str, latest: dt.date) -> Iterator[tuple[int, dt.date]]:
+def short_dates(text: str, order: str | None, latest: dt.date) -> Iterator[tuple[int, dt.date]]:
     """(position, day) of every numeric date of ``text`` with a two-digit year ("31.10.23"),
-    read in the day/month ``order`` the page is known to write ("DMY" or "MDY")."""
+    read in the day/month ``order`` the page is known to write ("DMY" or "MDY"); where it is
+    not known, only those written with dots, day first (as every language that writes dates
+    with dots does)."""
     for found in _SHORT_DATE.finditer(text):
+        if order not in ("DMY", "MDY") and found.group(2) != ".":
+            continue
         a, b, yy = int(found.group(1)), int(found.group(3)), int(found.group(4))
-        mday, month = (a, b) if order == "DMY" else (b, a)
+        mday, month = (b, a) if order == "MDY" else (a, b)
         year = 2000 + yy if 2000 + yy <= latest.year else 1900 + yy
         day = _day(year, month, mday)
         if day is not None:
@@ -1136,7 +1140,8 @@ def printed(
     """Whether ``text`` prints ``day``: (day, None) where it does in a form that names day,
     month and year for sure (year first, a month's name, a day above 12 or equal to the month,
     a numeric order another date of the text proves, or the profile's ``order``, or the page's
-    markup ``body`` with the year first: ``settle``); (None, problem) where it prints it only
+    markup ``body`` with the year first: ``settle``, or its language's order, or dots, day
+    first); (None, problem) where it prints it only
     as a numeric date that could be another day (``ambiguous_ok``: that is enough); (None,
     None) where it does not print it at all. Only the text around each mention of the year is
     read."""
@@ -1155,13 +1160,13 @@ def printed(
             if sure == day:
                 return iso, None
             if readings is not None and day in readings and ambiguous is None:
-                ambiguous = (found.group(0).strip(), readings)
+                ambiguous = (found.group(0).strip(), readings, found.group("s5"))
         at = text.find(year, at + 4)
     if ambiguous is None:
         if not ambiguous_ok and _short_form(day, text, order or proven_order(text) or usual):
             return iso, None
         return None, None
-    printed_as, (day_first, month_first) = ambiguous
+    printed_as, (day_first, month_first), separator = ambiguous
     if ambiguous_ok:
         return iso, None
     proven = proven or proven_order(text)
@@ -1172,6 +1177,8 @@ def printed(
         return iso, None
     if (usual == "DMY" and day == day_first) or (usual == "MDY" and day == month_first):
         return iso, None
+    if separator == "." and day == day_first:
+        return iso, None
     return None, (
         f"ambiguous day/month order: {printed_as!r} is {day_first.isoformat()} day first or "
         f"{month_first.isoformat()} month first, and the page settles neither"
@@ -1180,13 +1187,16 @@ def printed(
 
 def _short_form(day: dt.date, text: str, order: str | None) -> bool:
     """Whether ``text`` prints ``day`` numerically with a two-digit year in the page's known
-    day/month ``order`` ("30.10.23" day first): read only to confirm a day found otherwise (a
-    two-digit year alone is no reading of its own)."""
+    day/month ``order`` ("30/10/23" day first), or with dots, day first, where the order is not
+    known ("30.10.23"): read only to confirm a day found otherwise."""
+    separators = "./-"
     if order not in ("DMY", "MDY"):
-        return False
+        order, separators = "DMY", "."
     d, m = (f"0?{day.day}", f"0?{day.month}")
     first, second = (d, m) if order == "DMY" else (m, d)
-    pattern = rf"(?<![\d.,/-]){first}\s?([./-])\s?{second}\s?\1\s?{day.year % 100:02d}(?![\d]|[.,/-]\d)"
+    pattern = (
+        rf"(?<![\w.,/-]){first}\s?([{separators}])\s?{second}\s?\1\s?{day.year % 100:02d}(?![\d]|[.,/-]\d)"
+    )
     return re.search(pattern, text) is not None
 
 
@@ -1289,13 +1299,16 @@ def text_dates(
     """(position, day) of every date ``text`` prints in a form that names one day for sure:
     numeric dates with the year last in ``order``, or where only one order reads them, or
     where the page's bytes ``body`` hold one of the two readings with the year first (its
-    markup's own ISO date) and not the other."""
+    markup's own ISO date) and not the other, or in the order of the page's language
+    (``usual``), or day first where written with dots (``04.05.2018``: every language that
+    writes dates with dots writes the day first)."""
     for found, sure, readings in _dates_in(text):
         if readings is not None:
             day_first, month_first = readings
             sure = day_first if order == "DMY" else month_first if order == "MDY" else None
             sure = sure or settle(day_first, month_first, body)
             sure = sure or (day_first if usual == "DMY" else month_first if usual == "MDY" else None)
+            sure = sure or (day_first if found.group("s5") == "." else None)
         if sure is not None:
             yield found.start(), sure
 

@@ -604,10 +604,31 @@ SNIPPETS = [
     ),
     (
         "text: a two-digit year by the headline, the order unknown: no day",
-        page(body="<h1>No App Store any more</h1><p>macbacchi 05.09.19 12:44</p><p>Hi</p>", lang="en"),
+        page(body="<h1>No App Store any more</h1><p>macbacchi 05/09/19 12:44</p><p>Hi</p>", lang="en"),
         None,
         None,
         None,
+    ),
+    (
+        "text: a two-digit year by the headline, written with dots: day first",
+        page(body="<h1>What's on the cards</h1><p>In the media 02.12.19</p><p>Text.</p>", lang="en"),
+        None,
+        "2019-12-02",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a version number is no date",
+        page(body="<h1>Versionshinweise</h1><p>Version v1.12.20 und 3.1.12.20 sind da</p>", lang="de"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "text, numeric, written with dots: day first",
+        page(body="<h1>Grants</h1><p>Posted 02.01.2024</p>"),
+        None,
+        "2024-01-02",
+        PAGE_TEXT,
     ),
     (
         "text, numeric, a day above 12",
@@ -784,14 +805,17 @@ def test_a_date_the_text_labels_as_the_publication_is_read_anywhere():
     )
 
 
-@pytest.mark.parametrize("lang, day", [("de", "2023-10-05"), ("en", None)])
-def test_htmldate_s_day_printed_with_a_two_digit_year_stands_in_the_page_s_known_order(lang, day):
-    # htmldate reads "05.10.23" day first; the page prints the day only so: it stands where
-    # the page's language says day first, and is no date where nothing says which order.
+@pytest.mark.parametrize(
+    "lang, separator, day", [("de", "/", "2023-10-05"), ("en", ".", "2023-10-05"), ("en", "/", None)]
+)
+def test_htmldate_s_day_printed_with_a_two_digit_year_stands_in_the_page_s_known_order(lang, separator, day):
+    # htmldate reads "05/10/23" day first; the page prints the day only so: it stands where
+    # the page's language says day first, or where dots say so, and is no date where nothing
+    # says which order.
     html = page(
         body="<h1>Halloween-Kostüme</h1>"
         + "<p>Ein Text über Kostüme.</p>" * 100
-        + '<div class="date"> Party, 05.10.23 </div>',
+        + f'<div class="date"> Party, 05{separator}10{separator}23 </div>',
         lang=lang,
     )
     found = page_date(html, today=TODAY)
