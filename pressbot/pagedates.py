@@ -1202,12 +1202,14 @@ def _short_form(day: dt.date, text: str, order: str | None) -> bool:
 
 #: A date with its day, month and year, in any of the forms the text is read in; a word where
 #: a month's name can be (looked up in _month_index: an alternation of the names is slow to
-#: compile and to run).
+#: compile and to run), or two names of one month ("24 نيسان / أبريل 2020": the Levant's and
+#: the standard Arabic name; the second is read).
 _ANY_DATE = re.compile(
     r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?([-/.])\s?(?P<m1>\d{1,2})\s?\2\s?(?P<d1>\d{1,2})(?!\d)(?!\s?[-–~]\s?\d)"
     r"|(?<!\d)(?P<y0>(?:19|20)\d{2})(?P<m0>0[1-9]|1[0-2])(?P<d0>0[1-9]|[12]\d|3[01])(?!\d)"
     r"|(?P<y2>(?:19|20)\d{2})\s*[年년]\s*(?P<m2>\d{1,2})\s*[月월]\s*(?P<d2>\d{1,2})"
-    r"|(?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?(?P<w3>[^\W\d_]{3,})\.?,?\s*"
+    r"|(?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?"
+    r"(?:[^\W\d_]{3,}\s?/\s?)?(?P<w3>[^\W\d_]{3,})\.?,?\s*"
     r"(?:de\s+)?(?P<y3>(?:19|20)\d{2})(?!\d)"
     r"|(?<![\w])(?P<w4>[^\W\d_]{3,})\.?\s*(?P<d4>\d{1,2})(?:st|nd|rd|th)?\.?,?\s+(?P<y4>(?:19|20)\d{2})(?!\d)"
     r"|(?<![\d.,/-])(?P<a5>\d{1,2})\s?(?P<s5>[-/.])\s?(?P<b5>\d{1,2})\s?(?P=s5)\s?(?P<y5>(?:19|20)\d{2})(?!\d)",

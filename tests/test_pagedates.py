@@ -631,6 +631,16 @@ SNIPPETS = [
         PAGE_TEXT,
     ),
     (
+        "text: a month given by two names (the Levant's and the standard Arabic)",
+        page(
+            body="<h1>أميركا: 50 ألفا حصيلة الوفيات</h1>"
+            "<p>تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً</p>"
+        ),
+        None,
+        "2020-04-24",
+        PAGE_TEXT,
+    ),
+    (
         "text, numeric, a day above 12",
         page(body="<h1>Grants</h1><p>Posted 25.06.2018</p>"),
         None,
