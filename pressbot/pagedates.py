@@ -6,7 +6,8 @@ objects), meta names and properties (Open Graph, Dublin Core, the publishing pla
 ``itemprop`` and RDFa attributes on any element, microformats, ``<time>`` inside the article
 rather than anywhere on the page, a date in the URL's path, the page's own JSON data. The day is
 the publisher's local day: the date the value prints in its own offset, never converted to
-UTC; a time in UTC is read in the offset the page writes its other times in, where it has one.
+UTC; a time in UTC is read in the offset the page writes its other times in, where it has one,
+else in the time zones of the publisher's country, where they were all on one day then.
 The original publication is preferred over a modification. Only when no signal answers is the
 page's text read: the date printed by its headline, else one its words call the publication,
 else htmldate's reading where the page prints that day; a date its words call an update is
@@ -340,11 +341,11 @@ def tree_date(
     )
     shown = _Shown(root)
     published = [s for s in signals if not s.modified and not (_placeholder(s) and not shown(s.day))]
-    chosen = choose(published, shown, lambda: in_the_americas(root, url), lambda: page_offset(body))
+    chosen = choose(published, shown, lambda: publisher_zones(root, url), lambda: page_offset(body))
     latest = (today or _today()) + dt.timedelta(days=1)
     if chosen is not None:
         day, best = chosen
-        found = replace(
+        answer = replace(
             none,
             day=day.isoformat(),
             moment=best.moment,
@@ -352,7 +353,7 @@ def tree_date(
             signal=f"{best.kind} {best.name}",
         )
         if not text or any(s.kind == "url" and s.day == day for s in signals) or shown(day):
-            return found  # (its URL or the page's text shows the day: two signals agree)
+            return answer  # (its URL or the page's text shows the day: two signals agree)
         usual = language_order(declared_language(root))
         update = later_update(outside_furniture(root), day, order, body, usual)
         if update is not None:
@@ -364,18 +365,14 @@ def tree_date(
                 problem=f"the page shows only an update ({update.isoformat()}), never the "
                 f"publication its markup gives ({day.isoformat()})",
             )
-        near = _by_headline(root, shown.visible(), latest, body, order, usual)
-        printed_by_headline = _nearest(near)
-        if best.rank >= _RANKS["meta"] and printed_by_headline not in (None, day):
-            # A signal of a generic kind (a bare name="date", a WebPage's, a <time>) that the
-            # page never shows, against the day it prints by its headline: what readers see.
-            return replace(
-                none,
-                day=printed_by_headline.isoformat(),
-                source=PAGE_TEXT,
-                signal="text near the headline",
-            )
-        return found
+        if best.rank < _RANKS["meta"]:
+            return answer
+        # A signal of a generic kind (a bare name="date", a WebPage's, a <time>) that the page
+        # never shows, against the day it prints by its headline: what readers see.
+        near = _nearest(_by_headline(root, shown.visible(), latest, body, order, usual))
+        if near is None or near == day:
+            return answer
+        return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
     if not text:
         return none
     usual = language_order(declared_language(root))
@@ -479,7 +476,7 @@ def visible_text(root: etree._Element) -> str:
     return " ".join(" ".join(nodes).split())
 
 
-def choose(signals: list[Signal], shown=None, west=None, zone=None) -> tuple[dt.date, Signal] | None:
+def choose(signals: list[Signal], shown=None, country=None, zone=None) -> tuple[dt.date, Signal] | None:
     """The publication day among the page's signals, and the signal that gives it: the
     strongest kind, in the publisher's day.
 
@@ -494,9 +491,9 @@ def choose(signals: list[Signal], shown=None, west=None, zone=None) -> tuple[dt.
       offset from it, or a day alone a day off it (a date-only value, the URL's date) where an
       offset can reach it; else the day in the offset the page writes its other times in
       (``zone()``, see page_offset), unless the page shows the UTC day and not that one; else
-      the day the page shows, of the days an offset reaches; else,
-      before 03:00 UTC, the day before where ``west()`` says the publisher is in the Americas
-      (UTC-3 and further west: it was still the evening before there).
+      the day the page shows, of the days an offset reaches; else the day it was at that
+      moment in the publisher's country (``country()``: its time zones, see publisher_zones),
+      where all its zones were on one day then.
     """
     if not signals:
         return None
@@ -549,8 +546,11 @@ def choose(signals: list[Signal], shown=None, west=None, zone=None) -> tuple[dt.
         local = [d for d in reachable if d != best.day and shown(d)]
         if len(local) == 1:
             return local[0], best
-    if minutes < 3 * 60 and (utc.hour, utc.minute, utc.second) != (0, 0, 0) and west is not None and west():
-        return best.day - dt.timedelta(days=1), best
+    if (utc.hour, utc.minute, utc.second) != (0, 0, 0) and country is not None:
+        # (Midnight exactly is a day written as a moment, not a moment.)
+        day = _local_day(utc, country())
+        if day is not None and (shown is None or not shown(best.day) or shown(day)):
+            return day, best
     return best.day, best
 
 
@@ -587,23 +587,40 @@ def page_offset(body: bytes | None) -> dt.timedelta | None:
     return (-1 if value[:1] == b"-" else 1) * dt.timedelta(hours=hours, minutes=minutes)
 
 
-#: Countries of the Americas, all of them at UTC-3 or further west all year, by their
-#: country-code domain and language region (left out: codes common as generic domains, .co,
-#: .ag, .ai, .tv; and en-US, the default language of common publishing systems).
-AMERICAS = frozenset(
-    "ca us mx gt sv hn ni cr pa cu jm ht do pr bs bb tt ve ec pe bo br py uy ar cl gy sr bm ky".split()
+#: Country-code domains in common use as generic ones (a site's name, not its country).
+GENERIC_DOMAINS = frozenset(
+    "co io tv me fm ai ag ly to cc ws nu la am im sh ac vc so bz gg gl is it tk ml ga cf gq cx".split()
 )
 
 
-def in_the_americas(root: etree._Element, url: str | None) -> bool:
-    """Whether the page's publisher is in the Americas: its host's country-code domain
-    (``.ca``, ``.com.br``), else the region of its declared language (``fr-CA``, ``es-MX``)."""
+def publisher_zones(root: etree._Element, url: str | None) -> tuple[str, ...]:
+    """The time zones of the publisher's country (tz database names, as pytz lists them by
+    country): its host's country-code domain (``.ca``, ``.com.br``; not one in common use as
+    a generic domain, GENERIC_DOMAINS), else the region of its declared language (``fr-CA``,
+    ``es-MX``; not ``en-US``, the default language of common publishing systems); none where
+    neither says."""
+    import pytz
+
     host = (url or "").split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
-    if host.rsplit(".", 1)[-1] in AMERICAS and "." in host:
-        return True
+    suffix = host.rsplit(".", 1)[-1]
+    countries = [suffix] if "." in host and len(suffix) == 2 and suffix not in GENERIC_DOMAINS else []
     tag = declared_language(root) or ""
     region = tag.rsplit("-", 1)[-1] if "-" in tag else ""
-    return len(region) == 2 and region.lower() in AMERICAS and tag != "en-US"
+    if len(region) == 2 and region.isalpha() and tag != "en-US":
+        countries.append(region.lower())
+    for country in countries:
+        zones = pytz.country_timezones.get("gb" if country == "uk" else country)
+        if zones:
+            return tuple(zones)
+    return ()
+
+
+def _local_day(utc: dt.datetime, zones: tuple[str, ...]) -> dt.date | None:
+    """The day it was at the moment ``utc`` in every one of ``zones``, if it was one day."""
+    import pytz
+
+    days = {utc.astimezone(pytz.timezone(zone)).date() for zone in zones[:50]}
+    return days.pop() if len(days) == 1 else None
 
 
 def _same_moment(a: str, b: str) -> bool:
