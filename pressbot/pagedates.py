@@ -325,7 +325,9 @@ def tree_date(
        declared language: ``language_order``) is no date (``problem`` says so).
 
     A signal's day that the page never shows its readers, nor its URL, is checked against the
-    page's text: where it labels only a later update of itself (``later_update``), no day
+    page's other signals and text: where another of its metadata claims a day far from it that
+    the page does not show either (``_rival``), or where its text labels only a later update
+    of itself (``later_update``), no day
     (``problem`` says why: a doubtful day is worse than none); where a generic kind of signal
     (rank ``meta`` or weaker: a bare ``name="date"``, a WebPage's) meets another day printed by
     the headline, the printed one, as ``PAGE_TEXT``. htmldate's day, where the page labels
@@ -354,6 +356,15 @@ def tree_date(
         )
         if not text or any(s.kind == "url" and s.day == day for s in signals) or shown(day):
             return answer  # (its URL or the page's text shows the day: two signals agree)
+        rival = _rival(published, day, shown)
+        if rival is not None:
+            # Signals that claim days far apart, and the page confirms none of them: which is
+            # the publication is a guess, and none is better than a doubtful one.
+            return replace(
+                none,
+                problem=f"the page's signals disagree ({day.isoformat()}, {rival.isoformat()}), "
+                "and the page shows neither",
+            )
         usual = language_order(declared_language(root))
         update = later_update(outside_furniture(root), day, order, body, usual)
         if update is not None:
@@ -400,6 +411,22 @@ def tree_date(
             )
         return replace(none, day=found, source=PAGE_TEXT, signal="htmldate")
     return replace(none, problem=problem)
+
+
+def _rival(signals: list[Signal], day: dt.date, shown: _Shown) -> dt.date | None:
+    """A day more than a day from ``day`` (further than an offset explains) that another of
+    the page's metadata (meta, JSON-LD, itemprop, RDFa) claims for the publication, and the
+    page does not show. A property given with several days is a list of other items, and
+    claims nothing; nor do the weaker kinds (a <time>, the page's JSON data: often another
+    item's), nor the URL (which confirms, see tree_date)."""
+    named: dict[tuple[str, str], set[dt.date]] = {}
+    for s in signals:
+        named.setdefault((s.kind, s.name), set()).add(s.day)
+    for s in signals:
+        far = abs((s.day - day).days) > 1
+        if far and s.rank < _RANKS["microformat"] and len(named[s.kind, s.name]) == 1 and not shown(s.day):
+            return s.day
+    return None
 
 
 #: How many dates of a page's text later_update reads (a page of a thousand is a list).

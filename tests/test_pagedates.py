@@ -473,6 +473,40 @@ SNIPPETS = [
         PAGE_METADATA,
     ),
     (
+        "signals far apart, the page shows neither: no day",
+        page(
+            '<meta name="date" content="2023-01-01T14:11:58+01:00">'
+            + ld('{"@type": "NewsArticle", "datePublished": "2020-01-10T16:50:00+00:00"}'),
+            "<h1>Robo-Advisor</h1><p>Kluge Sparer legen ihr Geld an.</p>",
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "signals far apart, the page shows one: that one",
+        page(
+            '<meta name="date" content="2023-01-01T14:11:58+01:00">'
+            + ld('{"@type": "NewsArticle", "datePublished": "2020-01-10T16:50:00+00:00"}'),
+            "<h1>Robo-Advisor</h1><p>1. Januar 2023</p>",
+            lang="de",
+        ),
+        None,
+        "2023-01-01",
+        PAGE_METADATA,
+    ),
+    (
+        "signals a day apart (an offset explains it), the page shows neither: the strongest",
+        page(
+            '<meta name="date" content="2020-01-11">'
+            + ld('{"@type": "NewsArticle", "datePublished": "2020-01-10T16:50:00+01:00"}'),
+            "<h1>Robo-Advisor</h1><p>Kluge Sparer legen ihr Geld an.</p>",
+        ),
+        None,
+        "2020-01-10",
+        PAGE_METADATA,
+    ),
+    (
         "a generic name=date the page never shows, another day by the headline: the headline's",
         page(
             '<meta name="date" content="2020-02-12">',
@@ -817,6 +851,19 @@ def test_a_publication_the_page_never_shows_against_its_update_is_refused_with_t
     assert (found.day, found.problem) == (
         None,
         "the page shows only an update (2019-05-06), never the publication its markup gives (2016-08-29)",
+    )
+
+
+def test_signals_far_apart_that_the_page_confirms_neither_are_refused_with_the_reason():
+    html = page(
+        '<meta name="date" content="2023-01-01T14:11:58+01:00">'
+        + ld('{"@type": "NewsArticle", "datePublished": "2020-01-10T16:50:00+00:00"}'),
+        "<h1>Robo-Advisor</h1><p>Kluge Sparer legen ihr Geld an.</p>",
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.problem) == (
+        None,
+        "the page's signals disagree (2020-01-10, 2023-01-01), and the page shows neither",
     )
 
 
