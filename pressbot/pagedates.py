@@ -326,8 +326,8 @@ def tree_date(
 
     A signal's day that the page never shows its readers, nor its URL, is checked against the
     page's other signals and text: where another of its metadata claims a day far from it that
-    the page does not show either (``_rival``), or where its text labels only a later update
-    of itself (``later_update``), no day
+    the page does not show either (``_rivals``), or where its markup says it was modified later
+    and its text labels only a later update of itself (``later_update``), no day
     (``problem`` says why: a doubtful day is worse than none); where a generic kind of signal
     (rank ``meta`` or weaker: a bare ``name="date"``, a WebPage's) meets another day printed by
     the headline, the printed one, as ``PAGE_TEXT``. htmldate's day, where the page labels
@@ -354,9 +354,13 @@ def tree_date(
             source=PAGE_METADATA,
             signal=f"{best.kind} {best.name}",
         )
-        if not text or any(s.kind == "url" and s.day == day for s in signals) or shown(day):
-            return answer  # (its URL or the page's text shows the day: two signals agree)
-        rival = _rival(published, day, shown)
+        if not text or any(s.kind == "url" and s.day == day for s in signals):
+            return answer  # (the URL's day agrees: two signals)
+        rivals = _rivals(published, day)
+        later = modified is not None and max(s.day for s in signals if s.modified) > day
+        if not (rivals or later or best.rank >= _RANKS["meta"]) or shown(day):
+            return answer  # (nothing to doubt it, or the page shows the day: two signals agree)
+        rival = next((d for d in rivals if not shown(d)), None)
         if rival is not None:
             # Signals that claim days far apart, and the page confirms none of them: which is
             # the publication is a guess, and none is better than a doubtful one.
@@ -366,11 +370,11 @@ def tree_date(
                 "and the page shows neither",
             )
         usual = language_order(declared_language(root))
-        update = later_update(outside_furniture(root), day, order, body, usual)
+        update = later_update(outside_furniture(root), day, order, body, usual) if later else None
         if update is not None:
-            # The page shows its readers only a later update: the markup's earlier day is
-            # unconfirmed (a page republished, a draft's date kept), and none is better than
-            # a doubtful one.
+            # The markup says the page was modified later, and the page shows its readers
+            # only an update: the markup's earlier day is unconfirmed (a page republished, a
+            # draft's date kept), and none is better than a doubtful one.
             return replace(
                 none,
                 problem=f"the page shows only an update ({update.isoformat()}), never the "
@@ -413,20 +417,20 @@ def tree_date(
     return replace(none, problem=problem)
 
 
-def _rival(signals: list[Signal], day: dt.date, shown: _Shown) -> dt.date | None:
-    """A day more than a day from ``day`` (further than an offset explains) that another of
-    the page's metadata (meta, JSON-LD, itemprop, RDFa) claims for the publication, and the
-    page does not show. A property given with several days is a list of other items, and
-    claims nothing; nor do the weaker kinds (a <time>, the page's JSON data: often another
-    item's), nor the URL (which confirms, see tree_date)."""
+def _rivals(signals: list[Signal], day: dt.date) -> list[dt.date]:
+    """The days more than a day from ``day`` (further than an offset explains) that others of
+    the page's metadata (meta, JSON-LD, itemprop, RDFa) claim for the publication. A property
+    given with several days is a list of other items, and claims nothing; nor do the weaker
+    kinds (a <time>, the page's JSON data: often another item's), nor the URL (which
+    confirms, see tree_date)."""
     named: dict[tuple[str, str], set[dt.date]] = {}
     for s in signals:
         named.setdefault((s.kind, s.name), set()).add(s.day)
-    for s in signals:
-        far = abs((s.day - day).days) > 1
-        if far and s.rank < _RANKS["microformat"] and len(named[s.kind, s.name]) == 1 and not shown(s.day):
-            return s.day
-    return None
+    return [
+        s.day
+        for s in signals
+        if abs((s.day - day).days) > 1 and s.rank < _RANKS["microformat"] and len(named[s.kind, s.name]) == 1
+    ]
 
 
 #: How many dates of a page's text later_update reads (a page of a thousand is a list).

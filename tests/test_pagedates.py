@@ -24,6 +24,10 @@ def ld(obj: str) -> str:
     return f'<script type="application/ld+json">{obj}</script>'
 
 
+HYDRANGEAS = (
+    '{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z", "dateModified": "2020-10-01T13:23:47Z"}'
+)
+
 #: (id, page, url, day, source): every kind of signal, and the traps around them.
 SNIPPETS = [
     # --- meta names and properties ---
@@ -443,9 +447,9 @@ SNIPPETS = [
     ),
     # --- the markup's day against what the page shows its readers ---
     (
-        "markup's publication the page never shows, only a later update: no day",
+        "markup's publication the page never shows, a later modification, only an update shown: no day",
         page(
-            ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
+            ld(HYDRANGEAS),
             "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
         ),
         None,
@@ -453,9 +457,19 @@ SNIPPETS = [
         None,
     ),
     (
-        "markup's publication and a later update, both shown: the publication",
+        "markup's publication the page never shows, an update shown, no later modification: the markup's",
         page(
             ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
+            "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
+        ),
+        None,
+        "2016-08-29",
+        PAGE_METADATA,
+    ),
+    (
+        "markup's publication and a later update, both shown: the publication",
+        page(
+            ld(HYDRANGEAS),
             "<h1>How to care for hydrangeas</h1><p>Published August 29, 2016. Updated May 06, 2019</p>",
         ),
         None,
@@ -465,7 +479,7 @@ SNIPPETS = [
     (
         "markup's publication never shown, a later update shown, the URL's day agrees: the publication",
         page(
-            ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
+            ld(HYDRANGEAS),
             "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
         ),
         "https://news.example/2016/08/29/hydrangeas",
@@ -844,8 +858,7 @@ def test_a_numeric_date_the_page_does_not_settle_is_refused_with_the_reason():
 
 def test_a_publication_the_page_never_shows_against_its_update_is_refused_with_the_reason():
     html = page(
-        ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
-        "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
+        ld(HYDRANGEAS), "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>"
     )
     found = page_date(html, today=TODAY)
     assert (found.day, found.problem) == (
