@@ -8,11 +8,14 @@ rather than anywhere on the page, a date in the URL's path, the page's own JSON 
 the publisher's local day: the date the value prints in its own offset, never converted to
 UTC; a time in UTC is read in the offset the page writes its other times in, where it has one,
 else in the time zones of the publisher's country, where they were all on one day then.
-The original publication is preferred over a modification. Only when no signal answers is the
-page's text read: the date printed by its headline, else one its words call the publication,
-else htmldate's reading where the page prints that day; a date its words call an update is
-none of them; each is recorded as a text guess (``PAGE_TEXT``). A numeric date whose day/month
-order the page does not settle (nor its declared language) is never read.
+The original publication is preferred over a modification. A signal's day that neither the
+page's text nor its URL confirms is no day where the page's other signals or its text doubt it
+(a rival claim far from it, a later update only): a doubtful day is worse than none. Only when
+no signal answers is the page's text read: the date printed by its headline, else one its words
+call the publication, else htmldate's reading where the page prints that day; a date its words
+call an update is none of them; each is recorded as a text guess (``PAGE_TEXT``). A numeric
+date whose day/month order the page does not settle (nor its declared language, nor dots) is
+never read.
 tests/test_pagedates.py holds a page snippet per signal; ``python -m bench.pagedates``
 measures the chain on saved pages.
 """
