@@ -457,6 +457,16 @@ SNIPPETS = [
         None,
     ),
     (
+        "markup's publication the page never shows, the markup's own modification shown: the publication",
+        page(
+            ld(HYDRANGEAS),
+            "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated October 1, 2020</p>",
+        ),
+        None,
+        "2016-08-29",
+        PAGE_METADATA,
+    ),
+    (
         "markup's publication the page never shows, an update shown, no later modification: the markup's",
         page(
             ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
@@ -863,7 +873,8 @@ def test_a_publication_the_page_never_shows_against_its_update_is_refused_with_t
     found = page_date(html, today=TODAY)
     assert (found.day, found.problem) == (
         None,
-        "the page shows only an update (2019-05-06), never the publication its markup gives (2016-08-29)",
+        "the page shows only an update (2019-05-06), neither the modification nor the publication its "
+        "markup gives (2016-08-29)",
     )
 
 
