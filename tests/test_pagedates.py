@@ -24,6 +24,10 @@ def ld(obj: str) -> str:
     return f'<script type="application/ld+json">{obj}</script>'
 
 
+HYDRANGEAS = (
+    '{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z", "dateModified": "2020-10-01T13:23:47Z"}'
+)
+
 #: (id, page, url, day, source): every kind of signal, and the traps around them.
 SNIPPETS = [
     # --- meta names and properties ---
@@ -310,17 +314,46 @@ SNIPPETS = [
         PAGE_METADATA,
     ),
     (
-        "UTC after midnight, a publisher in the Americas (its domain): the evening before",
+        "UTC after midnight, a publisher in Canada (its domain): the evening before there",
         page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">'),
         "https://news.example.ca/nouvelle/1728875/transport",
         "2020-08-24",
         PAGE_METADATA,
     ),
     (
-        "UTC after midnight, a publisher in the Americas (its language's region)",
-        page(ld('{"@type": "NewsArticle", "datePublished": "2020-05-02T02:54:29.000Z"}'), lang="pt-BR"),
+        "UTC after midnight, a publisher in Brazil (its language's region): the evening before",
+        page(ld('{"@type": "NewsArticle", "datePublished": "2020-05-02T01:54:29.000Z"}'), lang="pt-BR"),
         "https://news.example.com/story",
         "2020-05-01",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC at a moment the publisher's country was on two days: the UTC day",
+        # 02:54 UTC: 23:54 the day before in São Paulo, 00:54 on Fernando de Noronha (UTC-2).
+        page(ld('{"@type": "NewsArticle", "datePublished": "2020-05-02T02:54:29.000Z"}'), lang="pt-BR"),
+        "https://news.example.com/story",
+        "2020-05-02",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC late evening, a publisher in Australia: the next morning there",
+        page('<meta property="article:published_time" content="2020-04-24T21:25:06+00:00">'),
+        "https://www.news.example.com.au/national/story",
+        "2020-04-25",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC late evening, a publisher in Germany in summer (UTC+2): the next day there",
+        page('<meta property="article:published_time" content="2020-08-24T22:30:00Z">'),
+        "https://news.example.de/artikel/1",
+        "2020-08-25",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC late evening, a publisher in Germany in winter (UTC+1): the same day there",
+        page('<meta property="article:published_time" content="2020-01-24T22:30:00Z">'),
+        "https://news.example.de/artikel/1",
+        "2020-01-24",
         PAGE_METADATA,
     ),
     (
@@ -328,6 +361,24 @@ SNIPPETS = [
         page('<meta property="article:published_time" content="2020-08-25T00:23:33Z">', lang="de"),
         "https://news.example.de/artikel/1",
         "2020-08-25",
+        PAGE_METADATA,
+    ),
+    (
+        "UTC late evening in Switzerland, but the page shows the UTC day: it stands",
+        page(
+            '<meta property="article:published_time" content="2019-12-26T23:07:45+00:00">',
+            "<h1>Protokoll der Vorstandssitzung</h1><p>26/12/2019 von Webteam</p>",
+            lang="de-DE",
+        ),
+        "https://www.verein.example.ch/?p=5031",
+        "2019-12-26",
+        PAGE_METADATA,
+    ),
+    (
+        "a country-code domain in use as a generic one says nothing of the place",
+        page('<meta property="article:published_time" content="2020-08-24T22:30:00Z">'),
+        "https://startup.example.io/blog/launch",
+        "2020-08-24",
         PAGE_METADATA,
     ),
     (
@@ -392,6 +443,125 @@ SNIPPETS = [
         page('<meta property="article:published_time" content="2016-01-01T18:23:32+02:00">'),
         None,
         "2016-01-01",
+        PAGE_METADATA,
+    ),
+    # --- the markup's day against what the page shows its readers ---
+    (
+        "markup's publication the page never shows, a later modification, only an update shown: no day",
+        page(
+            ld(HYDRANGEAS),
+            "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "markup's publication the page never shows, the markup's own modification shown: the publication",
+        page(
+            ld(HYDRANGEAS),
+            "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated October 1, 2020</p>",
+        ),
+        None,
+        "2016-08-29",
+        PAGE_METADATA,
+    ),
+    (
+        "markup's publication the page never shows, an update shown, no later modification: the markup's",
+        page(
+            ld('{"@type": "Article", "datePublished": "2016-08-29T21:54:39Z"}'),
+            "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
+        ),
+        None,
+        "2016-08-29",
+        PAGE_METADATA,
+    ),
+    (
+        "markup's publication and a later update, both shown: the publication",
+        page(
+            ld(HYDRANGEAS),
+            "<h1>How to care for hydrangeas</h1><p>Published August 29, 2016. Updated May 06, 2019</p>",
+        ),
+        None,
+        "2016-08-29",
+        PAGE_METADATA,
+    ),
+    (
+        "markup's publication never shown, a later update shown, the URL's day agrees: the publication",
+        page(
+            ld(HYDRANGEAS),
+            "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>",
+        ),
+        "https://news.example/2016/08/29/hydrangeas",
+        "2016-08-29",
+        PAGE_METADATA,
+    ),
+    (
+        "signals far apart, the page shows neither: no day",
+        page(
+            '<meta name="date" content="2023-01-01T14:11:58+01:00">'
+            + ld('{"@type": "NewsArticle", "datePublished": "2020-01-10T16:50:00+00:00"}'),
+            "<h1>Robo-Advisor</h1><p>Kluge Sparer legen ihr Geld an.</p>",
+        ),
+        None,
+        None,
+        None,
+    ),
+    (
+        "signals far apart, the page shows one: that one",
+        page(
+            '<meta name="date" content="2023-01-01T14:11:58+01:00">'
+            + ld('{"@type": "NewsArticle", "datePublished": "2020-01-10T16:50:00+00:00"}'),
+            "<h1>Robo-Advisor</h1><p>1. Januar 2023</p>",
+            lang="de",
+        ),
+        None,
+        "2023-01-01",
+        PAGE_METADATA,
+    ),
+    (
+        "signals a day apart (an offset explains it), the page shows neither: the strongest",
+        page(
+            '<meta name="date" content="2020-01-11">'
+            + ld('{"@type": "NewsArticle", "datePublished": "2020-01-10T16:50:00+01:00"}'),
+            "<h1>Robo-Advisor</h1><p>Kluge Sparer legen ihr Geld an.</p>",
+        ),
+        None,
+        "2020-01-10",
+        PAGE_METADATA,
+    ),
+    (
+        "a generic name=date the page never shows, another day by the headline: the headline's",
+        page(
+            '<meta name="date" content="2020-02-12">',
+            "<p>05.02.2020 - Redaktion</p><h1>Faire Lieferketten</h1><p>Aktionen planen</p>",
+            lang="de",
+        ),
+        None,
+        "2020-02-05",
+        PAGE_TEXT,
+    ),
+    (
+        "the article's own property the page never shows, another day by the headline: the property",
+        page(
+            '<meta property="article:published_time" content="2020-02-12">',
+            "<p>05.02.2020 - Redaktion</p><h1>Faire Lieferketten</h1><p>Aktionen planen</p>",
+            lang="de",
+        ),
+        None,
+        "2020-02-12",
+        PAGE_METADATA,
+    ),
+    (
+        "signals disagree: a machine timestamp in the text does not show its day to readers",
+        page(
+            '<meta name="date" content="2021-10-28T13:21:30+01:00">',
+            '<h1>Klimakonferenz</h1><span itemprop="datePublished">2021-10-27T20:35:36+01:00</span>'
+            "<p>Berlin, 28.10.2021, 058/21 Vor Beginn der Konferenz</p>",
+            lang="de",
+        ),
+        None,
+        "2021-10-28",
         PAGE_METADATA,
     ),
     # --- <time> inside the article, not anywhere ---
@@ -519,6 +689,63 @@ SNIPPETS = [
         PAGE_TEXT,
     ),
     (
+        "text: of several <h1>, the headline is the one the title names",
+        page(
+            '<meta property="og:title" content="Grab courier flies to Singapore, Thailand">',
+            "<h1>Bangkok</h1><p>Bangkok news of 30 October 2023</p>"
+            + "<p>Filler.</p>" * 50
+            + "<h1>Grab courier flies to Singapore</h1><p>By Björn, 31 October 2023</p>",
+        ),
+        None,
+        "2023-10-31",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a two-digit year by the headline, in the page's known order",
+        page(body="<h1>Kein App Store mehr</h1><p>macbacchi 28.09.19 12:44</p><p>Hallo</p>", lang="de"),
+        None,
+        "2019-09-28",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a two-digit year by the headline, the order unknown: no day",
+        page(body="<h1>No App Store any more</h1><p>macbacchi 05/09/19 12:44</p><p>Hi</p>", lang="en"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "text: a two-digit year by the headline, written with dots: day first",
+        page(body="<h1>What's on the cards</h1><p>In the media 02.12.19</p><p>Text.</p>", lang="en"),
+        None,
+        "2019-12-02",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a version number is no date",
+        page(body="<h1>Versionshinweise</h1><p>Version v1.12.20 und 3.1.12.20 sind da</p>", lang="de"),
+        None,
+        None,
+        None,
+    ),
+    (
+        "text, numeric, written with dots: day first",
+        page(body="<h1>Grants</h1><p>Posted 02.01.2024</p>"),
+        None,
+        "2024-01-02",
+        PAGE_TEXT,
+    ),
+    (
+        "text: a month given by two names (the Levant's and the standard Arabic)",
+        page(
+            body="<h1>أميركا: 50 ألفا حصيلة الوفيات</h1>"
+            "<p>تم نشره الجمعة 24 نيسان / أبريل 2020 09:22 مساءً</p>"
+        ),
+        None,
+        "2020-04-24",
+        PAGE_TEXT,
+    ),
+    (
         "text, numeric, a day above 12",
         page(body="<h1>Grants</h1><p>Posted 25.06.2018</p>"),
         None,
@@ -639,6 +866,31 @@ def test_a_numeric_date_the_page_does_not_settle_is_refused_with_the_reason():
     assert page_date(html, today=TODAY, order="DMY").day == "2024-01-02"
 
 
+def test_a_publication_the_page_never_shows_against_its_update_is_refused_with_the_reason():
+    html = page(
+        ld(HYDRANGEAS), "<h1>How to care for hydrangeas</h1><p>By Sarah Yang Updated May 06, 2019</p>"
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.problem) == (
+        None,
+        "the page shows only an update (2019-05-06), neither the modification nor the publication its "
+        "markup gives (2016-08-29)",
+    )
+
+
+def test_signals_far_apart_that_the_page_confirms_neither_are_refused_with_the_reason():
+    html = page(
+        '<meta name="date" content="2023-01-01T14:11:58+01:00">'
+        + ld('{"@type": "NewsArticle", "datePublished": "2020-01-10T16:50:00+00:00"}'),
+        "<h1>Robo-Advisor</h1><p>Kluge Sparer legen ihr Geld an.</p>",
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.problem) == (
+        None,
+        "the page's signals disagree (2020-01-10, 2023-01-01), and the page shows neither",
+    )
+
+
 def test_the_moment_keeps_its_offset_and_the_modification_is_kept_apart():
     found = page_date(
         page(
@@ -681,14 +933,17 @@ def test_a_date_the_text_labels_as_the_publication_is_read_anywhere():
     )
 
 
-@pytest.mark.parametrize("lang, day", [("de", "2023-10-05"), ("en", None)])
-def test_htmldate_s_day_printed_with_a_two_digit_year_stands_in_the_page_s_known_order(lang, day):
-    # htmldate reads "05.10.23" day first; the page prints the day only so: it stands where
-    # the page's language says day first, and is no date where nothing says which order.
+@pytest.mark.parametrize(
+    "lang, separator, day", [("de", "/", "2023-10-05"), ("en", ".", "2023-10-05"), ("en", "/", None)]
+)
+def test_htmldate_s_day_printed_with_a_two_digit_year_stands_in_the_page_s_known_order(lang, separator, day):
+    # htmldate reads "05/10/23" day first; the page prints the day only so: it stands where
+    # the page's language says day first, or where dots say so, and is no date where nothing
+    # says which order.
     html = page(
         body="<h1>Halloween-Kostüme</h1>"
         + "<p>Ein Text über Kostüme.</p>" * 100
-        + '<div class="date"> Party, 05.10.23 </div>',
+        + f'<div class="date"> Party, 05{separator}10{separator}23 </div>',
         lang=lang,
     )
     found = page_date(html, today=TODAY)
@@ -704,6 +959,43 @@ def test_htmldate_s_day_stands_only_where_the_page_prints_it():
     html = page(body="<h1>Hi</h1>" + "<p>Filler text.</p>" * 200 + "<p>Signed in Geneva on 2019-03-04.</p>")
     found = page_date(html, today=TODAY)
     assert (found.day, found.source, found.signal) == ("2019-03-04", PAGE_TEXT, "htmldate")
+
+
+def test_htmldate_s_extensive_search_when_its_fast_one_finds_nothing():
+    # No <h1> a date stands by, no label: only htmldate's extensive search reads the date.
+    html = page(
+        body="<h1>Quicklinks</h1>"
+        + "<p>Ein Text über das Schwimmen.</p>" * 100
+        + "<p>Synchronschwimmen 01.02.2022 Kategorie: Synchronschwimmen</p>",
+        lang="de",
+    )
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.source, found.signal) == ("2022-02-01", PAGE_TEXT, "htmldate")
+
+
+def test_htmldate_s_day_where_the_page_labels_only_a_later_update_is_no_date():
+    # A date the text mentions (a data set's), far from the headline; the page labels only its
+    # update: htmldate's reading of the mention is no publication.
+    article = "<h1>Schneekarten</h1>" + "<p>Ein Text über Schnee.</p>" * 100
+    mention = "<p>Datensatz vom 09.03.2016</p>" + "<p>Mehr Text.</p>" * 20
+    html = page(body=article + mention + "<p>Letzte Änderung: 14.01.2022 um 09:25</p>", lang="de")
+    found = page_date(html, today=TODAY)
+    assert (found.day, found.problem) == (
+        None,
+        "the page shows only an update (2022-01-14), and htmldate's 2016-03-09 is a date its text mentions",
+    )
+    found = page_date(page(body=article + mention, lang="de"), today=TODAY)
+    assert (found.day, found.signal) == ("2016-03-09", "htmldate")
+
+
+@pytest.mark.parametrize("where", ["aside", "nav"])
+def test_htmldate_s_day_printed_only_in_a_sidebar_or_a_menu_is_no_date(where):
+    # Another item's date, in the page's furniture; htmldate finds it (fast, or extensive).
+    filler = "<h1>Hi</h1>" + "<p>Filler text.</p>" * 200
+    html = page(body=filler + f"<{where}><p>News of 2019-03-04.</p></{where}>")
+    assert page_date(html, today=TODAY).day is None
+    html = page(body=filler + "<div><p>News of 2019-03-04.</p></div>")
+    assert page_date(html, today=TODAY).day == "2019-03-04"
 
 
 @pytest.mark.parametrize(
