@@ -1,12 +1,14 @@
 """The release-page date benchmark: pressbot's chain (pressbot.pagedates) beside htmldate on saved pages.
 
-python -m bench.pagedates --dataset PATH [--limit N] [--output chain.jsonl] [-v]
+python -m bench.pagedates --dataset PATH [--limit N] [--half even|odd] [--output chain.jsonl] [-v]
 
 PATH holds ``expected.jsonl`` (one line a page: ``{"file": "pages/NNNN.html", "url": …,
 "expected": "YYYY-MM-DD"}``, as ../shared/datasets/detail-dates/ does) and the pages. Both
 readers get the same bytes and URL; the figures are scored by the dataset's own rules (its
 ``score.py``): right day / pages, a date returned / pages, a wrong day / pages, right /
 returned. A page whose annotation is not a date (NaN) has no right answer: any date is wrong.
+``--half even`` (or ``odd``) reads only the pages at even (odd) positions of ``expected.jsonl``:
+a rule made while looking at one half is measured on the other.
 """
 
 from __future__ import annotations
@@ -62,11 +64,11 @@ class Reader:
         return statistics.median(ms), statistics.fmean(ms), ms[min(len(ms) - 1, int(len(ms) * 0.95))]
 
 
-def load(dataset: Path, limit: int | None = None) -> list[Page]:
+def load(dataset: Path, limit: int | None = None, half: str | None = None) -> list[Page]:
     pages = []
     with (dataset / "expected.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            if not line.strip():
+        for index, line in enumerate(line for line in lines if line.strip()):
+            if half is not None and index % 2 != (half == "odd"):
                 continue
             row = json.loads(line)  # (NaN, where a person found no date, reads as a float)
             expected = row.get("expected")
@@ -124,8 +126,15 @@ def _warm_up(pages: list[Page]) -> None:
     run_htmldate(pages)
 
 
-def report(dataset: Path, pages: list[Page], chain: Reader, parses: list[float], other: Reader) -> str:
-    lines = [f"{len(pages)} pages ({dataset})", ""]
+def report(
+    dataset: Path,
+    pages: list[Page],
+    chain: Reader,
+    parses: list[float],
+    other: Reader,
+    half: str | None = None,
+) -> str:
+    lines = [f"{len(pages)} pages ({dataset}{f', the {half} half' if half else ''})", ""]
     lines.append("| reader | right day | a date | wrong day | precision | CPU ms a page: median, mean, p95 |")
     lines.append("|---|---|---|---|---|---|")
     for reader in (chain, other):
@@ -170,20 +179,23 @@ def main(argv: list[str] | None = None) -> int:
         "--dataset", required=True, type=Path, help="folder with expected.jsonl and the pages"
     )
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument(
+        "--half", choices=("even", "odd"), help="only the pages at even (odd) positions of expected.jsonl"
+    )
     parser.add_argument("--output", type=Path, help="write the chain's dates here, in score.py's format")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the pages the chain gets wrong")
     args = parser.parse_args(argv)
     if not (args.dataset / "expected.jsonl").is_file():
         print(f"bench.pagedates: error: {args.dataset / 'expected.jsonl'} not found", file=sys.stderr)
         return 64
-    pages = load(args.dataset, args.limit)
+    pages = load(args.dataset, args.limit, args.half)
     if not pages:
         print(f"bench.pagedates: error: no pages in {args.dataset / 'expected.jsonl'}", file=sys.stderr)
         return 64
     _warm_up(pages)
     chain, parses = run_chain(pages)
     other = run_htmldate(pages)
-    print(report(args.dataset, pages, chain, parses, other))
+    print(report(args.dataset, pages, chain, parses, other, args.half))
     if args.verbose:
         for page, day, source in zip(pages, chain.days, chain.sources, strict=True):
             if day != page.expected:

@@ -87,24 +87,52 @@ class RunTracker:
     def __init__(self, redis, run: str, prefix: str = "pressbot") -> None:
         self.redis = redis
         self.key = f"{prefix}:run:{run}"
+        #: How walks stopped, told since the last count: they go with the next one, in its
+        #: round trip and transaction (a page's stop and its count land together, or neither).
+        self._stops: list[tuple[str, Stop]] = []
+
+    @property
+    def stops_untold(self) -> bool:
+        """Whether stops wait to be recorded."""
+        return bool(self._stops)
 
     def add(self, source: str, n: int = 1) -> None:
+        self.add_many({source: n})
+
+    def add_many(self, counts: dict[str, int]) -> None:
+        """Add to several sources' counts, and record the stops told since, in one round trip."""
         with self.redis.pipeline() as pipe:
-            pipe.hincrby(self.key + ":pending", source, n)
+            for source, n in counts.items():
+                if n:
+                    pipe.hincrby(self.key + ":pending", source, n)
             pipe.expire(self.key + ":pending", self.TTL)
+            self._queue_stops(pipe)
             pipe.execute()
+        self._stops.clear()
+
+    def _queue_stops(self, pipe) -> None:
+        for source, stop in self._stops:
+            # A complete stop never hides an incomplete one another worker saw.
+            if stop.complete:
+                pipe.hsetnx(self.key + ":stops", source, stop.label)
+            else:
+                pipe.hset(self.key + ":stops", source, stop.label)
 
     def expire_run(self) -> None:
         """Let the run's keys go a day after its last worker stopped."""
+        self.flush()
         for suffix in ("pending", "stops", "dirty", "requests", "dupefilter"):
             self.redis.expire(f"{self.key}:{suffix}", self.TTL)
 
     def stopped(self, source: str, stop: Stop) -> None:
-        # A complete stop never hides an incomplete one another worker saw.
-        if stop.complete:
-            self.redis.hsetnx(self.key + ":stops", source, stop.label)
-        else:
-            self.redis.hset(self.key + ":stops", source, stop.label)
+        """A walk stopped: recorded with the next count (every page's callback ends with one),
+        or when the run asks what is finished."""
+        self._stops.append((source, stop))
+
+    def flush(self) -> None:
+        """Record the stops not yet recorded."""
+        if self._stops:
+            self.add_many({})
 
     def dirty(self, source: str) -> None:
         self.redis.sadd(self.key + ":dirty", source)
@@ -113,6 +141,7 @@ class RunTracker:
         """The sources whose walk every worker of the run ended completely, nothing owed."""
         # Three reads in one round trip, whatever the number of sources (a thousand sources
         # asked one by one are three thousand round trips at every worker's close).
+        self.flush()
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(self.key + ":pending")
             pipe.hgetall(self.key + ":stops")

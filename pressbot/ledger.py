@@ -270,10 +270,9 @@ class Ledger:
         try:
             if self._lost is None:
                 self.flush()
-                if self.failure is None:
-                    # (A run whose output or state failed leaves its walks open.)
-                    for source, reason in (finished_walks or {}).items():
-                        self.state.end_walk(source, reason)
+                # (A run whose output or state failed leaves its walks open.)
+                if self.failure is None and finished_walks:
+                    self.state.end_walks(finished_walks)
         except Exception as exc:
             self._raise(exc)
         finally:

@@ -4,13 +4,20 @@ A pure function of the page (bytes, or a tree parsed once with lxml) and its URL
 is a value the publisher put in the page for machines: JSON-LD (``@graph``, arrays, nested
 objects), meta names and properties (Open Graph, Dublin Core, the publishing platforms' own),
 ``itemprop`` and RDFa attributes on any element, microformats, ``<time>`` inside the article
-rather than anywhere on the page, a date in the URL's path. The day is the publisher's local
-day: the date the value prints in its own offset, never converted to UTC. The original
-publication is preferred over a modification. Only when no signal answers is the page's text
-read: the date printed by its headline, else htmldate's reading where the page prints that day;
-either is recorded as a text guess (``PAGE_TEXT``). A numeric date whose day/month order the
-page does not settle is never read. tests/test_pagedates.py holds a page snippet per signal;
-``python -m bench.pagedates`` measures the chain on saved pages.
+rather than anywhere on the page, a date in the URL's path, the page's own JSON data. The day is
+the publisher's local day: the date the value prints in its own offset, never converted to
+UTC; a time in UTC is read in the offset the page writes its other times in, where it has one,
+else in the time zones of the publisher's country, where they were all on one day then.
+The original publication is preferred over a modification. A signal's day that neither the
+page's text nor its URL confirms is no day where the page's other signals or its text doubt it
+(a rival claim far from it, a later update only): a doubtful day is worse than none. Only when
+no signal answers is the page's text read: the date printed by its headline, else one its words
+call the publication, else htmldate's reading where the page prints that day; a date its words
+call an update is none of them; each is recorded as a text guess (``PAGE_TEXT``). A numeric
+date whose day/month order the page does not settle (nor its declared language, nor dots) is
+never read.
+tests/test_pagedates.py holds a page snippet per signal; ``python -m bench.pagedates``
+measures the chain on saved pages.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from lxml import etree
+
+from pressbot.pagetext import declared_language
 
 #: Where a release's date came from (the record's ``date_source``).
 LISTING = "listing"  # the listing's printed date (or a feed's, a JSON API's)
@@ -246,6 +255,7 @@ _RANKS = {
     "microformat": 30,
     "time article": 32,
     "url": 40,
+    "json": 45,
 }
 #: Meta names of the strongest kind (the page's own article properties).
 _ARTICLE_NAMES = frozenset(
@@ -309,13 +319,25 @@ def tree_date(
 
     1. The structured signals (``collect``): the strongest that gives the original publication,
        in the publisher's day (``choose``): ``PAGE_METADATA``.
-    2. With ``text``, when no signal answers: the date printed nearest the headline (the first
-       ``<h1>``) in the page's visible text, then htmldate over the page (``body``: the bytes
-       it reads) where the page's visible text prints the day it finds: ``PAGE_TEXT``, a guess
-       and said so. A numeric date whose day/month order the page does not settle is no date
-       (``problem`` says so).
+    2. With ``text``, when no signal answers: the date printed nearest the headline
+       (``headline_date``) in the page's visible text, then the first one its words call the
+       publication (``labelled_date``), then htmldate over the page (``body``: the bytes it
+       reads) where the page's visible text, outside its sidebars and menus, prints the day it
+       finds, and not as a modification: ``PAGE_TEXT``, a guess and said so. A numeric date
+       whose day/month order the page does not settle (its other dates, its markup, the profile's order, its
+       declared language: ``language_order``) is no date (``problem`` says so).
 
-    A modification is never taken for the publication (``modified`` keeps it apart).
+    A signal's day that the page never shows its readers, nor its URL, is checked against the
+    page's other signals and text: where another of its metadata claims a day far from it that
+    the page does not show either (``_rivals``), or where its markup says it was modified later
+    and its text labels only a later update of itself, and not that one (``later_update``), no
+    day (``problem`` says why: a doubtful day is worse than none); where a generic kind of
+    signal (rank ``meta`` or weaker: a bare ``name="date"``, a WebPage's) meets another day
+    printed by the headline, the printed one, as ``PAGE_TEXT``. htmldate's day, where the page labels
+    only a later update, is a date its text mentions: no day either.
+
+    A modification is never taken for the publication (``modified`` keeps it apart). A 1 January
+    with no time that the page does not show is no publication (``_placeholder``).
     """
     signals = tuple(collect(root, url, today))
     modified = min((s for s in signals if s.modified), key=lambda s: s.rank, default=None)
@@ -323,28 +345,120 @@ def tree_date(
         modified=(modified.moment or modified.day.isoformat()) if modified else None, signals=signals
     )
     shown = _Shown(root)
-    chosen = choose([s for s in signals if not s.modified], shown)
+    published = [s for s in signals if not s.modified and not (_placeholder(s) and not shown(s.day))]
+    chosen = choose(published, shown, lambda: publisher_zones(root, url), lambda: page_offset(body))
+    latest = (today or _today()) + dt.timedelta(days=1)
     if chosen is not None:
         day, best = chosen
-        return replace(
+        answer = replace(
             none,
             day=day.isoformat(),
             moment=best.moment,
             source=PAGE_METADATA,
             signal=f"{best.kind} {best.name}",
         )
+        if not text or any(s.kind == "url" and s.day == day for s in signals):
+            return answer  # (the URL's day agrees: two signals)
+        rivals = _rivals(published, day)
+        later = modified is not None and max(s.day for s in signals if s.modified) > day
+        if not (rivals or later or best.rank >= _RANKS["meta"]) or shown(day):
+            return answer  # (nothing to doubt it, or the page shows the day: two signals agree)
+        rival = next((d for d in rivals if not shown(d)), None)
+        if rival is not None:
+            # Signals that claim days far apart, and the page confirms none of them: which is
+            # the publication is a guess, and none is better than a doubtful one.
+            return replace(
+                none,
+                problem=f"the page's signals disagree ({day.isoformat()}, {rival.isoformat()}), "
+                "and the page shows neither",
+            )
+        usual = language_order(declared_language(root))
+        update = later_update(outside_furniture(root), day, order, body, usual) if later else None
+        if update is not None and all(abs((update - s.day).days) > 1 for s in signals if s.modified):
+            # The page shows its readers only an update, and not the one its markup gives:
+            # nothing of the page confirms the markup's days (a template's, a copy's, stale),
+            # and none is better than a doubtful one. (Where the shown update is the markup's
+            # modification, the markup is the page's own, and its publication stands.)
+            return replace(
+                none,
+                problem=f"the page shows only an update ({update.isoformat()}), neither the "
+                f"modification nor the publication its markup gives ({day.isoformat()})",
+            )
+        if best.rank < _RANKS["meta"]:
+            return answer
+        # A signal of a generic kind (a bare name="date", a WebPage's, a <time>) that the page
+        # never shows, against the day it prints by its headline: what readers see.
+        near = _nearest(_by_headline(root, shown.visible(), latest, body, order, usual))
+        if near is None or near == day:
+            return answer
+        return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
     if not text:
         return none
-    latest = (today or _today()) + dt.timedelta(days=1)
-    near = headline_date(root, shown.visible(), latest, body, order)
+    usual = language_order(declared_language(root))
+    near = headline_date(root, shown.visible(), latest, body, order, usual)
     if near is not None:
         return replace(none, day=near.isoformat(), source=PAGE_TEXT, signal="text near the headline")
+    said = labelled_date(shown.visible(), latest, order, body, usual)
+    if said is not None:
+        return replace(
+            none, day=said.isoformat(), source=PAGE_TEXT, signal="text labelled as the publication"
+        )
     if body is None:
         return none
-    found, problem = text_date(body, shown.visible(), latest, order)
+    article = outside_furniture(root)
+    found, problem = text_date(body, article, latest, order, usual)
     if found is not None:
+        update = later_update(article, dt.date.fromisoformat(found), order, body, usual)
+        if update is not None:
+            # A date of the text that nothing labels, where the page labels only a later
+            # update of itself: a date the text mentions, as likely as the publication.
+            return replace(
+                none,
+                problem=f"the page shows only an update ({update.isoformat()}), and htmldate's "
+                f"{found} is a date its text mentions",
+            )
         return replace(none, day=found, source=PAGE_TEXT, signal="htmldate")
     return replace(none, problem=problem)
+
+
+def _rivals(signals: list[Signal], day: dt.date) -> list[dt.date]:
+    """The days more than a day from ``day`` (further than an offset explains) that others of
+    the page's metadata (meta, JSON-LD, itemprop, RDFa) claim for the publication. A property
+    given with several days is a list of other items, and claims nothing; nor do the weaker
+    kinds (a <time>, the page's JSON data: often another item's), nor the URL (which
+    confirms, see tree_date)."""
+    named: dict[tuple[str, str], set[dt.date]] = {}
+    for s in signals:
+        named.setdefault((s.kind, s.name), set()).add(s.day)
+    return [
+        s.day
+        for s in signals
+        if abs((s.day - day).days) > 1 and s.rank < _RANKS["microformat"] and len(named[s.kind, s.name]) == 1
+    ]
+
+
+#: How many dates of a page's text later_update reads (a page of a thousand is a list).
+_MAX_UPDATES = 500
+
+
+def later_update(
+    text: str, day: dt.date, order: str | None = None, body: bytes | None = None, usual: str | None = None
+) -> dt.date | None:
+    """The first date of the page's ``text`` that its words call an update or a modification
+    ("Updated May 06, 2019", "Letzte Änderung: 14.01.2022") and that is later than ``day``."""
+    order = order or proven_order(text)
+    for looks, (pos, found) in enumerate(text_dates(text, order, body, usual)):
+        if looks >= _MAX_UPDATES:
+            break
+        if found > day and label(text, pos) == "modified":
+            return found
+    return None
+
+
+def _placeholder(signal: Signal) -> bool:
+    """A 1 January with no time: a year stored as a date as often as a day (a catalogue's
+    "01/01/2004", a migration's default); it stands where the page shows that day."""
+    return signal.moment is None and signal.day.month == 1 and signal.day.day == 1
 
 
 class _Shown:
@@ -365,14 +479,28 @@ class _Shown:
 
 
 _VISIBLE = etree.XPath(
-    "/html/body/descendant::text()"
-    "[not(parent::script or parent::style or parent::noscript or parent::template)]",
+    "/html/body/descendant::text()[not(parent::script|parent::style|parent::noscript|parent::template)]",
     smart_strings=False,
 )
 _VISIBLE_ANYWHERE = etree.XPath(
-    "descendant::text()[not(parent::script or parent::style or parent::noscript or parent::template)]",
+    "descendant::text()[not(parent::script|parent::style|parent::noscript|parent::template)]",
     smart_strings=False,
 )
+
+
+_OUTSIDE_FURNITURE = etree.XPath(
+    "/html/body/descendant::text()[not(parent::script|parent::style|parent::noscript|parent::template)]"
+    "[not(ancestor::aside|ancestor::nav)]",
+    smart_strings=False,
+)
+
+
+def outside_furniture(root: etree._Element) -> str:
+    """The visible text but that of the page's sidebars and menus (``<aside>``, ``<nav>``): a
+    date printed only there is another item's (the day's other news, an archive's calendar).
+    Footers stay: an article's own footer often holds its date ("Posted on …")."""
+    nodes = _OUTSIDE_FURNITURE(root) or _VISIBLE_ANYWHERE(root)
+    return " ".join(" ".join(nodes).split())
 
 
 def visible_text(root: etree._Element) -> str:
@@ -383,7 +511,7 @@ def visible_text(root: etree._Element) -> str:
     return " ".join(" ".join(nodes).split())
 
 
-def choose(signals: list[Signal], shown=None) -> tuple[dt.date, Signal] | None:
+def choose(signals: list[Signal], shown=None, country=None, zone=None) -> tuple[dt.date, Signal] | None:
     """The publication day among the page's signals, and the signal that gives it: the
     strongest kind, in the publisher's day.
 
@@ -396,7 +524,11 @@ def choose(signals: list[Signal], shown=None) -> tuple[dt.date, Signal] | None:
       publisher is on UTC. A signal that names the local day of the same moment corrects it:
       the same moment in the publisher's own offset, or printed with no offset at a whole
       offset from it, or a day alone a day off it (a date-only value, the URL's date) where an
-      offset can reach it; else the day the page shows, of the days an offset reaches.
+      offset can reach it; else the day in the offset the page writes its other times in
+      (``zone()``, see page_offset), unless the page shows the UTC day and not that one; else
+      the day the page shows, of the days an offset reaches; else the day it was at that
+      moment in the publisher's country (``country()``: its time zones, see publisher_zones),
+      where all its zones were on one day then.
     """
     if not signals:
         return None
@@ -437,11 +569,93 @@ def choose(signals: list[Signal], shown=None) -> tuple[dt.date, Signal] | None:
                 return other.day, other
         elif other.moment is None:
             return other.day, best
+    offset = zone() if zone is not None else None
+    if offset is not None:
+        # The offset the page writes its other times in is the publisher's: its day, unless
+        # the page shows its readers the UTC day and not that one.
+        day = (utc + offset).date()
+        if day == best.day or shown is None or not shown(best.day) or shown(day):
+            return day, best
+        return best.day, best
     if shown is not None and not shown(best.day):
         local = [d for d in reachable if d != best.day and shown(d)]
         if len(local) == 1:
             return local[0], best
+    if (utc.hour, utc.minute, utc.second) != (0, 0, 0) and country is not None:
+        # (Midnight exactly is a day written as a moment, not a moment.)
+        day = _local_day(utc, country())
+        if day is not None and (shown is None or not shown(best.day) or shown(day)):
+            return day, best
     return best.day, best
+
+
+#: An offset as pages write it after a time, in their markup and scripts: ISO 8601
+#: ("2020-05-01T23:00:00-04:00") and RFC 822 ("Fri, 01 May 2020 23:00:00 -0400"). Found after
+#: the colon of the time's last digits (a pattern that starts with the sign costs ten times as
+#: much on a large page, one that starts with a time's digits five), then checked to follow a
+#: timestamp's time: a date's, or one with seconds ("11:00-11:30" is a span of the day).
+_OFFSET = re.compile(rb":\d\d(?:[.,]\d{1,9})? ?([+-](?:0\d|1[0-4]):?[0-5]\d)(?![\d:])")
+_AFTER_TIME = re.compile(rb"(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d:\d\d:\d\d(?:[.,]\d{1,9})?) ?$")
+_OFFSET_BYTES = 2_000_000
+
+
+def page_offset(body: bytes | None) -> dt.timedelta | None:
+    """The offset from UTC that the page writes its times in (its schedule, its other
+    articles, its scripts' data): the one non-zero offset of at least two of its times and two
+    thirds of those with a non-zero offset, or None."""
+    if not body:
+        return None
+    counts: dict[bytes, int] = {}
+    for found in _OFFSET.finditer(body, 0, _OFFSET_BYTES):
+        start = found.start(1)
+        if _AFTER_TIME.search(body, max(0, start - 30), start) is None:
+            continue
+        value = found.group(1).replace(b":", b"")
+        if value[1:] != b"0000":
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        return None
+    value, most = max(counts.items(), key=lambda item: item[1])
+    if most < 2 or most * 3 < sum(counts.values()) * 2:
+        return None
+    hours, minutes = int(value[1:3]), int(value[3:5])
+    return (-1 if value[:1] == b"-" else 1) * dt.timedelta(hours=hours, minutes=minutes)
+
+
+#: Country-code domains in common use as generic ones (a site's name, not its country).
+GENERIC_DOMAINS = frozenset(
+    "co io tv me fm ai ag ly to cc ws nu la am im sh ac vc so bz gg gl is it tk ml ga cf gq cx".split()
+)
+
+
+def publisher_zones(root: etree._Element, url: str | None) -> tuple[str, ...]:
+    """The time zones of the publisher's country (tz database names, as pytz lists them by
+    country): its host's country-code domain (``.ca``, ``.com.br``; not one in common use as
+    a generic domain, GENERIC_DOMAINS), else the region of its declared language (``fr-CA``,
+    ``es-MX``; not ``en-US``, the default language of common publishing systems); none where
+    neither says."""
+    import pytz
+
+    host = (url or "").split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    suffix = host.rsplit(".", 1)[-1]
+    countries = [suffix] if "." in host and len(suffix) == 2 and suffix not in GENERIC_DOMAINS else []
+    tag = declared_language(root) or ""
+    region = tag.rsplit("-", 1)[-1] if "-" in tag else ""
+    if len(region) == 2 and region.isalpha() and tag != "en-US":
+        countries.append(region.lower())
+    for country in countries:
+        zones = pytz.country_timezones.get("gb" if country == "uk" else country)
+        if zones:
+            return tuple(zones)
+    return ()
+
+
+def _local_day(utc: dt.datetime, zones: tuple[str, ...]) -> dt.date | None:
+    """The day it was at the moment ``utc`` in every one of ``zones``, if it was one day."""
+    import pytz
+
+    days = {utc.astimezone(pytz.timezone(zone)).date() for zone in zones[:50]}
+    return days.pop() if len(days) == 1 else None
 
 
 def _same_moment(a: str, b: str) -> bool:
@@ -471,12 +685,15 @@ def collect(root: etree._Element, url: str | None = None, today: dt.date | None 
             if el.get("content") or el.get("datetime"):
                 yield from _meta(el, today)
         elif tag == "script":
-            if scripts and el.get("type", "").strip().lower() in (
-                "application/ld+json",
-                "application/ld-json",
-            ):
+            kind = el.get("type", "").strip().lower()
+            if scripts and kind in ("application/ld+json", "application/ld-json"):
                 scripts -= 1
                 yield from _json_ld(el.text, today)
+            elif scripts and kind == "application/json":
+                scripts -= 1
+                signal = _json_data(el.text, today)
+                if signal is not None:
+                    yield signal
         else:
             signal = _time(el, today, article_time, has_article, unmarked)
             if signal is not None:
@@ -684,6 +901,34 @@ def _json_ld_text(text: str, today: dt.date | None) -> Iterator[Signal]:
             yield _signal("json-ld", key, value, reading, key == "dateModified", _RANKS["json-ld"])
 
 
+#: The keys that name a publication in a page's own JSON data (a framework's initial state:
+#: ``{"publishedDate": "2016-11-04T20:37:27Z", "updatedDate": …}``).
+_JSON_DATA = re.compile(
+    r'"(datePublished|publishedDate|publishDate|publishedAt|published_at|publicationDate|'
+    r'firstPublishedAt|firstPublishedDate|datePosted)"\s*:\s*"([^"]{8,40})"'
+)
+_JSON_DATA_CHARS = 200_000
+
+
+def _json_data(text: str | None, today: dt.date | None) -> Signal | None:
+    """A ``<script type="application/json">`` block's publication date, where all the
+    publication keys it holds give one day (several days: a list of items, not the page's)."""
+    if not text or "ublish" not in text and "datePosted" not in text:
+        return None
+    found = None
+    for key, value in _JSON_DATA.findall(text[:_JSON_DATA_CHARS]):
+        reading = read_value(value, today)
+        if reading is None:
+            continue
+        if found is not None and found[2].day != reading.day:
+            return None
+        found = found or (key, value, reading)
+    if found is None:
+        return None
+    key, value, reading = found
+    return _signal("json", key, value, reading, False, _RANKS["json"])
+
+
 #: A date in a URL's path: /2020/07/15/, /2020-07-15-, /20200715/.
 _URL_DATE = re.compile(
     r"/((?:19|20)\d{2})(?:[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?=[/_.-]|$)"
@@ -712,68 +957,211 @@ def _signal(kind: str, name: str, value: str, reading: Reading, modified: bool, 
 
 # --- the page's text: the date by the headline, then htmldate -----------------------------------
 
-_H1 = etree.XPath("(//h1)[1]")
+_H1 = etree.XPath("//h1")
+_MAX_H1 = 20
+_TITLE = etree.XPath("//meta[@property='og:title']/@content | (//title)[1]/text()", smart_strings=False)
+#: What parts a page's title from the site's name: "Headline | Site", "Headline - Site".
+_TITLE_SITE = re.compile(r"\s[|–—:·-]\s|\s\||\|\s")
 
 
 def headline_date(
-    root: etree._Element, text: str, latest: dt.date, body: bytes | None = None, order: str | None = None
+    root: etree._Element,
+    text: str,
+    latest: dt.date,
+    body: bytes | None = None,
+    order: str | None = None,
+    usual: str | None = None,
 ) -> dt.date | None:
     """The date printed nearest the page's headline in its visible text ``text``: from 300
     characters before it to 2,000 after, the nearest first; one that names day, month and year
     for sure (``text_dates``; ``body``, the page's bytes, may settle a numeric date's order).
-    The headline is the first ``<h1>``, where it has text."""
+    A date its words call a modification or someone else's ("Updated", "Registriert:") is
+    not one; one they call the publication ("Posted on") comes first. A numeric date with a
+    two-digit year ("31.10.23") is read where the page's order is known (``short_dates``). The
+    headline is the ``<h1>`` the page's title names, else the first ``<h1>`` with text, else the
+    page's title before the site's name."""
+    return _nearest(_by_headline(root, text, latest, body, order, usual))
+
+
+def _nearest(near: list[tuple[str | None, int, dt.date]]) -> dt.date | None:
+    best: tuple[bool, int, dt.date] | None = None
+    for said, distance, day in near:
+        if said in ("modified", "other"):
+            continue
+        rank = (said != "published", distance, day)
+        if best is None or rank < best:
+            best = rank
+    return best[2] if best else None
+
+
+def _by_headline(
+    root: etree._Element,
+    text: str,
+    latest: dt.date,
+    body: bytes | None,
+    order: str | None,
+    usual: str | None,
+) -> list[tuple[str | None, int, dt.date]]:
+    """(what its words say of it: ``label``, distance from the headline, day) of every date
+    printed by the page's headline (see headline_date)."""
     at = -1
     for heading in _headings(root):
         at = text.find(heading)
         if at >= 0:
             break
     if at < 0:
-        return None
+        return []
     start = max(0, at - 300)
     window = text[start : at + 2000]
     order = order or proven_order(text)
-    best: tuple[int, dt.date] | None = None
-    for pos, day in text_dates(window, order, body):
-        if not EARLIEST <= day <= latest:
+    short = order or usual
+    found = list(text_dates(window, order, body, usual))
+    found += short_dates(window, short, latest)
+    return [
+        (label(text, start + pos), abs(start + pos - at), day)
+        for pos, day in found
+        if EARLIEST <= day <= latest
+    ]
+
+
+#: A numeric date with a two-digit year: "31.10.23" (not a version, "v1.12.20", "3.1.12.20").
+_SHORT_DATE = re.compile(r"(?<![\w.,/-])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2})(?![\d]|[.,/-]\d)")
+
+
+def short_dates(text: str, order: str | None, latest: dt.date) -> Iterator[tuple[int, dt.date]]:
+    """(position, day) of every numeric date of ``text`` with a two-digit year ("31.10.23"),
+    read in the day/month ``order`` the page is known to write ("DMY" or "MDY"); where it is
+    not known, only those written with dots, day first (as every language that writes dates
+    with dots does)."""
+    for found in _SHORT_DATE.finditer(text):
+        if order not in ("DMY", "MDY") and found.group(2) != ".":
             continue
-        distance = abs(start + pos - at)
-        if best is None or distance < best[0]:
-            best = (distance, day)
-    return best[1] if best else None
+        a, b, yy = int(found.group(1)), int(found.group(3)), int(found.group(4))
+        mday, month = (b, a) if order == "MDY" else (a, b)
+        year = 2000 + yy if 2000 + yy <= latest.year else 1900 + yy
+        day = _day(year, month, mday)
+        if day is not None:
+            yield found.start(), day
 
 
 def _headings(root: etree._Element) -> Iterator[str]:
-    # (The <title>'s first part where there is no <h1> reads as many wrong dates as right
-    # ones on the shared pages: a page without a headline has no date by its headline.)
-    heads = _H1(root)
+    titles = [" ".join(str(title).split()) for title in _TITLE(root)]
+    named = [t.casefold() for t in titles]
+    heads = [" ".join("".join(h.itertext()).split()) for h in _H1(root)[:_MAX_H1]]
+    heads = [h for h in heads if len(h) >= 3]
+    for head in heads:
+        # Of several <h1> (the site's logo, a section's name, the headline), the one the
+        # page's title names.
+        if len(head) >= 10 and any(head.casefold() in t for t in named):
+            yield head[:40]
+            return
     if heads:
-        text = " ".join("".join(heads[0].itertext()).split())
-        if len(text) >= 3:
+        yield heads[0][:40]
+        return
+    # No <h1>: the headline as the page's title gives it, before the site's name.
+    for title in titles:
+        text = _TITLE_SITE.split(title, maxsplit=1)[0]
+        if len(text) >= 15:
             yield text[:40]
+            return
+
+
+#: The words a page prints before a date to say it is a modification, and before one to say
+#: it is the publication, in the languages of MONTH_LANGUAGES that publish most (lower case).
+MODIFIED_LABELS = (
+    "updated|update:|last modified|modified|last edited|edited|revised|last changed|"
+    "aktualisiert|aktualisierung|zuletzt|geändert|letzte änderung|stand:|"
+    "mis à jour|mise à jour|modifié|actualizado|actualizada|actualización|modificado|"
+    "atualizado|atualizada|atualização|aggiornato|aggiornata|aggiornamento|modificato|"
+    "bijgewerkt|gewijzigd|laatst|обновлено|обновлен|изменено|zaktualizowano|aktualizacja|"
+    "aktualizováno|upraveno|uppdaterad|uppdaterat|opdateret|oppdatert|päivitetty|"
+    "güncellendi|güncelleme|diperbarui"
+)
+PUBLISHED_LABELS = (
+    "published|posted|released|publication date|date of publication|created|issued|"
+    "veröffentlicht|erschienen|erstellt|publiziert|publié|publiée|mis en ligne|"
+    "publicado|publicada|publicación|publicação|pubblicato|pubblicata|gepubliceerd|"
+    "geplaatst|опубликовано|опубликован|opublikowano|publikováno|zveřejněno|"
+    "publicerad|publicerat|publiceret|publisert|julkaistu|yayınlanma|yayınlandı|"
+    "diterbitkan|dipublikasikan|diposting"
+)
+#: ...and before a date that is someone's, not the page's (a forum member's registration).
+OTHER_LABELS = (
+    "registered|joined|member since|registriert|mitglied seit|dabei seit|inscrit|inscrito|"
+    "registrado|iscritto|lid sinds|geregistreerd|зарегистрирован|dołączył"
+)
+_LABEL = re.compile(
+    rf"(?<!\w)(?:(?P<modified>{MODIFIED_LABELS})|(?P<published>{PUBLISHED_LABELS})|(?P<other>{OTHER_LABELS}))",
+    re.I,
+)
+#: How far before a date its label may be: "Published on Monday, " fits, a sentence does not.
+_LABEL_REACH = 32
+
+
+def label(text: str, at: int) -> str | None:
+    """What the words just before position ``at`` of ``text`` say of the date there:
+    "modified" ("Updated", "Letzte Änderung:", "mis à jour le"), "published" ("Posted on",
+    "Veröffentlicht am", "Publié le"), "other" (someone else's date: "Registriert:", "Joined"),
+    the nearest where several are ("Last updated 4 June 2020, originally created 17 June
+    2019"), or None."""
+    last = None
+    for found in _LABEL.finditer(text, max(0, at - _LABEL_REACH), at):
+        last = found
+    if last is None:
+        return None
+    return "modified" if last.group("modified") else "published" if last.group("published") else "other"
+
+
+_PUBLISHED_LABEL = re.compile(rf"(?<!\w)(?:{PUBLISHED_LABELS})", re.I)
+_MAX_LABELS = 200
+
+
+def labelled_date(
+    text: str,
+    latest: dt.date,
+    order: str | None = None,
+    body: bytes | None = None,
+    usual: str | None = None,
+) -> dt.date | None:
+    """The first date of the page's visible ``text`` that its words call the publication
+    ("Veröffentlicht am 3. März 2023", "Posted on May 4, 2020"): right after the label, one
+    that names day, month and year for sure (``text_dates``)."""
+    order = order or proven_order(text)
+    for looks, found in enumerate(_PUBLISHED_LABEL.finditer(text)):
+        if looks >= _MAX_LABELS:
+            break  # (a page of a thousand "Posted" lines is a list of other items)
+        end = found.end()
+        for pos, day in text_dates(text[end : end + _LABEL_REACH + 20], order, body, usual):
+            if pos <= _LABEL_REACH and EARLIEST <= day <= latest and label(text, end + pos) == "published":
+                return day
+            break
+    return None
 
 
 def text_date(
-    body: bytes, text: str, latest: dt.date, order: str | None = None
+    body: bytes, text: str, latest: dt.date, order: str | None = None, usual: str | None = None
 ) -> tuple[str | None, str | None]:
-    """htmldate's reading of the page (``find_date``, original date, its fast mode: its extensive
-    search costs five times as much for one page in a hundred more, here), checked
-    against the page's visible ``text``: (day, None) where the text prints that day; (None,
-    problem) where it prints it only as a numeric date whose day/month order the page does not
-    settle (``printed``); (None, None) where htmldate finds nothing, or a day the text never prints (one made
-    of a year or a month alone, the 1st of January of a copyright line, a date in a script)."""
+    """htmldate's reading of the page (``find_date``, original date, its fast mode; its extensive
+    search only where the fast one finds nothing: it costs five times as much, and dateparser's
+    languages load once per process the first time), checked against the page's visible
+    ``text`` (outside its sidebars and menus: ``outside_furniture``): (day, None) where the
+    text prints that day; (None, problem) where it prints it only as a numeric date whose
+    day/month order the page does not settle (``printed``); (None, None) where htmldate finds
+    nothing, or a day the text never prints (one made of a year or a month alone, the 1st of
+    January of a copyright line, a date in a script)."""
     from htmldate import find_date
 
     try:
         # bytes, never a str: htmldate downloads a str that looks like a URL.
         found = find_date(
             bytes(body), original_date=True, extensive_search=False, max_date=latest.isoformat()
-        )
+        ) or find_date(bytes(body), original_date=True, extensive_search=True, max_date=latest.isoformat())
         day = dt.date.fromisoformat(str(found)[:10]) if found else None
     except Exception:  # a library's failure on one page is no date, not a crash
         return None, None
     if day is None or not EARLIEST <= day <= latest:
         return None, None
-    return printed(day, text, body=body, order=order)
+    return printed(day, text, body=body, order=order, usual=usual)
 
 
 def settle(one: dt.date, other: dt.date, body: bytes | None) -> dt.date | None:
@@ -799,11 +1187,13 @@ def printed(
     ambiguous_ok: bool = False,
     body: bytes | None = None,
     order: str | None = None,
+    usual: str | None = None,
 ) -> tuple[str | None, str | None]:
     """Whether ``text`` prints ``day``: (day, None) where it does in a form that names day,
     month and year for sure (year first, a month's name, a day above 12 or equal to the month,
     a numeric order another date of the text proves, or the profile's ``order``, or the page's
-    markup ``body`` with the year first: ``settle``); (None, problem) where it prints it only
+    markup ``body`` with the year first: ``settle``, or its language's order, or dots, day
+    first); (None, problem) where it prints it only
     as a numeric date that could be another day (``ambiguous_ok``: that is enough); (None,
     None) where it does not print it at all. Only the text around each mention of the year is
     read."""
@@ -814,16 +1204,21 @@ def printed(
     at, looks = text.find(year), _MAX_MENTIONS
     while at >= 0 and looks:
         looks -= 1
-        window = text[max(0, at - 40) : at + 45]
+        start = max(0, at - 40)
+        window = text[start : at + 45]
         for found, sure, readings in _dates_in(window):
+            if label(text, start + found.start()) in ("modified", "other"):
+                continue  # "Updated 4 May 2020" does not print a publication on 4 May
             if sure == day:
                 return iso, None
             if readings is not None and day in readings and ambiguous is None:
-                ambiguous = (found.group(0).strip(), readings)
+                ambiguous = (found.group(0).strip(), readings, found.group("s5"))
         at = text.find(year, at + 4)
     if ambiguous is None:
+        if not ambiguous_ok and _short_form(day, text, order or proven_order(text) or usual):
+            return iso, None
         return None, None
-    printed_as, (day_first, month_first) = ambiguous
+    printed_as, (day_first, month_first), separator = ambiguous
     if ambiguous_ok:
         return iso, None
     proven = proven or proven_order(text)
@@ -832,36 +1227,87 @@ def printed(
     other = month_first if day == day_first else day_first
     if settle(day, other, body) == day:
         return iso, None
+    if (usual == "DMY" and day == day_first) or (usual == "MDY" and day == month_first):
+        return iso, None
+    if separator == "." and day == day_first:
+        return iso, None
     return None, (
         f"ambiguous day/month order: {printed_as!r} is {day_first.isoformat()} day first or "
         f"{month_first.isoformat()} month first, and the page settles neither"
     )
 
 
+def _short_form(day: dt.date, text: str, order: str | None) -> bool:
+    """Whether ``text`` prints ``day`` numerically with a two-digit year in the page's known
+    day/month ``order`` ("30/10/23" day first), or with dots, day first, where the order is not
+    known ("30.10.23"): read only to confirm a day found otherwise."""
+    separators = "./-"
+    if order not in ("DMY", "MDY"):
+        order, separators = "DMY", "."
+    d, m = (f"0?{day.day}", f"0?{day.month}")
+    first, second = (d, m) if order == "DMY" else (m, d)
+    pattern = (
+        rf"(?<![\w.,/-]){first}\s?([{separators}])\s?{second}\s?\1\s?{day.year % 100:02d}(?![\d]|[.,/-]\d)"
+    )
+    return re.search(pattern, text) is not None
+
+
 #: A date with its day, month and year, in any of the forms the text is read in; a word where
 #: a month's name can be (looked up in _month_index: an alternation of the names is slow to
-#: compile and to run).
+#: compile and to run), or two names of one month ("24 نيسان / أبريل 2020": the Levant's and
+#: the standard Arabic name; the second is read).
 _ANY_DATE = re.compile(
     r"(?<!\d)(?P<y1>(?:19|20)\d{2})\s?([-/.])\s?(?P<m1>\d{1,2})\s?\2\s?(?P<d1>\d{1,2})(?!\d)(?!\s?[-–~]\s?\d)"
     r"|(?<!\d)(?P<y0>(?:19|20)\d{2})(?P<m0>0[1-9]|1[0-2])(?P<d0>0[1-9]|[12]\d|3[01])(?!\d)"
     r"|(?P<y2>(?:19|20)\d{2})\s*[年년]\s*(?P<m2>\d{1,2})\s*[月월]\s*(?P<d2>\d{1,2})"
-    r"|(?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?(?P<w3>[^\W\d_]{3,})\.?,?\s*"
+    r"|(?<![\w])(?P<d3>\d{1,2})(?:st|nd|rd|th|er|e|º|\.)?\s*(?:de\s+|of\s+)?"
+    r"(?:[^\W\d_]{3,}\s?/\s?)?(?P<w3>[^\W\d_]{3,})\.?,?\s*"
     r"(?:de\s+)?(?P<y3>(?:19|20)\d{2})(?!\d)"
     r"|(?<![\w])(?P<w4>[^\W\d_]{3,})\.?\s*(?P<d4>\d{1,2})(?:st|nd|rd|th)?\.?,?\s+(?P<y4>(?:19|20)\d{2})(?!\d)"
     r"|(?<![\d.,/-])(?P<a5>\d{1,2})\s?(?P<s5>[-/.])\s?(?P<b5>\d{1,2})\s?(?P=s5)\s?(?P<y5>(?:19|20)\d{2})(?!\d)",
 )
 
 
+#: The start of a range that a date ends: "14.–", "14 - ", "28 June – ", "31. Dezember 2021–".
+_RANGE_START = re.compile(
+    r"(\d{1,2})(?:st|nd|rd|th|er)?\.?(?:\s*([^\W\d_]{3,})\.?,?(?:\s*(?:19|20)\d{2})?)?\s*[-–—]\s*$"
+)
+
+
+_RANGE_DASH = re.compile(r"\s*[-–—]\s*")
+_MACHINE_TIME = re.compile(r"T\d\d:\d\d")
+
+
 def _dates_in(text: str) -> Iterator[tuple[re.Match[str], dt.date | None, tuple[dt.date, dt.date] | None]]:
     """Every date of ``text`` as _decode reads it, with its match. A match that is no date (a
     word that is no month's name: "12 Posted 2020") is tried again one character on, so that
-    it does not hide a date it overlaps ("2020年07月12日")."""
+    it does not hide a date it overlaps ("2020年07月12日"). The end of a range of days names no
+    one day: it is no date ("14.–20. Januar 2022", "14 - 20 July 2022", "28 June – 3 July
+    2022", "31. Dezember 2021–6. Januar 2022": a smaller day, or a day and a month, and a
+    year, before a dash; "Nr. 12 – 3. März 2020" is a number and a date), nor its start where
+    that is a date of its own ("31. Dezember 2021 – …"). A timestamp as markup writes it
+    ("2021-10-27T20:35:36+01:00", an attribute's value a template printed) is the markup's
+    signal, not a date shown to readers: it confirms nothing."""
     pos = 0
     while (found := _ANY_DATE.search(text, pos)) is not None:
         sure, readings = _decode(found)
         if sure is None and readings is None:
             pos = found.start() + 1
             continue
+        if found.group("y1") and _MACHINE_TIME.match(text, found.end()):
+            pos = found.end()  # "2021-10-27T20:35:36+01:00": markup's value shown by mistake
+            continue
+        dash = _RANGE_DASH.match(text, found.end()) if sure is not None else None
+        if dash is not None and _ANY_DATE.match(text, dash.end()):
+            pos = dash.end()  # the start of a range of days (its end is then no day either)
+            continue
+        if sure is not None and (found.group("d3") or found.group("w4")):
+            before = _RANGE_START.search(text, max(0, found.start() - 30), found.start())
+            if before is not None and (
+                int(before.group(1)) < sure.day or _month_index().get((before.group(2) or "").lower())
+            ):
+                pos = found.end()
+                continue
         yield found, sure, readings
         pos = found.end()
 
@@ -902,17 +1348,21 @@ def _day(year: int, month: int, day: int) -> dt.date | None:
 
 
 def text_dates(
-    text: str, order: str | None = None, body: bytes | None = None
+    text: str, order: str | None = None, body: bytes | None = None, usual: str | None = None
 ) -> Iterator[tuple[int, dt.date]]:
     """(position, day) of every date ``text`` prints in a form that names one day for sure:
     numeric dates with the year last in ``order``, or where only one order reads them, or
     where the page's bytes ``body`` hold one of the two readings with the year first (its
-    markup's own ISO date) and not the other."""
+    markup's own ISO date) and not the other, or in the order of the page's language
+    (``usual``), or day first where written with dots (``04.05.2018``: every language that
+    writes dates with dots writes the day first)."""
     for found, sure, readings in _dates_in(text):
         if readings is not None:
             day_first, month_first = readings
             sure = day_first if order == "DMY" else month_first if order == "MDY" else None
             sure = sure or settle(day_first, month_first, body)
+            sure = sure or (day_first if usual == "DMY" else month_first if usual == "MDY" else None)
+            sure = sure or (day_first if found.group("s5") == "." else None)
         if sure is not None:
             yield found.start(), sure
 
@@ -934,6 +1384,36 @@ def proven_order(text: str) -> str | None:
     if day_first == month_first:
         return None
     return "DMY" if day_first else "MDY"
+
+
+#: Languages whose numeric dates with the year last are written day first (``04.05.2018`` is
+#: 4 May), whatever the country: the usage of every language but English (and those that
+#: write the year first: Chinese, Japanese, Korean, Hungarian, Lithuanian, left out).
+DAY_FIRST_LANGUAGES = frozenset(
+    (
+        "de fr es it pt nl ru pl cs sk sl hr sr bs ro el tr uk be bg mk sq da nb nn no sv fi is et "
+        "lv ca eu gl ga cy id ms vi th ar fa he hi af sw lb"
+    ).split()
+)
+#: English is written day first in these regions; month first in the United States, and
+#: ``en-US`` is the default of common publishing systems whatever the site's country, so it
+#: settles nothing (nor does a bare ``en``).
+DAY_FIRST_ENGLISH = frozenset("GB UK IE AU NZ IN ZA SG MY PK NG KE GH MT HK".split())
+
+
+def language_order(tag: str | None) -> str | None:
+    """The day/month order of numeric dates that the page's declared language (``de-CH``,
+    ``en-GB``: pressbot.pagetext.declared_language) implies, if it implies one: "DMY" for a
+    day-first language or English of a day-first region, else None. The page's own proof
+    (proven_order, its markup's ISO dates: ``settle``) and the profile's order come first."""
+    if not tag:
+        return None
+    primary, _, rest = tag.partition("-")
+    if primary in DAY_FIRST_LANGUAGES:
+        return "DMY"
+    if primary == "en" and rest.split("-")[-1] in DAY_FIRST_ENGLISH:
+        return "DMY"
+    return None
 
 
 #: The languages whose month names dates in a page's text are read in (dateparser's locale

@@ -19,7 +19,6 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from pressbot.run import Run
-from pressbot.walk import entry_day
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +37,7 @@ def progress_line(name: str, stats: Mapping[str, Any], run: Run) -> str:
     )
     reached = run.reached.get(name)
     if reached is not None:
-        page_no, entries = reached
-        profile = run.profiles[name]
-        # Listings run newest first: the last dated entry of the last page read is how far back
-        # the walk got.
-        day = next((d for d in (entry_day(profile, e) for e in reversed(entries)) if d), None)
+        page_no, day = reached  # (the day of the last dated entry of the last page read)
         line += f"; reached page {page_no}" + (f", dated {day}" if day else "")
     walk = run.walks[name]
     if walk.stop is not None:

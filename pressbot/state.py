@@ -101,6 +101,9 @@ class State(Protocol):
     def end_walk(self, source: str, reason: str) -> None:
         """The walk of ``source`` ended cleanly, every release of it recorded."""
 
+    def end_walks(self, ended: Mapping[str, str]) -> None:
+        """``end_walk`` of each source (source -> reason) at once."""
+
     def walk_complete(self, source: str) -> bool:
         """Whether the source's last walk ended cleanly."""
 
@@ -116,6 +119,11 @@ class State(Protocol):
 
     def watched_since(self, source: str, now: str) -> str:
         """When pressbot first crawled ``source`` (``now``, the first time it is asked)."""
+
+    def histories(
+        self, sources: Sequence[str], now: str, limit: int = 101
+    ) -> dict[str, tuple[dict[str, int], str]]:
+        """``days`` and ``watched_since`` of each source, in one go (a run opens with them)."""
 
     def close(self) -> None:
         """Release the lock and resources."""
@@ -318,6 +326,13 @@ class SQLiteState:
         self.confirm_lock()
         self._set_walk(source, True, reason)
 
+    def end_walks(self, ended: Mapping[str, str]) -> None:
+        self.confirm_lock()
+        with self.db:
+            self.db.execute("BEGIN")
+            for source, reason in ended.items():
+                self._set_walk(source, True, reason)
+
     def walk_complete(self, source: str) -> bool:
         row = self.db.execute("SELECT complete FROM walks WHERE source = ?", (source,)).fetchone()
         return bool(row and row[0])
@@ -353,6 +368,13 @@ class SQLiteState:
     def watched_since(self, source: str, now: str) -> str:
         self.db.execute("INSERT OR IGNORE INTO notes (key, value) VALUES (?, ?)", (f"watched:{source}", now))
         return self.db.execute("SELECT value FROM notes WHERE key = ?", (f"watched:{source}",)).fetchone()[0]
+
+    def histories(
+        self, sources: Sequence[str], now: str, limit: int = 101
+    ) -> dict[str, tuple[dict[str, int], str]]:
+        with self.db:  # (one transaction: a thousand sources' inserts, one commit)
+            self.db.execute("BEGIN")
+            return {s: (self.days(s, limit), self.watched_since(s, now)) for s in sources}
 
     def count(self, source: str | None = None) -> int:
         if source is None:
@@ -726,6 +748,18 @@ class RedisState:
             raise self._lock_lost()
 
     @_reachable
+    def end_walks(self, ended: Mapping[str, str]) -> None:
+        items = list(ended.items())
+        for start in range(0, len(items), self.SOURCES_A_TRIP):
+            with self.redis.pipeline(transaction=False) as pipe:
+                for source, reason in items[start : start + self.SOURCES_A_TRIP]:
+                    args = [self._token or "", source, reason]
+                    self._end(keys=self._keys("walks", "lock"), args=args, client=pipe)
+                if not all(pipe.execute()):
+                    self._lost = True
+                    raise self._lock_lost()
+
+    @_reachable
     def walk_complete(self, source: str) -> bool:
         return (self.redis.hget(self.k["walks"], source) or "0").startswith("1")
 
@@ -751,6 +785,28 @@ class RedisState:
     def watched_since(self, source: str, now: str) -> str:
         self.redis.hsetnx(self.k["notes"], f"watched:{source}", now)
         return self.redis.hget(self.k["notes"], f"watched:{source}")
+
+    #: Sources a round trip asks about at most, where a run asks about each.
+    SOURCES_A_TRIP = 500
+
+    @_reachable
+    def histories(
+        self, sources: Sequence[str], now: str, limit: int = 101
+    ) -> dict[str, tuple[dict[str, int], str]]:
+        out = {}
+        for start in range(0, len(sources), self.SOURCES_A_TRIP):
+            part = sources[start : start + self.SOURCES_A_TRIP]
+            with self.redis.pipeline(transaction=False) as pipe:
+                for source in part:
+                    pipe.hsetnx(self.k["notes"], f"watched:{source}", now)
+                    pipe.hget(self.k["notes"], f"watched:{source}")
+                    pipe.hgetall(self.days_prefix + source)
+                answers = pipe.execute()
+            for n, source in enumerate(part):
+                watched, found = answers[3 * n + 1], answers[3 * n + 2]
+                days = {day: int(found[day]) for day in sorted(found, reverse=True)[:limit]}
+                out[source] = (days, watched)
+        return out
 
     @_reachable
     def count(self, source: str | None = None) -> int:

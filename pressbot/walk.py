@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from pressbot.dates import DateProblem, parse_date
-from pressbot.items import canonical_url, release_id, same_content
+from pressbot.items import canonical_url, release_id, run_key, same_content
 from pressbot.normalise import normalise
 from pressbot.parsing import Listing, check_listing
 from pressbot.profiles import Profile
@@ -111,7 +111,7 @@ class WalkState:
     caught_up_page: int | None = None
     #: Releases already listed on an earlier page of this walk (pinned posts repeat); kept by
     #: incremental walks only, the only ones that read it.
-    listed: set[str] = field(default_factory=set)
+    listed: set[int | str] = field(default_factory=set)  # (by pressbot.items.run_key: less memory)
     #: The template fingerprint of the walk's first page (pressbot.structure).
     first_page: frozenset[str] | None = None
     #: Whether the walk's first page ended as a whole document (pressbot.structure.read_whole).
@@ -133,7 +133,7 @@ class WalkState:
         self.caught_up_page = step.caught_up_page
         self.suspected_end = step.suspected_end
         if self.incremental:  # (only an incremental walk reads it: it grows with the archive)
-            self.listed.update(step.listed)
+            self.listed.update(map(run_key, step.listed))
         if step.next_url is not None:
             self.ask(step.next_url)
         if step.stop is not None:
@@ -327,8 +327,9 @@ def _catch_up(
         if day is not None and (newest is None or day > newest):
             newest = day
     streak, caught = walk.known_streak, False
-    for rid, day, later in zip(ids, days, newest_after, strict=True):
-        if rid in walk.listed or (day is not None and later is not None and later > day):
+    before = [rid is not None and run_key(rid) in walk.listed for rid in ids]  # on an earlier page
+    for rid, day, later, repeated in zip(ids, days, newest_after, before, strict=True):
+        if repeated or (day is not None and later is not None and later > day):
             continue  # repeated from an earlier page, or out of date order: pinned
         streak = streak + 1 if rid in same else 0
         if options.known_in_a_row and streak >= options.known_in_a_row:
@@ -336,7 +337,7 @@ def _catch_up(
     out.known_streak = streak
     if all(i in same for i in ids):
         caught = True
-    fresh = [i for i in ids if i and i not in known and i not in walk.listed]
+    fresh = [i for i, repeated in zip(ids, before, strict=True) if i and i not in known and not repeated]
     if walk.caught_up_page is not None and fresh:
         out.caught_up_page = None  # new releases past the point it was caught up: go on
     elif caught and out.caught_up_page is None:

@@ -29,6 +29,19 @@ def test_the_benchmark_prints_both_readers_on_the_same_pages(tmp_path, capsys):
     assert [sorted(line) for line in lines] == [["file", "published"]] * 6
 
 
+def test_the_benchmark_reads_one_half_of_the_pages(tmp_path, capsys):
+    # Pages 0, 2, 4 of the six, then 1, 3, 5: a rule made on one half is measured on the other.
+    for half, files in (
+        ("even", ["drupal-rdfa", "japanese", "german-text"]),
+        ("odd", ["blogger", "wordpress-utc", "jsonld-graph"]),
+    ):
+        output = tmp_path / f"{half}.jsonl"
+        assert main(["--dataset", str(FIXTURES / "pagedates"), "--half", half, "--output", str(output)]) == 0
+        assert capsys.readouterr().out.startswith(f"3 pages ({FIXTURES / 'pagedates'}, the {half} half)")
+        written = [json.loads(line)["file"] for line in output.read_text().splitlines()]
+        assert written == [f"pages/{name}.html" for name in files]
+
+
 def test_a_folder_without_expected_jsonl_is_a_one_line_error(tmp_path, capsys):
     assert main(["--dataset", str(tmp_path)]) == 64
     assert capsys.readouterr().err == f"bench.pagedates: error: {tmp_path / 'expected.jsonl'} not found\n"

@@ -167,6 +167,23 @@ def test_the_state_keeps_a_calendar_on_both_backends(location):
     again.close()
 
 
+@pytest.mark.integration
+def test_a_run_opens_with_every_sources_history_in_one_go_on_both_backends(location):
+    state = open_state(location)
+    state.add_days({("a", "2026-01-02"): 2, ("a", "2026-01-01"): 1, ("b", "2025-12-31"): 4})
+    state.watched_since("a", "2025-06-01T00:00:00+00:00")
+    sources = ["a", "b"] + [f"s{n}" for n in range(1200)]  # past one round trip's worth
+    found = state.histories(sources, "2026-02-05T00:00:00+00:00", limit=1)
+    assert list(found) == sources
+    assert found["a"] == ({"2026-01-02": 2}, "2025-06-01T00:00:00+00:00")
+    assert found["b"] == ({"2025-12-31": 4}, "2026-02-05T00:00:00+00:00")  # watched from now on
+    assert found["s1199"] == ({}, "2026-02-05T00:00:00+00:00")
+    # The same as asking source by source (and the first answer stands).
+    assert state.watched_since("b", "2027-01-01T00:00:00+00:00") == "2026-02-05T00:00:00+00:00"
+    assert state.days("a", limit=1) == found["a"][0]
+    state.close()
+
+
 def record(id, source="amnesty-ca", published="2026-01-02", revision=1, crawled="2026-01-03T00:00:00Z"):
     return {"id": id, "source": source, "published": published, "revision": revision, "crawled_at": crawled}
 

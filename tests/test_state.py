@@ -62,6 +62,18 @@ def test_walks(location):
     state.close()
 
 
+def test_walks_end_in_one_go(location):
+    state = open_state(location)
+    sources = [f"s{n}" for n in range(1203)]  # past one round trip's worth
+    state.begin_walks(sources)
+    state.end_walks({s: "end of archive" for s in sources[::2]})
+    assert [state.walk_complete(s) for s in sources[:4]] == [True, False, True, False]
+    assert state.walk_complete(sources[1202]) and not state.walk_complete(sources[1201])
+    assert state.begin_walks(sources[:3]) == {"s0": True, "s1": False, "s2": True}
+    state.end_walks({})
+    state.close()
+
+
 def test_claims_sqlite(tmp_path):
     state = open_state(str(tmp_path / "s.sqlite3"))
     assert state.claim("a", "h1") and state.claim("a", "h1")  # one writer: the lock's job
@@ -215,6 +227,9 @@ def test_a_redis_lock_that_expired_is_lost_and_nothing_more_is_recorded(redis_ur
         state.confirm_lock()
     with pytest.raises(LockLost):
         state.end_walk("src", "end of archive")
+    with pytest.raises(LockLost):
+        state.end_walks({"src": "end of archive", "other": "caught up"})
+    assert not state.walk_complete("other")
     assert state.lookup(["a", "b"]).keys() == {"a"} and state.output_offset("out") == 10
     assert not state.walk_complete("src")
     state.close()

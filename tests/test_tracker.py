@@ -35,6 +35,19 @@ def test_an_incomplete_stop_of_any_worker_wins(tracker):
     assert tracker.finished(["b"]) == {}
 
 
+def test_a_stop_is_recorded_with_the_next_count_in_one_round_trip(tracker):
+    tracker.stopped("a", Stop.END_OF_ARCHIVE)
+    assert tracker.stops_untold and tracker.redis.hgetall(tracker.key + ":stops") == {}
+    tracker.add_many({"a": 2, "b": 1, "c": 0})
+    assert not tracker.stops_untold
+    assert tracker.redis.hgetall(tracker.key + ":stops") == {"a": Stop.END_OF_ARCHIVE.label}
+    assert tracker.redis.hgetall(tracker.key + ":pending") == {"a": "2", "b": "1"}
+    # Stops told last are recorded when the run asks what is finished.
+    tracker.add_many({"a": -2, "b": -1})
+    tracker.stopped("b", Stop.CAUGHT_UP)
+    assert tracker.finished(["a", "b"]) == {"a": Stop.END_OF_ARCHIVE, "b": Stop.CAUGHT_UP}
+
+
 def test_a_dirty_source_is_never_finished(tracker):
     tracker.stopped("a", Stop.CAUGHT_UP)
     tracker.dirty("a")

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from pressbot.items import content_hash, release_id
+from pressbot.items import content_hash, release_id, run_key
 from pressbot.normalise import normalise
 from pressbot.parsing import Listing
 from pressbot.profiles import load_sources
@@ -745,7 +745,7 @@ def test_pinned_old_releases_at_the_top_do_not_stop_the_walk():
 
 def test_releases_repeated_from_an_earlier_page_do_not_count():
     state = walk(True)
-    state.listed = set(seen(PROFILE, *range(100, 105)))  # the pins, listed on page 1 too
+    state.listed = set(map(run_key, seen(PROFILE, *range(100, 105))))  # the pins, listed on page 1 too
     known = seen(PROFILE, *range(100, 105), 0, 1)
     page = Listing(
         url=NEWS,
@@ -761,7 +761,7 @@ def test_only_an_incremental_walk_remembers_what_it_listed(incremental):
     # Only _catch_up reads it; a full walk would keep every release id of the archive for nothing.
     state = walk(incremental)
     state.advance(step(PROFILE, state, listing(), 1, {}, OPTS))
-    assert state.listed == (set(entry_ids(PROFILE, listing())) if incremental else set())
+    assert state.listed == ({run_key(i) for i in entry_ids(PROFILE, listing())} if incremental else set())
 
 
 def test_an_edited_or_incomplete_release_is_not_caught_up_with():

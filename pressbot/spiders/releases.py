@@ -7,6 +7,8 @@ and where to go next; the spider turns that into items and requests.
 
 from __future__ import annotations
 
+from collections import Counter
+from functools import partial
 from typing import Any
 
 import scrapy
@@ -55,6 +57,7 @@ class ReleasesSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        starts: list[tuple[str, str]] = []
         for profile in self.run.profiles.values():
             for url in profile.start_urls:
                 if not walk.on_site(url, profile):
@@ -64,8 +67,14 @@ class ReleasesSpider(scrapy.Spider):
                     problem = f"the start URL is not on the profile's allowed_domains {domains}"
                     self.run.stopped(profile.name, walk.Stop.OFF_SITE, url, problem)
                     continue
-                self.run.track(profile.name, 1)
-                yield self._listing_request(url, profile.name, 1)
+                starts.append((url, profile.name))
+        requests = [self._listing_request(url, source, 1) for url, source in starts]
+        # Distributed, every worker starts every walk: each makes the start requests it is the
+        # first to claim, counted as owed before any is made (a round trip per 500 sources).
+        requests = [r for r, first in zip(requests, self.run.first_sightings(requests), strict=True) if first]
+        self.run.track_many(dict(Counter(r.meta["pressbot_source"] for r in requests)))
+        for request in requests:
+            yield request
 
     def closed(self, reason: str) -> None:
         self.run.close(reason)
@@ -115,19 +124,19 @@ class ReleasesSpider(scrapy.Spider):
         listing = parse_listing(page, response.url, profile)
         run.count(source, "dates_out_of_order", read_listing_dates(listing, profile))
         run.count(source, "pages")
-        # How far it got, for progress lines: only the dates of the page's entries (a thousand
-        # sources each holding its last page's entries, teasers and all, is tens of MB).
-        run.reached[source] = (
-            page_no,
-            [{k: e.get(k) for k in ("published", "published_raw")} for e in listing.entries],
-        )
+        # How far it got, for progress lines: the page, and the day of its last dated entry
+        # (listings run newest first); not the entries (a thousand sources' pages are MBs).
+        day = next((d for d in map(partial(walk.entry_day, profile), reversed(listing.entries)) if d), None)
+        run.reached[source] = (page_no, day)
         run.count(source, "entries", len(listing.entries))
         if listing.problems:
             run.entry_problems(source, response.url, listing.problems)
         # What the walk needs to trust the page's end: was it read whole, and (for the first
         # page, and an empty one) what its template is made of.
-        html = profile.format == "html"
-        template = fingerprint(page.root) if html and (page_no == 1 or not listing.entries) else None
+        # (Only a template walk asks what its pages are made of: a thousand sources' first pages
+        # are a millisecond of CPU and a few KB of memory each.)
+        asks = profile.format == "html" and profile.pagination == "template"
+        template = fingerprint(page.root) if asks and (page_no == 1 or not listing.entries) else None
         if page_no == 1 and state.first_page is None:
             state.first_page = template
         encoding = getattr(response, "encoding", None)
