@@ -1,5 +1,6 @@
 """Zero configuration, in-process: the detector on the fixture sites, on a table of page shapes,
-on pages it must refuse; the profile it writes; the press room of a home page."""
+on pages it must refuse, on real saved pages (tests/data/listings); the profile it writes; the
+press room of a home page."""
 
 # ruff: noqa: E501 - the table of page shapes holds one row of HTML a line
 
