@@ -190,8 +190,9 @@ def test_ctrl_c_stops_the_crawl_keeps_what_it_wrote_and_is_raised(tmp_path, serv
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)  # (only the script: the crawl is in its own process group)
     out, err = proc.communicate(timeout=60)
-    assert out.strip() == "interrupted", err[-3000:]
     summary = json.loads((tmp_path / "runs" / "latest.json").read_text())
+    said = f"exit {proc.returncode}, the run: {summary.get('finish_reason')} {summary.get('exit_code')}"
+    assert out.strip() == "interrupted", f"{said}; {err[-3000:]}"
     assert (summary["exit_code"], summary["finish_reason"]) == (outcome.INTERRUPTED, "shutdown")
     written = read_jsonl(tmp_path / "releases.jsonl")
     assert 0 < len(written) < 400 and summary["written"] == len(written)
