@@ -7,7 +7,8 @@ workers in that run, while the next run (a new id) fetches the listings afresh. 
 writes its own output (``{worker}`` in ``PRESSBOT_OUTPUT``) through its own ledger; a claim in
 Redis makes each release written by one worker only. ``scrapy merge`` joins the outputs.
 
-Of scrapy-redis 0.9.1 we use the maintained core, its Scheduler and RFPDupeFilter. Not its
+Of scrapy-redis 0.9.1 we use the maintained core, its Scheduler (pressbot.frontier keeps a walk
+with the worker walking it, and batches the round trips) and RFPDupeFilter. Not its
 RedisSpider (it relies on ``start_requests()``, which Scrapy 2.16+ no longer calls) nor its
 RedisStatsCollector (it crashes at close); the idle close below replaces RedisSpider's.
 """
@@ -53,9 +54,9 @@ def configure(settings) -> None:
         stem, dot, suffix = output.rpartition(".")
         output = f"{stem}.{{worker}}.{suffix}" if dot else f"{output}.{{worker}}"
         settings.set("PRESSBOT_OUTPUT", output, priority="cmdline")
-    prefix = f"pressbot:run:{run}"
+    prefix = run_key(run)
     for key, value in {
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "pressbot.frontier.Frontier",
         "DUPEFILTER_CLASS": "pressbot.redisfilter.SourceDupeFilter",
         # Several workers share the queue: none may flush it when it closes.
         "SCHEDULER_PERSIST": True,
@@ -72,6 +73,11 @@ def configure(settings) -> None:
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis\.")
 
 
+def run_key(run: str, suffix: str = "") -> str:
+    """The name of a run's key in Redis (its prefix, without ``suffix``)."""
+    return f"pressbot:run:{run}" + (f":{suffix}" if suffix else "")
+
+
 class RunTracker:
     """What the workers of one run have left to do, per source, kept in Redis.
 
@@ -79,16 +85,27 @@ class RunTracker:
     takes one away: a worker killed with requests in hand leaves the count above zero, so no
     worker of that run marks the walk complete, and the next run walks the whole listing again.
     How a walk stopped and whether any worker saw errors or drift are shared the same way.
+
+    ``batched``: a worker's counts and stops are kept here and recorded together, in one round
+    trip and transaction, when ``flush`` is called (the run calls it with each ledger flush):
+    not a round trip a page. That is safe because what lands at once is a whole account: the
+    first page of a walk is counted by the push that queues it (pressbot.frontier), so the count
+    is above zero while the walk goes on; a walk's stop lands with every count its worker had
+    made by then, the requests and releases it still owed included, so once a stop is seen the
+    count can only be too high (what other workers have done and not told yet), never too low;
+    and a worker killed before its flush leaves the count too high too.
     """
 
     #: A run's keys (these and scrapy-redis's queue and duplicate filter) outlive it by a day.
     TTL = 86400
 
-    def __init__(self, redis, run: str, prefix: str = "pressbot") -> None:
+    def __init__(self, redis, run: str, batched: bool = False) -> None:
         self.redis = redis
-        self.key = f"{prefix}:run:{run}"
-        #: How walks stopped, told since the last count: they go with the next one, in its
-        #: round trip and transaction (a page's stop and its count land together, or neither).
+        self.key = run_key(run)
+        self.batched = batched
+        #: Counts and stops told and not recorded yet: they land together (a page's stop and
+        #: its count, or neither).
+        self._counts: dict[str, int] = {}
         self._stops: list[tuple[str, Stop]] = []
 
     @property
@@ -100,14 +117,27 @@ class RunTracker:
         self.add_many({source: n})
 
     def add_many(self, counts: dict[str, int]) -> None:
-        """Add to several sources' counts, and record the stops told since, in one round trip."""
+        """Add to several sources' counts (and record them, with the stops told since, in one
+        round trip, unless ``batched``)."""
+        mine = self._counts
+        for source, n in counts.items():
+            if n:
+                mine[source] = mine.get(source, 0) + n
+        if not self.batched:
+            self.flush()
+
+    def flush(self) -> None:
+        """Record the counts and stops told since the last flush, in one transaction."""
+        if not (self._counts or self._stops):
+            return
         with self.redis.pipeline() as pipe:
-            for source, n in counts.items():
+            for source, n in self._counts.items():
                 if n:
                     pipe.hincrby(self.key + ":pending", source, n)
             pipe.expire(self.key + ":pending", self.TTL)
             self._queue_stops(pipe)
             pipe.execute()
+        self._counts.clear()
         self._stops.clear()
 
     def _queue_stops(self, pipe) -> None:
@@ -128,11 +158,6 @@ class RunTracker:
         """A walk stopped: recorded with the next count (every page's callback ends with one),
         or when the run asks what is finished."""
         self._stops.append((source, stop))
-
-    def flush(self) -> None:
-        """Record the stops not yet recorded."""
-        if self._stops:
-            self.add_many({})
 
     def dirty(self, source: str) -> None:
         self.redis.sadd(self.key + ":dirty", source)

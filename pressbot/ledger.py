@@ -14,6 +14,7 @@ the lock: a run that cannot prove it writes nothing more.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -113,11 +114,20 @@ class Ledger:
             except Exception as exc:
                 self._raise(exc)
             found.update(looked)
-            if len(self._recent) > 2_000:
-                self._recent.clear()
-            for i in rest:
-                self._recent[i] = looked.get(i)
+            self._remember({i: looked.get(i) for i in rest})
         return found
+
+    #: How many look-ups ``_recent`` keeps: a few hundred pages' worth, the pages in flight
+    #: and their items on their way through the pipelines (a distributed worker's look-up is a
+    #: round trip to Redis: an item that misses costs one).
+    RECENT = 4_000
+
+    def _remember(self, answers: dict[str, Seen | None]) -> None:
+        recent = self._recent
+        recent.update(answers)
+        if len(recent) > self.RECENT:  # the oldest quarter goes (a dict keeps insertion order)
+            for key in list(itertools.islice(recent, len(recent) - self.RECENT * 3 // 4)):
+                del recent[key]
 
     def write(self, record: dict) -> None:
         """Queue one record; it reaches the file, then the state, at the next flush.
@@ -196,7 +206,7 @@ class Ledger:
                 by_source[source] = by_source.get(source, 0) + n
             self._line_sources.clear()
             self._lines.clear()
-            self._recent.update(self._pending)  # on disk: known from now on
+            self._remember(self._pending)  # on disk: known from now on
         if self._pending:
             self.state.record(self._pending.values(), str(self.output), self._offset)
             if self.on_durable is not None:

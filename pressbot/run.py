@@ -91,8 +91,6 @@ class Run:
         self._inc: Any = None  # the stats' inc_value, once looked up
         self.walk_options = walk_options or WalkOptions(since=options.since, max_pages=options.max_pages)
         self.tracker = tracker
-        #: Distributed: the run's shared duplicate filter, once the scheduler has opened it.
-        self.dupefilter: Any = None
         self.closed = False
         #: Per source, what the state knew when the run opened: its days with releases, and
         #: since when pressbot has watched it (pressbot.silence).
@@ -166,7 +164,8 @@ class Run:
         walks = {name: WalkState(incremental=clean[name] and not options.full) for name in profiles}
         # (configure() made sure a distributed run's state is a RedisState)
         tracker = (
-            distributed.RunTracker(state.redis, run_id)  # type: ignore[attr-defined]
+            # (Its counts go with the ledger's flushes, when the ledger flushes on a timer.)
+            distributed.RunTracker(state.redis, run_id, batched=ledger.batch_seconds > 0)  # type: ignore[attr-defined]
             if is_distributed
             else None
         )
@@ -306,17 +305,18 @@ class Run:
         assert self.tracker is not None
         self.tracker.add_many({source: -n for source, n in counts.items()})
 
-    def first_sightings(self, requests: list) -> list[bool]:
-        """Whether each request is the run's first of its page: distributed, the run's shared
-        duplicate filter answers (pressbot.redisfilter); otherwise every one is."""
-        if self.dupefilter is None:
-            return [True] * len(requests)
-        return self.dupefilter.claim(requests)
+    def share_starts(self, requests: list, spider) -> list:
+        """The start requests for this worker to make. Distributed, every worker starts every
+        walk: each first page is put in the run's shared queue by the first worker to claim it,
+        counted as owed in the same step, and any worker takes it (pressbot.frontier); so none
+        is left to make here. Otherwise, all of them."""
+        if self.tracker is None:
+            return requests
+        from pressbot.frontier import SharedQueue
 
-    def track_many(self, counts: dict[str, int]) -> None:
-        """``track`` for several sources in one go (the start requests of every source)."""
-        if self.tracker is not None and counts:
-            self.tracker.add_many(counts)
+        queue = SharedQueue.from_settings(self._crawler.settings, self.tracker.redis, spider)
+        queue.push(requests, count=True)
+        return []
 
     # --- the books ------------------------------------------------------------------------
     def count(self, source: str, key: str, n: int = 1) -> None:
@@ -705,9 +705,16 @@ def _keep_ledger(crawler, run: Run) -> None:
         return  # every record is flushed as it comes
 
     def tick() -> None:
-        if not run.closed and ledger.unflushed and ledger.failure is None:
+        if run.closed:
+            return
+        if ledger.unflushed and ledger.failure is None:
             with contextlib.suppress(LedgerFailed):  # failed() said it
                 ledger.flush()
+        if run.tracker is not None:
+            try:
+                run.tracker.flush()  # (what the flush made durable, and the pages since)
+            except Exception as exc:  # Redis gone: kept, and told at the next tick
+                logger.warning("pressbot could not record the run's counts in Redis: %s", exc)
 
     timers: list[Any] = []  # made when the engine starts: it needs the reactor (or loop)
 

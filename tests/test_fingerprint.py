@@ -32,20 +32,3 @@ def test_the_distributed_duplicate_filter_fingerprints_with_the_source_too():
     assert df.request_fingerprint(request(source="a")) == df.request_fingerprint(request(source="a"))
     assert df.request_fingerprint(request(source="a")) != df.request_fingerprint(request(source="b"))
     assert df.request_fingerprint(request()) == super(SourceDupeFilter, df).request_fingerprint(request())
-
-
-def test_workers_claim_their_start_requests_in_one_go_and_each_page_once(redis_url):
-    import redis
-
-    server = redis.Redis.from_url(redis_url)
-    one, two = SourceDupeFilter(server, key="run:df"), SourceDupeFilter(server, key="run:df")
-    pages = [request(f"https://x.test/news?page={n}", source="a") for n in range(1200)]
-    assert one.claim(pages[:700]) == [True] * 700
-    assert two.claim(pages) == [False] * 700 + [True] * 500  # the rest is the second's
-    # A claimed request passes the scheduler's check once; then it is seen, for both workers.
-    assert one.request_seen(pages[0]) is False
-    assert one.request_seen(pages[0]) is True and two.request_seen(pages[0]) is True
-    assert two.request_seen(pages[1199]) is False and two.request_seen(pages[1199]) is True
-    # Another source's walk of the same page is its own.
-    assert one.request_seen(request("https://x.test/news?page=0", source="b")) is False
-    server.close()

@@ -312,3 +312,31 @@ def test_shared_ledgers_claim_each_batch_and_write_each_release_once(tmp_path, r
     assert set(second.known([f"{n:020x}" for n in range(8)])) == {f"{n:020x}" for n in range(8)}
     first.close()
     second.close()
+
+
+class CountingState(SQLiteState):
+    """A real SQLite state that counts its look-ups."""
+
+    lookups = 0
+
+    def lookup(self, ids):
+        self.lookups += 1
+        return super().lookup(ids)
+
+
+def test_a_pages_releases_are_looked_up_once_though_many_pages_come_between(tmp_path):
+    # The spider looks a page's releases up; the pipeline asks about each item later, after
+    # other pages' look-ups (a distributed worker's look-up is a round trip to Redis).
+    state = CountingState(tmp_path / "state.sqlite3")
+    ledger = Ledger(state, tmp_path / "out.jsonl", 1000)
+    pages = [[f"{p * 20 + n:020x}" for n in range(20)] for p in range(250)]
+    for page in pages:
+        assert ledger.known(page) == {}
+    assert state.lookups == 250
+    for page in pages[-120:]:
+        for i in page:
+            assert ledger.known([i]) == {}
+    assert state.lookups == 250
+    assert len(ledger._recent) <= Ledger.RECENT  # bounded: the oldest are forgotten
+    ledger.known(pages[0])
+    assert state.lookups == 251

@@ -48,6 +48,25 @@ def test_a_stop_is_recorded_with_the_next_count_in_one_round_trip(tracker):
     assert tracker.finished(["a", "b"]) == {"a": Stop.END_OF_ARCHIVE, "b": Stop.CAUGHT_UP}
 
 
+def test_a_batched_tracker_records_its_counts_and_stops_together_at_its_flush(tracker):
+    batched = RunTracker(tracker.redis, "2026-12-01T10", batched=True)
+    batched.add_many({"a": 3, "b": 1})
+    batched.stopped("a", Stop.END_OF_ARCHIVE)
+    batched.add("a", -1)
+    assert tracker.redis.hgetall(tracker.key + ":pending") == {}  # no round trip a page
+    assert tracker.redis.hgetall(tracker.key + ":stops") == {}
+    # Asked what is finished, it records first: the stop lands with the two "a" still owes.
+    assert batched.finished(["a", "b"]) == {}
+    assert tracker.redis.hgetall(tracker.key + ":pending") == {"a": "2", "b": "1"}
+    assert tracker.redis.hgetall(tracker.key + ":stops") == {"a": Stop.END_OF_ARCHIVE.label}
+    batched.add_many({"a": -2, "b": -1})
+    assert tracker.finished(["a", "b"]) == {}  # told, not recorded: still owed
+    batched.flush()
+    assert tracker.finished(["a", "b"]) == {"a": Stop.END_OF_ARCHIVE}  # b never stopped
+    batched.flush()  # nothing told since: no round trip, nothing changed
+    assert tracker.redis.hgetall(tracker.key + ":pending") == {"a": "0", "b": "0"}
+
+
 def test_a_dirty_source_is_never_finished(tracker):
     tracker.stopped("a", Stop.CAUGHT_UP)
     tracker.dirty("a")

@@ -7,7 +7,6 @@ and where to go next; the spider turns that into items and requests.
 
 from __future__ import annotations
 
-from collections import Counter
 from functools import partial
 from typing import Any
 
@@ -68,20 +67,20 @@ class ReleasesSpider(scrapy.Spider):
                     self.run.stopped(profile.name, walk.Stop.OFF_SITE, url, problem)
                     continue
                 starts.append((url, profile.name))
-        requests = [self._listing_request(url, source, 1) for url, source in starts]
-        # Distributed, every worker starts every walk: each makes the start requests it is the
-        # first to claim, counted as owed before any is made (a round trip per 500 sources).
-        requests = [r for r, first in zip(requests, self.run.first_sightings(requests), strict=True) if first]
-        self.run.track_many(dict(Counter(r.meta["pressbot_source"] for r in requests)))
-        for request in requests:
+        requests = [self._listing_request(url, source, 1, start=True) for url, source in starts]
+        # (Distributed, they go to the run's shared queue, in a round trip per 500 sources.)
+        for request in self.run.share_starts(requests, self):
             yield request
 
     def closed(self, reason: str) -> None:
         self.run.close(reason)
 
     # --- listing pages ---------------------------------------------------------------------
-    def _listing_request(self, url: str, source: str, page_no: int) -> scrapy.Request:
+    def _listing_request(self, url: str, source: str, page_no: int, start: bool = False) -> scrapy.Request:
         self.run.walks[source].ask(url)
+        meta = {"pressbot_source": source, "pressbot_page": "listing"}
+        if start:  # a walk's first page (distributed, any worker may walk it: pressbot.frontier)
+            meta["pressbot_start"] = True
         # Listing pages go first: the walk is sequential, release pages are not.
         return scrapy.Request(
             url,
@@ -89,7 +88,7 @@ class ReleasesSpider(scrapy.Spider):
             errback=self._on_error,
             priority=10,
             cb_kwargs={"source": source, "page_no": page_no},
-            meta={"pressbot_source": source, "pressbot_page": "listing"},
+            meta=meta,
         )
 
     def parse(self, response, **kwargs: Any) -> list:
