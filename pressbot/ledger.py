@@ -20,7 +20,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -122,7 +122,7 @@ class Ledger:
     #: round trip to Redis: an item that misses costs one).
     RECENT = 4_000
 
-    def _remember(self, answers: dict[str, Seen | None]) -> None:
+    def _remember(self, answers: Mapping[str, Seen | None]) -> None:
         recent = self._recent
         recent.update(answers)
         if len(recent) > self.RECENT:  # the oldest quarter goes (a dict keeps insertion order)

@@ -314,7 +314,7 @@ class Run:
             return requests
         from pressbot.frontier import SharedQueue
 
-        queue = SharedQueue.from_settings(self._crawler.settings, self.tracker.redis, spider)
+        queue = SharedQueue.from_settings(spider.settings, self.tracker.redis, spider)
         queue.push(requests, count=True)
         return []
 

@@ -78,7 +78,7 @@ class ReleasesSpider(scrapy.Spider):
     # --- listing pages ---------------------------------------------------------------------
     def _listing_request(self, url: str, source: str, page_no: int, start: bool = False) -> scrapy.Request:
         self.run.walks[source].ask(url)
-        meta = {"pressbot_source": source, "pressbot_page": "listing"}
+        meta: dict[str, Any] = {"pressbot_source": source, "pressbot_page": "listing"}
         if start:  # a walk's first page (distributed, any worker may walk it: pressbot.frontier)
             meta["pressbot_start"] = True
         # Listing pages go first: the walk is sequential, release pages are not.
