@@ -266,12 +266,15 @@ def crawl(
     last_exit = max(e for e, _, _ in exits)
     pages = stats["listing_pages"] + stats["detail_pages"]
     to_last = (stats["last_hit"] - started) if stats["last_hit"] else None
+    to_first = (stats["first_hit"] - started) if stats["first_hit"] else None
     return {
         "run": run,
         "workers": workers,
         "sources": len(names),
         "wall_s": last_exit - started,
+        "to_first_page_s": to_first,
         "to_last_page_s": to_last,
+        "pages_a_second": stats["pages_a_second"],
         "pages": pages,
         "robots": stats["hits"].get("robots", 0),
         "pages_twice": stats["pages_twice"],

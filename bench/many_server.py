@@ -53,6 +53,8 @@ class ManySite:
         self.hosts: set[str] = set()
         self.first_hit: float | None = None
         self.last_hit: float | None = None
+        #: Listing and release pages served, per second of the monotonic clock.
+        self.seconds: Counter[int] = Counter()
 
     def get(self, host: str, path: str) -> bytes:
         if path == "/robots.txt":
@@ -65,6 +67,7 @@ class ManySite:
         now = time.monotonic()
         self.first_hit = self.first_hit or now
         self.last_hit = now
+        self.seconds[int(now)] += 1
         total = self.totals.get(host, self.base)
         pages = self.cache.setdefault(total, {})
         data = pages.get(path)
@@ -83,6 +86,7 @@ class ManySite:
             self.pages.clear()
             self.hosts.clear()
             self.first_hit = self.last_hit = None
+            self.seconds.clear()
         elif action == "total":
             self.base = int(args["n"])
             self.totals.clear()
@@ -102,6 +106,9 @@ class ManySite:
             "hosts": len(self.hosts),
             "first_hit": self.first_hit,
             "last_hit": self.last_hit,
+            "pages_a_second": [self.seconds[k] for k in range(min(self.seconds), max(self.seconds) + 1)]
+            if self.seconds
+            else [],
             "cpu_seconds": time.process_time(),
             "pid": os.getpid(),
         }, action == "quit"

@@ -39,6 +39,8 @@ def test_many_sources_benchmark_runs_end_to_end(tmp_path, capsys):
         )
         for run in RUNS:
             assert case[run]["hosts"] == case[run]["sources"]  # each source its own host
+            # Each walk is one worker's (pressbot.frontier): one robots.txt a host in all.
+            assert case[run]["robots"] == case[run]["sources"], (run, case[run]["workers"])
     printed = capsys.readouterr().out
     assert "Targets" in printed and "every release exactly once, every case" in printed
 
