@@ -60,6 +60,8 @@ def configure(settings) -> None:
         "DUPEFILTER_CLASS": "pressbot.redisfilter.SourceDupeFilter",
         # Several workers share the queue: none may flush it when it closes.
         "SCHEDULER_PERSIST": True,
+        # The frontier's scripts and pops use the sorted set of scrapy-redis's priority queue.
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
         "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
         "REDIS_URL": redis_url,
@@ -71,6 +73,15 @@ def configure(settings) -> None:
     # scrapy-redis 0.9.1 still passes spider= to the stats collector, which Scrapy 2.14+
     # deprecates; that is its business, not a problem of this crawl: keep our log clean.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis\.")
+
+
+def frontier_redis(settings):
+    """A client of the run's frontier Redis (``REDIS_URL``, which configure() sets): the run's
+    queue, its duplicate filter and its counts live there together, since one script claims,
+    queues and counts a start page (pressbot.frontier)."""
+    from scrapy_redis.connection import get_redis_from_settings
+
+    return get_redis_from_settings(settings)
 
 
 def run_key(run: str, suffix: str = "") -> str:
@@ -88,12 +99,14 @@ class RunTracker:
 
     ``batched``: a worker's counts and stops are kept here and recorded together, in one round
     trip and transaction, when ``flush`` is called (the run calls it with each ledger flush):
-    not a round trip a page. That is safe because what lands at once is a whole account: the
-    first page of a walk is counted by the push that queues it (pressbot.frontier), so the count
-    is above zero while the walk goes on; a walk's stop lands with every count its worker had
-    made by then, the requests and releases it still owed included, so once a stop is seen the
-    count can only be too high (what other workers have done and not told yet), never too low;
-    and a worker killed before its flush leaves the count too high too.
+    not a round trip a page. That is safe because what lands at once is a whole account, and
+    because no other worker can take a request before it is counted: a walk's first page is
+    counted by the push that queues it, and the frontier records a worker's counts before it
+    pushes the release pages they count (pressbot.frontier); a walk's later listing pages and
+    its releases never leave its worker. So the count of a source is never below what is still
+    owed: what a worker has told and not recorded is work only it holds (a worker killed before
+    its flush leaves the count too high), and what others have done and not told yet makes it
+    too high, not too low. A walk's stop lands with every count its worker had made by then.
     """
 
     #: A run's keys (these and scrapy-redis's queue and duplicate filter) outlive it by a day.
@@ -173,7 +186,7 @@ class RunTracker:
             pipe.smembers(self.key + ":dirty")
             pending_all, stops_all, dirty_all = pipe.execute()
         pending = {_text(k): int(v) for k, v in pending_all.items()}
-        stops = {_text(k): v for k, v in stops_all.items()}
+        stops = {_text(k): _text(v) for k, v in stops_all.items()}
         dirty = {_text(m) for m in dirty_all}
         out = {}
         for source in sources:

@@ -212,7 +212,17 @@ class Frontier(Scheduler):
         requests, self._outbox = self._outbox, []
         if not requests:
             return
-        for request, new in zip(requests, self.shared.push(requests), strict=True):
+        try:
+            # What these requests are counted in lands before any worker can take one (the
+            # run's counts are otherwise recorded with the ledger's flushes).
+            tracker = getattr(getattr(self.spider, "run", None), "tracker", None)
+            if tracker is not None:
+                tracker.flush()
+            pushed = self.shared.push(requests)
+        except Exception:
+            self._outbox[:0] = requests  # kept, for the next push (or the next run: counted)
+            raise
+        for request, new in zip(requests, pushed, strict=True):
             if new:
                 self.stats.inc_value("scheduler/enqueued/redis")
             else:

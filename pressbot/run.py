@@ -164,8 +164,11 @@ class Run:
         walks = {name: WalkState(incremental=clean[name] and not options.full) for name in profiles}
         # (configure() made sure a distributed run's state is a RedisState)
         tracker = (
-            # (Its counts go with the ledger's flushes, when the ledger flushes on a timer.)
-            distributed.RunTracker(state.redis, run_id, batched=ledger.batch_seconds > 0)  # type: ignore[attr-defined]
+            # On the frontier's Redis, with the run's queue (their keys are counted together);
+            # its counts go with the ledger's flushes, when the ledger flushes on a timer.
+            distributed.RunTracker(
+                distributed.frontier_redis(settings), run_id, batched=ledger.batch_seconds > 0
+            )
             if is_distributed
             else None
         )

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.integration
 PROFILE = str(FIXTURES / "synthetic" / "synthetic-detail.toml")
 
 
-def worker(tmp_path, srv, redis_url, run: str, name: str) -> subprocess.Popen:
-    """Start a worker; its log goes to <tmp_path>/<run>-<name>.log."""
+def worker(tmp_path, srv, redis_url, run: str, name: str, frontier: str | None = None) -> subprocess.Popen:
+    """Start a worker; its log goes to <tmp_path>/<run>-<name>.log. ``frontier``: the Redis of
+    the run's queue, apart from the state's (PRESSBOT_REDIS_URL)."""
     cmd = [
         sys.executable,
         "-m",
@@ -55,6 +56,7 @@ def worker(tmp_path, srv, redis_url, run: str, name: str) -> subprocess.Popen:
         "CONCURRENT_REQUESTS=2",
         "-s",
         "LOG_LEVEL=INFO",
+        *(["-s", f"PRESSBOT_REDIS_URL={frontier}"] if frontier else []),
     ]
     log = open(tmp_path / f"{run}-{name}.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
@@ -153,3 +155,28 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path, serve, redis_url
     records = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text().splitlines()]
     assert len(records) == 80 == len({r["id"] for r in records})
     assert merged["duplicates"] == 0
+
+
+def test_a_frontier_on_a_redis_of_its_own_holds_the_runs_work(tmp_path, serve, redis_url):
+    import redis
+
+    # PRESSBOT_REDIS_URL apart from PRESSBOT_STATE: the run's queue, duplicate filter and
+    # counts live together on the frontier's Redis; the releases and walks on the state's.
+    frontier = redis_url.rsplit("/", 1)[0] + "/1"
+    queue_db, state_db = redis.Redis.from_url(frontier), redis.Redis.from_url(redis_url)
+    queue_db.flushdb()
+    site = SyntheticSite(releases=30, per_page=10, delay=0.02, detail_delay=0.01)
+    srv = serve(site.hook)
+    procs = [worker(tmp_path, srv, redis_url, "run-1", n, frontier=frontier) for n in ("w0", "w1")]
+    for p in procs:
+        p.wait(timeout=120)
+    assert [p.returncode for p in procs] == [0, 0], log_of(tmp_path, "run-1", "w0")[-2000:]
+    ids = Counter(r["id"] for recs in outputs(tmp_path).values() for r in recs)
+    assert len(ids) == 30 and set(ids.values()) == {1}
+    assert queue_db.exists("pressbot:run:run-1:pending") and queue_db.exists("pressbot:run:run-1:dupefilter")
+    assert not state_db.exists("pressbot:run:run-1:pending")
+    assert state_db.hlen("pressbot:releases") == 30
+    # Every worker agreed the walk ended completely: the next run may stop where it caught up.
+    assert state_db.hget("pressbot:walks", "synthetic").startswith(b"1")
+    queue_db.close()
+    state_db.close()

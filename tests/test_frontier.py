@@ -4,13 +4,16 @@ shared queue pushed and popped in batches, and a walk kept by the worker walking
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from scrapy import Request, Spider, signals
 from scrapy.utils.test import get_crawler
 
-from pressbot.distributed import run_key
+from pressbot.distributed import RunTracker, run_key
 from pressbot.frontier import POP_BATCH, Frontier, SharedQueue, shared
 
 RUN = "2026-12-01T10"
@@ -150,5 +153,41 @@ def test_a_worker_keeps_its_walks_and_shares_the_rest(redis_url, client):
         other.close("shutdown")
         assert client.zcard(QUEUE) == 2
         mine.close("finished")
+
+    asyncio.run(scenario())
+
+
+def test_a_page_s_counts_are_recorded_before_its_release_pages_can_be_taken(redis_url, client):
+    # A worker's counts otherwise go with its ledger's flushes: were a release page taken and
+    # done by another worker first, the source's count would fall below what is still owed.
+    async def scenario():
+        mine, _ = frontier(redis_url, "w0")
+        tracker = RunTracker(client, RUN, batched=True)
+        mine.spider.run = type("Run", (), {"tracker": tracker})()
+        tracker.add("a", 3 - 1)  # a listing page's callback: three release pages, itself done
+        for n in range(3):
+            mine.enqueue_request(detail(f"https://a.test/r/{n}"))
+        assert client.hget(run_key(RUN, "pending"), "a") is None  # (told, not recorded yet)
+        await asyncio.sleep(0.01)
+        assert client.zcard(QUEUE) == 3
+        assert int(client.hget(run_key(RUN, "pending"), "a")) == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_push_that_fails_keeps_its_requests(redis_url, client):
+    async def scenario():
+        mine, _ = frontier(redis_url, "w0")
+        mine.enqueue_request(detail("https://a.test/r/1"))
+        working = mine.shared
+        with socket.socket() as free:  # a port nothing listens on: Redis gone
+            free.bind(("127.0.0.1", 0))
+            port = free.getsockname()[1]
+        gone = redis.Redis(host="127.0.0.1", port=port, retry=Retry(NoBackoff(), 0))
+        mine.shared = SharedQueue(gone, mine.spider, QUEUE, FILTER, RUN)
+        with pytest.raises(redis.ConnectionError):
+            mine.next_request()
+        mine.shared = working
+        assert mine.has_pending_requests() and mine.next_request().url == "https://a.test/r/1"
 
     asyncio.run(scenario())

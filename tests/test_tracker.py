@@ -108,3 +108,14 @@ def test_idle_close_keeps_a_worker_for_its_wait_then_lets_it_close():
 def test_idle_close_is_off_outside_distributed_runs():
     with pytest.raises(NotConfigured):
         IdleClose.from_crawler(get_crawler())
+
+
+def test_a_tracker_on_a_client_that_answers_bytes_reads_its_stops(redis_url):
+    # The run's tracker shares the frontier's client (scrapy-redis's: replies are bytes).
+    client = redis.Redis.from_url(redis_url)
+    raw = RunTracker(client, "2026-12-01T12", batched=True)
+    raw.add("a", 1)
+    raw.stopped("a", Stop.END_OF_ARCHIVE)
+    raw.add("a", -1)
+    assert raw.finished(["a"]) == {"a": Stop.END_OF_ARCHIVE}
+    client.close()
