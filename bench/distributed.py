@@ -482,8 +482,10 @@ def bench_distributed(
         }
         figures["exactly_once"] = all(run["exactly_once"] for run in count_runs)
         figures["pages_fetched_once"] = all(run["pages_fetched_once"] for run in count_runs)
-        figures["every_worker_wrote"] = all(
-            min(worker["items"] for worker in run["per_worker"].values()) > 0 for run in count_runs
+        # One source's walk is one worker's (pressbot.frontier), its release pages anyone's:
+        # they were shared if more than one worker wrote releases (not necessarily all of them).
+        figures["release_pages_shared"] = all(
+            sum(1 for worker in run["per_worker"].values() if worker["items"] > 0) > 1 for run in count_runs
         )
         figures["clean_logs"] = all(
             worker["warnings_in_log"] == 0 and worker["tracebacks_in_log"] == 0
@@ -544,8 +546,8 @@ def distributed_checks(section: dict[str, Any]) -> list[dict[str, Any]]:
         if int(count) > 1:
             checks.append(
                 {
-                    "check": f"{count} worker(s): every worker wrote releases",
-                    "passed": figures["every_worker_wrote"],
+                    "check": f"{count} worker(s): release pages shared (more than one worker wrote)",
+                    "passed": figures["release_pages_shared"],
                 }
             )
         checks.append(
